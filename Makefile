@@ -1,0 +1,28 @@
+# The two set-up commands (README): `make demo` and `make test`. Both build .venv first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+$(BIN)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+.PHONY: install demo test lint diagrams bench
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/python demo.py
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy .
+
+diagrams: install
+	$(BIN)/python starter.py diagrams
+
+bench: install
+	$(BIN)/python bench/lifecycle.py

@@ -1,0 +1,37 @@
+"""Rendering letters and notices from Jinja2 templates in Kazakh and Russian."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from policies.routing import executor_name, official_of
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+LANGUAGES = ("kk", "ru")
+
+
+@cache
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        undefined=StrictUndefined,  # a missing value is a bug in the caller, not an empty line in a letter
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, language: str, context: dict[str, str]) -> tuple[str, str]:
+    """(subject, body) of `template` in `language`; the first line of the file is the subject."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language: no templates for {language!r}; available: {', '.join(LANGUAGES)}")
+    values = dict(context)
+    executor = values.get("executor", "")
+    values.setdefault("executor_name", executor_name(executor, language) if executor else "")
+    values.setdefault("official", official_of(executor) if executor else "")
+    text = environment().get_template(f"{language}/{template}.txt.j2").render(**values)
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.strip() + "\n"

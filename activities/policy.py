@@ -1,0 +1,108 @@
+"""Policy look-ups as activities: their answers are recorded in the history, so a policy change
+applies to new cases and never makes a running one replay differently."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from models.control import (
+    CHECK_POLICIES,
+    PLAN_DEADLINE,
+    PLAN_WORKING_TIME,
+    ROUTE_CASE,
+    ControlRules,
+    DeadlinePlan,
+    DeadlineRequest,
+    PolicyRequest,
+    PolicySnapshot,
+    RouteRequest,
+    TimerPoint,
+    WorkingTimeRequest,
+)
+from models.errors import InputError
+from policies import calendar
+from policies.permissions import permission_matrix
+from policies.catalogue import check_catalogue
+from policies.routing import executor_for
+from policies.terms import control_rules, term_working_days
+
+
+@activity.defn(name=CHECK_POLICIES)
+def check_policies(req: PolicyRequest) -> PolicySnapshot:
+    """Catalogue check, term, control rules, permissions and routing suggestion for a new case."""
+    try:
+        check_catalogue(req.appeal_type, req.category, req.district)
+    except InputError as err:
+        raise ApplicationError(str(err), type="InvalidInput", non_retryable=True) from None
+    matrix = permission_matrix(req.kind)
+    return PolicySnapshot(
+        term_working_days=term_working_days(req.appeal_type),
+        rules=control_rules(),
+        grants=matrix.grants,
+        own_only=matrix.own_only,
+        suggested_executor=executor_for(req.category, req.district),
+    )
+
+
+@activity.defn(name=ROUTE_CASE)
+def route_case(req: RouteRequest) -> str:
+    return executor_for(req.category, req.district)
+
+
+def _compress(now: datetime, legal: datetime, spd: float | None) -> datetime:
+    """When a timer for the legal moment fires: the moment itself, or in demo timing, one working
+    day per `spd` seconds counted from now."""
+    if not spd:
+        return legal
+    zone = calendar.local_zone()
+    today = now.astimezone(zone).date()
+    local = legal.astimezone(zone)
+    days = calendar.working_days_between(today, local.date())
+    fraction = (local.hour * 3600 + local.minute * 60) / 86400
+    return now + timedelta(seconds=spd * (days + fraction))
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+@activity.defn(name=PLAN_DEADLINE)
+def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
+    """The due date and the timer points of reminders, escalation and disciplinary proposal."""
+    rules: ControlRules = req.rules
+    now = datetime.fromisoformat(req.now)
+    start = datetime.fromisoformat(req.start)
+    if req.due_date:
+        due = calendar.previous_working_day(date.fromisoformat(req.due_date))
+    elif req.from_receipt:
+        due = calendar.due_date(start, req.term_working_days)
+    else:
+        due = calendar.add_working_days(start.astimezone(calendar.local_zone()).date(), req.term_working_days)
+    due_at = calendar.end_of_day(due)
+    spd = rules.seconds_per_working_day
+    points: list[TimerPoint] = []
+    for days in sorted(rules.reminder_working_days_before, reverse=True):
+        legal = calendar.at_local(calendar.working_days_before(due, days), rules.reminder_hour)
+        if legal > now:  # a reminder already in the past at planning time would only be noise
+            points.append(TimerPoint("reminder", _utc(legal), _utc(_compress(now, legal, spd)), days))
+    points.append(TimerPoint("escalation", _utc(due_at), _utc(_compress(now, due_at, spd)), 0))
+    grace = rules.disciplinary_grace_working_days
+    proposal_at = calendar.end_of_day(calendar.add_working_days(calendar.next_working_day(due + timedelta(days=1)), grace))
+    points.append(TimerPoint("disciplinary", _utc(proposal_at), _utc(_compress(now, proposal_at, spd)), grace))
+    return DeadlinePlan(due_date=due.isoformat(), due_at=_utc(due_at), points=points)
+
+
+@activity.defn(name=PLAN_WORKING_TIME)
+def plan_working_time(req: WorkingTimeRequest) -> TimerPoint:
+    """The end of `working_days` working days from `start` (day 1 = the start day), as a timer point."""
+    now = datetime.fromisoformat(req.now)
+    start = datetime.fromisoformat(req.start).astimezone(calendar.local_zone()).date()
+    end = calendar.end_of_day(calendar.add_working_days(start, req.working_days))
+    fire = _compress(now, end, req.rules.seconds_per_working_day)
+    return TimerPoint(req.kind, _utc(end), _utc(fire), req.working_days)
+
+
+ACTIVITIES = [check_policies, route_case, plan_deadline, plan_working_time]

@@ -1,0 +1,81 @@
+"""Registry writes. Each is idempotent: a retry after a crash finds its row and writes nothing."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+from temporalio import activity
+
+from models.control import RECORD_EVENT, REGISTER_CASE, CaseCard, EventWrite, RegisterResult
+from models.registry import CaseRecord, EventRecord, utcnow
+
+
+class RegistryActivities:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @activity.defn(name=REGISTER_CASE)
+    def register_case(self, card: CaseCard) -> RegisterResult:
+        """Write the card and the registration event; flag earlier appeals of the same applicant
+        on the same category as a possible repeat (the registrar decides)."""
+        with Session(self.engine) as session:
+            repeats: list[str] = []
+            if card.applicant_identity:
+                rows = session.exec(
+                    select(CaseRecord.reg_number)
+                    .where(CaseRecord.applicant_identity == card.applicant_identity)
+                    .where(CaseRecord.category == card.category)
+                    .where(CaseRecord.kind == card.kind)
+                    .where(CaseRecord.reg_number != card.reg_number)
+                    .order_by(col(CaseRecord.created_at))
+                ).all()
+                repeats = list(rows)
+            existing = session.get(CaseRecord, card.reg_number)
+            if existing is not None:  # a retry: the first attempt wrote the card
+                return RegisterResult(possible_repeat_of=existing.possible_repeat_of.split(",") if existing.possible_repeat_of else [])
+            card.possible_repeat_of = repeats
+            session.add(_card_row(card))
+            session.add(EventRecord(reg_number=card.reg_number, key="register", seq=0, trigger="register",
+                                    actor_id="registrar", actor_role="registrar", from_state="", to_state=card.state,
+                                    at=card.received_at, detail=json.dumps({"possible_repeat_of": repeats})))
+            try:
+                session.commit()
+            except IntegrityError:  # a concurrent retry won the race: same outcome
+                session.rollback()
+            return RegisterResult(possible_repeat_of=repeats)
+
+    @activity.defn(name=RECORD_EVENT)
+    def record_event(self, write: EventWrite) -> None:
+        """Append the event (once per key) and bring the card up to date."""
+        record = write.record
+        with Session(self.engine) as session:
+            already = session.exec(
+                select(EventRecord.id).where(EventRecord.reg_number == write.card.reg_number).where(EventRecord.key == write.key)
+            ).first()
+            if already is None:
+                session.add(EventRecord(reg_number=write.card.reg_number, key=write.key, seq=record.seq,
+                                        trigger=record.trigger, actor_id=record.actor_id, actor_role=record.actor_role,
+                                        from_state=record.from_state, to_state=record.to_state, at=record.at,
+                                        reason=record.reason, detail=json.dumps(record.detail, ensure_ascii=False)))
+            row = session.get(CaseRecord, write.card.reg_number)
+            fresh = _card_row(write.card)
+            if row is None:
+                session.add(fresh)
+            else:
+                for name, value in fresh.model_dump(exclude={"created_at"}).items():
+                    setattr(row, name, value)
+                row.updated_at = utcnow()
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+
+
+def _card_row(card: CaseCard) -> CaseRecord:
+    data = asdict(card)
+    data["possible_repeat_of"] = ",".join(card.possible_repeat_of)
+    return CaseRecord(**data)

@@ -1,0 +1,172 @@
+"""The appeal as registered: one dataclass, validated field by field with named rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from models.errors import InputError
+from models.identity import identity_problem
+
+CHANNELS = ("paper", "electronic", "mail", "personal_reception", "eotinish", "phone")
+LANGUAGES = ("kk", "ru")
+APPLICANT_KINDS = ("person", "company", "anonymous")
+MAX_TEXT_CHARS = 20_000  # longer texts come as attachments, not as the appeal's essence
+MAX_FIELD_CHARS = 300
+REG_NUMBER = re.compile(r"^[A-ZА-ЯӘҒҚҢӨҰҮҺІ]{2,4}-\d{4}-\d{6,8}$")
+
+
+@dataclass
+class Applicant:
+    kind: str = "person"  # person (IIN), company (BIN) or anonymous
+    name: str = ""
+    iin: str = ""
+    bin: str = ""
+    collective: bool = False
+    applicants_count: int = 1
+
+    def identity(self) -> str:
+        return self.iin or self.bin
+
+
+@dataclass
+class Contacts:
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+
+
+@dataclass
+class AppealInput:
+    reg_number: str
+    type: str
+    channel: str
+    language: str
+    applicant: Applicant
+    contacts: Contacts
+    addressee: str
+    category: str
+    district: str
+    text: str
+    received_at: str  # ISO 8601; a time without offset is local time (UTC+5)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _text(raw: dict[str, Any], name: str, prefix: str = "", *, required: bool = True, limit: int = MAX_FIELD_CHARS) -> str:
+    value = raw.get(name, "")
+    path = f"{prefix}{name}"
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InputError(path, f"must be text, got {type(value).__name__}")
+    value = value.strip()
+    if required and not value:
+        raise InputError(path, "is required")
+    if len(value) > limit:
+        raise InputError(path, f"is too long ({len(value)} characters, limit {limit})")
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        raise InputError(path, "contains control characters")
+    return value
+
+
+def _choice(raw: dict[str, Any], name: str, allowed: tuple[str, ...], prefix: str = "") -> str:
+    value = _text(raw, name, prefix)
+    if value not in allowed:
+        raise InputError(f"{prefix}{name}", f"unknown value {value!r}; allowed: {', '.join(allowed)}")
+    return value
+
+
+def _mapping(raw: Any, path: str) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if isinstance(raw, (Applicant, Contacts)):
+        return asdict(raw)
+    if not isinstance(raw, dict):
+        raise InputError(path, f"must be an object, got {type(raw).__name__}")
+    return raw
+
+
+def parse_received_at(value: str) -> datetime:
+    """Aware datetime; a value without an offset is read as local time (UTC+5)."""
+    from datetime import timedelta, timezone
+
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError("received_at", f"not an ISO 8601 date-time: {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone(timedelta(hours=5)))
+    if not 2000 <= moment.year <= 2100:
+        raise InputError("received_at", f"year {moment.year} is outside 2000-2100")
+    return moment
+
+
+def parse_applicant(raw: Any) -> Applicant:
+    data = _mapping(raw, "applicant")
+    kind = _choice(data, "kind", APPLICANT_KINDS, "applicant.") if data.get("kind") else "person"
+    count_raw = data.get("applicants_count", 1)
+    if isinstance(count_raw, bool) or not isinstance(count_raw, int) or not 1 <= count_raw <= 100_000:
+        raise InputError("applicant.applicants_count", "must be a whole number from 1 to 100000")
+    collective = data.get("collective", count_raw > 1)
+    if not isinstance(collective, bool):
+        raise InputError("applicant.collective", "must be true or false")
+    applicant = Applicant(kind=kind, collective=collective, applicants_count=count_raw)
+    if kind == "anonymous":
+        return applicant
+    applicant.name = _text(data, "name", "applicant.")
+    if kind == "person":
+        applicant.iin = _text(data, "iin", "applicant.")
+        problem = identity_problem(applicant.iin, "IIN")
+        if problem:
+            raise InputError("applicant.iin", problem)
+    else:
+        applicant.bin = _text(data, "bin", "applicant.")
+        problem = identity_problem(applicant.bin, "BIN")
+        if problem:
+            raise InputError("applicant.bin", problem)
+    return applicant
+
+
+def parse_appeal(raw: Any) -> AppealInput:
+    """Check every field of an appeal; raise InputError naming the first field that breaks a rule.
+
+    Membership in policy catalogues (type, category, district) is checked by `check_catalogue`,
+    which reads policy files and so runs outside workflows.
+    """
+    if isinstance(raw, AppealInput):
+        raw = raw.to_dict()
+    if not isinstance(raw, dict):
+        raise InputError("appeal", f"must be an object, got {type(raw).__name__}")
+    reg_number = _text(raw, "reg_number")
+    if not REG_NUMBER.match(reg_number):
+        raise InputError("reg_number", "must look like APL-2026-000042 (letters, year, 6-8 digits)")
+    applicant = parse_applicant(raw.get("applicant"))
+    contacts_raw = _mapping(raw.get("contacts"), "contacts")
+    contacts = Contacts(
+        email=_text(contacts_raw, "email", "contacts.", required=False),
+        phone=_text(contacts_raw, "phone", "contacts.", required=False),
+        address=_text(contacts_raw, "address", "contacts.", required=False),
+    )
+    if contacts.email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", contacts.email):
+        raise InputError("contacts.email", "is not an e-mail address")
+    if applicant.kind != "anonymous" and not (contacts.email or contacts.phone or contacts.address):
+        raise InputError("contacts", "at least one of email, phone, address is required")
+    received = _text(raw, "received_at")
+    parse_received_at(received)
+    return AppealInput(
+        reg_number=reg_number,
+        type=_text(raw, "type"),
+        channel=_choice(raw, "channel", CHANNELS),
+        language=_choice(raw, "language", LANGUAGES),
+        applicant=applicant,
+        contacts=contacts,
+        addressee=_text(raw, "addressee"),
+        category=_text(raw, "category"),
+        district=_text(raw, "district"),
+        text=_text(raw, "text", limit=MAX_TEXT_CHARS),
+        received_at=received,
+    )

@@ -1,0 +1,185 @@
+"""Payloads between workflows and activities: policy snapshots, deadline plans, registry writes.
+
+Plain dataclasses only (never SQLModel tables), so they serialise into workflow histories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.moves import MoveRecord, Refusal
+
+# Activity names: workflows call activities by name so that workflow code never imports
+# the database or template machinery into the sandbox.
+CHECK_POLICIES = "check_policies"
+REGISTER_CASE = "register_case"
+PLAN_DEADLINE = "plan_deadline"
+PLAN_WORKING_TIME = "plan_working_time"
+ROUTE_CASE = "route_case"
+RECORD_EVENT = "record_event"
+SEND_NOTIFICATION = "send_notification"
+DRAFT_DISCIPLINARY_PROPOSAL = "draft_disciplinary_proposal"
+
+
+@dataclass
+class ControlRules:
+    """Deadline-control values one case runs under, snapshotted from policy at registration."""
+
+    forward_working_days: int
+    hearing_working_days: int
+    finalization_working_days: int
+    extension_max_months: int
+    reminder_working_days_before: list[int]
+    reminder_hour: int
+    disciplinary_grace_working_days: int
+    staff_language: str
+    seconds_per_working_day: float | None = None
+
+
+@dataclass
+class PolicyRequest:
+    kind: str
+    appeal_type: str
+    category: str
+    district: str
+
+
+@dataclass
+class PolicySnapshot:
+    term_working_days: int
+    rules: ControlRules
+    grants: dict[str, list[str]]
+    own_only: list[str]
+    suggested_executor: str
+
+
+@dataclass
+class CaseCard:
+    """The registry card of a case: what records keeping needs, written by activities only."""
+
+    reg_number: str
+    kind: str
+    appeal_type: str
+    channel: str
+    language: str
+    category: str
+    district: str
+    applicant_kind: str
+    applicant_identity: str
+    applicant_name: str
+    applicants_count: int
+    addressee: str
+    received_at: str
+    state: str
+    executor: str = ""
+    deadline: str = ""
+    overdue: bool = False
+    possible_repeat_of: list[str] = field(default_factory=list)
+    closure_reason: str = ""
+    answer_character: str = ""
+
+
+@dataclass
+class RegisterResult:
+    possible_repeat_of: list[str]
+
+
+@dataclass
+class DeadlineRequest:
+    """Plan a term: either `term_working_days` counted from `start`, or an explicit `due_date`."""
+
+    reg_number: str
+    now: str  # workflow time (UTC ISO); compressed timing counts from here
+    start: str
+    rules: ControlRules
+    term_working_days: int = 0
+    due_date: str = ""
+    from_receipt: bool = False  # count from receipt (after-hours and day-off rules apply)
+
+
+@dataclass
+class TimerPoint:
+    kind: str  # reminder | escalation | disciplinary | hearing_end
+    legal_at: str  # the legal moment (UTC ISO)
+    fire_at: str  # when the workflow's timer fires (UTC ISO; earlier than legal_at in demo timing)
+    working_days: int = 0  # reminders: days before the term; disciplinary: days overdue
+    fired: bool = False
+
+
+@dataclass
+class DeadlinePlan:
+    due_date: str
+    due_at: str
+    points: list[TimerPoint]
+
+
+@dataclass
+class WorkingTimeRequest:
+    now: str
+    start: str
+    working_days: int
+    kind: str
+    rules: ControlRules
+
+
+@dataclass
+class RouteRequest:
+    category: str
+    district: str
+
+
+@dataclass
+class EventWrite:
+    """One accepted move to append to the registry, with the card's fields after it."""
+
+    card: CaseCard
+    record: MoveRecord
+    key: str  # idempotency key within the case: "move-<seq>" or a system event's key
+
+
+@dataclass
+class NotificationRequest:
+    reg_number: str
+    key: str  # idempotency key: one notification per key, whatever the retries
+    recipient: str
+    template: str
+    language: str
+    context: dict[str, str]
+
+
+@dataclass
+class ProposalRequest:
+    reg_number: str
+    key: str
+    executor: str
+    due_date: str
+    overdue_working_days: int
+    language: str
+    context: dict[str, str]
+
+
+@dataclass
+class TimelineEntry:
+    """Something the workflow did by itself (reminder, escalation, proposal, hearing end)."""
+
+    at: str
+    kind: str
+    detail: str
+
+
+@dataclass
+class CaseStatus:
+    reg_number: str
+    kind: str
+    state: str
+    deadline: str
+    due_at: str
+    executor: str
+    overdue: bool
+    possible_repeat_of: list[str]
+    closure_reason: str
+    answer_character: str
+    hearing_until: str
+    history: list[MoveRecord]
+    refusals: list[Refusal]
+    timeline: list[TimelineEntry]

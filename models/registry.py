@@ -1,0 +1,123 @@
+"""The registry (records keeping, seed item 5.7): SQLModel tables, written only by activities.
+
+SQLite file by default (created on first use), PostgreSQL when DATABASE_URL says so.
+Every table that activities append to has a unique key, so a retried activity writes nothing twice.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, SQLModel, create_engine
+
+DEFAULT_DATABASE_URL = "sqlite:///registry.db"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class CaseRecord(SQLModel, table=True):
+    """The current card of a case (appeal, reception, instruction)."""
+
+    __tablename__ = "cases"
+    reg_number: str = Field(primary_key=True)
+    kind: str = Field(index=True)
+    appeal_type: str = ""
+    channel: str = ""
+    language: str = ""
+    category: str = Field(default="", index=True)
+    district: str = Field(default="", index=True)
+    applicant_kind: str = ""
+    applicant_identity: str = Field(default="", index=True)
+    applicant_name: str = ""
+    applicants_count: int = 1
+    addressee: str = ""
+    received_at: str = ""
+    state: str = Field(default="registered", index=True)
+    executor: str = Field(default="", index=True)
+    deadline: str = ""
+    overdue: bool = False
+    possible_repeat_of: str = ""  # comma-separated registration numbers
+    closure_reason: str = ""
+    answer_character: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class EventRecord(SQLModel, table=True):
+    """Append-only: every accepted move and every escalation of every case."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("reg_number", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    reg_number: str = Field(index=True)
+    key: str
+    seq: int = 0
+    trigger: str
+    actor_id: str
+    actor_role: str
+    from_state: str
+    to_state: str
+    at: str
+    reason: str = ""
+    detail: str = ""  # JSON object
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class NotificationRecord(SQLModel, table=True):
+    """The outbox: to whom, which template, the rendered text."""
+
+    __tablename__ = "notifications"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    reg_number: str = Field(index=True)
+    recipient: str
+    template: str = Field(index=True)
+    language: str
+    subject: str
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
+    sent: bool = False
+
+
+class DisciplinaryProposalRecord(SQLModel, table=True):
+    __tablename__ = "disciplinary_proposals"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    reg_number: str = Field(index=True)
+    executor: str
+    official: str
+    due_date: str
+    overdue_working_days: int
+    language: str
+    body: str
+    status: str = "drafted"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RegistrationCounter(SQLModel, table=True):
+    """Next registration number per prefix and year (allocated by the CLI before a start)."""
+
+    __tablename__ = "registration_counters"
+    prefix: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+def database_url() -> str:
+    return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """Engine with the tables created (first use creates the SQLite file)."""
+    url = url or database_url()
+    kwargs: dict[str, object] = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    engine = create_engine(url, **kwargs)
+    SQLModel.metadata.create_all(engine)
+    return engine

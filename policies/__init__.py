@@ -1,0 +1,1 @@
+"""Legal and organisational values as data, with pure functions that answer one question each."""

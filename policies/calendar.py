@@ -1,0 +1,121 @@
+"""Kazakhstan's working-day calendar and term counting.
+
+Convention (national system eOtinish, domain.md): the registration day counts as day 1; the
+answer is due by 23:59:59 local time of the last working day; an appeal received on a day off
+or after the after-hours cutoff is registered on the next working day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from policies.loading import load_policy
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(str(load_policy("terms")["timezone"]))
+
+
+@cache
+def _overrides() -> tuple[frozenset[date], frozenset[date]]:
+    data = load_policy("calendar_overrides")
+    off = frozenset(_as_date(e["date"]) for e in data.get("days_off") or [])
+    work = frozenset(_as_date(e["date"]) for e in data.get("working_days") or [])
+    return off, work
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@cache
+def _national_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("KZ", years=year).keys())
+
+
+def is_working_day(day: date) -> bool:
+    """A weekday that is not a public holiday, after the project's overrides."""
+    off, work = _overrides()
+    if day in work:
+        return True
+    if day in off:
+        return False
+    return day.weekday() < 5 and day not in _national_holidays(day.year)
+
+
+def next_working_day(day: date) -> date:
+    """`day` itself if it is a working day, else the first working day after it."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def previous_working_day(day: date) -> date:
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The `days`-th working day counting `start` (moved to a working day) as day 1."""
+    if days < 1:
+        raise ValueError(f"days: must be at least 1, got {days}")
+    current = next_working_day(start)
+    counted = 1
+    while counted < days:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            counted += 1
+    return current
+
+
+def working_days_before(due: date, days: int) -> date:
+    """The working day that lies `days` working days before `due`."""
+    current = due
+    counted = 0
+    while counted < days:
+        current -= timedelta(days=1)
+        if is_working_day(current):
+            counted += 1
+    return current
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days in the half-open interval (start, end]; negative if end is before start."""
+    if end < start:
+        return -working_days_between(end, start)
+    count = 0
+    current = start
+    while current < end:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count
+
+
+def registration_day(received_at: datetime) -> date:
+    """The day a receipt counts from: next working day if received on a day off or after hours."""
+    local = received_at.astimezone(local_zone()) if received_at.tzinfo else received_at.replace(tzinfo=local_zone())
+    cutoff = time.fromisoformat(str(load_policy("terms")["after_hours_cutoff"]))
+    day = local.date()
+    if local.time() >= cutoff:
+        day += timedelta(days=1)
+    return next_working_day(day)
+
+
+def due_date(received_at: datetime, term_working_days: int) -> date:
+    """Last day of a term of `term_working_days` working days for a receipt at `received_at`."""
+    return add_working_days(registration_day(received_at), term_working_days)
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after `day` ends in local time, as an aware datetime (what timers wait for)."""
+    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=local_zone())
+
+
+def at_local(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour, 0), tzinfo=local_zone())

@@ -1,0 +1,15 @@
+"""May this role make this move? The matrix is `policies/permissions.yaml`."""
+
+from __future__ import annotations
+
+from models.permissions import PermissionMatrix
+from policies.loading import load_policy
+
+
+def permission_matrix(kind: str) -> PermissionMatrix:
+    data = load_policy("permissions")
+    if kind not in data:
+        raise ValueError(f"kind: no permissions defined for workflow kind {kind!r}")
+    grants = {role: sorted(spec.get("triggers") or []) for role, spec in data[kind].items()}
+    own_only = sorted(role for role, spec in data[kind].items() if spec.get("own_only"))
+    return PermissionMatrix(kind=kind, grants=grants, own_only=own_only)

@@ -1,0 +1,1 @@
+"""Shared infrastructure: client connection, data converter, search attributes."""

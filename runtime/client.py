@@ -1,0 +1,35 @@
+"""Connecting to Temporal the same way from the worker, the CLI, tests and benchmarks."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+from temporalio.client import Client
+from temporalio.converter import DataConverter, default
+
+from runtime.failures import PlainReasonFailureConverter
+
+TASK_QUEUE = "appeals"
+DEFAULT_ADDRESS = "localhost:7233"
+DEFAULT_NAMESPACE = "default"
+
+
+def data_converter() -> DataConverter:
+    return dataclasses.replace(default(), failure_converter_class=PlainReasonFailureConverter)
+
+
+def temporal_address() -> str:
+    return os.environ.get("TEMPORAL_ADDRESS", DEFAULT_ADDRESS)
+
+
+def temporal_namespace() -> str:
+    return os.environ.get("TEMPORAL_NAMESPACE", DEFAULT_NAMESPACE)
+
+
+async def connect(address: str | None = None, namespace: str | None = None) -> Client:
+    return await Client.connect(
+        address or temporal_address(),
+        namespace=namespace or temporal_namespace(),
+        data_converter=data_converter(),
+    )

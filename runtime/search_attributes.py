@@ -1,0 +1,25 @@
+"""Custom search attributes: operators filter cases by them in the Web UI. None holds personal data."""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+CASE_STATE = SearchAttributeKey.for_keyword("CaseState")
+CASE_KIND = SearchAttributeKey.for_keyword("CaseKind")
+CASE_EXECUTOR = SearchAttributeKey.for_keyword("CaseExecutor")
+CASE_CATEGORY = SearchAttributeKey.for_keyword("CaseCategory")
+CASE_DISTRICT = SearchAttributeKey.for_keyword("CaseDistrict")
+CASE_DEADLINE = SearchAttributeKey.for_datetime("CaseDeadline")
+CASE_OVERDUE = SearchAttributeKey.for_bool("CaseOverdue")
+CASE_POSSIBLE_REPEAT = SearchAttributeKey.for_bool("CasePossibleRepeat")
+
+ALL_KEYS = [
+    CASE_STATE,
+    CASE_KIND,
+    CASE_EXECUTOR,
+    CASE_CATEGORY,
+    CASE_DISTRICT,
+    CASE_DEADLINE,
+    CASE_OVERDUE,
+    CASE_POSSIBLE_REPEAT,
+]

@@ -1,0 +1,60 @@
+"""Valid appeals and moves for tests, built from the same parsers the product uses."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timezone
+from typing import Any
+
+from models.identity import with_check_digit
+from models.moves import Actor, MoveRequest
+
+_counter = itertools.count(1)
+
+
+def valid_iin(seed: int = 0) -> str:
+    for n in itertools.count(seed):
+        number = with_check_digit(f"850315{300000 + n % 99999:05d}"[:11])
+        if number:
+            return number
+    raise AssertionError("unreachable")
+
+
+def valid_bin(seed: int = 0) -> str:
+    for n in itertools.count(seed):
+        number = with_check_digit(f"0504404{n % 9999:04d}"[:11])
+        if number:
+            return number
+    raise AssertionError("unreachable")
+
+
+def new_reg_number() -> str:
+    import uuid
+
+    return f"APL-2026-{uuid.uuid4().int % 10**8:08d}"
+
+
+def appeal_dict(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "reg_number": new_reg_number(),
+        "type": "application",
+        "channel": "electronic",
+        "language": "ru",
+        "applicant": {"kind": "person", "name": "Айгерим Нурланова", "iin": valid_iin(next(_counter))},
+        "contacts": {"email": "aigerim@example.kz", "phone": "+77010000000", "address": ""},
+        "addressee": "Аким города",
+        "category": "housing",
+        "district": "almaly",
+        "text": "Прошу отремонтировать крышу дома.",
+        "received_at": datetime.now(timezone.utc).isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+def move(trigger: str, actor_id: str, role: str, **fields: str) -> dict[str, Any]:
+    return {"trigger": trigger, "actor": {"id": actor_id, "role": role}, **fields}
+
+
+def move_request(trigger: str, actor_id: str, role: str, **fields: str) -> MoveRequest:
+    return MoveRequest(trigger=trigger, actor=Actor(actor_id, role), **fields)

@@ -1,0 +1,26 @@
+"""Driving one appeal through a real server in tests: start, move, read back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
+
+from models.control import CaseStatus
+from workflows.appeal import AppealWorkflow
+
+
+async def start_appeal(client: Client, worker: Worker, appeal: dict[str, Any]) -> WorkflowHandle[Any, CaseStatus]:
+    return await client.start_workflow(
+        AppealWorkflow.run, appeal, id=appeal["reg_number"], task_queue=worker.task_queue
+    )
+
+
+async def status(handle: WorkflowHandle[Any, Any]) -> CaseStatus:
+    return await handle.query("status", result_type=CaseStatus)
+
+
+async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: str) -> CaseStatus:
+    payload = {"trigger": trigger, "actor": {"id": actor_id, "role": role}, **fields}
+    return await handle.execute_update("transition", payload, result_type=CaseStatus)

@@ -1,0 +1,62 @@
+"""The worker: runs every workflow kind and its activities on the `appeals` task queue.
+
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL, APPEALS_TIMING_PROFILE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.notifications import NotificationActivities
+from activities.policy import ACTIVITIES as POLICY_ACTIVITIES
+from activities.registry import RegistryActivities
+from models.registry import make_engine
+from runtime.client import TASK_QUEUE, connect
+from runtime.registration import register_search_attributes
+from workflows.appeal import AppealWorkflow
+
+WORKFLOWS: list[type] = [AppealWorkflow]
+
+
+def all_activities(engine: Engine) -> list[Any]:
+    registry = RegistryActivities(engine)
+    notifications = NotificationActivities(engine)
+    return [
+        *POLICY_ACTIVITIES,
+        registry.register_case,
+        registry.record_event,
+        notifications.send_notification,
+        notifications.draft_disciplinary_proposal,
+    ]
+
+
+def build_worker(client: Client, engine: Engine, task_queue: str = TASK_QUEUE, pool: ThreadPoolExecutor | None = None) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=all_activities(engine),
+        activity_executor=pool or ThreadPoolExecutor(max_workers=16),
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    client = await connect()
+    added = await register_search_attributes(client)
+    if added:
+        logging.info("registered search attributes: %s", ", ".join(added))
+    engine = make_engine()
+    logging.info("worker on task queue %r, namespace %r, registry %s", TASK_QUEUE, client.namespace, engine.url)
+    await build_worker(client, engine).run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Durable workflows: one workflow kind per module, the shared machinery in `case_machine`/`controlled`."""

@@ -1,0 +1,336 @@
+"""AppealWorkflow: one appeal from registration to closure, as a durable workflow.
+
+Workflow id = registration number. The table is `appeal_table`; the conditions are
+`appeal_case`; this module holds only what an appeal does when a move is made or a timer fires.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from models.appeal import AppealInput, parse_appeal, parse_received_at
+from models.control import (
+    CHECK_POLICIES,
+    DRAFT_DISCIPLINARY_PROPOSAL,
+    PLAN_DEADLINE,
+    PLAN_WORKING_TIME,
+    RECORD_EVENT,
+    REGISTER_CASE,
+    ROUTE_CASE,
+    SEND_NOTIFICATION,
+    CaseCard,
+    CaseStatus,
+    ControlRules,
+    DeadlinePlan,
+    DeadlineRequest,
+    EventWrite,
+    NotificationRequest,
+    PolicyRequest,
+    PolicySnapshot,
+    ProposalRequest,
+    RegisterResult,
+    RouteRequest,
+    TimerPoint,
+    WorkingTimeRequest,
+)
+from models.errors import InputError
+from models.moves import Actor, MoveRecord, MoveRequest
+from models.permissions import PermissionMatrix
+from runtime import search_attributes as sa
+from runtime.failures import invalid
+from workflows.appeal_case import AppealCase
+from workflows.appeal_table import APPEAL_TABLE, APPEAL_TRANSITIONS
+from workflows.case_machine import CaseMachine
+from workflows.controlled import ControlledWorkflow, trigger_signal
+
+ROUTING_ACTOR = Actor(id="routing-policy", role="system")
+TIMER_STATES = ("registered", "routed", "under_consideration", "returned_for_finalization")
+HEAD_RECIPIENT = "head-of-department"
+_DESCRIPTIONS = {row["trigger"]: row.get("description", "") for row in APPEAL_TRANSITIONS}
+
+
+@workflow.defn(name="AppealWorkflow")
+class AppealWorkflow(ControlledWorkflow):
+    @workflow.init
+    def __init__(self, appeal: Any) -> None:
+        self.case = AppealCase()
+        self.setup_control(CaseMachine(APPEAL_TABLE, self.case))
+        self.rules: ControlRules | None = None
+        self.suggested_executor = ""
+        self.possible_repeat_of: list[str] = []
+        self.overdue = False
+        self.due_at = ""
+        self.closure_reason = ""
+        self.answer_text = ""
+        self.input_error = ""
+        self.appeal: AppealInput | None = None
+        try:
+            self.appeal = parse_appeal(appeal)
+            if self.appeal.reg_number != workflow.info().workflow_id:
+                raise InputError("reg_number", "must equal the workflow id")
+        except InputError as err:
+            self.input_error = str(err)
+
+    @workflow.run
+    async def run(self, appeal: Any) -> CaseStatus:
+        if self.input_error or self.appeal is None:
+            raise invalid(f"invalid appeal: {self.input_error}")
+        a = self.appeal
+        try:
+            snapshot: PolicySnapshot = await self.call(
+                CHECK_POLICIES, PolicyRequest("appeal", a.type, a.category, a.district), PolicySnapshot
+            )
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.non_retryable:
+                raise invalid(f"invalid appeal: {cause.message}") from None
+            raise
+        self.rules = snapshot.rules
+        self.case.extension_max_months = snapshot.rules.extension_max_months
+        self.machine.permissions = PermissionMatrix("appeal", snapshot.grants, snapshot.own_only)
+        self.suggested_executor = snapshot.suggested_executor
+
+        registered: RegisterResult = await self.call(REGISTER_CASE, self.card(), RegisterResult)
+        self.possible_repeat_of = registered.possible_repeat_of
+        if self.possible_repeat_of:
+            self.note("possible_repeat", "earlier appeals on this category: " + ", ".join(self.possible_repeat_of))
+        plan: DeadlinePlan = await self.call(
+            PLAN_DEADLINE,
+            DeadlineRequest(a.reg_number, workflow.now().isoformat(), parse_received_at(a.received_at).isoformat(),
+                            snapshot.rules, term_working_days=snapshot.term_working_days, from_receipt=True),
+            DeadlinePlan,
+        )
+        self.case.original_deadline = plan.due_date
+        self.use_plan(plan)
+        self.upsert_search_attributes()
+        await self.notify("applicant", "acknowledgement", "registered")
+        if not self.possible_repeat_of:  # a possible repeat waits for the registrar's decision
+            auto = MoveRequest(trigger="route", actor=ROUTING_ACTOR)
+            if self.machine.refusal(auto, system=True) is None:
+                await self.perform(auto)
+        await self.control_loop()
+        return self.status()
+
+    # ---- signals named after the triggers (Web UI: More Actions -> Send a Signal) ----
+    route = trigger_signal("route", _DESCRIPTIONS["route"])
+    forward = trigger_signal("forward", _DESCRIPTIONS["forward"])
+    leave_without_consideration = trigger_signal("leave_without_consideration", _DESCRIPTIONS["leave_without_consideration"])
+    accept = trigger_signal("accept", _DESCRIPTIONS["accept"])
+    reassign = trigger_signal("reassign", _DESCRIPTIONS["reassign"])
+    submit_answer = trigger_signal("submit_answer", _DESCRIPTIONS["submit_answer"])
+    record_applicant_reply = trigger_signal("record_applicant_reply", _DESCRIPTIONS["record_applicant_reply"])
+    return_for_finalization = trigger_signal("return_for_finalization", _DESCRIPTIONS["return_for_finalization"])
+    approve = trigger_signal("approve", _DESCRIPTIONS["approve"])
+    withdraw = trigger_signal("withdraw", _DESCRIPTIONS["withdraw"])
+    extend_deadline = trigger_signal("extend_deadline", _DESCRIPTIONS["extend_deadline"])
+
+    @workflow.query(name="status", description="State, deadline, executor, overdue flag and full history")
+    def status(self) -> CaseStatus:
+        return CaseStatus(
+            reg_number=workflow.info().workflow_id,
+            kind="appeal",
+            state=self.machine.state,
+            deadline=self.case.deadline,
+            due_at=self.due_at,
+            executor=self.case.executor,
+            overdue=self.overdue,
+            possible_repeat_of=list(self.possible_repeat_of),
+            closure_reason=self.closure_reason,
+            answer_character=self.case.answer_character,
+            hearing_until=self.case.hearing_until,
+            history=list(self.machine.history),
+            refusals=list(self.refusals),
+            timeline=list(self.timeline),
+        )
+
+    # ---- what an allowed move does ----
+    async def perform(self, move: MoveRequest) -> None:
+        trig = move.trigger
+        detail: dict[str, str] = {}
+        if trig == "route":
+            executor = move.target
+            if not executor:
+                a = self.appeal
+                assert a is not None
+                executor = await self.call(ROUTE_CASE, RouteRequest(a.category, a.district), str)
+            detail["executor"] = executor
+        elif trig in ("reassign", "forward"):
+            detail["target"] = move.target
+        elif trig == "extend_deadline":
+            detail["deadline"] = f"{self.case.deadline} -> {move.new_deadline}"
+        elif trig == "submit_answer":
+            detail["answer_character"] = move.answer_character
+        record = self.machine.apply(move, workflow.now(), detail)
+        if trig in ("route", "reassign"):
+            self.case.executor = detail.get("executor") or move.target
+        elif trig == "submit_answer":
+            await self.answer_submitted(move)
+        elif trig == "record_applicant_reply":
+            self.case.applicant_replied = True
+        elif trig == "return_for_finalization":
+            self.reset_answer()
+            await self.replan(term_working_days=self.rules_().finalization_working_days)
+        elif trig == "extend_deadline":
+            await self.replan(due_date=move.new_deadline)
+        if record.to_state == "closed":
+            self.closure_reason = record.detail.get("closure", "")
+            self.points = []
+        await self.call(RECORD_EVENT, EventWrite(self.card(), record, f"move-{record.seq}"), None)
+        self.upsert_search_attributes()
+        await self.notify_after(record, move)
+
+    async def answer_submitted(self, move: MoveRequest) -> None:
+        self.answer_text = move.answer_text
+        self.case.answer_character = move.answer_character
+        if move.answer_character == "refused" and not self.case.hearing_until:
+            # APPC hearing: the applicant is told of the preliminary decision before a refusal is approved.
+            end: TimerPoint = await self.call(
+                PLAN_WORKING_TIME,
+                WorkingTimeRequest(workflow.now().isoformat(), (workflow.now() + timedelta(days=1)).isoformat(),
+                                   self.rules_().hearing_working_days, "hearing_end", self.rules_()),
+                TimerPoint,
+            )
+            self.case.hearing_until = end.legal_at
+            self.points.append(end)
+            await self.notify("applicant", "preliminary_decision", f"hearing-{len(self.machine.history)}",
+                              hearing_until=end.legal_at)
+
+    def reset_answer(self) -> None:
+        self.case.answer_character = ""
+        self.case.hearing_until = ""
+        self.case.hearing_elapsed = False
+        self.case.applicant_replied = False
+        self.answer_text = ""
+        self.points = [p for p in self.points if p.kind != "hearing_end"]
+
+    async def replan(self, *, term_working_days: int = 0, due_date: str = "") -> None:
+        now = workflow.now().isoformat()
+        plan: DeadlinePlan = await self.call(
+            PLAN_DEADLINE,
+            DeadlineRequest(workflow.info().workflow_id, now, now, self.rules_(),
+                            term_working_days=term_working_days, due_date=due_date),
+            DeadlinePlan,
+        )
+        self.use_plan(plan)
+
+    def use_plan(self, plan: DeadlinePlan) -> None:
+        self.case.deadline = plan.due_date
+        self.due_at = plan.due_at
+        self.overdue = workflow.now() >= datetime.fromisoformat(plan.due_at)
+        self.points = [p for p in self.points if p.kind == "hearing_end"] + plan.points
+
+    async def notify_after(self, record: MoveRecord, move: MoveRequest) -> None:
+        key = f"move-{record.seq}"
+        if record.trigger == "forward":
+            await self.notify("applicant", "forwarding_notice", key, target=move.target, reason=move.reason)
+        elif record.trigger in ("leave_without_consideration", "withdraw"):
+            await self.notify("applicant", "closure_notice", key, reason=move.reason, closure=self.closure_reason)
+        elif record.trigger == "approve":
+            await self.notify("applicant", "answer_letter", key, answer_text=self.answer_text,
+                              answer_character=self.case.answer_character)
+        elif record.trigger == "extend_deadline":
+            await self.notify("applicant", "extension_notice", key, reason=move.reason)
+        elif record.trigger in ("route", "reassign", "return_for_finalization"):
+            await self.notify("executor", "assignment", key, reason=move.reason, trigger=record.trigger)
+
+    # ---- what a due timer point does ----
+    async def on_timer(self, point: TimerPoint) -> None:
+        if point.kind == "hearing_end":
+            self.case.hearing_elapsed = True
+            self.note("hearing_end", "hearing period ended without the applicant's reply")
+            return
+        if self.machine.state not in TIMER_STATES:
+            return
+        key = f"{point.kind}-{point.legal_at}"
+        if point.kind == "reminder":
+            self.note("reminder", f"{point.working_days} working day(s) before the term {self.case.deadline}")
+            await self.notify("executor", "reminder", key, days_left=str(point.working_days))
+        elif point.kind == "escalation":
+            self.overdue = True
+            self.note("escalation", f"term {self.case.deadline} missed; overdue notice to the head")
+            await self.notify("head", "overdue_notice", key)
+            await self.call(RECORD_EVENT, EventWrite(self.card(), self.system_record("escalate"), key), None)
+            self.upsert_search_attributes()
+        elif point.kind == "disciplinary":
+            executor = self.case.executor or "appeals-dept"
+            self.note("disciplinary_proposal", f"drafted for {executor}: {point.working_days} working day(s) overdue")
+            await self.call(
+                DRAFT_DISCIPLINARY_PROPOSAL,
+                ProposalRequest(workflow.info().workflow_id, f"{workflow.info().workflow_id}:{key}", executor, self.case.deadline, point.working_days,
+                                self.rules_().staff_language, {"category": self.appeal_().category}),
+                None,
+            )
+
+    def system_record(self, trigger: str) -> MoveRecord:
+        """A registry event for something the workflow did by itself (not a move of the table)."""
+        state = self.machine.state
+        return MoveRecord(seq=0, trigger=trigger, actor_id="deadline-control",
+                          actor_role="system", from_state=state, to_state=state, at=workflow.now().isoformat())
+
+    # ---- helpers ----
+    async def notify(self, to: str, template: str, key: str, **context: str) -> None:
+        a = self.appeal_()
+        rules = self.rules_()
+        if to == "applicant":
+            recipient = a.contacts.email or a.contacts.phone or a.contacts.address
+            if not recipient:
+                self.note("notification_skipped", f"{template}: the applicant left no contacts")
+                return
+            language = a.language
+        else:
+            recipient = (self.case.executor or "appeals-dept") if to == "executor" else HEAD_RECIPIENT
+            language = rules.staff_language
+        base = {
+            "reg_number": a.reg_number,
+            "applicant_name": a.applicant.name,
+            "received_at": a.received_at,
+            "deadline": self.case.deadline,
+            "executor": self.case.executor,
+            "category": a.category,
+            "district": a.district,
+        }
+        base.update(context)
+        await self.call(
+            SEND_NOTIFICATION,
+            NotificationRequest(a.reg_number, f"{a.reg_number}:{template}:{key}", recipient, template, language, base),
+            None,
+        )
+
+    def card(self) -> CaseCard:
+        a = self.appeal_()
+        return CaseCard(
+            reg_number=a.reg_number, kind="appeal", appeal_type=a.type, channel=a.channel, language=a.language,
+            category=a.category, district=a.district, applicant_kind=a.applicant.kind,
+            applicant_identity=a.applicant.identity(), applicant_name=a.applicant.name,
+            applicants_count=a.applicant.applicants_count, addressee=a.addressee, received_at=a.received_at,
+            state=self.machine.state, executor=self.case.executor, deadline=self.case.deadline, overdue=self.overdue,
+            possible_repeat_of=list(self.possible_repeat_of), closure_reason=self.closure_reason,
+            answer_character=self.case.answer_character,
+        )
+
+    def upsert_search_attributes(self) -> None:
+        a = self.appeal_()
+        updates = [
+            sa.CASE_KIND.value_set("appeal"),
+            sa.CASE_STATE.value_set(self.machine.state),
+            sa.CASE_CATEGORY.value_set(a.category),
+            sa.CASE_DISTRICT.value_set(a.district),
+            sa.CASE_OVERDUE.value_set(self.overdue),
+            sa.CASE_POSSIBLE_REPEAT.value_set(bool(self.possible_repeat_of)),
+            sa.CASE_EXECUTOR.value_set(self.case.executor) if self.case.executor else sa.CASE_EXECUTOR.value_unset(),
+            sa.CASE_DEADLINE.value_set(datetime.fromisoformat(self.due_at)) if self.due_at
+            else sa.CASE_DEADLINE.value_unset(),
+        ]
+        workflow.upsert_search_attributes(updates)
+
+    def appeal_(self) -> AppealInput:
+        assert self.appeal is not None
+        return self.appeal
+
+    def rules_(self) -> ControlRules:
+        assert self.rules is not None
+        return self.rules

@@ -1,0 +1,161 @@
+"""What every controlled workflow kind shares: operator moves, refusals, timers, status.
+
+A kind subclasses `ControlledWorkflow`, gives it a table and a case object, and implements
+`perform` (the side effects of an allowed move) and `on_timer` (what a due timer point does).
+Every operator request, from a signal or the `transition` Update, goes through one inbox that
+the workflow's main loop drains in order, so moves never interleave and none is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+from models.control import CaseStatus, TimelineEntry, TimerPoint
+from models.errors import InputError
+from models.moves import MoveRequest, Refusal, parse_move
+from runtime.failures import invalid, refused
+from workflows.case_machine import CaseMachine
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Registry writes and notifications retry until they succeed: nothing may be lost.
+ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+
+def trigger_signal(trigger: str, description: str) -> Callable[..., None]:
+    """A signal named after a trigger, so operators can send it from the Web UI's Signal dialog.
+
+    The payload may be missing or malformed (the UI sends none when the box is empty): it is
+    refused and recorded, never raised, so the workflow task cannot fail on it.
+    """
+
+    def handler(self: ControlledWorkflow, payload: Any = None) -> None:
+        self.receive_signal(trigger, payload)
+
+    handler.__name__ = f"signal_{trigger}"
+    return workflow.signal(name=trigger, description=description)(handler)
+
+
+class ControlledWorkflow:
+    machine: CaseMachine
+
+    def setup_control(self, machine: CaseMachine) -> None:
+        self.machine = machine
+        self.inbox: list[tuple[int, MoveRequest]] = []
+        self.outcomes: dict[int, str | None] = {}
+        self.next_ticket = 1
+        self.refusals: list[Refusal] = []
+        self.timeline: list[TimelineEntry] = []
+        self.points: list[TimerPoint] = []
+        self.ready = False  # permissions and policies loaded
+
+    # ---- operator requests ----
+    def receive_signal(self, trigger: str, payload: Any) -> None:
+        try:
+            move = parse_move(payload, trigger)
+        except InputError as err:
+            self.record_refusal(trigger, "", "", str(err))
+            return
+        self.inbox.append((0, move))
+
+    @workflow.update(name="transition", description="Make a move (trigger + actor); refused moves change nothing")
+    async def transition(self, payload: Any = None) -> CaseStatus:
+        move = parse_move(payload)  # the validator already refused bad payloads
+        ticket = self.next_ticket
+        self.next_ticket += 1
+        self.inbox.append((ticket, move))
+        await workflow.wait_condition(lambda: ticket in self.outcomes)
+        refusal = self.outcomes.pop(ticket)
+        if refusal:
+            raise refused(refusal)
+        return self.status()
+
+    @transition.validator
+    def validate_transition(self, payload: Any = None) -> None:
+        try:
+            move = parse_move(payload)
+        except InputError as err:
+            raise invalid(str(err)) from None
+        if not self.ready:
+            return  # the handler waits for registration and checks again
+        refusal = self.machine.refusal(move)
+        if refusal:
+            raise refused(refusal)
+
+    def status(self) -> CaseStatus:
+        """Each kind exposes this as its `status` query."""
+        raise NotImplementedError
+
+    def record_refusal(self, trigger: str, actor_id: str, role: str, message: str) -> None:
+        self.refusals.append(
+            Refusal(trigger=trigger, actor_id=actor_id, actor_role=role, state=self.machine.state,
+                    at=workflow.now().isoformat(), message=message)
+        )
+        workflow.logger.warning("refused %s by %s/%s: %s", trigger, actor_id, role, message)
+
+    # ---- the main loop ----
+    async def control_loop(self) -> None:
+        """Drain operator requests and fire timer points until the case is closed."""
+        self.ready = True
+        while True:
+            while self.inbox:
+                ticket, move = self.inbox.pop(0)
+                refusal = self.machine.refusal(move)
+                if refusal:
+                    self.record_refusal(move.trigger, move.actor.id, move.actor.role, refusal)
+                else:
+                    await self.perform(move)
+                if ticket:
+                    self.outcomes[ticket] = refusal
+            if self.machine.state == "closed":
+                break
+            delay = self.next_timer_delay()
+            if delay is not None and delay <= timedelta(0):
+                await self.fire_due_points()
+                continue
+            try:
+                await workflow.wait_condition(lambda: bool(self.inbox), timeout=delay)
+            except asyncio.TimeoutError:
+                await self.fire_due_points()
+        # Answer any Update that arrived in the last task, then let handlers finish.
+        for ticket, move in self.inbox:
+            message = f"{move.trigger!r} refused: the case is closed"
+            self.record_refusal(move.trigger, move.actor.id, move.actor.role, message)
+            if ticket:
+                self.outcomes[ticket] = message
+        self.inbox.clear()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+
+    async def perform(self, move: MoveRequest) -> None:
+        raise NotImplementedError
+
+    # ---- timers ----
+    def next_timer_delay(self) -> timedelta | None:
+        pending = [datetime.fromisoformat(p.fire_at) for p in self.points if not p.fired]
+        if not pending:
+            return None
+        return min(pending) - workflow.now()
+
+    async def fire_due_points(self) -> None:
+        now = workflow.now()
+        for point in sorted(self.points, key=lambda p: p.fire_at):
+            if not point.fired and datetime.fromisoformat(point.fire_at) <= now:
+                point.fired = True
+                await self.on_timer(point)
+
+    async def on_timer(self, point: TimerPoint) -> None:
+        raise NotImplementedError
+
+    def note(self, kind: str, detail: str) -> None:
+        self.timeline.append(TimelineEntry(at=workflow.now().isoformat(), kind=kind, detail=detail))
+
+    # ---- activities ----
+    async def call(self, name: str, arg: Any, result_type: type | None = None) -> Any:
+        return await workflow.execute_activity(
+            name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY
+        )
