@@ -33,6 +33,18 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     await environment.shutdown()
 
 
+@pytest.fixture(autouse=True)
+async def server_clock(request: pytest.FixtureRequest) -> None:
+    """New appeals are received at the server's current time, which time skipping moves on."""
+    from tests import factories
+
+    if "env" in request.fixturenames:
+        environment: WorkflowEnvironment = request.getfixturevalue("env")
+        factories.clock_now = await environment.get_current_time()
+    else:
+        factories.clock_now = None
+
+
 @pytest.fixture
 def client(env: WorkflowEnvironment) -> Client:
     return env.client

@@ -9,15 +9,17 @@ from typing import Any
 from models.identity import with_check_digit
 from models.moves import Actor, MoveRequest
 
-_counter = itertools.count(1)
 
 
-def valid_iin(seed: int = 0) -> str:
-    for n in itertools.count(seed):
-        number = with_check_digit(f"850315{300000 + n % 99999:05d}"[:11])
+def valid_iin(seed: int | None = None) -> str:
+    """A valid IIN, unique per call unless a seed is given (so repeat detection sees no false repeats)."""
+    import random
+
+    rng = random.Random(seed)
+    while True:
+        number = with_check_digit(f"850315{rng.randrange(100000):05d}")
         if number:
             return number
-    raise AssertionError("unreachable")
 
 
 def valid_bin(seed: int = 0) -> str:
@@ -26,6 +28,9 @@ def valid_bin(seed: int = 0) -> str:
         if number:
             return number
     raise AssertionError("unreachable")
+
+
+clock_now: datetime | None = None  # the test server's clock (it jumps ahead while a test awaits a result)
 
 
 def new_reg_number() -> str:
@@ -40,13 +45,13 @@ def appeal_dict(**overrides: Any) -> dict[str, Any]:
         "type": "application",
         "channel": "electronic",
         "language": "ru",
-        "applicant": {"kind": "person", "name": "Айгерим Нурланова", "iin": valid_iin(next(_counter))},
+        "applicant": {"kind": "person", "name": "Айгерим Нурланова", "iin": valid_iin()},
         "contacts": {"email": "aigerim@example.kz", "phone": "+77010000000", "address": ""},
         "addressee": "Аким города",
         "category": "housing",
         "district": "almaly",
         "text": "Прошу отремонтировать крышу дома.",
-        "received_at": datetime.now(timezone.utc).isoformat(),
+        "received_at": (clock_now or datetime.now(timezone.utc)).isoformat(),
     }
     data.update(overrides)
     return data

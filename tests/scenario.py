@@ -24,3 +24,18 @@ async def status(handle: WorkflowHandle[Any, Any]) -> CaseStatus:
 async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: str) -> CaseStatus:
     payload = {"trigger": trigger, "actor": {"id": actor_id, "role": role}, **fields}
     return await handle.execute_update("transition", payload, result_type=CaseStatus)
+
+
+def registry_snapshot(engine: Any, reg_number: str) -> tuple[Any, ...]:
+    """Everything the registry holds about one case, to compare before and after a refused move."""
+    from sqlmodel import Session, select
+
+    from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord, NotificationRecord
+
+    with Session(engine) as s:
+        card = s.get(CaseRecord, reg_number)
+        card_data = card.model_dump(exclude={"updated_at"}) if card else None
+        events = [(e.key, e.trigger, e.to_state) for e in s.exec(select(EventRecord).where(EventRecord.reg_number == reg_number))]
+        notes = [n.key for n in s.exec(select(NotificationRecord).where(NotificationRecord.reg_number == reg_number))]
+        props = [p.key for p in s.exec(select(DisciplinaryProposalRecord).where(DisciplinaryProposalRecord.reg_number == reg_number))]
+    return card_data, events, notes, props

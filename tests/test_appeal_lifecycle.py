@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from models.registry import CaseRecord, EventRecord, NotificationRecord
+from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord, NotificationRecord
 from tests.factories import appeal_dict
-from tests.scenario import move, start_appeal, status
+from tests.scenario import move, registry_snapshot, start_appeal, status
+
+
+def events_of(engine: Engine, reg: str) -> list[str]:
+    with Session(engine) as s:
+        return [e.trigger for e in s.exec(select(EventRecord).where(EventRecord.reg_number == reg).order_by(EventRecord.id))]
+
+
+def notifications_of(engine: Engine, reg: str) -> list[NotificationRecord]:
+    with Session(engine) as s:
+        return list(s.exec(select(NotificationRecord).where(NotificationRecord.reg_number == reg).order_by(NotificationRecord.id)))
 
 
 async def test_happy_path(client: Client, worker: Worker, engine: Engine) -> None:
@@ -17,7 +32,7 @@ async def test_happy_path(client: Client, worker: Worker, engine: Engine) -> Non
     handle = await start_appeal(client, worker, appeal)
     st = await move(handle, "accept", "housing-dept", "executor")
     assert st.state == "under_consideration"
-    assert st.executor == "housing-dept"
+    assert st.executor == "housing-dept"  # routing policy: housing -> housing-dept
     st = await move(handle, "submit_answer", "housing-dept", "executor", answer_text="Ремонт в мае.",
                     answer_character="satisfied")
     assert st.state == "answered"
@@ -25,10 +40,237 @@ async def test_happy_path(client: Client, worker: Worker, engine: Engine) -> Non
     assert st.state == "closed" and st.closure_reason == "answered"
     final = await handle.result()
     assert [h.trigger for h in final.history] == ["route", "accept", "submit_answer", "approve"]
+    assert [(h.from_state, h.to_state) for h in final.history] == [
+        ("registered", "routed"), ("routed", "under_consideration"), ("under_consideration", "answered"),
+        ("answered", "closed")]
+    assert final.history[1].actor_id == "housing-dept" and final.history[3].actor_role == "head"
     with Session(engine) as s:
         card = s.get(CaseRecord, appeal["reg_number"])
         assert card is not None and card.state == "closed" and card.closure_reason == "answered"
-        events = s.exec(select(EventRecord).where(EventRecord.reg_number == appeal["reg_number"])).all()
-        assert [e.trigger for e in events] == ["register", "route", "accept", "submit_answer", "approve"]
-        templates = {n.template for n in s.exec(select(NotificationRecord)).all()}
-        assert {"acknowledgement", "assignment", "answer_letter"} <= templates
+        assert card.deadline == final.deadline
+    assert events_of(engine, appeal["reg_number"]) == ["register", "route", "accept", "submit_answer", "approve"]
+    notes = notifications_of(engine, appeal["reg_number"])
+    assert [n.template for n in notes] == ["acknowledgement", "assignment", "answer_letter"]
+    letter = notes[-1]
+    assert letter.language == "ru" and "Ремонт в мае." in letter.body and letter.recipient == "aigerim@example.kz"
+
+
+async def test_forwarding_closes_and_notifies_in_kazakh(client: Client, worker: Worker, engine: Engine) -> None:
+    appeal = appeal_dict(language="kk", category="social")
+    handle = await start_appeal(client, worker, appeal)
+    st = await move(handle, "forward", "reg-1", "registrar", target="Еңбек министрлігі", reason="құзыреті емес")
+    assert st.state == "closed" and st.closure_reason == "forwarded"
+    await handle.result()
+    notes = notifications_of(engine, appeal["reg_number"])
+    forwarding = [n for n in notes if n.template == "forwarding_notice"]
+    assert len(forwarding) == 1 and forwarding[0].language == "kk" and "Еңбек министрлігі" in forwarding[0].body
+
+
+async def test_return_for_finalization_and_reanswer(client: Client, worker: Worker, engine: Engine) -> None:
+    appeal = appeal_dict(category="utilities")
+    handle = await start_appeal(client, worker, appeal)
+    await move(handle, "accept", "utilities-dept", "executor")
+    await move(handle, "submit_answer", "utilities-dept", "executor", answer_text="Изучаем.", answer_character="explained")
+    first_deadline = (await status(handle)).deadline
+    st = await move(handle, "return_for_finalization", "ctl-1", "controller", reason="ответ не по существу")
+    assert st.state == "returned_for_finalization"
+    assert st.deadline != "" and st.answer_character == ""
+    assert date.fromisoformat(st.deadline) < date.fromisoformat(first_deadline)  # 5 working days from now
+    st = await move(handle, "submit_answer", "utilities-dept", "executor", answer_text="Трубы заменят в июне.",
+                    answer_character="satisfied")
+    assert st.state == "answered"
+    st = await move(handle, "approve", "ctl-1", "controller")
+    assert st.state == "closed"
+    assert events_of(engine, appeal["reg_number"]) == [
+        "register", "route", "accept", "submit_answer", "return_for_finalization", "submit_answer", "approve"]
+
+
+async def test_extension_moves_deadline_and_timers(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
+) -> None:
+    appeal = appeal_dict()
+    handle = await start_appeal(client, worker, appeal)
+    await move(handle, "accept", "housing-dept", "executor")
+    original = date.fromisoformat((await status(handle)).deadline)
+    new = original + timedelta(days=21)
+    with pytest.raises(WorkflowUpdateFailedError) as too_far:  # beyond two months: refused by the condition
+        await move(handle, "extend_deadline", "head-1", "head", new_deadline=(original + timedelta(days=70)).isoformat(),
+                   reason="нужна экспертиза")
+    assert "extension_within_limit" in str(too_far.value.cause)
+    st = await move(handle, "extend_deadline", "head-1", "head", new_deadline=new.isoformat(), reason="нужна экспертиза")
+    assert st.state == "under_consideration"
+    assert date.fromisoformat(st.deadline) <= new and date.fromisoformat(st.deadline) > original
+    # Past the original term: no escalation, since the term was extended.
+    await env.sleep(timedelta(days=(original - (await env.get_current_time()).date()).days + 3))
+    st = await status(handle)
+    assert not st.overdue and [t.kind for t in st.timeline if t.kind == "escalation"] == []
+    # Past the new term: escalated.
+    await env.sleep(timedelta(days=30))
+    st = await status(handle)
+    assert st.overdue and any(t.kind == "escalation" for t in st.timeline)
+    assert "extension_notice" in [n.template for n in notifications_of(engine, appeal["reg_number"])]
+
+
+async def test_missed_deadline_reminds_escalates_and_proposes(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
+) -> None:
+    appeal = appeal_dict(category="roads", district="medeu")
+    reg = appeal["reg_number"]
+    handle = await start_appeal(client, worker, appeal)
+    await move(handle, "accept", "akimat-medeu", "executor")
+    await env.sleep(timedelta(days=45))  # 15 working days and the grace period pass in milliseconds
+    st = await status(handle)
+    kinds = [t.kind for t in st.timeline]
+    assert kinds.count("reminder") == 2
+    assert kinds.index("reminder") < kinds.index("escalation") < kinds.index("disciplinary_proposal")
+    assert st.overdue and st.state == "under_consideration"
+    templates = [n.template for n in notifications_of(engine, reg)]
+    assert templates.count("reminder") == 2 and templates.count("overdue_notice") == 1
+    with Session(engine) as s:
+        proposals = list(s.exec(select(DisciplinaryProposalRecord).where(DisciplinaryProposalRecord.reg_number == reg)))
+        card = s.get(CaseRecord, reg)
+    assert len(proposals) == 1
+    proposal = proposals[0]
+    assert proposal.executor == "akimat-medeu" and "Р. Тлеуов" in proposal.official
+    assert reg in proposal.body and str(proposal.overdue_working_days) in proposal.body
+    assert card is not None and card.overdue
+    assert "escalate" in events_of(engine, reg)
+    # The executor still answers late; the case closes normally and the overdue flag stays for the record.
+    await move(handle, "submit_answer", "akimat-medeu", "executor", answer_text="Сделано.", answer_character="satisfied")
+    st = await move(handle, "approve", "head-1", "head")
+    assert st.state == "closed" and st.overdue
+
+
+async def test_withdraw(client: Client, worker: Worker, engine: Engine) -> None:
+    appeal = appeal_dict()
+    handle = await start_appeal(client, worker, appeal)
+    await move(handle, "accept", "housing-dept", "executor")
+    st = await move(handle, "withdraw", "reg-1", "registrar", reason="заявление об отзыве")
+    assert st.state == "closed" and st.closure_reason == "withdrawn"
+    await handle.result()
+    assert "closure_notice" in [n.template for n in notifications_of(engine, appeal["reg_number"])]
+
+
+async def test_refused_moves_change_nothing(client: Client, worker: Worker, engine: Engine) -> None:
+    appeal = appeal_dict()
+    reg = appeal["reg_number"]
+    handle = await start_appeal(client, worker, appeal)
+    await move(handle, "accept", "housing-dept", "executor")
+    before_status = await status(handle)
+    before_registry = registry_snapshot(engine, reg)
+    cases = [
+        ("approve", "head-1", "head", {}, "not allowed in state 'under_consideration'"),
+        ("submit_answer", "x", "auditor", {"answer_text": "a", "answer_character": "explained"}, "may not trigger"),
+        ("submit_answer", "roads-dept", "executor", {"answer_text": "a", "answer_character": "explained"},
+         "only on cases assigned"),
+        ("accept", "housing-dept", "executor", {}, "not allowed in state"),
+        ("fly", "head-1", "head", {}, "unknown trigger"),
+        ("route", "r", "janitor", {}, "not a role"),
+        ("reassign", "ctl", "controller", {}, "requires the field 'target'"),
+        ("reassign", "ctl", "controller", {"target": "housing-dept"}, "already assigned"),
+    ]
+    for trigger, actor, role, fields, expected in cases:
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await move(handle, trigger, actor, role, **fields)
+        cause = refused.value.cause
+        assert isinstance(cause, ApplicationError) and expected in cause.message, (trigger, cause)
+        assert cause.type in ("RefusedMove", "InvalidInput")
+        assert cause.failure is not None and cause.failure.stack_trace == ""  # a plain reason, no traceback
+    # Malformed payload: refused as input, naming the field.
+    with pytest.raises(WorkflowUpdateFailedError) as bad:
+        await handle.execute_update("transition", {"trigger": "approve"})
+    assert "actor" in str(bad.value.cause)
+    # Signals: refused and recorded, never failing the workflow task.
+    await handle.signal("approve", {"actor": {"id": "head-1", "role": "head"}})
+    await handle.signal("approve")  # the Web UI sends no argument when the box is empty
+    await handle.signal("approve", "not an object")
+    after = await status(handle)
+    assert after.state == before_status.state and after.history == before_status.history
+    assert len(after.refusals) == len(before_status.refusals) + 3
+    assert "payload" in after.refusals[-1].message
+    assert registry_snapshot(engine, reg) == before_registry
+    # And the workflow still works.
+    st = await move(handle, "submit_answer", "housing-dept", "executor", answer_text="ok", answer_character="explained")
+    assert st.state == "answered"
+
+
+async def test_signals_from_the_ui_move_the_case(client: Client, worker: Worker) -> None:
+    handle = await start_appeal(client, worker, appeal_dict())
+    await handle.signal("accept", {"actor": {"id": "housing-dept", "role": "executor"}})
+    await handle.signal("submit_answer", {"actor": {"id": "housing-dept", "role": "executor"}, "answer_text": "ok",
+                                          "answer_character": "explained"})
+    await handle.signal("approve", {"actor": {"id": "h", "role": "head"}})
+    final = await handle.result()
+    assert final.state == "closed" and [h.trigger for h in final.history][-1] == "approve"
+
+
+async def test_refusal_needs_hearing_before_approval(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
+) -> None:
+    appeal = appeal_dict(type="complaint", category="social")
+    reg = appeal["reg_number"]
+    handle = await start_appeal(client, worker, appeal)
+    await move(handle, "accept", "social-dept", "executor")
+    st = await move(handle, "submit_answer", "social-dept", "executor", answer_text="Нет оснований.",
+                    answer_character="refused")
+    assert st.hearing_until
+    with pytest.raises(WorkflowUpdateFailedError) as early:
+        await move(handle, "approve", "head-1", "head")
+    assert "hearing" in str(early.value.cause)
+    assert "preliminary_decision" in [n.template for n in notifications_of(engine, reg)]
+    await env.sleep(timedelta(days=7))
+    st = await move(handle, "approve", "head-1", "head")
+    assert st.state == "closed" and any(t.kind == "hearing_end" for t in st.timeline)
+
+
+async def test_applicant_reply_ends_hearing(client: Client, worker: Worker) -> None:
+    handle = await start_appeal(client, worker, appeal_dict(type="complaint", category="social"))
+    await move(handle, "accept", "social-dept", "executor")
+    await move(handle, "submit_answer", "social-dept", "executor", answer_text="Нет.", answer_character="refused")
+    await move(handle, "record_applicant_reply", "reg-1", "registrar", reason="возражение получено")
+    st = await move(handle, "approve", "head-1", "head")
+    assert st.state == "closed"
+
+
+async def test_possible_repeat_waits_for_the_registrar(client: Client, worker: Worker, engine: Engine) -> None:
+    first = appeal_dict()
+    handle1 = await start_appeal(client, worker, first)
+    await status(handle1)
+    await move(handle1, "accept", "housing-dept", "executor")
+    second = appeal_dict(applicant=first["applicant"], text="Снова о крыше.")
+    handle2 = await start_appeal(client, worker, second)
+    st = await move(handle2, "leave_without_consideration", "reg-1", "registrar", reason="повторное без новых доводов")
+    assert st.possible_repeat_of == [first["reg_number"]]
+    assert st.closure_reason == "left_without_consideration" and [h.trigger for h in st.history] == [
+        "leave_without_consideration"]
+    with Session(engine) as s:
+        card = s.get(CaseRecord, second["reg_number"])
+    assert card is not None and card.possible_repeat_of == first["reg_number"]
+
+
+async def test_same_number_twice_is_refused(client: Client, worker: Worker) -> None:
+    from temporalio.common import WorkflowIDReusePolicy
+    from temporalio.exceptions import WorkflowAlreadyStartedError
+
+    from workflows.appeal import AppealWorkflow
+
+    appeal = appeal_dict()
+    await start_appeal(client, worker, appeal)
+    with pytest.raises(WorkflowAlreadyStartedError):
+        await client.start_workflow(AppealWorkflow.run, appeal, id=appeal["reg_number"], task_queue=worker.task_queue,
+                                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+
+
+async def test_invalid_appeal_fails_with_the_field_named(client: Client, worker: Worker, engine: Engine) -> None:
+    bad = appeal_dict(category="astrology")
+    handle = await start_appeal(client, worker, bad)
+    with pytest.raises(WorkflowFailureError) as failed:
+        await handle.result()
+    assert "category: unknown value 'astrology'" in str(failed.value.cause)
+    bad_iin = appeal_dict(applicant={"kind": "person", "name": "X", "iin": "123456789012"})
+    handle = await start_appeal(client, worker, bad_iin)
+    with pytest.raises(WorkflowFailureError) as failed:
+        await handle.result()
+    assert "applicant.iin" in str(failed.value.cause)
+    with Session(engine) as s:
+        assert s.get(CaseRecord, bad["reg_number"]) is None  # nothing half-written
