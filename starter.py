@@ -38,7 +38,7 @@ from workflows.appeal import AppealWorkflow
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class CliError(Exception):
