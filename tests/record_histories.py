@@ -1,0 +1,117 @@
+"""Record the replay corpus: run each main path on the time-skipping server, save its history.
+
+    .venv/bin/python -m tests.record_histories        # rewrites tests/histories/*.json
+
+Files are named `<path>__<workflow id>.json` (replay needs the original workflow id).
+Record new histories when adding a path; never re-record to make a failing replay pass: a
+replay failure means the change would break running workflows (use workflow.patched).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from models.registry import make_engine
+from runtime.client import data_converter
+from runtime.registration import register_search_attributes
+from tests import factories
+from tests.scenario import move
+from worker import build_worker
+from workflows.appeal import AppealWorkflow
+
+OUT = Path(__file__).resolve().parent / "histories"
+Handle = WorkflowHandle[Any, Any]
+
+
+async def happy(env: WorkflowEnvironment, h: Handle) -> None:
+    await move(h, "accept", "housing-dept", "executor")
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Ремонт в мае.", answer_character="satisfied")
+    await move(h, "approve", "head-1", "head")
+
+
+async def forwarded(env: WorkflowEnvironment, h: Handle) -> None:
+    await move(h, "forward", "reg-1", "registrar", target="Министерство труда", reason="вне компетенции")
+
+
+async def returned(env: WorkflowEnvironment, h: Handle) -> None:
+    await move(h, "accept", "housing-dept", "executor")
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Изучаем.", answer_character="explained")
+    await move(h, "return_for_finalization", "ctl-1", "controller", reason="не по существу")
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await move(h, "approve", "ctl-1", "controller")
+
+
+async def extended_then_overdue(env: WorkflowEnvironment, h: Handle) -> None:
+    await move(h, "accept", "housing-dept", "executor")
+    st = await h.query("status")
+    from datetime import date
+
+    new = date.fromisoformat(st["deadline"]) + timedelta(days=14)
+    await move(h, "extend_deadline", "head-1", "head", new_deadline=new.isoformat(), reason="экспертиза")
+    await env.sleep(timedelta(days=60))  # reminders, escalation, disciplinary proposal
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Поздно.", answer_character="explained")
+    await move(h, "approve", "head-1", "head")
+
+
+async def refused_after_hearing(env: WorkflowEnvironment, h: Handle) -> None:
+    await move(h, "accept", "housing-dept", "executor")
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Нет.", answer_character="refused")
+    await h.signal("approve", {"actor": {"id": "head-1", "role": "head"}})  # refused: hearing not over
+    await h.signal("approve")  # empty payload from the Web UI: refused
+    await env.sleep(timedelta(days=7))
+    await move(h, "approve", "head-1", "head")
+
+
+async def withdrawn_by_signal(env: WorkflowEnvironment, h: Handle) -> None:
+    await h.signal("withdraw", {"actor": {"id": "reg-1", "role": "registrar"}, "reason": "отзыв"})
+
+
+SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] = {
+    "appeal_happy_path": happy,
+    "appeal_forwarded": forwarded,
+    "appeal_returned_for_finalization": returned,
+    "appeal_extended_then_overdue": extended_then_overdue,
+    "appeal_refusal_after_hearing": refused_after_hearing,
+    "appeal_withdrawn_by_signal": withdrawn_by_signal,
+}
+
+
+async def record(only: list[str]) -> None:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
+        data_converter=data_converter(),
+    )
+    client: Client = env.client
+    await register_search_attributes(client)
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(8) as pool:
+        engine = make_engine(f"sqlite:///{tmp}/registry.db")
+        async with build_worker(client, engine, task_queue=f"record-{uuid.uuid4()}", pool=pool) as worker:
+            for name, scenario in SCENARIOS.items():
+                if only and name not in only:
+                    continue
+                factories.clock_now = await env.get_current_time()
+                appeal = factories.appeal_dict(reg_number=f"APL-2026-{len(name) * 1000 + hash(name) % 1000:06d}")
+                handle = await client.start_workflow(AppealWorkflow.run, appeal, id=appeal["reg_number"],
+                                                     task_queue=worker.task_queue)
+                await scenario(env, handle)
+                await handle.result()
+                history = await handle.fetch_history()
+                (OUT / f"{name}__{handle.id}.json").write_text(history.to_json(), encoding="utf-8")
+                print(f"recorded {name}: {len(history.events)} events")
+    await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(record(sys.argv[1:]))

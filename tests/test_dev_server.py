@@ -1,0 +1,90 @@
+"""Against a real dev server (start_local): appeals started with starter.py and read back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from models.control import CaseStatus
+from models.registry import make_engine
+from runtime.client import TASK_QUEUE, data_converter
+from runtime.registration import register_search_attributes
+from tests.factories import appeal_dict, valid_iin
+from worker import build_worker
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"),
+        data_converter=data_converter(),
+        dev_server_extra_args=["--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL"],
+    )
+    added = await register_search_attributes(env.client)
+    assert "CaseState" in added  # the worker's start-up registration works on a bare server
+    yield env
+    await env.shutdown()
+
+
+async def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(
+        subprocess.run, [sys.executable, "starter.py", *args], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, env=env,
+    )
+
+
+async def test_starter_registers_imports_moves_and_lists(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    engine = make_engine(db)
+    env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
+    with ThreadPoolExecutor(8) as pool:
+        async with build_worker(dev_env.client, engine, task_queue=TASK_QUEUE, pool=pool):
+            one = await cli("register", "--type", "request", "--category", "roads", "--district", "almaly",
+                            "--text", "Яма на дороге", "--name", "Ерлан", "--iin", valid_iin(), "--phone", "+77011112233",
+                            env=env)
+            assert one.returncode == 0, one.stderr
+            number = one.stdout.strip()
+            assert number.startswith("APL-")
+            rows = [appeal_dict(reg_number="") for _ in range(3)] + [appeal_dict(reg_number="", category="nope")]
+            source = tmp_path / "appeals.json"
+            source.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+            imported = await cli("import", str(source), env=env)
+            assert imported.returncode == 2 and "row 4: category" in imported.stderr  # the bad row is named
+            assert "registered 3 of 4" in imported.stdout
+            again = await cli("register", "--type", "request", "--category", "roads", "--district", "almaly",
+                              "--text", "x", "--name", "Е", "--iin", valid_iin(), "--phone", "1", "--number", number,
+                              env=env)
+            assert again.returncode == 2 and "already registered" in again.stderr
+            moved = await cli("move", number, "accept", "--actor", "akimat-almaly", "--role", "executor", env=env)
+            assert moved.returncode == 0, moved.stderr
+            refused = await cli("move", number, "approve", "--actor", "h", "--role", "head", env=env)
+            assert refused.returncode == 1 and "refused" in refused.stderr and "Traceback" not in refused.stderr
+            shown = await cli("status", number, "--json", env=env)
+            assert shown.returncode == 0, shown.stderr
+            data = json.loads(shown.stdout)
+            assert data["state"] == "under_consideration" and data["executor"] == "akimat-almaly"
+            status = await dev_env.client.get_workflow_handle(number).query("status", result_type=CaseStatus)
+            assert [h.trigger for h in status.history] == ["route", "accept"]
+            listed = await cli("list", "--json", "--state", "under_consideration", env=env)
+            assert [row["reg_number"] for row in json.loads(listed.stdout)] == [number]
+            # Operators filter in the Web UI by our search attributes.
+            found = []
+            for _ in range(50):
+                found = [w.id async for w in dev_env.client.list_workflows(
+                    "CaseState = 'under_consideration' AND CaseExecutor = 'akimat-almaly'")]
+                if found:
+                    break
+                await asyncio.sleep(0.2)
+            assert found == [number]
