@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import devserver
@@ -44,28 +44,33 @@ def appeal(number: str, seed: int, **overrides: Any) -> dict[str, Any]:
         "category": "housing",
         "district": "almaly",
         "text": "Прошу рассмотреть вопрос капитального ремонта дома.",
-        "received_at": datetime.now(timezone.utc).isoformat(),
+        "received_at": datetime.now(UTC).isoformat(),
     }
     data.update(overrides)
     return data
 
 
 async def seed(task_queue: str) -> list[str]:
-    from starter import start_appeal, validated
     from runtime.client import connect
+    from starter import start_appeal, validated
 
     client = await connect()
     engine = make_engine()
-    year = datetime.now(timezone.utc).year
+    year = datetime.now(UTC).year
     numbers = [allocate_number(engine, "APL", year) for _ in range(6)]
     base = int(numbers[0].rsplit("-", 1)[1]) * 10
-    late_received = calendar.working_days_before(datetime.now(timezone.utc).date(), 11)
+    late_received = calendar.working_days_before(datetime.now(UTC).date(), 11)
     appeals = [
         appeal(numbers[0], base + 1),  # answered and closed
         appeal(numbers[1], base + 2, category="utilities", language="kk"),  # returned for finalization
         appeal(numbers[2], base + 3, category="land", text="Вопрос о пенсии."),  # forwarded
-        appeal(numbers[3], base + 4, category="roads", district="medeu",  # late: reminder, escalation, proposal
-               received_at=f"{late_received.isoformat()}T10:00:00+05:00"),
+        appeal(
+            numbers[3],
+            base + 4,
+            category="roads",
+            district="medeu",  # late: reminder, escalation, proposal
+            received_at=f"{late_received.isoformat()}T10:00:00+05:00",
+        ),
         appeal(numbers[4], base + 1, text="Повторно о ремонте крыши."),  # possible repeat of the first
         appeal(numbers[5], base + 6, type="complaint", category="social"),  # refusal waiting for the hearing
     ]
@@ -78,19 +83,43 @@ async def seed(task_queue: str) -> list[str]:
 
     await asyncio.sleep(1)
     await act(numbers[0], "accept", "housing-dept", "executor")
-    await act(numbers[0], "submit_answer", "housing-dept", "executor", answer_text="Ремонт включён в план на май.",
-              answer_character="satisfied")
+    await act(
+        numbers[0],
+        "submit_answer",
+        "housing-dept",
+        "executor",
+        answer_text="Ремонт включён в план на май.",
+        answer_character="satisfied",
+    )
     await act(numbers[0], "approve", "head-1", "head")
     await act(numbers[1], "accept", "utilities-dept", "executor")
-    await act(numbers[1], "submit_answer", "utilities-dept", "executor", answer_text="Вопрос изучается.",
-              answer_character="explained")
+    await act(
+        numbers[1],
+        "submit_answer",
+        "utilities-dept",
+        "executor",
+        answer_text="Вопрос изучается.",
+        answer_character="explained",
+    )
     await act(numbers[1], "return_for_finalization", "controller-1", "controller", reason="ответ не по существу")
-    await act(numbers[2], "forward", "registrar-1", "registrar", target="Министерство труда",
-              reason="вопрос пенсионного обеспечения вне компетенции акимата")
+    await act(
+        numbers[2],
+        "forward",
+        "registrar-1",
+        "registrar",
+        target="Министерство труда",
+        reason="вопрос пенсионного обеспечения вне компетенции акимата",
+    )
     await act(numbers[3], "accept", "akimat-medeu", "executor")
     await act(numbers[5], "accept", "social-dept", "executor")
-    await act(numbers[5], "submit_answer", "social-dept", "executor", answer_text="Оснований для выплаты нет.",
-              answer_character="refused")
+    await act(
+        numbers[5],
+        "submit_answer",
+        "social-dept",
+        "executor",
+        answer_text="Оснований для выплаты нет.",
+        answer_character="refused",
+    )
     return numbers
 
 

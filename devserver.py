@@ -45,13 +45,20 @@ def server_args(config: dict[str, Any]) -> list[str]:
     if not db.is_absolute():
         db = ROOT / db
     args = [
-        "server", "start-dev",
-        "--ip", str(config["ip"]),
-        "--port", str(config["frontend_port"]),
-        "--ui-port", str(config["ui_port"]),
-        "--namespace", str(config["namespace"]),
-        "--db-filename", str(db),
-        "--log-level", str(config.get("log_level", "warn")),
+        "server",
+        "start-dev",
+        "--ip",
+        str(config["ip"]),
+        "--port",
+        str(config["frontend_port"]),
+        "--ui-port",
+        str(config["ui_port"]),
+        "--namespace",
+        str(config["namespace"]),
+        "--db-filename",
+        str(db),
+        "--log-level",
+        str(config.get("log_level", "warn")),
     ]
     if not config.get("ui", True):
         args.append("--headless")

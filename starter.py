@@ -12,7 +12,7 @@ import csv
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,7 @@ async def start_appeal(client: Client, appeal: AppealInput, task_queue: str = TA
 
 def with_number(raw: dict[str, Any], prefix: str) -> dict[str, Any]:
     if not raw.get("reg_number"):
-        raw = dict(raw, reg_number=allocate_number(make_engine(), prefix, datetime.now(timezone.utc).year))
+        raw = dict(raw, reg_number=allocate_number(make_engine(), prefix, datetime.now(UTC).year))
     return raw
 
 
@@ -104,14 +104,19 @@ def register(
         "type": type,
         "channel": channel,
         "language": language,
-        "applicant": {"kind": applicant_kind, "name": name, "iin": iin, "bin": bin,
-                      "applicants_count": applicants_count},
+        "applicant": {
+            "kind": applicant_kind,
+            "name": name,
+            "iin": iin,
+            "bin": bin,
+            "applicants_count": applicants_count,
+        },
         "contacts": {"email": email, "phone": phone, "address": address},
         "addressee": addressee,
         "category": category,
         "district": district,
         "text": text,
-        "received_at": received_at or datetime.now(timezone.utc).isoformat(),
+        "received_at": received_at or datetime.now(UTC).isoformat(),
     }
     validated(dict(raw, reg_number=number or "APL-2000-000000"))  # refuse bad input before taking a number
     appeal = validated(with_number(raw, prefix))
@@ -169,8 +174,9 @@ def import_(path: Path, prefix: str = typer.Option("APL"), concurrency: int = ty
     async def go() -> None:
         client = await connect()
         gate = asyncio.Semaphore(concurrency)
-        with Progress(TextColumn("registering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err) as progress:
+        with Progress(
+            TextColumn("registering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        ) as progress:
             task = progress.add_task("import", total=len(appeals))
 
             async def one(appeal: AppealInput) -> None:
@@ -203,8 +209,12 @@ def list_(
 ) -> None:
     """List appeals from the registry."""
     query = select(CaseRecord).order_by(col(CaseRecord.created_at).desc()).limit(limit)
-    for column, value in ((CaseRecord.state, state), (CaseRecord.executor, executor),
-                          (CaseRecord.category, category), (CaseRecord.district, district)):
+    for column, value in (
+        (CaseRecord.state, state),
+        (CaseRecord.executor, executor),
+        (CaseRecord.category, category),
+        (CaseRecord.district, district),
+    ):
         if value:
             query = query.where(column == value)
     if overdue:
@@ -216,16 +226,27 @@ def list_(
         return
     table = Table("number", "type", "state", "executor", "category", "district", "deadline", "overdue", "repeat of")
     for r in rows:
-        table.add_row(r.reg_number, r.appeal_type, r.state, r.executor, r.category, r.district, r.deadline,
-                      "yes" if r.overdue else "", r.possible_repeat_of)
+        table.add_row(
+            r.reg_number,
+            r.appeal_type,
+            r.state,
+            r.executor,
+            r.category,
+            r.district,
+            r.deadline,
+            "yes" if r.overdue else "",
+            r.possible_repeat_of,
+        )
     out.print(table)
 
 
 def print_status(st: CaseStatus) -> None:
-    out.print(f"[bold]{st.reg_number}[/bold]  state [bold]{st.state}[/bold]  deadline {st.deadline}  "
-              f"executor {st.executor or '-'}  overdue {'YES' if st.overdue else 'no'}"
-              + (f"  closed: {st.closure_reason}" if st.closure_reason else "")
-              + (f"  possible repeat of {', '.join(st.possible_repeat_of)}" if st.possible_repeat_of else ""))
+    out.print(
+        f"[bold]{st.reg_number}[/bold]  state [bold]{st.state}[/bold]  deadline {st.deadline}  "
+        f"executor {st.executor or '-'}  overdue {'YES' if st.overdue else 'no'}"
+        + (f"  closed: {st.closure_reason}" if st.closure_reason else "")
+        + (f"  possible repeat of {', '.join(st.possible_repeat_of)}" if st.possible_repeat_of else "")
+    )
     table = Table("#", "when", "who", "role", "trigger", "from", "to", "reason")
     for h in st.history:
         table.add_row(str(h.seq), h.at[:19], h.actor_id, h.actor_role, h.trigger, h.from_state, h.to_state, h.reason)
@@ -233,7 +254,9 @@ def print_status(st: CaseStatus) -> None:
     for t in st.timeline:
         out.print(f"  {t.at[:19]}  {t.kind}: {t.detail}")
     for r in st.refusals:
-        out.print(f"  [red]refused[/red] {r.at[:19]} {r.trigger} by {r.actor_id or '?'}/{r.actor_role or '?'}: {r.message}")
+        out.print(
+            f"  [red]refused[/red] {r.at[:19]} {r.trigger} by {r.actor_id or '?'}/{r.actor_role or '?'}: {r.message}"
+        )
 
 
 @app.command()
@@ -266,8 +289,15 @@ def move(
     new_deadline: str = typer.Option("", help="YYYY-MM-DD (extend_deadline)"),
 ) -> None:
     """Make a move as an actor (sent as the `transition` Update, so a refusal is reported here)."""
-    payload = {"trigger": trigger, "actor": {"id": actor, "role": role}, "reason": reason, "target": target,
-               "answer_text": answer_text, "answer_character": answer_character, "new_deadline": new_deadline}
+    payload = {
+        "trigger": trigger,
+        "actor": {"id": actor, "role": role},
+        "reason": reason,
+        "target": target,
+        "answer_text": answer_text,
+        "answer_character": answer_character,
+        "new_deadline": new_deadline,
+    }
     parse_move(payload)
 
     async def go() -> CaseStatus:
@@ -318,8 +348,9 @@ def main() -> int:
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 0
     except Exception as error:  # click usage errors and the like: one line, never a traceback
-        name = type(error).__name__
-        err.print(f"error: {getattr(error, 'format_message', lambda: str(error))()} ({name})", markup=False)
+        format_message = getattr(error, "format_message", None)
+        message = format_message() if callable(format_message) else str(error)
+        err.print(f"error: {message} ({type(error).__name__})", markup=False)
         code = 2
     return code
 

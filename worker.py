@@ -37,7 +37,9 @@ def all_activities(engine: Engine) -> list[Any]:
     ]
 
 
-def build_worker(client: Client, engine: Engine, task_queue: str = TASK_QUEUE, pool: ThreadPoolExecutor | None = None) -> Worker:
+def build_worker(
+    client: Client, engine: Engine, task_queue: str = TASK_QUEUE, pool: ThreadPoolExecutor | None = None
+) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,

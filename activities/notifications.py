@@ -23,8 +23,17 @@ class NotificationActivities:
         with Session(self.engine) as session:
             if session.exec(select(NotificationRecord.id).where(NotificationRecord.key == req.key)).first():
                 return
-            session.add(NotificationRecord(key=req.key, reg_number=req.reg_number, recipient=req.recipient,
-                                           template=req.template, language=req.language, subject=subject, body=body))
+            session.add(
+                NotificationRecord(
+                    key=req.key,
+                    reg_number=req.reg_number,
+                    recipient=req.recipient,
+                    template=req.template,
+                    language=req.language,
+                    subject=subject,
+                    body=body,
+                )
+            )
             try:
                 session.commit()
             except IntegrityError:
@@ -35,16 +44,30 @@ class NotificationActivities:
         """Draft a proposal naming the official, the appeal and the overdue days, and record it."""
         official = official_of(req.executor)
         context = dict(req.context)
-        context.update(reg_number=req.reg_number, executor=req.executor, deadline=req.due_date,
-                       overdue_days=str(req.overdue_working_days))
+        context.update(
+            reg_number=req.reg_number,
+            executor=req.executor,
+            deadline=req.due_date,
+            overdue_days=str(req.overdue_working_days),
+        )
         _, body = render("disciplinary_proposal", req.language, context)
         with Session(self.engine) as session:
-            if session.exec(select(DisciplinaryProposalRecord.id).where(DisciplinaryProposalRecord.key == req.key)).first():
+            if session.exec(
+                select(DisciplinaryProposalRecord.id).where(DisciplinaryProposalRecord.key == req.key)
+            ).first():
                 return
-            session.add(DisciplinaryProposalRecord(key=req.key, reg_number=req.reg_number, executor=req.executor,
-                                                   official=official, due_date=req.due_date,
-                                                   overdue_working_days=req.overdue_working_days,
-                                                   language=req.language, body=body))
+            session.add(
+                DisciplinaryProposalRecord(
+                    key=req.key,
+                    reg_number=req.reg_number,
+                    executor=req.executor,
+                    official=official,
+                    due_date=req.due_date,
+                    overdue_working_days=req.overdue_working_days,
+                    language=req.language,
+                    body=body,
+                )
+            )
             try:
                 session.commit()
             except IntegrityError:

@@ -3,7 +3,7 @@ applies to new cases and never makes a running one replay differently."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -24,8 +24,8 @@ from models.control import (
 )
 from models.errors import InputError
 from policies import calendar
-from policies.permissions import permission_matrix
 from policies.catalogue import check_catalogue
+from policies.permissions import permission_matrix
 from policies.routing import executor_for
 from policies.terms import control_rules, term_working_days
 
@@ -66,7 +66,7 @@ def _compress(now: datetime, legal: datetime, spd: float | None) -> datetime:
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 @activity.defn(name=PLAN_DEADLINE)
@@ -90,7 +90,9 @@ def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
             points.append(TimerPoint("reminder", _utc(legal), _utc(_compress(now, legal, spd)), days))
     points.append(TimerPoint("escalation", _utc(due_at), _utc(_compress(now, due_at, spd)), 0))
     grace = rules.disciplinary_grace_working_days
-    proposal_at = calendar.end_of_day(calendar.add_working_days(calendar.next_working_day(due + timedelta(days=1)), grace))
+    proposal_at = calendar.end_of_day(
+        calendar.add_working_days(calendar.next_working_day(due + timedelta(days=1)), grace)
+    )
     points.append(TimerPoint("disciplinary", _utc(proposal_at), _utc(_compress(now, proposal_at, spd)), grace))
     return DeadlinePlan(due_date=due.isoformat(), due_at=_utc(due_at), points=points)
 

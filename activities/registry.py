@@ -36,12 +36,25 @@ class RegistryActivities:
                 repeats = list(rows)
             existing = session.get(CaseRecord, card.reg_number)
             if existing is not None:  # a retry: the first attempt wrote the card
-                return RegisterResult(possible_repeat_of=existing.possible_repeat_of.split(",") if existing.possible_repeat_of else [])
+                return RegisterResult(
+                    possible_repeat_of=existing.possible_repeat_of.split(",") if existing.possible_repeat_of else []
+                )
             card.possible_repeat_of = repeats
             session.add(_card_row(card))
-            session.add(EventRecord(reg_number=card.reg_number, key="register", seq=0, trigger="register",
-                                    actor_id="registrar", actor_role="registrar", from_state="", to_state=card.state,
-                                    at=card.received_at, detail=json.dumps({"possible_repeat_of": repeats})))
+            session.add(
+                EventRecord(
+                    reg_number=card.reg_number,
+                    key="register",
+                    seq=0,
+                    trigger="register",
+                    actor_id="registrar",
+                    actor_role="registrar",
+                    from_state="",
+                    to_state=card.state,
+                    at=card.received_at,
+                    detail=json.dumps({"possible_repeat_of": repeats}),
+                )
+            )
             try:
                 session.commit()
             except IntegrityError:  # a concurrent retry won the race: same outcome
@@ -54,13 +67,26 @@ class RegistryActivities:
         record = write.record
         with Session(self.engine) as session:
             already = session.exec(
-                select(EventRecord.id).where(EventRecord.reg_number == write.card.reg_number).where(EventRecord.key == write.key)
+                select(EventRecord.id)
+                .where(EventRecord.reg_number == write.card.reg_number)
+                .where(EventRecord.key == write.key)
             ).first()
             if already is None:
-                session.add(EventRecord(reg_number=write.card.reg_number, key=write.key, seq=record.seq,
-                                        trigger=record.trigger, actor_id=record.actor_id, actor_role=record.actor_role,
-                                        from_state=record.from_state, to_state=record.to_state, at=record.at,
-                                        reason=record.reason, detail=json.dumps(record.detail, ensure_ascii=False)))
+                session.add(
+                    EventRecord(
+                        reg_number=write.card.reg_number,
+                        key=write.key,
+                        seq=record.seq,
+                        trigger=record.trigger,
+                        actor_id=record.actor_id,
+                        actor_role=record.actor_role,
+                        from_state=record.from_state,
+                        to_state=record.to_state,
+                        at=record.at,
+                        reason=record.reason,
+                        detail=json.dumps(record.detail, ensure_ascii=False),
+                    )
+                )
             row = session.get(CaseRecord, write.card.reg_number)
             fresh = _card_row(write.card)
             if row is None:

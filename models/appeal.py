@@ -56,7 +56,9 @@ class AppealInput:
         return asdict(self)
 
 
-def _text(raw: dict[str, Any], name: str, prefix: str = "", *, required: bool = True, limit: int = MAX_FIELD_CHARS) -> str:
+def _text(
+    raw: dict[str, Any], name: str, prefix: str = "", *, required: bool = True, limit: int = MAX_FIELD_CHARS
+) -> str:
     value = raw.get(name, "")
     path = f"{prefix}{name}"
     if value is None:

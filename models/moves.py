@@ -121,7 +121,9 @@ def parse_move(raw: Any, trigger: str | None = None) -> MoveRequest:
         new_deadline=_field(raw, "new_deadline", 10),
     )
     if move.answer_character and move.answer_character not in ANSWER_CHARACTERS:
-        raise InputError("answer_character", f"unknown value {move.answer_character!r}; allowed: {', '.join(ANSWER_CHARACTERS)}")
+        raise InputError(
+            "answer_character", f"unknown value {move.answer_character!r}; allowed: {', '.join(ANSWER_CHARACTERS)}"
+        )
     if move.new_deadline:
         try:
             date.fromisoformat(move.new_deadline)

@@ -7,7 +7,7 @@ Every table that activities append to has a unique key, so a retried activity wr
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.engine import Engine
@@ -17,7 +17,7 @@ DEFAULT_DATABASE_URL = "sqlite:///registry.db"
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class CaseRecord(SQLModel, table=True):

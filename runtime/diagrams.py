@@ -39,8 +39,16 @@ def states_document() -> str:
         "",
     ]
     for table in TABLES:
-        parts += [f"## {table.kind}", "", "```mermaid", mermaid(table), "```", "", "| trigger | from | to | needs | conditions |",
-                  "| --- | --- | --- | --- | --- |"]
+        parts += [
+            f"## {table.kind}",
+            "",
+            "```mermaid",
+            mermaid(table),
+            "```",
+            "",
+            "| trigger | from | to | needs | conditions |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for row in table.transitions:
             source = row["source"] if isinstance(row["source"], str) else ", ".join(row["source"])
             dest = row["dest"] or "(same state)"

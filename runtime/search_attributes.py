@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.common import SearchAttributeKey
 
 CASE_STATE = SearchAttributeKey.for_keyword("CaseState")
@@ -13,7 +15,7 @@ CASE_DEADLINE = SearchAttributeKey.for_datetime("CaseDeadline")
 CASE_OVERDUE = SearchAttributeKey.for_bool("CaseOverdue")
 CASE_POSSIBLE_REPEAT = SearchAttributeKey.for_bool("CasePossibleRepeat")
 
-ALL_KEYS = [
+ALL_KEYS: list[SearchAttributeKey[Any]] = [
     CASE_STATE,
     CASE_KIND,
     CASE_EXECUTOR,

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from models.identity import with_check_digit
 from models.moves import Actor, MoveRequest
-
 
 
 def valid_iin(seed: int | None = None) -> str:
@@ -51,7 +50,7 @@ def appeal_dict(**overrides: Any) -> dict[str, Any]:
         "category": "housing",
         "district": "almaly",
         "text": "Прошу отремонтировать крышу дома.",
-        "received_at": (clock_now or datetime.now(timezone.utc)).isoformat(),
+        "received_at": (clock_now or datetime.now(UTC)).isoformat(),
     }
     data.update(overrides)
     return data

@@ -36,7 +36,9 @@ Handle = WorkflowHandle[Any, Any]
 
 async def happy(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Ремонт в мае.", answer_character="satisfied")
+    await move(
+        h, "submit_answer", "housing-dept", "executor", answer_text="Ремонт в мае.", answer_character="satisfied"
+    )
     await move(h, "approve", "head-1", "head")
 
 
@@ -103,8 +105,9 @@ async def record(only: list[str]) -> None:
                     continue
                 factories.clock_now = await env.get_current_time()
                 appeal = factories.appeal_dict(reg_number=f"APL-2026-{len(name) * 1000 + hash(name) % 1000:06d}")
-                handle = await client.start_workflow(AppealWorkflow.run, appeal, id=appeal["reg_number"],
-                                                     task_queue=worker.task_queue)
+                handle = await client.start_workflow(
+                    AppealWorkflow.run, appeal, id=appeal["reg_number"], task_queue=worker.task_queue
+                )
                 await scenario(env, handle)
                 await handle.result()
                 history = await handle.fetch_history()

@@ -35,7 +35,15 @@ def registry_snapshot(engine: Any, reg_number: str) -> tuple[Any, ...]:
     with Session(engine) as s:
         card = s.get(CaseRecord, reg_number)
         card_data = card.model_dump(exclude={"updated_at"}) if card else None
-        events = [(e.key, e.trigger, e.to_state) for e in s.exec(select(EventRecord).where(EventRecord.reg_number == reg_number))]
+        events = [
+            (e.key, e.trigger, e.to_state)
+            for e in s.exec(select(EventRecord).where(EventRecord.reg_number == reg_number))
+        ]
         notes = [n.key for n in s.exec(select(NotificationRecord).where(NotificationRecord.reg_number == reg_number))]
-        props = [p.key for p in s.exec(select(DisciplinaryProposalRecord).where(DisciplinaryProposalRecord.reg_number == reg_number))]
+        props = [
+            p.key
+            for p in s.exec(
+                select(DisciplinaryProposalRecord).where(DisciplinaryProposalRecord.reg_number == reg_number)
+            )
+        ]
     return card_data, events, notes, props

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio.client import Client, WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
@@ -19,12 +19,21 @@ from tests.scenario import move, registry_snapshot, start_appeal, status
 
 def events_of(engine: Engine, reg: str) -> list[str]:
     with Session(engine) as s:
-        return [e.trigger for e in s.exec(select(EventRecord).where(EventRecord.reg_number == reg).order_by(EventRecord.id))]
+        return [
+            e.trigger
+            for e in s.exec(select(EventRecord).where(EventRecord.reg_number == reg).order_by(col(EventRecord.id)))
+        ]
 
 
 def notifications_of(engine: Engine, reg: str) -> list[NotificationRecord]:
     with Session(engine) as s:
-        return list(s.exec(select(NotificationRecord).where(NotificationRecord.reg_number == reg).order_by(NotificationRecord.id)))
+        return list(
+            s.exec(
+                select(NotificationRecord)
+                .where(NotificationRecord.reg_number == reg)
+                .order_by(col(NotificationRecord.id))
+            )
+        )
 
 
 async def test_happy_path(client: Client, worker: Worker, engine: Engine) -> None:
@@ -33,16 +42,20 @@ async def test_happy_path(client: Client, worker: Worker, engine: Engine) -> Non
     st = await move(handle, "accept", "housing-dept", "executor")
     assert st.state == "under_consideration"
     assert st.executor == "housing-dept"  # routing policy: housing -> housing-dept
-    st = await move(handle, "submit_answer", "housing-dept", "executor", answer_text="Ремонт в мае.",
-                    answer_character="satisfied")
+    st = await move(
+        handle, "submit_answer", "housing-dept", "executor", answer_text="Ремонт в мае.", answer_character="satisfied"
+    )
     assert st.state == "answered"
     st = await move(handle, "approve", "head-1", "head")
     assert st.state == "closed" and st.closure_reason == "answered"
     final = await handle.result()
     assert [h.trigger for h in final.history] == ["route", "accept", "submit_answer", "approve"]
     assert [(h.from_state, h.to_state) for h in final.history] == [
-        ("registered", "routed"), ("routed", "under_consideration"), ("under_consideration", "answered"),
-        ("answered", "closed")]
+        ("registered", "routed"),
+        ("routed", "under_consideration"),
+        ("under_consideration", "answered"),
+        ("answered", "closed"),
+    ]
     assert final.history[1].actor_id == "housing-dept" and final.history[3].actor_role == "head"
     with Session(engine) as s:
         card = s.get(CaseRecord, appeal["reg_number"])
@@ -70,19 +83,34 @@ async def test_return_for_finalization_and_reanswer(client: Client, worker: Work
     appeal = appeal_dict(category="utilities")
     handle = await start_appeal(client, worker, appeal)
     await move(handle, "accept", "utilities-dept", "executor")
-    await move(handle, "submit_answer", "utilities-dept", "executor", answer_text="Изучаем.", answer_character="explained")
+    await move(
+        handle, "submit_answer", "utilities-dept", "executor", answer_text="Изучаем.", answer_character="explained"
+    )
     first_deadline = (await status(handle)).deadline
     st = await move(handle, "return_for_finalization", "ctl-1", "controller", reason="ответ не по существу")
     assert st.state == "returned_for_finalization"
     assert st.deadline != "" and st.answer_character == ""
     assert date.fromisoformat(st.deadline) < date.fromisoformat(first_deadline)  # 5 working days from now
-    st = await move(handle, "submit_answer", "utilities-dept", "executor", answer_text="Трубы заменят в июне.",
-                    answer_character="satisfied")
+    st = await move(
+        handle,
+        "submit_answer",
+        "utilities-dept",
+        "executor",
+        answer_text="Трубы заменят в июне.",
+        answer_character="satisfied",
+    )
     assert st.state == "answered"
     st = await move(handle, "approve", "ctl-1", "controller")
     assert st.state == "closed"
     assert events_of(engine, appeal["reg_number"]) == [
-        "register", "route", "accept", "submit_answer", "return_for_finalization", "submit_answer", "approve"]
+        "register",
+        "route",
+        "accept",
+        "submit_answer",
+        "return_for_finalization",
+        "submit_answer",
+        "approve",
+    ]
 
 
 async def test_extension_moves_deadline_and_timers(
@@ -94,10 +122,18 @@ async def test_extension_moves_deadline_and_timers(
     original = date.fromisoformat((await status(handle)).deadline)
     new = original + timedelta(days=21)
     with pytest.raises(WorkflowUpdateFailedError) as too_far:  # beyond two months: refused by the condition
-        await move(handle, "extend_deadline", "head-1", "head", new_deadline=(original + timedelta(days=70)).isoformat(),
-                   reason="нужна экспертиза")
+        await move(
+            handle,
+            "extend_deadline",
+            "head-1",
+            "head",
+            new_deadline=(original + timedelta(days=70)).isoformat(),
+            reason="нужна экспертиза",
+        )
     assert "extension_within_limit" in str(too_far.value.cause)
-    st = await move(handle, "extend_deadline", "head-1", "head", new_deadline=new.isoformat(), reason="нужна экспертиза")
+    st = await move(
+        handle, "extend_deadline", "head-1", "head", new_deadline=new.isoformat(), reason="нужна экспертиза"
+    )
     assert st.state == "under_consideration"
     assert date.fromisoformat(st.deadline) <= new and date.fromisoformat(st.deadline) > original
     # Past the original term: no escalation, since the term was extended.
@@ -136,7 +172,9 @@ async def test_missed_deadline_reminds_escalates_and_proposes(
     assert card is not None and card.overdue
     assert "escalate" in events_of(engine, reg)
     # The executor still answers late; the case closes normally and the overdue flag stays for the record.
-    await move(handle, "submit_answer", "akimat-medeu", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await move(
+        handle, "submit_answer", "akimat-medeu", "executor", answer_text="Сделано.", answer_character="satisfied"
+    )
     st = await move(handle, "approve", "head-1", "head")
     assert st.state == "closed" and st.overdue
 
@@ -161,8 +199,13 @@ async def test_refused_moves_change_nothing(client: Client, worker: Worker, engi
     cases = [
         ("approve", "head-1", "head", {}, "not allowed in state 'under_consideration'"),
         ("submit_answer", "x", "auditor", {"answer_text": "a", "answer_character": "explained"}, "may not trigger"),
-        ("submit_answer", "roads-dept", "executor", {"answer_text": "a", "answer_character": "explained"},
-         "only on cases assigned"),
+        (
+            "submit_answer",
+            "roads-dept",
+            "executor",
+            {"answer_text": "a", "answer_character": "explained"},
+            "only on cases assigned",
+        ),
         ("accept", "housing-dept", "executor", {}, "not allowed in state"),
         ("fly", "head-1", "head", {}, "unknown trigger"),
         ("route", "r", "janitor", {}, "not a role"),
@@ -197,8 +240,10 @@ async def test_refused_moves_change_nothing(client: Client, worker: Worker, engi
 async def test_signals_from_the_ui_move_the_case(client: Client, worker: Worker) -> None:
     handle = await start_appeal(client, worker, appeal_dict())
     await handle.signal("accept", {"actor": {"id": "housing-dept", "role": "executor"}})
-    await handle.signal("submit_answer", {"actor": {"id": "housing-dept", "role": "executor"}, "answer_text": "ok",
-                                          "answer_character": "explained"})
+    await handle.signal(
+        "submit_answer",
+        {"actor": {"id": "housing-dept", "role": "executor"}, "answer_text": "ok", "answer_character": "explained"},
+    )
     await handle.signal("approve", {"actor": {"id": "h", "role": "head"}})
     final = await handle.result()
     assert final.state == "closed" and [h.trigger for h in final.history][-1] == "approve"
@@ -211,8 +256,9 @@ async def test_refusal_needs_hearing_before_approval(
     reg = appeal["reg_number"]
     handle = await start_appeal(client, worker, appeal)
     await move(handle, "accept", "social-dept", "executor")
-    st = await move(handle, "submit_answer", "social-dept", "executor", answer_text="Нет оснований.",
-                    answer_character="refused")
+    st = await move(
+        handle, "submit_answer", "social-dept", "executor", answer_text="Нет оснований.", answer_character="refused"
+    )
     assert st.hearing_until
     with pytest.raises(WorkflowUpdateFailedError) as early:
         await move(handle, "approve", "head-1", "head")
@@ -242,7 +288,8 @@ async def test_possible_repeat_waits_for_the_registrar(client: Client, worker: W
     st = await move(handle2, "leave_without_consideration", "reg-1", "registrar", reason="повторное без новых доводов")
     assert st.possible_repeat_of == [first["reg_number"]]
     assert st.closure_reason == "left_without_consideration" and [h.trigger for h in st.history] == [
-        "leave_without_consideration"]
+        "leave_without_consideration"
+    ]
     with Session(engine) as s:
         card = s.get(CaseRecord, second["reg_number"])
     assert card is not None and card.possible_repeat_of == first["reg_number"]
@@ -257,8 +304,13 @@ async def test_same_number_twice_is_refused(client: Client, worker: Worker) -> N
     appeal = appeal_dict()
     await start_appeal(client, worker, appeal)
     with pytest.raises(WorkflowAlreadyStartedError):
-        await client.start_workflow(AppealWorkflow.run, appeal, id=appeal["reg_number"], task_queue=worker.task_queue,
-                                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+        await client.start_workflow(
+            AppealWorkflow.run,
+            appeal,
+            id=appeal["reg_number"],
+            task_queue=worker.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
 
 
 async def test_invalid_appeal_fails_with_the_field_named(client: Client, worker: Worker, engine: Engine) -> None:

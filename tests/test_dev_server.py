@@ -40,8 +40,13 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
 
 async def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return await asyncio.to_thread(
-        subprocess.run, [sys.executable, "starter.py", *args], cwd=ROOT, capture_output=True, text=True,
-        timeout=120, env=env,
+        subprocess.run,
+        [sys.executable, "starter.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
 
 
@@ -51,9 +56,24 @@ async def test_starter_registers_imports_moves_and_lists(dev_env: WorkflowEnviro
     env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
     with ThreadPoolExecutor(8) as pool:
         async with build_worker(dev_env.client, engine, task_queue=TASK_QUEUE, pool=pool):
-            one = await cli("register", "--type", "request", "--category", "roads", "--district", "almaly",
-                            "--text", "Яма на дороге", "--name", "Ерлан", "--iin", valid_iin(), "--phone", "+77011112233",
-                            env=env)
+            one = await cli(
+                "register",
+                "--type",
+                "request",
+                "--category",
+                "roads",
+                "--district",
+                "almaly",
+                "--text",
+                "Яма на дороге",
+                "--name",
+                "Ерлан",
+                "--iin",
+                valid_iin(),
+                "--phone",
+                "+77011112233",
+                env=env,
+            )
             assert one.returncode == 0, one.stderr
             number = one.stdout.strip()
             assert number.startswith("APL-")
@@ -63,9 +83,26 @@ async def test_starter_registers_imports_moves_and_lists(dev_env: WorkflowEnviro
             imported = await cli("import", str(source), env=env)
             assert imported.returncode == 2 and "row 4: category" in imported.stderr  # the bad row is named
             assert "registered 3 of 4" in imported.stdout
-            again = await cli("register", "--type", "request", "--category", "roads", "--district", "almaly",
-                              "--text", "x", "--name", "Е", "--iin", valid_iin(), "--phone", "1", "--number", number,
-                              env=env)
+            again = await cli(
+                "register",
+                "--type",
+                "request",
+                "--category",
+                "roads",
+                "--district",
+                "almaly",
+                "--text",
+                "x",
+                "--name",
+                "Е",
+                "--iin",
+                valid_iin(),
+                "--phone",
+                "1",
+                "--number",
+                number,
+                env=env,
+            )
             assert again.returncode == 2 and "already registered" in again.stderr
             moved = await cli("move", number, "accept", "--actor", "akimat-almaly", "--role", "executor", env=env)
             assert moved.returncode == 0, moved.stderr
@@ -82,8 +119,12 @@ async def test_starter_registers_imports_moves_and_lists(dev_env: WorkflowEnviro
             # Operators filter in the Web UI by our search attributes.
             found = []
             for _ in range(50):
-                found = [w.id async for w in dev_env.client.list_workflows(
-                    "CaseState = 'under_consideration' AND CaseExecutor = 'akimat-almaly'")]
+                found = [
+                    w.id
+                    async for w in dev_env.client.list_workflows(
+                        "CaseState = 'under_consideration' AND CaseExecutor = 'akimat-almaly'"
+                    )
+                ]
                 if found:
                     break
                 await asyncio.sleep(0.2)

@@ -35,8 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
         ({"applicant": {"kind": "company", "name": "ТОО", "bin": "12345"}}, "applicant.bin"),
         ({"applicant": {"kind": "person", "iin": valid_iin()}}, "applicant.name"),
         ({"applicant": {"kind": "robot"}}, "applicant.kind"),
-        ({"applicant": {"kind": "person", "name": "A", "iin": valid_iin(), "applicants_count": 0}},
-         "applicant.applicants_count"),
+        (
+            {"applicant": {"kind": "person", "name": "A", "iin": valid_iin(), "applicants_count": 0}},
+            "applicant.applicants_count",
+        ),
         ({"contacts": {}}, "contacts"),
         ({"contacts": {"email": "not-mail"}}, "contacts.email"),
         ({"applicant": "Иванов"}, "applicant"),
@@ -68,11 +70,23 @@ def test_check_digit_round_trip(first11: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.none(), st.integers(), st.text(max_size=20), st.lists(st.integers(), max_size=3),
-                 st.dictionaries(st.sampled_from(["trigger", "actor", "reason", "answer_character", "new_deadline"]),
-                                 st.one_of(st.text(max_size=30), st.integers(), st.none(),
-                                           st.fixed_dictionaries({"id": st.text(max_size=5),
-                                                                  "role": st.text(max_size=5)})))))
+@given(
+    st.one_of(
+        st.none(),
+        st.integers(),
+        st.text(max_size=20),
+        st.lists(st.integers(), max_size=3),
+        st.dictionaries(
+            st.sampled_from(["trigger", "actor", "reason", "answer_character", "new_deadline"]),
+            st.one_of(
+                st.text(max_size=30),
+                st.integers(),
+                st.none(),
+                st.fixed_dictionaries({"id": st.text(max_size=5), "role": st.text(max_size=5)}),
+            ),
+        ),
+    )
+)
 def test_move_parser_never_crashes(payload: Any) -> None:
     try:
         move = parse_move(payload)
@@ -83,8 +97,9 @@ def test_move_parser_never_crashes(payload: Any) -> None:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "starter.py", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, env=env)
+    return subprocess.run(
+        [sys.executable, "starter.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 def test_cli_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
@@ -92,13 +107,51 @@ def test_cli_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
 
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'r.db'}", TEMPORAL_ADDRESS="127.0.0.1:1")
     cases = [
-        (["register", "--type", "request", "--category", "housing", "--district", "almaly", "--text", "t",
-          "--name", "A", "--iin", "850315300001", "--email", "a@b.kz"], "applicant.iin"),
-        (["register", "--type", "gossip", "--category", "housing", "--district", "almaly", "--text", "t",
-          "--name", "A", "--iin", valid_iin(), "--email", "a@b.kz"], "type: unknown value 'gossip'"),
+        (
+            [
+                "register",
+                "--type",
+                "request",
+                "--category",
+                "housing",
+                "--district",
+                "almaly",
+                "--text",
+                "t",
+                "--name",
+                "A",
+                "--iin",
+                "850315300001",
+                "--email",
+                "a@b.kz",
+            ],
+            "applicant.iin",
+        ),
+        (
+            [
+                "register",
+                "--type",
+                "gossip",
+                "--category",
+                "housing",
+                "--district",
+                "almaly",
+                "--text",
+                "t",
+                "--name",
+                "A",
+                "--iin",
+                valid_iin(),
+                "--email",
+                "a@b.kz",
+            ],
+            "type: unknown value 'gossip'",
+        ),
         (["move", "APL-2026-000001", "approve", "--actor", "u"], "--role"),
-        (["move", "APL-2026-000001", "extend_deadline", "--actor", "u", "--role", "head", "--new-deadline", "soon"],
-         "new_deadline"),
+        (
+            ["move", "APL-2026-000001", "extend_deadline", "--actor", "u", "--role", "head", "--new-deadline", "soon"],
+            "new_deadline",
+        ),
         (["import", str(tmp_path / "missing.csv")], "does not exist"),
     ]
     for args, expected in cases:

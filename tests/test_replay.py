@@ -16,8 +16,13 @@ HISTORIES = sorted((Path(__file__).resolve().parent / "histories").glob("*.json"
 
 def test_corpus_covers_the_main_paths() -> None:
     names = {p.stem.split("__")[0] for p in HISTORIES}
-    assert {"appeal_happy_path", "appeal_forwarded", "appeal_returned_for_finalization",
-            "appeal_extended_then_overdue", "appeal_refusal_after_hearing"} <= names
+    assert {
+        "appeal_happy_path",
+        "appeal_forwarded",
+        "appeal_returned_for_finalization",
+        "appeal_extended_then_overdue",
+        "appeal_refusal_after_hearing",
+    } <= names
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem.split("__")[0] for p in HISTORIES])

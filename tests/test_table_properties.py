@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +15,7 @@ from workflows.case_machine import STATES, CaseMachine
 
 ROLES = ["registrar", "controller", "executor", "head", "auditor", "janitor"]
 TRIGGERS = APPEAL_TABLE.triggers() + ["fly"]
-NOW = datetime(2026, 11, 25, 6, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 moves = st.builds(
     MoveRequest,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from models.appeal import AppealInput, parse_appeal, parse_received_at
@@ -100,8 +101,14 @@ class AppealWorkflow(ControlledWorkflow):
             self.note("possible_repeat", "earlier appeals on this category: " + ", ".join(self.possible_repeat_of))
         plan: DeadlinePlan = await self.call(
             PLAN_DEADLINE,
-            DeadlineRequest(a.reg_number, workflow.now().isoformat(), parse_received_at(a.received_at).isoformat(),
-                            snapshot.rules, term_working_days=snapshot.term_working_days, from_receipt=True),
+            DeadlineRequest(
+                a.reg_number,
+                workflow.now().isoformat(),
+                parse_received_at(a.received_at).isoformat(),
+                snapshot.rules,
+                term_working_days=snapshot.term_working_days,
+                from_receipt=True,
+            ),
             DeadlinePlan,
         )
         self.case.original_deadline = plan.due_date
@@ -118,7 +125,9 @@ class AppealWorkflow(ControlledWorkflow):
     # ---- signals named after the triggers (Web UI: More Actions -> Send a Signal) ----
     route = trigger_signal("route", _DESCRIPTIONS["route"])
     forward = trigger_signal("forward", _DESCRIPTIONS["forward"])
-    leave_without_consideration = trigger_signal("leave_without_consideration", _DESCRIPTIONS["leave_without_consideration"])
+    leave_without_consideration = trigger_signal(
+        "leave_without_consideration", _DESCRIPTIONS["leave_without_consideration"]
+    )
     accept = trigger_signal("accept", _DESCRIPTIONS["accept"])
     reassign = trigger_signal("reassign", _DESCRIPTIONS["reassign"])
     submit_answer = trigger_signal("submit_answer", _DESCRIPTIONS["submit_answer"])
@@ -190,14 +199,20 @@ class AppealWorkflow(ControlledWorkflow):
             # APPC hearing: the applicant is told of the preliminary decision before a refusal is approved.
             end: TimerPoint = await self.call(
                 PLAN_WORKING_TIME,
-                WorkingTimeRequest(workflow.now().isoformat(), (workflow.now() + timedelta(days=1)).isoformat(),
-                                   self.rules_().hearing_working_days, "hearing_end", self.rules_()),
+                WorkingTimeRequest(
+                    workflow.now().isoformat(),
+                    (workflow.now() + timedelta(days=1)).isoformat(),
+                    self.rules_().hearing_working_days,
+                    "hearing_end",
+                    self.rules_(),
+                ),
                 TimerPoint,
             )
             self.case.hearing_until = end.legal_at
             self.points.append(end)
-            await self.notify("applicant", "preliminary_decision", f"hearing-{len(self.machine.history)}",
-                              hearing_until=end.legal_at)
+            await self.notify(
+                "applicant", "preliminary_decision", f"hearing-{len(self.machine.history)}", hearing_until=end.legal_at
+            )
 
     def reset_answer(self) -> None:
         self.case.answer_character = ""
@@ -211,8 +226,14 @@ class AppealWorkflow(ControlledWorkflow):
         now = workflow.now().isoformat()
         plan: DeadlinePlan = await self.call(
             PLAN_DEADLINE,
-            DeadlineRequest(workflow.info().workflow_id, now, now, self.rules_(),
-                            term_working_days=term_working_days, due_date=due_date),
+            DeadlineRequest(
+                workflow.info().workflow_id,
+                now,
+                now,
+                self.rules_(),
+                term_working_days=term_working_days,
+                due_date=due_date,
+            ),
             DeadlinePlan,
         )
         self.use_plan(plan)
@@ -230,8 +251,13 @@ class AppealWorkflow(ControlledWorkflow):
         elif record.trigger in ("leave_without_consideration", "withdraw"):
             await self.notify("applicant", "closure_notice", key, reason=move.reason, closure=self.closure_reason)
         elif record.trigger == "approve":
-            await self.notify("applicant", "answer_letter", key, answer_text=self.answer_text,
-                              answer_character=self.case.answer_character)
+            await self.notify(
+                "applicant",
+                "answer_letter",
+                key,
+                answer_text=self.answer_text,
+                answer_character=self.case.answer_character,
+            )
         elif record.trigger == "extend_deadline":
             await self.notify("applicant", "extension_notice", key, reason=move.reason)
         elif record.trigger in ("route", "reassign", "return_for_finalization"):
@@ -260,16 +286,30 @@ class AppealWorkflow(ControlledWorkflow):
             self.note("disciplinary_proposal", f"drafted for {executor}: {point.working_days} working day(s) overdue")
             await self.call(
                 DRAFT_DISCIPLINARY_PROPOSAL,
-                ProposalRequest(workflow.info().workflow_id, f"{workflow.info().workflow_id}:{key}", executor, self.case.deadline, point.working_days,
-                                self.rules_().staff_language, {"category": self.appeal_().category}),
+                ProposalRequest(
+                    workflow.info().workflow_id,
+                    f"{workflow.info().workflow_id}:{key}",
+                    executor,
+                    self.case.deadline,
+                    point.working_days,
+                    self.rules_().staff_language,
+                    {"category": self.appeal_().category},
+                ),
                 None,
             )
 
     def system_record(self, trigger: str) -> MoveRecord:
         """A registry event for something the workflow did by itself (not a move of the table)."""
         state = self.machine.state
-        return MoveRecord(seq=0, trigger=trigger, actor_id="deadline-control",
-                          actor_role="system", from_state=state, to_state=state, at=workflow.now().isoformat())
+        return MoveRecord(
+            seq=0,
+            trigger=trigger,
+            actor_id="deadline-control",
+            actor_role="system",
+            from_state=state,
+            to_state=state,
+            at=workflow.now().isoformat(),
+        )
 
     # ---- helpers ----
     async def notify(self, to: str, template: str, key: str, **context: str) -> None:
@@ -303,18 +343,31 @@ class AppealWorkflow(ControlledWorkflow):
     def card(self) -> CaseCard:
         a = self.appeal_()
         return CaseCard(
-            reg_number=a.reg_number, kind="appeal", appeal_type=a.type, channel=a.channel, language=a.language,
-            category=a.category, district=a.district, applicant_kind=a.applicant.kind,
-            applicant_identity=a.applicant.identity(), applicant_name=a.applicant.name,
-            applicants_count=a.applicant.applicants_count, addressee=a.addressee, received_at=a.received_at,
-            state=self.machine.state, executor=self.case.executor, deadline=self.case.deadline, overdue=self.overdue,
-            possible_repeat_of=list(self.possible_repeat_of), closure_reason=self.closure_reason,
+            reg_number=a.reg_number,
+            kind="appeal",
+            appeal_type=a.type,
+            channel=a.channel,
+            language=a.language,
+            category=a.category,
+            district=a.district,
+            applicant_kind=a.applicant.kind,
+            applicant_identity=a.applicant.identity(),
+            applicant_name=a.applicant.name,
+            applicants_count=a.applicant.applicants_count,
+            addressee=a.addressee,
+            received_at=a.received_at,
+            state=self.machine.state,
+            executor=self.case.executor,
+            deadline=self.case.deadline,
+            overdue=self.overdue,
+            possible_repeat_of=list(self.possible_repeat_of),
+            closure_reason=self.closure_reason,
             answer_character=self.case.answer_character,
         )
 
     def upsert_search_attributes(self) -> None:
         a = self.appeal_()
-        updates = [
+        updates: list[SearchAttributeUpdate[Any]] = [
             sa.CASE_KIND.value_set("appeal"),
             sa.CASE_STATE.value_set(self.machine.state),
             sa.CASE_CATEGORY.value_set(a.category),
@@ -322,7 +375,8 @@ class AppealWorkflow(ControlledWorkflow):
             sa.CASE_OVERDUE.value_set(self.overdue),
             sa.CASE_POSSIBLE_REPEAT.value_set(bool(self.possible_repeat_of)),
             sa.CASE_EXECUTOR.value_set(self.case.executor) if self.case.executor else sa.CASE_EXECUTOR.value_unset(),
-            sa.CASE_DEADLINE.value_set(datetime.fromisoformat(self.due_at)) if self.due_at
+            sa.CASE_DEADLINE.value_set(datetime.fromisoformat(self.due_at))
+            if self.due_at
             else sa.CASE_DEADLINE.value_unset(),
         ]
         workflow.upsert_search_attributes(updates)

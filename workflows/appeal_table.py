@@ -6,36 +6,95 @@ fields; `closure` is the reason recorded when the move closes the appeal.
 
 from __future__ import annotations
 
+from typing import Any
+
 from workflows.case_machine import Table
 
 ACTIVE = ["routed", "under_consideration", "returned_for_finalization"]
 OPEN = ["registered", *ACTIVE, "answered"]
 
-APPEAL_TRANSITIONS = [
-    {"trigger": "route", "source": "registered", "dest": "routed",
-     "description": "send to an executor (by routing policy unless `target` names one)"},
-    {"trigger": "forward", "source": ["registered", "routed", "under_consideration"], "dest": "closed",
-     "requires": ["target", "reason"], "closure": "forwarded",
-     "description": "outside competence: send to the competent body, applicant notified"},
-    {"trigger": "leave_without_consideration", "source": ["registered", "routed"], "dest": "closed",
-     "requires": ["reason"], "closure": "left_without_consideration",
-     "description": "anonymous, no essence, or repeated without new arguments"},
-    {"trigger": "accept", "source": "routed", "dest": "under_consideration",
-     "description": "the executor takes the appeal into work"},
-    {"trigger": "reassign", "source": ACTIVE, "dest": "routed", "requires": ["target"],
-     "conditions": ["target_is_new_executor"], "description": "hand over to another executor"},
-    {"trigger": "submit_answer", "source": ["under_consideration", "returned_for_finalization"], "dest": "answered",
-     "requires": ["answer_text", "answer_character"], "description": "the executor's answer, for quality review"},
-    {"trigger": "record_applicant_reply", "source": "answered", "dest": None,
-     "conditions": ["hearing_open"], "description": "the applicant replied to the preliminary decision (hearing)"},
-    {"trigger": "return_for_finalization", "source": "answered", "dest": "returned_for_finalization",
-     "requires": ["reason"], "description": "poor answer: back to the executor with a finalization term"},
-    {"trigger": "approve", "source": "answered", "dest": "closed", "conditions": ["hearing_satisfied"],
-     "closure": "answered", "description": "answer approved and delivered to the applicant"},
-    {"trigger": "withdraw", "source": OPEN, "dest": "closed", "requires": ["reason"], "closure": "withdrawn",
-     "description": "the applicant withdrew the appeal"},
-    {"trigger": "extend_deadline", "source": ACTIVE, "dest": None, "requires": ["new_deadline", "reason"],
-     "conditions": ["extension_within_limit"], "description": "motivated extension by the head (no state change)"},
+APPEAL_TRANSITIONS: list[dict[str, Any]] = [
+    {
+        "trigger": "route",
+        "source": "registered",
+        "dest": "routed",
+        "description": "send to an executor (by routing policy unless `target` names one)",
+    },
+    {
+        "trigger": "forward",
+        "source": ["registered", "routed", "under_consideration"],
+        "dest": "closed",
+        "requires": ["target", "reason"],
+        "closure": "forwarded",
+        "description": "outside competence: send to the competent body, applicant notified",
+    },
+    {
+        "trigger": "leave_without_consideration",
+        "source": ["registered", "routed"],
+        "dest": "closed",
+        "requires": ["reason"],
+        "closure": "left_without_consideration",
+        "description": "anonymous, no essence, or repeated without new arguments",
+    },
+    {
+        "trigger": "accept",
+        "source": "routed",
+        "dest": "under_consideration",
+        "description": "the executor takes the appeal into work",
+    },
+    {
+        "trigger": "reassign",
+        "source": ACTIVE,
+        "dest": "routed",
+        "requires": ["target"],
+        "conditions": ["target_is_new_executor"],
+        "description": "hand over to another executor",
+    },
+    {
+        "trigger": "submit_answer",
+        "source": ["under_consideration", "returned_for_finalization"],
+        "dest": "answered",
+        "requires": ["answer_text", "answer_character"],
+        "description": "the executor's answer, for quality review",
+    },
+    {
+        "trigger": "record_applicant_reply",
+        "source": "answered",
+        "dest": None,
+        "conditions": ["hearing_open"],
+        "description": "the applicant replied to the preliminary decision (hearing)",
+    },
+    {
+        "trigger": "return_for_finalization",
+        "source": "answered",
+        "dest": "returned_for_finalization",
+        "requires": ["reason"],
+        "description": "poor answer: back to the executor with a finalization term",
+    },
+    {
+        "trigger": "approve",
+        "source": "answered",
+        "dest": "closed",
+        "conditions": ["hearing_satisfied"],
+        "closure": "answered",
+        "description": "answer approved and delivered to the applicant",
+    },
+    {
+        "trigger": "withdraw",
+        "source": OPEN,
+        "dest": "closed",
+        "requires": ["reason"],
+        "closure": "withdrawn",
+        "description": "the applicant withdrew the appeal",
+    },
+    {
+        "trigger": "extend_deadline",
+        "source": ACTIVE,
+        "dest": None,
+        "requires": ["new_deadline", "reason"],
+        "conditions": ["extension_within_limit"],
+        "description": "motivated extension by the head (no state change)",
+    },
 ]
 
 APPEAL_TABLE = Table(kind="appeal", transitions=APPEAL_TRANSITIONS)

@@ -8,7 +8,6 @@ the workflow's main loop drains in order, so moves never interleave and none is 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,8 +92,14 @@ class ControlledWorkflow:
 
     def record_refusal(self, trigger: str, actor_id: str, role: str, message: str) -> None:
         self.refusals.append(
-            Refusal(trigger=trigger, actor_id=actor_id, actor_role=role, state=self.machine.state,
-                    at=workflow.now().isoformat(), message=message)
+            Refusal(
+                trigger=trigger,
+                actor_id=actor_id,
+                actor_role=role,
+                state=self.machine.state,
+                at=workflow.now().isoformat(),
+                message=message,
+            )
         )
         workflow.logger.warning("refused %s by %s/%s: %s", trigger, actor_id, role, message)
 
@@ -120,7 +125,7 @@ class ControlledWorkflow:
                 continue
             try:
                 await workflow.wait_condition(lambda: bool(self.inbox), timeout=delay)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 await self.fire_due_points()
         # Answer any Update that arrived in the last task, then let handlers finish.
         for ticket, move in self.inbox:
