@@ -1,0 +1,166 @@
+"""Benchmark: N appeals through a full lifecycle vs a bare workflow, on the local dev server.
+
+    .venv/bin/python bench/lifecycle.py [--n 200] [--concurrency 100]
+
+Starts one dev server (file persistence with the WAL pragmas from temporal-dev.yaml), then runs
+each variant in its own worker process so peak memory is measured per variant. Prints
+appeals/s, bare workflows/s, their ratio, peak worker RSS and history events per workflow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from temporalio.client import Client  # noqa: E402
+from temporalio.worker import Worker  # noqa: E402
+
+from runtime.client import data_converter  # noqa: E402
+
+EXECUTOR = "housing-dept"
+MOVES = [
+    ("accept", {"actor": {"id": EXECUTOR, "role": "executor"}}),
+    ("submit_answer", {"actor": {"id": EXECUTOR, "role": "executor"}, "answer_text": "Ответ.",
+                       "answer_character": "explained"}),
+    ("approve", {"actor": {"id": "head-1", "role": "head"}}),
+]
+
+
+async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> dict[str, Any]:
+    from models.registry import make_engine
+    from tests import factories
+    from worker import build_worker
+    from workflows.appeal import AppealWorkflow
+
+    engine = make_engine(db_url)
+    queue = f"bench-appeals-{uuid.uuid4()}"
+    gate = asyncio.Semaphore(concurrency)
+    ids: list[str] = []
+
+    async def one(i: int) -> None:
+        async with gate:
+            appeal = factories.appeal_dict(reg_number=f"APL-2026-{90_000_000 + i:08d}")
+            ids.append(appeal["reg_number"])
+            handle = await client.start_workflow(AppealWorkflow.run, appeal, id=f"{appeal['reg_number']}",
+                                                 task_queue=queue)
+            for trigger, payload in MOVES:
+                await handle.signal(trigger, payload)
+            result = await handle.result()
+            assert result.state == "closed", result.state
+
+    with ThreadPoolExecutor(16) as pool:
+        async with build_worker(client, engine, task_queue=queue, pool=pool):
+            started = time.perf_counter()
+            await asyncio.gather(*(one(i) for i in range(n)))
+            elapsed = time.perf_counter() - started
+    history = await client.get_workflow_handle(ids[0]).fetch_history()
+    activities = sum(1 for e in history.events if e.HasField("activity_task_scheduled_event_attributes"))
+    return {"elapsed": elapsed, "per_s": n / elapsed, "events": len(history.events), "activities": activities}
+
+
+async def run_bare(client: Client, n: int, concurrency: int, activities: int) -> dict[str, Any]:
+    from bench.bare_workflow import BareWorkflow, bare_noop
+
+    queue = f"bench-bare-{uuid.uuid4()}"
+    gate = asyncio.Semaphore(concurrency)
+    first = ""
+
+    async def one(i: int) -> None:
+        nonlocal first
+        async with gate:
+            handle = await client.start_workflow(BareWorkflow.run, args=[activities, len(MOVES)],
+                                                 id=f"bare-{uuid.uuid4()}", task_queue=queue)
+            first = first or handle.id
+            for trigger, payload in MOVES:
+                await handle.signal("move", {"trigger": trigger, **payload})
+            await handle.result()
+
+    with ThreadPoolExecutor(16) as pool:
+        async with Worker(client, task_queue=queue, workflows=[BareWorkflow], activities=[bare_noop],
+                          activity_executor=pool):
+            started = time.perf_counter()
+            await asyncio.gather(*(one(i) for i in range(n)))
+            elapsed = time.perf_counter() - started
+    history = await client.get_workflow_handle(first).fetch_history()
+    return {"elapsed": elapsed, "per_s": n / elapsed, "events": len(history.events), "activities": activities}
+
+
+async def child(args: argparse.Namespace) -> None:
+    client = await Client.connect(args.address, data_converter=data_converter())
+    if args.child == "appeal":
+        result = await run_appeals(client, args.n, args.concurrency, args.db)
+    else:
+        result = await run_bare(client, args.n, args.concurrency, args.activities)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def run_child(variant: str, address: str, n: int, concurrency: int, db: str, activities: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--child", variant, "--address", address, "--n", str(n),
+           "--concurrency", str(concurrency), "--db", db, "--activities", str(activities)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return dict(json.loads(line.removeprefix("RESULT ")))
+    raise RuntimeError(f"{variant} run failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+async def parent(args: argparse.Namespace) -> None:
+    from temporalio.testing import WorkflowEnvironment
+
+    from runtime.registration import register_search_attributes
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+            dev_server_extra_args=["--db-filename", f"{tmp}/temporal.db", "--sqlite-pragma", "journal_mode=WAL",
+                                   "--sqlite-pragma", "synchronous=NORMAL"],
+            data_converter=data_converter(),
+        )
+        try:
+            await register_search_attributes(env.client)
+            address = env.client.service_client.config.target_host
+            db = f"sqlite:///{tmp}/registry.db"
+            run_child("appeal", address, 5, 5, db, 0)  # warm-up: server caches, SQLite files
+            appeal = run_child("appeal", address, args.n, args.concurrency, db, 0)
+            bare = run_child("bare", address, args.n, args.concurrency, db, appeal["activities"])
+        finally:
+            await env.shutdown()
+    print(f"lifecycle benchmark: N={args.n}, {args.concurrency} in flight, {os.cpu_count()} cores, dev server with WAL")
+    print(f"{'variant':<10}{'per s':>10}{'elapsed s':>12}{'peak RSS MB':>14}{'events/wf':>12}{'activities/wf':>15}")
+    for name, r in (("appeal", appeal), ("bare", bare)):
+        print(f"{name:<10}{r['per_s']:>10.1f}{r['elapsed']:>12.1f}{r['peak_rss_mb']:>14.0f}{r['events']:>12}"
+              f"{r['activities']:>15}")
+    print(f"ratio appeal/bare throughput: {appeal['per_s'] / bare['per_s']:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--child", choices=["appeal", "bare"])
+    parser.add_argument("--address", default="")
+    parser.add_argument("--db", default="")
+    parser.add_argument("--activities", type=int, default=0)
+    args = parser.parse_args()
+    asyncio.run(child(args) if args.child else parent(args))
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
