@@ -94,7 +94,11 @@ def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
         calendar.add_working_days(calendar.next_working_day(due + timedelta(days=1)), grace)
     )
     points.append(TimerPoint("disciplinary", _utc(proposal_at), _utc(_compress(now, proposal_at, spd)), grace))
-    return DeadlinePlan(due_date=due.isoformat(), due_at=_utc(due_at), points=points)
+    forward_by = ""
+    if req.from_receipt:
+        forward_day = calendar.add_working_days(calendar.registration_day(start), rules.forward_working_days)
+        forward_by = _utc(calendar.end_of_day(forward_day))
+    return DeadlinePlan(due_date=due.isoformat(), due_at=_utc(due_at), points=points, forward_by=forward_by)
 
 
 @activity.defn(name=PLAN_WORKING_TIME)

@@ -34,8 +34,10 @@ from runtime.client import data_converter  # noqa: E402
 EXECUTOR = "housing-dept"
 MOVES = [
     ("accept", {"actor": {"id": EXECUTOR, "role": "executor"}}),
-    ("submit_answer", {"actor": {"id": EXECUTOR, "role": "executor"}, "answer_text": "Ответ.",
-                       "answer_character": "explained"}),
+    (
+        "submit_answer",
+        {"actor": {"id": EXECUTOR, "role": "executor"}, "answer_text": "Ответ.", "answer_character": "explained"},
+    ),
     ("approve", {"actor": {"id": "head-1", "role": "head"}}),
 ]
 
@@ -55,8 +57,9 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
         async with gate:
             appeal = factories.appeal_dict(reg_number=f"APL-2026-{90_000_000 + i:08d}")
             ids.append(appeal["reg_number"])
-            handle = await client.start_workflow(AppealWorkflow.run, appeal, id=f"{appeal['reg_number']}",
-                                                 task_queue=queue)
+            handle = await client.start_workflow(
+                AppealWorkflow.run, appeal, id=f"{appeal['reg_number']}", task_queue=queue
+            )
             for trigger, payload in MOVES:
                 await handle.signal(trigger, payload)
             result = await handle.result()
@@ -82,16 +85,18 @@ async def run_bare(client: Client, n: int, concurrency: int, activities: int) ->
     async def one(i: int) -> None:
         nonlocal first
         async with gate:
-            handle = await client.start_workflow(BareWorkflow.run, args=[activities, len(MOVES)],
-                                                 id=f"bare-{uuid.uuid4()}", task_queue=queue)
+            handle = await client.start_workflow(
+                BareWorkflow.run, args=[activities, len(MOVES)], id=f"bare-{uuid.uuid4()}", task_queue=queue
+            )
             first = first or handle.id
             for trigger, payload in MOVES:
                 await handle.signal("move", {"trigger": trigger, **payload})
             await handle.result()
 
     with ThreadPoolExecutor(16) as pool:
-        async with Worker(client, task_queue=queue, workflows=[BareWorkflow], activities=[bare_noop],
-                          activity_executor=pool):
+        async with Worker(
+            client, task_queue=queue, workflows=[BareWorkflow], activities=[bare_noop], activity_executor=pool
+        ):
             started = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(n)))
             elapsed = time.perf_counter() - started
@@ -110,8 +115,22 @@ async def child(args: argparse.Namespace) -> None:
 
 
 def run_child(variant: str, address: str, n: int, concurrency: int, db: str, activities: int) -> dict[str, Any]:
-    cmd = [sys.executable, __file__, "--child", variant, "--address", address, "--n", str(n),
-           "--concurrency", str(concurrency), "--db", db, "--activities", str(activities)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        variant,
+        "--address",
+        address,
+        "--n",
+        str(n),
+        "--concurrency",
+        str(concurrency),
+        "--db",
+        db,
+        "--activities",
+        str(activities),
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -127,8 +146,14 @@ async def parent(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-            dev_server_extra_args=["--db-filename", f"{tmp}/temporal.db", "--sqlite-pragma", "journal_mode=WAL",
-                                   "--sqlite-pragma", "synchronous=NORMAL"],
+            dev_server_extra_args=[
+                "--db-filename",
+                f"{tmp}/temporal.db",
+                "--sqlite-pragma",
+                "journal_mode=WAL",
+                "--sqlite-pragma",
+                "synchronous=NORMAL",
+            ],
             data_converter=data_converter(),
         )
         try:
@@ -143,8 +168,10 @@ async def parent(args: argparse.Namespace) -> None:
     print(f"lifecycle benchmark: N={args.n}, {args.concurrency} in flight, {os.cpu_count()} cores, dev server with WAL")
     print(f"{'variant':<10}{'per s':>10}{'elapsed s':>12}{'peak RSS MB':>14}{'events/wf':>12}{'activities/wf':>15}")
     for name, r in (("appeal", appeal), ("bare", bare)):
-        print(f"{name:<10}{r['per_s']:>10.1f}{r['elapsed']:>12.1f}{r['peak_rss_mb']:>14.0f}{r['events']:>12}"
-              f"{r['activities']:>15}")
+        print(
+            f"{name:<10}{r['per_s']:>10.1f}{r['elapsed']:>12.1f}{r['peak_rss_mb']:>14.0f}{r['events']:>12}"
+            f"{r['activities']:>15}"
+        )
     print(f"ratio appeal/bare throughput: {appeal['per_s'] / bare['per_s']:.2f}")
 
 

@@ -111,6 +111,7 @@ class DeadlinePlan:
     due_date: str
     due_at: str
     points: list[TimerPoint]
+    forward_by: str = ""  # end of the term to forward outside competence (UTC ISO), from receipt only
 
 
 @dataclass
@@ -183,3 +184,4 @@ class CaseStatus:
     history: list[MoveRecord]
     refusals: list[Refusal]
     timeline: list[TimelineEntry]
+    forward_by: str = ""

@@ -73,6 +73,7 @@ async def test_forwarding_closes_and_notifies_in_kazakh(client: Client, worker: 
     handle = await start_appeal(client, worker, appeal)
     st = await move(handle, "forward", "reg-1", "registrar", target="Еңбек министрлігі", reason="құзыреті емес")
     assert st.state == "closed" and st.closure_reason == "forwarded"
+    assert st.forward_by and st.history[-1].detail["forward_late"] == "no"
     await handle.result()
     notes = notifications_of(engine, appeal["reg_number"])
     forwarding = [n for n in notes if n.template == "forwarding_notice"]

@@ -66,6 +66,7 @@ class AppealWorkflow(ControlledWorkflow):
         self.overdue = False
         self.due_at = ""
         self.closure_reason = ""
+        self.forward_by = ""
         self.answer_text = ""
         self.input_error = ""
         self.appeal: AppealInput | None = None
@@ -112,6 +113,7 @@ class AppealWorkflow(ControlledWorkflow):
             DeadlinePlan,
         )
         self.case.original_deadline = plan.due_date
+        self.forward_by = plan.forward_by
         self.use_plan(plan)
         self.upsert_search_attributes()
         await self.notify("applicant", "acknowledgement", "registered")
@@ -154,6 +156,7 @@ class AppealWorkflow(ControlledWorkflow):
             history=list(self.machine.history),
             refusals=list(self.refusals),
             timeline=list(self.timeline),
+            forward_by=self.forward_by,
         )
 
     # ---- what an allowed move does ----
@@ -169,6 +172,9 @@ class AppealWorkflow(ControlledWorkflow):
             detail["executor"] = executor
         elif trig in ("reassign", "forward"):
             detail["target"] = move.target
+            if trig == "forward" and self.forward_by:  # APPC: within 3 working days of receipt
+                detail["forward_by"] = self.forward_by
+                detail["forward_late"] = "yes" if workflow.now() > datetime.fromisoformat(self.forward_by) else "no"
         elif trig == "extend_deadline":
             detail["deadline"] = f"{self.case.deadline} -> {move.new_deadline}"
         elif trig == "submit_answer":

@@ -1,0 +1,91 @@
+"""Registry activities retried after a crash write nothing twice (run through ActivityEnvironment)."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+from temporalio.testing import ActivityEnvironment
+
+from activities.notifications import NotificationActivities
+from activities.registry import RegistryActivities
+from models.control import CaseCard, EventWrite, NotificationRequest, ProposalRequest
+from models.moves import MoveRecord
+from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord, NotificationRecord
+
+
+def card(reg: str, identity: str = "850315300009", state: str = "registered") -> CaseCard:
+    return CaseCard(
+        reg_number=reg,
+        kind="appeal",
+        appeal_type="application",
+        channel="paper",
+        language="ru",
+        category="housing",
+        district="almaly",
+        applicant_kind="person",
+        applicant_identity=identity,
+        applicant_name="A",
+        applicants_count=1,
+        addressee="Аким",
+        received_at="2026-11-25T10:00:00+05:00",
+        state=state,
+    )
+
+
+def count(engine: Engine, table: type) -> int:
+    with Session(engine) as s:
+        return int(s.exec(select(func.count()).select_from(table)).one())
+
+
+def test_every_write_is_idempotent(engine: Engine) -> None:
+    env = ActivityEnvironment()
+    registry = RegistryActivities(engine)
+    notes = NotificationActivities(engine)
+    for _ in range(3):  # the same attempt, retried
+        first = env.run(registry.register_case, card("APL-2026-000001"))
+        env.run(
+            registry.record_event,
+            EventWrite(
+                card("APL-2026-000001", state="routed"),
+                MoveRecord(1, "route", "routing-policy", "system", "registered", "routed", "2026-11-25T05:00:00+00:00"),
+                "move-1",
+            ),
+        )
+        env.run(
+            notes.send_notification,
+            NotificationRequest(
+                "APL-2026-000001",
+                "APL-2026-000001:acknowledgement:x",
+                "a@b.kz",
+                "acknowledgement",
+                "kk",
+                {
+                    "reg_number": "APL-2026-000001",
+                    "applicant_name": "A",
+                    "received_at": "2026-11-25",
+                    "deadline": "2026-12-15",
+                    "executor": "",
+                    "category": "housing",
+                    "district": "almaly",
+                },
+            ),
+        )
+        proposal = ProposalRequest(
+            "APL-2026-000001", "APL-2026-000001:disc", "land-dept", "2026-12-15", 2, "ru", {"category": "land"}
+        )
+        env.run(notes.draft_disciplinary_proposal, proposal)
+    assert first.possible_repeat_of == []
+    assert (count(engine, CaseRecord), count(engine, EventRecord)) == (1, 2)
+    assert (count(engine, NotificationRecord), count(engine, DisciplinaryProposalRecord)) == (1, 1)
+    with Session(engine) as s:
+        row = s.get(CaseRecord, "APL-2026-000001")
+        proposal = s.exec(select(DisciplinaryProposalRecord)).one()
+        note = s.exec(select(NotificationRecord)).one()
+    assert row is not None and row.state == "routed"
+    assert "Е. Нурланова" in proposal.official and "2 рабочих" in proposal.body
+    assert note.language == "kk" and "тіркелді" in note.subject
+    # A second appeal of the same applicant on the same category is flagged as a possible repeat.
+    second = env.run(registry.register_case, card("APL-2026-000002"))
+    assert second.possible_repeat_of == ["APL-2026-000001"]
+    third = env.run(registry.register_case, card("APL-2026-000003", identity="050440400018"))
+    assert third.possible_repeat_of == []
