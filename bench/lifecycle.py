@@ -32,7 +32,7 @@ from temporalio.worker import Worker  # noqa: E402
 from runtime.client import data_converter  # noqa: E402
 
 EXECUTOR = "housing-dept"
-MOVES = [
+MOVES: list[tuple[str, dict[str, Any]]] = [
     ("accept", {"actor": {"id": EXECUTOR, "role": "executor"}}),
     (
         "submit_answer",

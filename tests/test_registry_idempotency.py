@@ -79,10 +79,10 @@ def test_every_write_is_idempotent(engine: Engine) -> None:
     assert (count(engine, NotificationRecord), count(engine, DisciplinaryProposalRecord)) == (1, 1)
     with Session(engine) as s:
         row = s.get(CaseRecord, "APL-2026-000001")
-        proposal = s.exec(select(DisciplinaryProposalRecord)).one()
+        drafted = s.exec(select(DisciplinaryProposalRecord)).one()
         note = s.exec(select(NotificationRecord)).one()
     assert row is not None and row.state == "routed"
-    assert "Е. Нурланова" in proposal.official and "2 рабочих" in proposal.body
+    assert "Е. Нурланова" in drafted.official and "2 рабочих" in drafted.body
     assert note.language == "kk" and "тіркелді" in note.subject
     # A second appeal of the same applicant on the same category is flagged as a possible repeat.
     second = env.run(registry.register_case, card("APL-2026-000002"))
