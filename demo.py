@@ -81,7 +81,12 @@ async def seed(task_queue: str) -> list[str]:
         payload = {"trigger": trigger, "actor": {"id": actor, "role": role}, **fields}
         return await client.get_workflow_handle(number).execute_update("transition", payload, result_type=CaseStatus)
 
-    await asyncio.sleep(1)
+    for number in numbers[:4] + numbers[5:]:  # wait until routing by policy is done
+        handle = client.get_workflow_handle(number)
+        for _ in range(100):
+            if (await handle.query("status", result_type=CaseStatus)).state == "routed":
+                break
+            await asyncio.sleep(0.2)
     await act(numbers[0], "accept", "housing-dept", "executor")
     await act(
         numbers[0],

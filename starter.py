@@ -37,7 +37,7 @@ from runtime.numbering import allocate_number
 from workflows.appeal import AppealWorkflow
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
 
 

@@ -96,10 +96,6 @@ class AppealWorkflow(ControlledWorkflow):
         self.machine.permissions = PermissionMatrix("appeal", snapshot.grants, snapshot.own_only)
         self.suggested_executor = snapshot.suggested_executor
 
-        registered: RegisterResult = await self.call(REGISTER_CASE, self.card(), RegisterResult)
-        self.possible_repeat_of = registered.possible_repeat_of
-        if self.possible_repeat_of:
-            self.note("possible_repeat", "earlier appeals on this category: " + ", ".join(self.possible_repeat_of))
         plan: DeadlinePlan = await self.call(
             PLAN_DEADLINE,
             DeadlineRequest(
@@ -115,6 +111,10 @@ class AppealWorkflow(ControlledWorkflow):
         self.case.original_deadline = plan.due_date
         self.forward_by = plan.forward_by
         self.use_plan(plan)
+        registered: RegisterResult = await self.call(REGISTER_CASE, self.card(), RegisterResult)
+        self.possible_repeat_of = registered.possible_repeat_of
+        if self.possible_repeat_of:
+            self.note("possible_repeat", "earlier appeals on this category: " + ", ".join(self.possible_repeat_of))
         self.upsert_search_attributes()
         await self.notify("applicant", "acknowledgement", "registered")
         if not self.possible_repeat_of:  # a possible repeat waits for the registrar's decision
