@@ -11,27 +11,20 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError
 
 from models.appeal import AppealInput, parse_appeal, parse_received_at
 from models.control import (
-    CHECK_POLICIES,
     DRAFT_DISCIPLINARY_PROPOSAL,
     PLAN_DEADLINE,
     PLAN_WORKING_TIME,
-    RECORD_EVENT,
     REGISTER_CASE,
     ROUTE_CASE,
-    SEND_NOTIFICATION,
     CaseCard,
     CaseStatus,
     ControlRules,
     DeadlinePlan,
     DeadlineRequest,
-    EventWrite,
-    NotificationRequest,
     PolicyRequest,
-    PolicySnapshot,
     ProposalRequest,
     RegisterResult,
     RouteRequest,
@@ -40,7 +33,6 @@ from models.control import (
 )
 from models.errors import InputError
 from models.moves import Actor, MoveRecord, MoveRequest
-from models.permissions import PermissionMatrix
 from runtime import search_attributes as sa
 from runtime.failures import invalid
 from workflows.appeal_case import AppealCase
@@ -82,18 +74,8 @@ class AppealWorkflow(ControlledWorkflow):
         if self.input_error or self.appeal is None:
             raise invalid(f"invalid appeal: {self.input_error}")
         a = self.appeal
-        try:
-            snapshot: PolicySnapshot = await self.call(
-                CHECK_POLICIES, PolicyRequest("appeal", a.type, a.category, a.district), PolicySnapshot
-            )
-        except ActivityError as err:
-            cause = err.cause
-            if isinstance(cause, ApplicationError) and cause.non_retryable:
-                raise invalid(f"invalid appeal: {cause.message}") from None
-            raise
-        self.rules = snapshot.rules
+        snapshot = await self.load_policies(PolicyRequest("appeal", a.type, a.category, a.district))
         self.case.extension_max_months = snapshot.rules.extension_max_months
-        self.machine.permissions = PermissionMatrix("appeal", snapshot.grants, snapshot.own_only)
         self.suggested_executor = snapshot.suggested_executor
 
         plan: DeadlinePlan = await self.call(
@@ -118,9 +100,7 @@ class AppealWorkflow(ControlledWorkflow):
         self.upsert_search_attributes()
         await self.notify("applicant", "acknowledgement", "registered")
         if not self.possible_repeat_of:  # a possible repeat waits for the registrar's decision
-            auto = MoveRequest(trigger="route", actor=ROUTING_ACTOR)
-            if self.machine.refusal(auto, system=True) is None:
-                await self.perform(auto)
+            await self.system_move("route", ROUTING_ACTOR)
         await self.control_loop()
         return self.status()
 
@@ -160,7 +140,7 @@ class AppealWorkflow(ControlledWorkflow):
         )
 
     # ---- what an allowed move does ----
-    async def perform(self, move: MoveRequest) -> None:
+    async def perform(self, move: MoveRequest) -> str | None:
         trig = move.trigger
         detail: dict[str, str] = {}
         if trig == "route":
@@ -194,9 +174,10 @@ class AppealWorkflow(ControlledWorkflow):
         if record.to_state == "closed":
             self.closure_reason = record.detail.get("closure", "")
             self.points = []
-        await self.call(RECORD_EVENT, EventWrite(self.card(), record, f"move-{record.seq}"), None)
+        await self.record(record)
         self.upsert_search_attributes()
         await self.notify_after(record, move)
+        return None
 
     async def answer_submitted(self, move: MoveRequest) -> None:
         self.answer_text = move.answer_text
@@ -285,7 +266,7 @@ class AppealWorkflow(ControlledWorkflow):
             self.overdue = True
             self.note("escalation", f"term {self.case.deadline} missed; overdue notice to the head")
             await self.notify("head", "overdue_notice", key)
-            await self.call(RECORD_EVENT, EventWrite(self.card(), self.system_record("escalate"), key), None)
+            await self.record(self.system_record("escalate"), key)
             self.upsert_search_attributes()
         elif point.kind == "disciplinary":
             executor = self.case.executor or "appeals-dept"
@@ -303,19 +284,6 @@ class AppealWorkflow(ControlledWorkflow):
                 ),
                 None,
             )
-
-    def system_record(self, trigger: str) -> MoveRecord:
-        """A registry event for something the workflow did by itself (not a move of the table)."""
-        state = self.machine.state
-        return MoveRecord(
-            seq=0,
-            trigger=trigger,
-            actor_id="deadline-control",
-            actor_role="system",
-            from_state=state,
-            to_state=state,
-            at=workflow.now().isoformat(),
-        )
 
     # ---- helpers ----
     async def notify(self, to: str, template: str, key: str, **context: str) -> None:
@@ -340,11 +308,7 @@ class AppealWorkflow(ControlledWorkflow):
             "district": a.district,
         }
         base.update(context)
-        await self.call(
-            SEND_NOTIFICATION,
-            NotificationRequest(a.reg_number, f"{a.reg_number}:{template}:{key}", recipient, template, language, base),
-            None,
-        )
+        await self.send(recipient, template, language, key, base)
 
     def card(self) -> CaseCard:
         a = self.appeal_()
@@ -371,7 +335,7 @@ class AppealWorkflow(ControlledWorkflow):
             answer_character=self.case.answer_character,
         )
 
-    def upsert_search_attributes(self) -> None:
+    def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
         a = self.appeal_()
         updates: list[SearchAttributeUpdate[Any]] = [
             sa.CASE_KIND.value_set("appeal"),
@@ -385,12 +349,8 @@ class AppealWorkflow(ControlledWorkflow):
             if self.due_at
             else sa.CASE_DEADLINE.value_unset(),
         ]
-        workflow.upsert_search_attributes(updates)
+        return updates
 
     def appeal_(self) -> AppealInput:
         assert self.appeal is not None
         return self.appeal
-
-    def rules_(self) -> ControlRules:
-        assert self.rules is not None
-        return self.rules

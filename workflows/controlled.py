@@ -13,11 +13,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
 
-from models.control import CaseStatus, TimelineEntry, TimerPoint
+from models.control import (
+    CHECK_POLICIES,
+    RECORD_EVENT,
+    SEND_NOTIFICATION,
+    CaseCard,
+    CaseStatus,
+    ControlRules,
+    EventWrite,
+    NotificationRequest,
+    PolicyRequest,
+    PolicySnapshot,
+    TimelineEntry,
+    TimerPoint,
+)
 from models.errors import InputError
-from models.moves import MoveRequest, Refusal, parse_move
+from models.moves import Actor, MoveRecord, MoveRequest, Refusal, parse_move
+from models.permissions import PermissionMatrix
 from runtime.failures import invalid, refused
 from workflows.case_machine import CaseMachine
 
@@ -42,9 +57,11 @@ def trigger_signal(trigger: str, description: str) -> Callable[..., None]:
 
 class ControlledWorkflow:
     machine: CaseMachine
+    rules: ControlRules | None
 
     def setup_control(self, machine: CaseMachine) -> None:
         self.machine = machine
+        self.rules = None
         self.inbox: list[tuple[int, MoveRequest]] = []
         self.outcomes: dict[int, str | None] = {}
         self.next_ticket = 1
@@ -110,11 +127,9 @@ class ControlledWorkflow:
         while True:
             while self.inbox:
                 ticket, move = self.inbox.pop(0)
-                refusal = self.machine.refusal(move)
+                refusal = self.machine.refusal(move) or await self.perform(move)
                 if refusal:
                     self.record_refusal(move.trigger, move.actor.id, move.actor.role, refusal)
-                else:
-                    await self.perform(move)
                 if ticket:
                     self.outcomes[ticket] = refusal
             if self.machine.state == "closed":
@@ -136,8 +151,15 @@ class ControlledWorkflow:
         self.inbox.clear()
         await workflow.wait_condition(workflow.all_handlers_finished)
 
-    async def perform(self, move: MoveRequest) -> None:
+    async def perform(self, move: MoveRequest) -> str | None:
+        """Make an allowed move with its side effects; return a refusal if a side effect refuses it
+        (e.g. the slot was booked meanwhile), in which case the state must be left untouched."""
         raise NotImplementedError
+
+    async def system_move(self, trigger: str, actor: Actor, **fields: str) -> str | None:
+        """A move the workflow makes itself (routing by policy, a no-show, all instructions done)."""
+        move = MoveRequest(trigger=trigger, actor=actor, **fields)
+        return self.machine.refusal(move, system=True) or await self.perform(move)
 
     # ---- timers ----
     def next_timer_delay(self) -> timedelta | None:
@@ -158,6 +180,55 @@ class ControlledWorkflow:
 
     def note(self, kind: str, detail: str) -> None:
         self.timeline.append(TimelineEntry(at=workflow.now().isoformat(), kind=kind, detail=detail))
+
+    # ---- shared side effects ----
+    async def load_policies(self, request: PolicyRequest) -> PolicySnapshot:
+        """Snapshot the policies this case runs under; a catalogue refusal fails the start cleanly."""
+        try:
+            snapshot: PolicySnapshot = await self.call(CHECK_POLICIES, request, PolicySnapshot)
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.non_retryable:
+                raise invalid(f"invalid {request.kind}: {cause.message}") from None
+            raise
+        self.rules = snapshot.rules
+        self.machine.permissions = PermissionMatrix(request.kind, snapshot.grants, snapshot.own_only)
+        return snapshot
+
+    async def record(self, record: MoveRecord, key: str = "") -> None:
+        """Append a move (or a system event) to the registry and refresh the card."""
+        await self.call(RECORD_EVENT, EventWrite(self.card(), record, key or f"move-{record.seq}"), None)
+
+    def system_record(self, trigger: str, actor_id: str = "deadline-control") -> MoveRecord:
+        """A registry event for something the workflow did by itself (not a move of the table)."""
+        state = self.machine.state
+        return MoveRecord(
+            seq=0,
+            trigger=trigger,
+            actor_id=actor_id,
+            actor_role="system",
+            from_state=state,
+            to_state=state,
+            at=workflow.now().isoformat(),
+        )
+
+    async def send(self, recipient: str, template: str, language: str, key: str, context: dict[str, str]) -> None:
+        number = workflow.info().workflow_id
+        request = NotificationRequest(number, f"{number}:{template}:{key}", recipient, template, language, context)
+        await self.call(SEND_NOTIFICATION, request, None)
+
+    def upsert_search_attributes(self) -> None:
+        workflow.upsert_search_attributes(self.search_attribute_updates())
+
+    def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
+        raise NotImplementedError
+
+    def card(self) -> CaseCard:
+        raise NotImplementedError
+
+    def rules_(self) -> ControlRules:
+        assert self.rules is not None, "policies are loaded at the start of run"
+        return self.rules
 
     # ---- activities ----
     async def call(self, name: str, arg: Any, result_type: type | None = None) -> Any:
