@@ -26,7 +26,7 @@ from models.errors import InputError
 from policies import calendar
 from policies.catalogue import check_catalogue
 from policies.permissions import permission_matrix
-from policies.routing import executor_for
+from policies.routing import executor_for, executors
 from policies.terms import control_rules, term_working_days
 
 
@@ -35,6 +35,8 @@ def check_policies(req: PolicyRequest) -> PolicySnapshot:
     """Catalogue check, term, control rules, permissions and routing suggestion for a new case."""
     try:
         check_catalogue(req.appeal_type, req.category, req.district)
+        if req.executor and req.executor not in executors():
+            raise InputError("executor", f"unknown executor {req.executor!r}; known: {', '.join(sorted(executors()))}")
     except InputError as err:
         raise ApplicationError(str(err), type="InvalidInput", non_retryable=True) from None
     matrix = permission_matrix(req.kind)

@@ -15,7 +15,8 @@ LANGUAGES = ("kk", "ru")
 APPLICANT_KINDS = ("person", "company", "anonymous")
 MAX_TEXT_CHARS = 20_000  # longer texts come as attachments, not as the appeal's essence
 MAX_FIELD_CHARS = 300
-REG_NUMBER = re.compile(r"^[A-ZА-ЯӘҒҚҢӨҰҮҺІ]{2,4}-\d{4}-\d{6,8}$")
+REG_NUMBER = re.compile(r"^[A-ZА-ЯӘҒҚҢӨҰҮҺІ]{2,4}-\d{4}-\d{6,8}(-\d{1,3})?$")  # -N: an instruction of a reception
+MAX_TERM_WORKING_DAYS = 120
 
 
 @dataclass
@@ -51,6 +52,10 @@ class AppealInput:
     district: str
     text: str
     received_at: str  # ISO 8601; a time without offset is local time (UTC+5)
+    # Set when the appeal is an instruction given at a personal reception (a child workflow):
+    executor: str = ""  # assigned by the official at the reception, instead of the routing policy
+    term_working_days: int = 0  # the term the official set, instead of the term for the type
+    reception: str = ""  # the reception's registration number
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,6 +164,9 @@ def parse_appeal(raw: Any) -> AppealInput:
         raise InputError("contacts", "at least one of email, phone, address is required")
     received = _text(raw, "received_at")
     parse_received_at(received)
+    term = raw.get("term_working_days", 0) or 0
+    if isinstance(term, bool) or not isinstance(term, int) or not 0 <= term <= MAX_TERM_WORKING_DAYS:
+        raise InputError("term_working_days", f"must be a whole number from 1 to {MAX_TERM_WORKING_DAYS}")
     return AppealInput(
         reg_number=reg_number,
         type=_text(raw, "type"),
@@ -171,4 +179,7 @@ def parse_appeal(raw: Any) -> AppealInput:
         district=_text(raw, "district"),
         text=_text(raw, "text", limit=MAX_TEXT_CHARS),
         received_at=received,
+        executor=_text(raw, "executor", required=False, limit=100),
+        term_working_days=term,
+        reception=_text(raw, "reception", required=False, limit=40),
     )

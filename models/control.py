@@ -42,6 +42,7 @@ class PolicyRequest:
     appeal_type: str
     category: str
     district: str
+    executor: str = ""  # an executor named by an official (reception instructions) must be known
 
 
 @dataclass
@@ -77,6 +78,7 @@ class CaseCard:
     possible_repeat_of: list[str] = field(default_factory=list)
     closure_reason: str = ""
     answer_character: str = ""
+    parent: str = ""  # the reception an instruction was given at
 
 
 @dataclass
@@ -157,6 +159,18 @@ class ProposalRequest:
     overdue_working_days: int
     language: str
     context: dict[str, str]
+
+
+@dataclass
+class InstructionUpdate:
+    """A reception instruction (child appeal workflow) tells its reception where it stands."""
+
+    reg_number: str
+    executor: str
+    state: str
+    overdue: bool
+    closure_reason: str
+    deadline: str
 
 
 @dataclass

@@ -24,6 +24,7 @@ from models.control import (
     ControlRules,
     DeadlinePlan,
     DeadlineRequest,
+    InstructionUpdate,
     PolicyRequest,
     ProposalRequest,
     RegisterResult,
@@ -74,7 +75,7 @@ class AppealWorkflow(ControlledWorkflow):
         if self.input_error or self.appeal is None:
             raise invalid(f"invalid appeal: {self.input_error}")
         a = self.appeal
-        snapshot = await self.load_policies(PolicyRequest("appeal", a.type, a.category, a.district))
+        snapshot = await self.load_policies(PolicyRequest("appeal", a.type, a.category, a.district, a.executor))
         self.case.extension_max_months = snapshot.rules.extension_max_months
         self.suggested_executor = snapshot.suggested_executor
 
@@ -85,7 +86,7 @@ class AppealWorkflow(ControlledWorkflow):
                 workflow.now().isoformat(),
                 parse_received_at(a.received_at).isoformat(),
                 snapshot.rules,
-                term_working_days=snapshot.term_working_days,
+                term_working_days=a.term_working_days or snapshot.term_working_days,
                 from_receipt=True,
             ),
             DeadlinePlan,
@@ -99,7 +100,9 @@ class AppealWorkflow(ControlledWorkflow):
             self.note("possible_repeat", "earlier appeals on this category: " + ", ".join(self.possible_repeat_of))
         self.upsert_search_attributes()
         await self.notify("applicant", "acknowledgement", "registered")
-        if not self.possible_repeat_of:  # a possible repeat waits for the registrar's decision
+        if a.executor:  # an instruction given at a reception goes to the executor the official named
+            await self.system_move("route", ROUTING_ACTOR, target=a.executor)
+        elif not self.possible_repeat_of:  # a possible repeat waits for the registrar's decision
             await self.system_move("route", ROUTING_ACTOR)
         await self.control_loop()
         return self.status()
@@ -177,7 +180,22 @@ class AppealWorkflow(ControlledWorkflow):
         await self.record(record)
         self.upsert_search_attributes()
         await self.notify_after(record, move)
+        await self.tell_reception()
         return None
+
+    async def tell_reception(self) -> None:
+        """An instruction given at a reception keeps its reception informed (the reception's state
+        follows its instructions)."""
+        a = self.appeal_()
+        if not a.reception:
+            return
+        update = InstructionUpdate(
+            a.reg_number, self.case.executor, self.machine.state, self.overdue, self.closure_reason, self.case.deadline
+        )
+        try:
+            await workflow.get_external_workflow_handle(a.reception).signal("instruction_update", update)
+        except Exception as err:  # the reception is gone: the instruction is still controlled
+            self.note("reception_unreachable", f"{a.reception}: {err}")
 
     async def answer_submitted(self, move: MoveRequest) -> None:
         self.answer_text = move.answer_text
@@ -268,6 +286,7 @@ class AppealWorkflow(ControlledWorkflow):
             await self.notify("head", "overdue_notice", key)
             await self.record(self.system_record("escalate"), key)
             self.upsert_search_attributes()
+            await self.tell_reception()
         elif point.kind == "disciplinary":
             executor = self.case.executor or "appeals-dept"
             self.note("disciplinary_proposal", f"drafted for {executor}: {point.working_days} working day(s) overdue")
@@ -314,7 +333,7 @@ class AppealWorkflow(ControlledWorkflow):
         a = self.appeal_()
         return CaseCard(
             reg_number=a.reg_number,
-            kind="appeal",
+            kind="reception_instruction" if a.reception else "appeal",
             appeal_type=a.type,
             channel=a.channel,
             language=a.language,
@@ -333,6 +352,7 @@ class AppealWorkflow(ControlledWorkflow):
             possible_repeat_of=list(self.possible_repeat_of),
             closure_reason=self.closure_reason,
             answer_character=self.case.answer_character,
+            parent=a.reception,
         )
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
