@@ -18,6 +18,7 @@ from models.control import (
     DeadlineRequest,
     PolicyRequest,
     PolicySnapshot,
+    ReceptionRules,
     RouteRequest,
     TimerPoint,
     WorkingTimeRequest,
@@ -26,6 +27,7 @@ from models.errors import InputError
 from policies import calendar
 from policies.catalogue import check_catalogue
 from policies.permissions import permission_matrix
+from policies.receptions import officials, reception_rules
 from policies.routing import executor_for, executors
 from policies.terms import control_rules, term_working_days
 
@@ -33,19 +35,28 @@ from policies.terms import control_rules, term_working_days
 @activity.defn(name=CHECK_POLICIES)
 def check_policies(req: PolicyRequest) -> PolicySnapshot:
     """Catalogue check, term, control rules, permissions and routing suggestion for a new case."""
+    reception: ReceptionRules | None = None
     try:
-        check_catalogue(req.appeal_type, req.category, req.district)
-        if req.executor and req.executor not in executors():
-            raise InputError("executor", f"unknown executor {req.executor!r}; known: {', '.join(sorted(executors()))}")
+        if req.kind == "reception":
+            check_catalogue("", req.category, req.district, check_type=False)
+            if req.executor not in officials():
+                raise InputError("requested_official",
+                                 f"unknown official {req.executor!r}; known: {', '.join(sorted(officials()))}")
+            reception = ReceptionRules(**reception_rules())
+        else:
+            check_catalogue(req.appeal_type, req.category, req.district)
+            if req.executor and req.executor not in executors():
+                raise InputError("executor", f"unknown executor {req.executor!r}; known: {', '.join(sorted(executors()))}")
     except InputError as err:
         raise ApplicationError(str(err), type="InvalidInput", non_retryable=True) from None
     matrix = permission_matrix(req.kind)
     return PolicySnapshot(
-        term_working_days=term_working_days(req.appeal_type),
+        term_working_days=term_working_days(req.appeal_type) if req.kind != "reception" else 0,
         rules=control_rules(),
         grants=matrix.grants,
         own_only=matrix.own_only,
         suggested_executor=executor_for(req.category, req.district),
+        reception=reception,
     )
 
 

@@ -19,6 +19,9 @@ ROUTE_CASE = "route_case"
 RECORD_EVENT = "record_event"
 SEND_NOTIFICATION = "send_notification"
 DRAFT_DISCIPLINARY_PROPOSAL = "draft_disciplinary_proposal"
+BOOK_SLOT = "book_slot"
+RELEASE_SLOT = "release_slot"
+CHECK_INSTRUCTIONS = "check_instructions"
 
 
 @dataclass
@@ -46,12 +49,20 @@ class PolicyRequest:
 
 
 @dataclass
+class ReceptionRules:
+    reminder_hours_before: list[int]
+    no_show_grace_minutes: int
+    instruction_max_working_days: int
+
+
+@dataclass
 class PolicySnapshot:
     term_working_days: int
     rules: ControlRules
     grants: dict[str, list[str]]
     own_only: list[str]
     suggested_executor: str
+    reception: ReceptionRules | None = None
 
 
 @dataclass
@@ -199,3 +210,39 @@ class CaseStatus:
     refusals: list[Refusal]
     timeline: list[TimelineEntry]
     forward_by: str = ""
+    slot: Slot | None = None  # receptions
+    instructions: list[InstructionUpdate] = field(default_factory=list)  # receptions
+
+
+@dataclass
+class SlotRequest:
+    reception: str
+    slot_id: int
+    now: str  # workflow time: a slot in the past cannot be booked
+
+
+@dataclass
+class Slot:
+    slot_id: int
+    official: str
+    start: str  # UTC ISO
+    end: str
+    format: str
+    district: str
+    place: str
+    link: str
+
+
+@dataclass
+class InstructionSpec:
+    """One instruction an official gives at a reception."""
+
+    executor: str
+    text: str
+    term_working_days: int
+
+
+@dataclass
+class InstructionCheck:
+    instructions: list[InstructionSpec]
+    max_working_days: int

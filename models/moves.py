@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -10,6 +11,7 @@ from models.errors import InputError
 
 MAX_REASON_CHARS = 2_000
 MAX_ANSWER_CHARS = 50_000
+MAX_DETAILS_CHARS = 200_000
 ANSWER_CHARACTERS = ("explained", "satisfied", "refused")  # APPC: character of the answer
 
 
@@ -30,6 +32,7 @@ class MoveRequest:
     answer_text: str = ""
     answer_character: str = ""
     new_deadline: str = ""  # ISO date, for extend_deadline
+    details: dict[str, Any] = field(default_factory=dict)  # a kind's own fields (slot, instructions)
 
 
 @dataclass
@@ -101,6 +104,7 @@ def parse_move(raw: Any, trigger: str | None = None) -> MoveRequest:
             "answer_text": raw.answer_text,
             "answer_character": raw.answer_character,
             "new_deadline": raw.new_deadline,
+            "details": raw.details,
         }
     if raw is None:
         raise InputError("payload", 'is empty; send a JSON object such as {"actor": {"id": "u1", "role": "registrar"}}')
@@ -120,6 +124,13 @@ def parse_move(raw: Any, trigger: str | None = None) -> MoveRequest:
         answer_character=_field(raw, "answer_character", 20),
         new_deadline=_field(raw, "new_deadline", 10),
     )
+    details = raw.get("details")
+    if details is not None:
+        if not isinstance(details, dict):
+            raise InputError("details", f"must be a JSON object, got {type(details).__name__}")
+        if len(json.dumps(details, ensure_ascii=False, default=str)) > MAX_DETAILS_CHARS:
+            raise InputError("details", f"is too large (limit {MAX_DETAILS_CHARS} characters as JSON)")
+        move.details = details
     if move.answer_character and move.answer_character not in ANSWER_CHARACTERS:
         raise InputError(
             "answer_character", f"unknown value {move.answer_character!r}; allowed: {', '.join(ANSWER_CHARACTERS)}"

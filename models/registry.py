@@ -141,3 +141,20 @@ def add_missing_columns(engine: Engine) -> list[str]:
                     conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
                     added.append(f"{table.name}.{column.name}")
     return added
+
+
+class ReceptionSlot(SQLModel, table=True):
+    """One reception slot of an official; `reception` is set by the one booking that won it."""
+
+    __tablename__ = "reception_slots"
+    __table_args__ = (UniqueConstraint("official", "start"),)
+    id: int | None = Field(default=None, primary_key=True)
+    official: str = Field(index=True)
+    start: datetime = Field(index=True)  # UTC
+    end: datetime
+    format: str = "office"  # office, visiting, videoconference
+    district: str = Field(default="", index=True)
+    place: str = ""
+    link: str = ""
+    reception: str | None = Field(default=None, index=True)
+    booked_at: datetime | None = None

@@ -14,6 +14,8 @@ CASE_DISTRICT = SearchAttributeKey.for_keyword("CaseDistrict")
 CASE_DEADLINE = SearchAttributeKey.for_datetime("CaseDeadline")
 CASE_OVERDUE = SearchAttributeKey.for_bool("CaseOverdue")
 CASE_POSSIBLE_REPEAT = SearchAttributeKey.for_bool("CasePossibleRepeat")
+CASE_OFFICIAL = SearchAttributeKey.for_keyword("CaseOfficial")  # receptions: who receives
+CASE_DATE = SearchAttributeKey.for_datetime("CaseDate")  # receptions: the slot's start
 
 ALL_KEYS: list[SearchAttributeKey[Any]] = [
     CASE_STATE,
@@ -24,4 +26,6 @@ ALL_KEYS: list[SearchAttributeKey[Any]] = [
     CASE_DEADLINE,
     CASE_OVERDUE,
     CASE_POSSIBLE_REPEAT,
+    CASE_OFFICIAL,
+    CASE_DATE,
 ]

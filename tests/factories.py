@@ -60,5 +60,5 @@ def move(trigger: str, actor_id: str, role: str, **fields: str) -> dict[str, Any
     return {"trigger": trigger, "actor": {"id": actor_id, "role": role}, **fields}
 
 
-def move_request(trigger: str, actor_id: str, role: str, **fields: str) -> MoveRequest:
+def move_request(trigger: str, actor_id: str, role: str, **fields: Any) -> MoveRequest:
     return MoveRequest(trigger=trigger, actor=Actor(actor_id, role), **fields)

@@ -214,6 +214,7 @@ class AppealWorkflow(ControlledWorkflow):
                 TimerPoint,
             )
             self.case.hearing_until = end.legal_at
+            self.case.hearing_fires_at = end.fire_at
             self.points.append(end)
             await self.notify(
                 "applicant", "preliminary_decision", f"hearing-{len(self.machine.history)}", hearing_until=end.legal_at
@@ -223,6 +224,7 @@ class AppealWorkflow(ControlledWorkflow):
         self.case.answer_character = ""
         self.case.hearing_until = ""
         self.case.hearing_elapsed = False
+        self.case.hearing_fires_at = ""
         self.case.applicant_replied = False
         self.answer_text = ""
         self.points = [p for p in self.points if p.kind != "hearing_end"]

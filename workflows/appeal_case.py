@@ -24,6 +24,7 @@ class AppealCase(CaseModel):
         self.answer_character = ""
         self.hearing_until = ""  # UTC ISO moment the hearing period ends ("" = no hearing)
         self.hearing_elapsed = False
+        self.hearing_fires_at = ""  # when the hearing timer fires (the legal end, or earlier in demo timing)
         self.applicant_replied = False
         self.now: datetime | None = None
 
@@ -46,7 +47,12 @@ class AppealCase(CaseModel):
         """APPC hearing: a refusal is approved only after the applicant replied or the period ran out."""
         if self.answer_character != "refused":
             return True
-        return self.applicant_replied or self.hearing_elapsed
+        # Time itself, not only the timer's handler, ends the hearing: an approval that arrives in the
+        # same workflow task as the timer must not be refused.
+        ended = bool(self.hearing_fires_at) and self.now is not None and self.now >= datetime.fromisoformat(
+            self.hearing_fires_at
+        )
+        return self.applicant_replied or self.hearing_elapsed or ended
 
     def explain_hearing_satisfied(self) -> str:
         until = self.hearing_until or "the end of the hearing period"

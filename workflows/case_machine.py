@@ -64,6 +64,7 @@ class CaseModel:
     state: str
     pending: MoveRequest | None = None
     executor: str = ""
+    now: datetime | None = None  # workflow time, set before each check (conditions may compare with it)
 
     def explain(self, condition: str) -> str:
         explain = getattr(self, f"explain_{condition}", None)

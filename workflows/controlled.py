@@ -69,6 +69,7 @@ class ControlledWorkflow:
         self.timeline: list[TimelineEntry] = []
         self.points: list[TimerPoint] = []
         self.ready = False  # permissions and policies loaded
+        self.wake = False  # something other than a request needs a look (e.g. a child's news)
 
     # ---- operator requests ----
     def receive_signal(self, trigger: str, payload: Any) -> None:
@@ -99,7 +100,7 @@ class ControlledWorkflow:
             raise invalid(str(err)) from None
         if not self.ready:
             return  # the handler waits for registration and checks again
-        refusal = self.machine.refusal(move)
+        refusal = self.check(move)
         if refusal:
             raise refused(refusal)
 
@@ -127,11 +128,15 @@ class ControlledWorkflow:
         while True:
             while self.inbox:
                 ticket, move = self.inbox.pop(0)
-                refusal = self.machine.refusal(move) or await self.perform(move)
+                refusal = self.check(move) or await self.perform(move)
                 if refusal:
                     self.record_refusal(move.trigger, move.actor.id, move.actor.role, refusal)
                 if ticket:
                     self.outcomes[ticket] = refusal
+            if self.wake:
+                self.wake = False
+                await self.reconcile()
+                continue
             if self.machine.state == "closed":
                 break
             delay = self.next_timer_delay()
@@ -139,7 +144,7 @@ class ControlledWorkflow:
                 await self.fire_due_points()
                 continue
             try:
-                await workflow.wait_condition(lambda: bool(self.inbox), timeout=delay)
+                await workflow.wait_condition(lambda: bool(self.inbox) or self.wake, timeout=delay)
             except TimeoutError:
                 await self.fire_due_points()
         # Answer any Update that arrived in the last task, then let handlers finish.
@@ -156,10 +161,17 @@ class ControlledWorkflow:
         (e.g. the slot was booked meanwhile), in which case the state must be left untouched."""
         raise NotImplementedError
 
-    async def system_move(self, trigger: str, actor: Actor, **fields: str) -> str | None:
+    async def reconcile(self) -> None:
+        """React to `wake` (a kind that has children overrides this)."""
+
+    async def system_move(self, trigger: str, actor: Actor, **fields: Any) -> str | None:
         """A move the workflow makes itself (routing by policy, a no-show, all instructions done)."""
         move = MoveRequest(trigger=trigger, actor=actor, **fields)
-        return self.machine.refusal(move, system=True) or await self.perform(move)
+        return self.check(move, system=True) or await self.perform(move)
+
+    def check(self, move: MoveRequest, *, system: bool = False) -> str | None:
+        self.machine.case.now = workflow.now()
+        return self.machine.refusal(move, system=system)
 
     # ---- timers ----
     def next_timer_delay(self) -> timedelta | None:

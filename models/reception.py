@@ -1,0 +1,100 @@
+"""A personal reception as booked: one dataclass, validated like an appeal."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from models.appeal import (
+    LANGUAGES,
+    MAX_TEXT_CHARS,
+    Applicant,
+    Contacts,
+    _choice,
+    _mapping,
+    _text,
+    parse_applicant,
+    parse_received_at,
+)
+from models.control import InstructionSpec
+from models.errors import InputError
+
+FORMATS = ("office", "visiting", "videoconference")
+RECEPTION_NUMBER = re.compile(r"^[A-ZА-ЯӘҒҚҢӨҰҮҺІ]{2,4}-\d{4}-\d{6,8}$")
+MAX_INSTRUCTIONS = 20
+
+
+@dataclass
+class ReceptionInput:
+    reg_number: str
+    citizen: Applicant
+    contacts: Contacts
+    language: str
+    issue: str
+    category: str
+    district: str
+    requested_official: str
+    format: str
+    received_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_reception(raw: Any) -> ReceptionInput:
+    """Check a booking request; raise InputError naming the first field that breaks a rule."""
+    if isinstance(raw, ReceptionInput):
+        raw = raw.to_dict()
+    if not isinstance(raw, dict):
+        raise InputError("reception", f"must be an object, got {type(raw).__name__}")
+    number = _text(raw, "reg_number")
+    if not RECEPTION_NUMBER.match(number):
+        raise InputError("reg_number", "must look like RCP-2026-000042")
+    citizen = parse_applicant(raw.get("citizen"))
+    if citizen.kind == "anonymous":
+        raise InputError("citizen.kind", "a reception is booked by preliminary registration: name and IIN/BIN needed")
+    contacts_raw = _mapping(raw.get("contacts"), "contacts")
+    contacts = Contacts(
+        email=_text(contacts_raw, "email", "contacts.", required=False),
+        phone=_text(contacts_raw, "phone", "contacts.", required=False),
+        address=_text(contacts_raw, "address", "contacts.", required=False),
+    )
+    if not (contacts.email or contacts.phone):
+        raise InputError("contacts", "an e-mail or a phone is needed to confirm the booking")
+    received = _text(raw, "received_at")
+    parse_received_at(received)
+    return ReceptionInput(
+        reg_number=number,
+        citizen=citizen,
+        contacts=contacts,
+        language=_choice(raw, "language", LANGUAGES),
+        issue=_text(raw, "issue", limit=MAX_TEXT_CHARS),
+        category=_text(raw, "category"),
+        district=_text(raw, "district"),
+        requested_official=_text(raw, "requested_official"),
+        format=_choice(raw, "format", FORMATS),
+        received_at=received,
+    )
+
+
+def parse_instructions(raw: Any) -> list[InstructionSpec]:
+    """The `instructions` of a `hold` move: a list of {executor, text, term_working_days}."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise InputError("details.instructions", "must be a list of {executor, text, term_working_days}")
+    if len(raw) > MAX_INSTRUCTIONS:
+        raise InputError("details.instructions", f"at most {MAX_INSTRUCTIONS} instructions per reception")
+    specs = []
+    for i, item in enumerate(raw, start=1):
+        prefix = f"details.instructions[{i}]."
+        if not isinstance(item, dict):
+            raise InputError(f"details.instructions[{i}]", "must be an object")
+        term = item.get("term_working_days")
+        if isinstance(term, bool) or not isinstance(term, int) or term < 1:
+            raise InputError(f"{prefix}term_working_days", "must be a whole number of working days, at least 1")
+        specs.append(InstructionSpec(executor=_text(item, "executor", prefix, limit=100),
+                                     text=_text(item, "text", prefix, limit=MAX_TEXT_CHARS),
+                                     term_working_days=term))
+    return specs
