@@ -16,24 +16,30 @@ from temporalio.worker import Worker
 
 from activities.notifications import NotificationActivities
 from activities.policy import ACTIVITIES as POLICY_ACTIVITIES
+from activities.receptions import ReceptionActivities
 from activities.registry import RegistryActivities
 from models.registry import make_engine
 from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
 from workflows.appeal import AppealWorkflow
+from workflows.reception import ReceptionWorkflow
 
-WORKFLOWS: list[type] = [AppealWorkflow]
+WORKFLOWS: list[type] = [AppealWorkflow, ReceptionWorkflow]
 
 
 def all_activities(engine: Engine) -> list[Any]:
     registry = RegistryActivities(engine)
     notifications = NotificationActivities(engine)
+    receptions = ReceptionActivities(engine)
     return [
         *POLICY_ACTIVITIES,
         registry.register_case,
         registry.record_event,
         notifications.send_notification,
         notifications.draft_disciplinary_proposal,
+        receptions.book_slot,
+        receptions.release_slot,
+        receptions.check_instructions,
     ]
 
 

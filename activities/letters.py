@@ -7,6 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from policies.receptions import officials
 from policies.routing import executor_name, official_of
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -32,6 +33,10 @@ def render(template: str, language: str, context: dict[str, str]) -> tuple[str, 
     executor = values.get("executor", "")
     values.setdefault("executor_name", executor_name(executor, language) if executor else "")
     values.setdefault("official", official_of(executor) if executor else "")
+    official_id = values.get("official_id", "")
+    if official_id:
+        info = officials().get(official_id, {})
+        values.setdefault("official_name", str(info.get(f"name_{language}") or info.get("name_ru") or official_id))
     text = environment().get_template(f"{language}/{template}.txt.j2").render(**values)
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip() + "\n"

@@ -40,13 +40,16 @@ def check_policies(req: PolicyRequest) -> PolicySnapshot:
         if req.kind == "reception":
             check_catalogue("", req.category, req.district, check_type=False)
             if req.executor not in officials():
-                raise InputError("requested_official",
-                                 f"unknown official {req.executor!r}; known: {', '.join(sorted(officials()))}")
+                raise InputError(
+                    "requested_official", f"unknown official {req.executor!r}; known: {', '.join(sorted(officials()))}"
+                )
             reception = ReceptionRules(**reception_rules())
         else:
             check_catalogue(req.appeal_type, req.category, req.district)
             if req.executor and req.executor not in executors():
-                raise InputError("executor", f"unknown executor {req.executor!r}; known: {', '.join(sorted(executors()))}")
+                raise InputError(
+                    "executor", f"unknown executor {req.executor!r}; known: {', '.join(sorted(executors()))}"
+                )
     except InputError as err:
         raise ApplicationError(str(err), type="InvalidInput", non_retryable=True) from None
     matrix = permission_matrix(req.kind)

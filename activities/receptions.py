@@ -26,12 +26,33 @@ def _utc(moment: datetime) -> datetime:
 
 def _slot(row: ReceptionSlot) -> Slot:
     assert row.id is not None
-    return Slot(row.id, row.official, _utc(row.start).isoformat(), _utc(row.end).isoformat(), row.format,
-                row.district, row.place, row.link)
+    local = _utc(row.start).astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+    return Slot(
+        row.id,
+        row.official,
+        _utc(row.start).isoformat(),
+        _utc(row.end).isoformat(),
+        row.format,
+        row.district,
+        row.place,
+        row.link,
+        local,
+    )
 
 
-def create_slots(engine: Engine, official: str, day: date, first: str, last: str, minutes: int, *,
-                 kind: str = "office", district: str = "", place: str = "", link: str = "") -> list[Slot]:
+def create_slots(
+    engine: Engine,
+    official: str,
+    day: date,
+    first: str,
+    last: str,
+    minutes: int,
+    *,
+    kind: str = "office",
+    district: str = "",
+    place: str = "",
+    link: str = "",
+) -> list[Slot]:
     """A batch of slots from `first` to `last` (local HH:MM) of `minutes` each; a visiting reception
     is such a batch in a district on the date of the visit. Existing slots are kept, not duplicated."""
     if minutes < 5 or minutes > 240:
@@ -49,10 +70,20 @@ def create_slots(engine: Engine, official: str, day: date, first: str, last: str
             if problem:
                 field, _, rule = problem.partition(": ")
                 raise InputError(field, rule)
-            existing = session.exec(select(ReceptionSlot).where(ReceptionSlot.official == official)
-                                    .where(ReceptionSlot.start == _utc(start))).first()
-            row = existing or ReceptionSlot(official=official, start=_utc(start), end=_utc(end), format=kind,
-                                            district=district, place=place, link=link)
+            existing = session.exec(
+                select(ReceptionSlot)
+                .where(ReceptionSlot.official == official)
+                .where(ReceptionSlot.start == _utc(start))
+            ).first()
+            row = existing or ReceptionSlot(
+                official=official,
+                start=_utc(start),
+                end=_utc(end),
+                format=kind,
+                district=district,
+                place=place,
+                link=link,
+            )
             session.add(row)
             session.commit()
             session.refresh(row)
@@ -63,8 +94,9 @@ def create_slots(engine: Engine, official: str, day: date, first: str, last: str
     return made
 
 
-def list_slots(engine: Engine, official: str = "", day: date | None = None, free_only: bool = False,
-               district: str = "") -> list[tuple[Slot, str]]:
+def list_slots(
+    engine: Engine, official: str = "", day: date | None = None, free_only: bool = False, district: str = ""
+) -> list[tuple[Slot, str]]:
     query = select(ReceptionSlot).order_by(col(ReceptionSlot.start))
     if official:
         query = query.where(ReceptionSlot.official == official)
@@ -91,12 +123,15 @@ class ReceptionActivities:
         with Session(self.engine) as session:
             row = session.get(ReceptionSlot, req.slot_id)
             if row is None:
-                raise ApplicationError(f"details.slot_id: no slot {req.slot_id}", type="SlotRefused", non_retryable=True)
+                raise ApplicationError(
+                    f"details.slot_id: no slot {req.slot_id}", type="SlotRefused", non_retryable=True
+                )
             if row.reception == req.reception:
                 return _slot(row)
             if _utc(row.start) <= datetime.fromisoformat(req.now):
-                raise ApplicationError(f"details.slot_id: slot {req.slot_id} has already begun", type="SlotRefused",
-                                       non_retryable=True)
+                raise ApplicationError(
+                    f"details.slot_id: slot {req.slot_id} has already begun", type="SlotRefused", non_retryable=True
+                )
             problem = slot_problem(row.official, _utc(row.start), _utc(row.end), row.format)
             if problem:
                 raise ApplicationError(f"slot {req.slot_id}: {problem}", type="SlotRefused", non_retryable=True)
@@ -110,8 +145,11 @@ class ReceptionActivities:
             if result.rowcount != 1:
                 session.refresh(row)
                 if row.reception != req.reception:
-                    raise ApplicationError(f"details.slot_id: slot {req.slot_id} is already booked by {row.reception}",
-                                           type="SlotRefused", non_retryable=True)
+                    raise ApplicationError(
+                        f"details.slot_id: slot {req.slot_id} is already booked by {row.reception}",
+                        type="SlotRefused",
+                        non_retryable=True,
+                    )
             session.refresh(row)
             return _slot(row)
 
@@ -138,8 +176,10 @@ class ReceptionActivities:
             if spec.executor not in known:
                 return f"details.instructions[{i}].executor: unknown executor {spec.executor!r}"
             if spec.term_working_days > check.max_working_days:
-                return (f"details.instructions[{i}].term_working_days: at most {check.max_working_days} "
-                        "working days (policies/receptions.yaml)")
+                return (
+                    f"details.instructions[{i}].term_working_days: at most {check.max_working_days} "
+                    "working days (policies/receptions.yaml)"
+                )
         return ""
 
 

@@ -231,6 +231,7 @@ class Slot:
     district: str
     place: str
     link: str
+    local: str = ""  # the start in local time, as people read it ("2026-12-03 10:00")
 
 
 @dataclass

@@ -94,7 +94,11 @@ def parse_instructions(raw: Any) -> list[InstructionSpec]:
         term = item.get("term_working_days")
         if isinstance(term, bool) or not isinstance(term, int) or term < 1:
             raise InputError(f"{prefix}term_working_days", "must be a whole number of working days, at least 1")
-        specs.append(InstructionSpec(executor=_text(item, "executor", prefix, limit=100),
-                                     text=_text(item, "text", prefix, limit=MAX_TEXT_CHARS),
-                                     term_working_days=term))
+        specs.append(
+            InstructionSpec(
+                executor=_text(item, "executor", prefix, limit=100),
+                text=_text(item, "text", prefix, limit=MAX_TEXT_CHARS),
+                term_working_days=term,
+            )
+        )
     return specs

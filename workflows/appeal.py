@@ -267,6 +267,10 @@ class AppealWorkflow(ControlledWorkflow):
             )
         elif record.trigger == "extend_deadline":
             await self.notify("applicant", "extension_notice", key, reason=move.reason)
+        elif record.trigger == "route" and self.appeal_().reception:
+            await self.notify(
+                "executor", "instruction_sheet", key, reception=self.appeal_().reception, text=self.appeal_().text
+            )
         elif record.trigger in ("route", "reassign", "return_for_finalization"):
             await self.notify("executor", "assignment", key, reason=move.reason, trigger=record.trigger)
 

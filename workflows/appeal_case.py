@@ -49,8 +49,10 @@ class AppealCase(CaseModel):
             return True
         # Time itself, not only the timer's handler, ends the hearing: an approval that arrives in the
         # same workflow task as the timer must not be refused.
-        ended = bool(self.hearing_fires_at) and self.now is not None and self.now >= datetime.fromisoformat(
-            self.hearing_fires_at
+        ended = (
+            bool(self.hearing_fires_at)
+            and self.now is not None
+            and self.now >= datetime.fromisoformat(self.hearing_fires_at)
         )
         return self.applicant_replied or self.hearing_elapsed or ended
 

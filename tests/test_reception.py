@@ -1,0 +1,240 @@
+"""Personal receptions on the time-skipping server: instructions tracked to completion, no-show,
+concurrent booking of one slot."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.receptions import create_slots, district_figures, list_slots
+from models.control import CaseStatus
+from models.errors import InputError
+from models.registry import CaseRecord, DisciplinaryProposalRecord, NotificationRecord, ReceptionSlot
+from policies import calendar
+from tests.factories import valid_iin
+from tests.scenario import move, status
+from workflows.reception import ReceptionWorkflow
+
+
+def reception_dict(number: str, received: datetime, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "reg_number": number,
+        "citizen": {"kind": "person", "name": "Болат Сериков", "iin": valid_iin()},
+        "contacts": {"email": "bolat@example.kz", "phone": "+77015550000"},
+        "language": "ru",
+        "issue": "Подтопление подвала и яма у дома.",
+        "category": "housing",
+        "district": "medeu",
+        "requested_official": "housing-head",
+        "format": "office",
+        "received_at": received.isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+def reception_day(now: datetime, after_days: int = 2) -> date:
+    return calendar.next_working_day(now.astimezone(calendar.local_zone()).date() + timedelta(days=after_days))
+
+
+_numbers = iter(range(1, 10**6))
+
+
+def next_number() -> str:
+    import uuid
+
+    return f"RCP-2026-{uuid.uuid4().int % 10**8:08d}"
+
+
+async def start(client: Client, worker: Worker, env: WorkflowEnvironment, **overrides: Any) -> WorkflowHandle[Any, Any]:
+    number = next_number()
+    now = await env.get_current_time()
+    return await client.start_workflow(
+        ReceptionWorkflow.run, reception_dict(number, now, **overrides), id=number, task_queue=worker.task_queue
+    )
+
+
+async def until(handle: WorkflowHandle[Any, Any], check: Callable[[CaseStatus], bool], tries: int = 200) -> CaseStatus:
+    st = await status(handle)
+    for _ in range(tries):
+        if check(st):
+            return st
+        await asyncio.sleep(0.05)
+        st = await status(handle)
+    raise AssertionError(f"condition never held; last status: state={st.state} instructions={st.instructions}")
+
+
+async def test_two_instructions_one_late_one_returned(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
+) -> None:
+    day = reception_day(await env.get_current_time())
+    slots = create_slots(engine, "housing-head", day, "10:00", "11:00", 30)
+    handle = await start(client, worker, env)
+    number = handle.id
+    st = await move(handle, "schedule", "reg-1", "registrar", target=str(slots[0].slot_id))
+    assert st.state == "routed" and st.executor == "housing-head" and st.slot is not None
+    with pytest.raises(WorkflowUpdateFailedError) as wrong_official:
+        await move(handle, "hold", "akim", "official", answer_text="x")
+    assert "only on cases assigned" in str(wrong_official.value.cause)
+    instructions = [
+        {"executor": "housing-dept", "text": "Откачать воду из подвала.", "term_working_days": 5},
+        {"executor": "roads-dept", "text": "Засыпать яму у дома.", "term_working_days": 5},
+    ]
+    st = await move(
+        handle,
+        "hold",
+        "housing-head",
+        "official",
+        answer_text="Даны поручения.",
+        details={"instructions": instructions},
+    )
+    assert st.state == "under_consideration" and len(st.instructions) == 2
+    first = client.get_workflow_handle(f"{number}-1")
+    second = client.get_workflow_handle(f"{number}-2")
+    await until(first, lambda s: s.state == "routed")
+    # Instruction 1: answered poorly, returned: the reception is returned for finalization.
+    await move(first, "accept", "housing-dept", "executor")
+    await move(first, "submit_answer", "housing-dept", "executor", answer_text="Изучаем.", answer_character="explained")
+    await move(first, "return_for_finalization", "ctl-1", "controller", reason="вода не откачана")
+    await until(handle, lambda s: s.state == "returned_for_finalization")
+    await move(
+        first, "submit_answer", "housing-dept", "executor", answer_text="Вода откачана.", answer_character="satisfied"
+    )
+    await move(first, "approve", "ctl-1", "controller")
+    st = await until(handle, lambda s: s.state == "under_consideration")
+    assert [h.trigger for h in st.history][-2:] == ["instruction_returned", "instructions_resumed"]
+    # Instruction 2: late: reminders, escalation and a disciplinary proposal; the reception waits.
+    await move(second, "accept", "roads-dept", "executor")
+    await env.sleep(timedelta(days=30))
+    late = await status(second)
+    assert late.overdue and {"reminder", "escalation", "disciplinary_proposal"} <= {t.kind for t in late.timeline}
+    with Session(engine) as s:
+        proposals = s.exec(select(DisciplinaryProposalRecord).where(DisciplinaryProposalRecord.reg_number == second.id))
+        assert [p.executor for p in proposals] == ["roads-dept"]
+    st = await until(handle, lambda s: any(i.overdue for i in s.instructions))
+    assert st.state == "under_consideration" and st.overdue
+    await move(
+        second, "submit_answer", "roads-dept", "executor", answer_text="Яма засыпана.", answer_character="satisfied"
+    )
+    with pytest.raises(WorkflowUpdateFailedError):
+        await move(handle, "close", "ctl-1", "controller")  # not before every instruction is done
+    await move(second, "approve", "head-1", "head")
+    st = await until(handle, lambda s: s.state == "answered")
+    st = await move(handle, "close", "ctl-1", "controller")
+    assert st.state == "closed" and st.closure_reason == "resolved"
+    with Session(engine) as s:
+        card = s.get(CaseRecord, number)
+        children = s.exec(select(CaseRecord).where(CaseRecord.parent == number)).all()
+        templates = [n.template for n in s.exec(select(NotificationRecord))]
+    assert card is not None and card.state == "closed" and card.kind == "reception"
+    assert sorted(c.kind for c in children) == ["reception_instruction", "reception_instruction"]
+    assert templates.count("instruction_sheet") == 2
+    assert {"booking_confirmation", "reception_answer"} <= set(templates)
+    figures = {f.district: f for f in district_figures(engine)}["medeu"]
+    assert (figures.receptions, figures.held, figures.instructions, figures.executed_on_time, figures.overdue) == (
+        1,
+        1,
+        2,
+        1,
+        1,
+    )
+
+
+async def test_no_show_closes_after_the_grace_period(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
+) -> None:
+    day = reception_day(await env.get_current_time())
+    slots = create_slots(engine, "housing-head", day, "15:00", "15:30", 30)
+    handle = await start(client, worker, env, language="kk")
+    await move(
+        handle,
+        "schedule",
+        "reg-1",
+        "registrar",
+        target=str(slots[0].slot_id),
+        details={"participants": ["Заместитель акима района"]},
+    )
+    with pytest.raises(WorkflowUpdateFailedError) as early:
+        await move(handle, "no_show", "reg-1", "registrar")
+    assert "slot_has_begun" in str(early.value.cause)
+    await env.sleep(timedelta(days=5))
+    st = await until(handle, lambda s: s.state == "closed")
+    assert st.closure_reason == "citizen_did_not_come"
+    assert [t.kind for t in st.timeline] == ["reminder", "reminder", "no_show"]
+    with Session(engine) as s:
+        notes = list(s.exec(select(NotificationRecord).where(NotificationRecord.reg_number == handle.id)))
+    kinds = [n.template for n in notes]
+    assert kinds.count("reception_reminder") == 4  # citizen and official, 24 h and 2 h before
+    cancelled = next(n for n in notes if n.template == "reception_cancelled")
+    assert cancelled.language == "kk" and "келмедіңіз" in cancelled.body
+
+
+async def test_one_slot_booked_concurrently_exactly_one_wins(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
+) -> None:
+    day = reception_day(await env.get_current_time(), after_days=3)
+    slot = create_slots(engine, "housing-head", day, "11:00", "11:30", 30)[0]
+    handles = [await start(client, worker, env) for _ in range(4)]
+    results = await asyncio.gather(
+        *(move(h, "schedule", "reg-1", "registrar", target=str(slot.slot_id)) for h in handles),
+        return_exceptions=True,
+    )
+    winners = [r for r in results if isinstance(r, CaseStatus)]
+    losers = [r for r in results if isinstance(r, WorkflowUpdateFailedError)]
+    assert len(winners) == 1 and len(losers) == 3
+    assert all("already booked" in str(e.cause) for e in losers)
+    for h, r in zip(handles, results, strict=True):
+        st = await status(h)
+        assert st.state == ("routed" if isinstance(r, CaseStatus) else "registered")
+    with Session(engine) as s:
+        row = s.get(ReceptionSlot, slot.slot_id)
+    assert row is not None and row.reception == winners[0].reg_number
+    # The loser cancels; the winner reschedules to another slot and frees the first.
+    other = create_slots(engine, "housing-head", day, "12:00", "12:30", 30)[0]
+    winner = client.get_workflow_handle(winners[0].reg_number)
+    await move(winner, "reschedule", "reg-1", "registrar", target=str(other.slot_id))
+    free = [s.slot_id for s, holder in list_slots(engine, "housing-head", day, free_only=True)]
+    assert slot.slot_id in free and other.slot_id not in free
+
+
+def test_slots_follow_the_officials_schedule(engine: Engine) -> None:
+    saturday = date(2026, 11, 28)
+    with pytest.raises(InputError, match="not a working day"):
+        create_slots(engine, "akim", saturday, "10:00", "11:00", 30)
+    with pytest.raises(InputError, match="receives on weekdays"):
+        create_slots(engine, "akim", date(2026, 11, 30), "10:00", "11:00", 30)  # the akim receives on Fridays
+    with pytest.raises(InputError, match="receives from"):
+        create_slots(engine, "akim", date(2026, 12, 4), "14:00", "15:00", 30)
+    visiting = create_slots(
+        engine,
+        "akim",
+        date(2026, 11, 30),
+        "10:00",
+        "12:00",
+        20,
+        kind="visiting",
+        district="nauryzbay",
+        place="Дом культуры",
+    )
+    assert len(visiting) == 6 and all(s.district == "nauryzbay" for s in visiting)
+    again = create_slots(
+        engine,
+        "akim",
+        date(2026, 11, 30),
+        "10:00",
+        "12:00",
+        20,
+        kind="visiting",
+        district="nauryzbay",
+        place="Дом культуры",
+    )
+    assert [s.slot_id for s in again] == [s.slot_id for s in visiting]  # idempotent batch

@@ -1,0 +1,95 @@
+"""The personal reception's states and moves, as a table (seed 6.1-6.6).
+
+registered: preliminary registration; routed: scheduled (slot booked); under_consideration: held,
+instructions being executed; returned_for_finalization: an instruction's result was judged poor;
+answered: every instruction executed and the citizen answered; closed: with a reason.
+`complete`, `instruction_returned` and `instructions_resumed` are made by the workflow itself
+from the states of its instructions (no operator role has them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.case_machine import Table
+
+IN_WORK = ["under_consideration", "returned_for_finalization"]
+
+RECEPTION_TRANSITIONS: list[dict[str, Any]] = [
+    {
+        "trigger": "schedule",
+        "source": "registered",
+        "dest": "routed",
+        "requires": ["target"],
+        "description": "book a slot (target = slot number); details.participants, details.link optional",
+    },
+    {
+        "trigger": "reschedule",
+        "source": "routed",
+        "dest": None,
+        "requires": ["target"],
+        "conditions": ["target_is_new_slot"],
+        "description": "move to another free slot",
+    },
+    {
+        "trigger": "hold",
+        "source": "routed",
+        "dest": "under_consideration",
+        "requires": ["answer_text"],
+        "description": "held: outcome (answer_text) and instructions (details.instructions)",
+    },
+    {
+        "trigger": "instruction_returned",
+        "source": "under_consideration",
+        "dest": "returned_for_finalization",
+        "conditions": ["an_instruction_returned"],
+        "description": "an instruction's result was judged poor",
+    },
+    {
+        "trigger": "instructions_resumed",
+        "source": "returned_for_finalization",
+        "dest": "under_consideration",
+        "unless": ["an_instruction_returned"],
+        "description": "no instruction is returned any more",
+    },
+    {
+        "trigger": "complete",
+        "source": IN_WORK,
+        "dest": "answered",
+        "conditions": ["all_instructions_done"],
+        "description": "every instruction executed; the citizen is answered",
+    },
+    {
+        "trigger": "close",
+        "source": "answered",
+        "dest": "closed",
+        "closure": "resolved",
+        "description": "control of the reception is lifted",
+    },
+    {
+        "trigger": "no_show",
+        "source": "routed",
+        "dest": "closed",
+        "conditions": ["slot_has_begun"],
+        "closure": "citizen_did_not_come",
+        "description": "the citizen did not come",
+    },
+    {
+        "trigger": "cancel",
+        "source": ["registered", "routed"],
+        "dest": "closed",
+        "requires": ["reason"],
+        "closure": "cancelled_by_citizen",
+        "description": "the citizen cancelled",
+    },
+    {
+        "trigger": "refuse",
+        "source": ["registered", "routed"],
+        "dest": "closed",
+        "requires": ["reason"],
+        "closure": "refused",
+        "description": "refused, with the reason",
+    },
+]
+
+RECEPTION_TABLE = Table(kind="reception", transitions=RECEPTION_TRANSITIONS)
