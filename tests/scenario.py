@@ -21,7 +21,7 @@ async def status(handle: WorkflowHandle[Any, Any]) -> CaseStatus:
     return await handle.query("status", result_type=CaseStatus)
 
 
-async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: str) -> CaseStatus:
+async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: Any) -> CaseStatus:
     payload = {"trigger": trigger, "actor": {"id": actor_id, "role": role}, **fields}
     return await handle.execute_update("transition", payload, result_type=CaseStatus)
 
