@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +14,7 @@ from workflows.case_machine import STATES, CaseMachine
 from workflows.reception_case import ReceptionCase
 from workflows.reception_table import RECEPTION_TABLE
 
-NOW = datetime(2026, 12, 2, 5, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
 SYSTEM_TRIGGERS = ("complete", "instruction_returned", "instructions_resumed")
 CHILD_STATES = ["routed", "under_consideration", "returned_for_finalization", "answered", "closed"]
 
@@ -64,7 +64,8 @@ def test_reception_invariants(given_count: int, sequence: list[tuple[str, object
             case.now = NOW + timedelta(days=int(value))  # type: ignore[call-overload]
             continue
         if kind == "news":
-            index, child_state = value  # type: ignore[misc]
+            assert isinstance(value, tuple)
+            index, child_state = int(value[0]), str(value[1])
             number = f"R-{index}"
             if number in case.instructions:
                 case.instructions[number] = InstructionUpdate(number, "x", child_state, False, "", "")
