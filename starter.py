@@ -17,38 +17,26 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlmodel import Session, col, select
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from cli_core import CliError, err, fail, out, print_status, send_move
 from models.appeal import AppealInput, parse_appeal
 from models.control import CaseStatus
 from models.errors import InputError
-from models.moves import parse_move
 from models.registry import CaseRecord, make_engine
 from policies.catalogue import check_catalogue
+from reception_cli import reception_app
 from runtime.client import TASK_QUEUE, connect
 from runtime.numbering import allocate_number
 from workflows.appeal import AppealWorkflow
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def fail(message: str, code: int = 2) -> None:
-    raise CliError(message, code)
 
 
 def validated(raw: dict[str, Any]) -> AppealInput:
@@ -240,25 +228,6 @@ def list_(
     out.print(table)
 
 
-def print_status(st: CaseStatus) -> None:
-    out.print(
-        f"[bold]{st.reg_number}[/bold]  state [bold]{st.state}[/bold]  deadline {st.deadline}  "
-        f"executor {st.executor or '-'}  overdue {'YES' if st.overdue else 'no'}"
-        + (f"  closed: {st.closure_reason}" if st.closure_reason else "")
-        + (f"  possible repeat of {', '.join(st.possible_repeat_of)}" if st.possible_repeat_of else "")
-    )
-    table = Table("#", "when", "who", "role", "trigger", "from", "to", "reason")
-    for h in st.history:
-        table.add_row(str(h.seq), h.at[:19], h.actor_id, h.actor_role, h.trigger, h.from_state, h.to_state, h.reason)
-    out.print(table)
-    for t in st.timeline:
-        out.print(f"  {t.at[:19]}  {t.kind}: {t.detail}")
-    for r in st.refusals:
-        out.print(
-            f"  [red]refused[/red] {r.at[:19]} {r.trigger} by {r.actor_id or '?'}/{r.actor_role or '?'}: {r.message}"
-        )
-
-
 @app.command()
 def status(number: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Show one appeal's state, deadline, executor, history, timeline and refusals (a query)."""
@@ -281,15 +250,16 @@ def move(
     number: str,
     trigger: str,
     actor: str = typer.Option(..., help="the acting person's id"),
-    role: str = typer.Option(..., help="registrar, controller, executor, head, auditor"),
+    role: str = typer.Option(..., help="registrar, controller, executor, official, head, auditor"),
     reason: str = typer.Option(""),
-    target: str = typer.Option("", help="executor (route, reassign) or receiving body (forward)"),
+    target: str = typer.Option("", help="executor (route, reassign), receiving body (forward) or slot (schedule)"),
     answer_text: str = typer.Option(""),
     answer_character: str = typer.Option("", help="explained, satisfied or refused"),
     new_deadline: str = typer.Option("", help="YYYY-MM-DD (extend_deadline)"),
+    details: str = typer.Option("", help="a JSON object with the kind's own fields"),
 ) -> None:
-    """Make a move as an actor (sent as the `transition` Update, so a refusal is reported here)."""
-    payload = {
+    """Make any move as an actor (sent as the `transition` Update, so a refusal is reported here)."""
+    payload: dict[str, Any] = {
         "trigger": trigger,
         "actor": {"id": actor, "role": role},
         "reason": reason,
@@ -298,19 +268,12 @@ def move(
         "answer_character": answer_character,
         "new_deadline": new_deadline,
     }
-    parse_move(payload)
-
-    async def go() -> CaseStatus:
-        client = await connect()
-        handle = client.get_workflow_handle(number)
+    if details:
         try:
-            return await handle.execute_update("transition", payload, result_type=CaseStatus)
-        except WorkflowUpdateFailedError as error:
-            cause = error.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-            raise CliError(f"refused: {message}", 1) from None
-
-    st = asyncio.run(go())
+            payload["details"] = json.loads(details)
+        except json.JSONDecodeError as error:
+            raise CliError(f"details: not JSON ({error.msg})") from None
+    st = send_move(number, payload)
     out.print(f"{number}: {st.state} (deadline {st.deadline}, executor {st.executor or '-'})")
 
 
@@ -330,6 +293,9 @@ def diagrams(check: bool = typer.Option(False, "--check", help="fail if docs/sta
     out.print(f"wrote {DOC}")
 
 
+app.add_typer(reception_app, name="reception")
+
+
 def main() -> int:
     code = 0
     try:
@@ -342,6 +308,12 @@ def main() -> int:
         code = 2
     except RPCError as error:
         err.print(f"error: Temporal at {os.environ.get('TEMPORAL_ADDRESS', 'localhost:7233')}: {error}", markup=False)
+        code = 3
+    except RuntimeError as error:
+        if "client connect" not in str(error):
+            raise
+        address = os.environ.get("TEMPORAL_ADDRESS", "localhost:7233")
+        err.print(f"error: cannot reach Temporal at {address} (is the server up? `make demo` starts one)", markup=False)
         code = 3
     except (typer.Abort, KeyboardInterrupt):
         code = 130

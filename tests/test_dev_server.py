@@ -129,3 +129,81 @@ async def test_starter_registers_imports_moves_and_lists(dev_env: WorkflowEnviro
                     break
                 await asyncio.sleep(0.2)
             assert found == [number]
+
+
+async def test_reception_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from policies import calendar
+
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    engine = make_engine(db)
+    env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
+    day = calendar.next_working_day((await dev_env.get_current_time()).date() + timedelta(days=2))
+    with ThreadPoolExecutor(8) as pool:
+        async with build_worker(dev_env.client, engine, task_queue=TASK_QUEUE, pool=pool):
+            made = await cli(
+                "reception",
+                "create-slots",
+                "--official",
+                "housing-head",
+                "--date",
+                day.isoformat(),
+                "--from",
+                "10:00",
+                "--to",
+                "11:00",
+                "--minutes",
+                "30",
+                env=env,
+            )
+            assert made.returncode == 0 and "2 slot(s)" in made.stdout, made.stderr
+            booked = await cli(
+                "reception",
+                "book",
+                "--name",
+                "Болат",
+                "--iin",
+                valid_iin(),
+                "--issue",
+                "Подвал",
+                "--official",
+                "housing-head",
+                "--category",
+                "housing",
+                "--district",
+                "medeu",
+                "--phone",
+                "+77015550000",
+                env=env,
+            )
+            assert booked.returncode == 0, booked.stderr
+            number = booked.stdout.strip()
+            free = await cli("reception", "slots", "--official", "housing-head", "--free", env=env)
+            slot_id = free.stdout.split("│")[1].strip() if "│" in free.stdout else ""
+            assert slot_id.isdigit(), free.stdout
+            scheduled = await cli("reception", "schedule", number, "--slot", slot_id, "--actor", "reg-1", env=env)
+            assert scheduled.returncode == 0 and "routed" in scheduled.stdout, scheduled.stderr
+            taken = await cli("reception", "schedule", number, "--slot", slot_id, "--actor", "reg-1", env=env)
+            assert taken.returncode == 1 and "refused" in taken.stderr
+            held = await cli(
+                "reception",
+                "hold",
+                number,
+                "--actor",
+                "housing-head",
+                "--outcome",
+                "Поручено",
+                "--instruction",
+                "housing-dept:5:Откачать воду",
+                env=env,
+            )
+            assert held.returncode == 0 and f"{number}-1" in held.stdout, held.stderr
+            for _ in range(50):
+                shown = await cli("reception", "show", number, env=env)
+                if "housing-dept" in shown.stdout and "routed" in shown.stdout:
+                    break
+                await asyncio.sleep(0.2)
+            assert shown.returncode == 0 and f"{number}-1" in shown.stdout and "routed" in shown.stdout, shown.stdout
+            report = await cli("reception", "report", env=env)
+            assert report.returncode == 0 and "medeu" in report.stdout

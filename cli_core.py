@@ -1,0 +1,65 @@
+"""What every CLI command shares: the consoles, the one error type, printing a status, sending a move."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from models.control import CaseStatus
+from models.moves import parse_move
+from runtime.client import connect
+
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def fail(message: str, code: int = 2) -> None:
+    raise CliError(message, code)
+
+
+def print_status(st: CaseStatus) -> None:
+    out.print(
+        f"[bold]{st.reg_number}[/bold]  state [bold]{st.state}[/bold]  deadline {st.deadline}  "
+        f"executor {st.executor or '-'}  overdue {'YES' if st.overdue else 'no'}"
+        + (f"  closed: {st.closure_reason}" if st.closure_reason else "")
+        + (f"  possible repeat of {', '.join(st.possible_repeat_of)}" if st.possible_repeat_of else "")
+    )
+    table = Table("#", "when", "who", "role", "trigger", "from", "to", "reason")
+    for h in st.history:
+        table.add_row(str(h.seq), h.at[:19], h.actor_id, h.actor_role, h.trigger, h.from_state, h.to_state, h.reason)
+    out.print(table)
+    for t in st.timeline:
+        out.print(f"  {t.at[:19]}  {t.kind}: {t.detail}")
+    for r in st.refusals:
+        out.print(
+            f"  [red]refused[/red] {r.at[:19]} {r.trigger} by {r.actor_id or '?'}/{r.actor_role or '?'}: {r.message}"
+        )
+
+
+def send_move(number: str, payload: dict[str, Any]) -> CaseStatus:
+    """Send one move as the `transition` Update; a refusal becomes a one-line error (exit 1)."""
+    parse_move(payload)
+
+    async def go() -> CaseStatus:
+        client = await connect()
+        handle = client.get_workflow_handle(number)
+        try:
+            return await handle.execute_update("transition", payload, result_type=CaseStatus)
+        except WorkflowUpdateFailedError as error:
+            cause = error.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            raise CliError(f"refused: {message}", 1) from None
+
+    return asyncio.run(go())
