@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
+from temporalio.client import (
+    Client,
+    Interceptor,
+    OutboundInterceptor,
+    StartWorkflowInput,
+    WorkflowHandle,
+)
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -45,9 +54,33 @@ async def server_clock(request: pytest.FixtureRequest) -> None:
         factories.clock_now = None
 
 
+class StartRecorder(Interceptor):
+    """Remembers every workflow a test starts, so the test's leftovers can be terminated."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        recorder = self
+
+        class Outbound(OutboundInterceptor):
+            async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[Any, Any]:
+                recorder.ids.append(input.id)
+                return await super().start_workflow(input)
+
+        return Outbound(next)
+
+
 @pytest.fixture
-def client(env: WorkflowEnvironment) -> Client:
-    return env.client
+def recorder() -> StartRecorder:
+    return StartRecorder()
+
+
+@pytest.fixture
+def client(env: WorkflowEnvironment, recorder: StartRecorder) -> Client:
+    config = env.client.config()
+    config["interceptors"] = [*config["interceptors"], recorder]
+    return Client(**config)
 
 
 @pytest.fixture
@@ -64,10 +97,70 @@ def pool() -> Iterator[ThreadPoolExecutor]:
 
 
 @pytest.fixture
-async def worker(client: Client, engine: Engine, pool: ThreadPoolExecutor) -> AsyncIterator[Worker]:
+async def worker(
+    client: Client, engine: Engine, pool: ThreadPoolExecutor, recorder: StartRecorder
+) -> AsyncIterator[Worker]:
     w = build_worker(client, engine, task_queue=f"tq-{uuid.uuid4()}", pool=pool)
     async with w:
         yield w
+        if not os.environ.get("NO_CLEANUP"):
+            await close_open_cases(client, engine, recorder.ids)
+
+
+def history_is_idle(events: Any) -> bool:
+    """No activity and no workflow task in flight, or the workflow has ended."""
+    open_activities: set[int] = set()
+    task_open = False
+    for event in events:
+        kind = event.WhichOneof("attributes")
+        if kind == "activity_task_scheduled_event_attributes":
+            open_activities.add(event.event_id)
+        elif kind in (
+            "activity_task_completed_event_attributes",
+            "activity_task_failed_event_attributes",
+            "activity_task_timed_out_event_attributes",
+            "activity_task_canceled_event_attributes",
+        ):
+            open_activities.discard(getattr(event, kind).scheduled_event_id)
+        elif kind == "workflow_task_scheduled_event_attributes":
+            task_open = True
+        elif kind in (
+            "workflow_task_completed_event_attributes",
+            "workflow_task_failed_event_attributes",
+            "workflow_task_timed_out_event_attributes",
+        ):
+            task_open = False
+        elif (
+            kind
+            and kind.startswith("workflow_execution_")
+            and kind.split("_")[2] in ("completed", "failed", "terminated", "timed", "canceled", "continued")
+        ):
+            return True
+    return not open_activities and not task_open
+
+
+async def close_open_cases(client: Client, engine: Engine, started: list[str]) -> None:
+    """Terminate what a test left running: the shared time-skipping server does not skip time while
+    a workflow whose worker is gone has an activity or task outstanding, which would stall later tests."""
+    from sqlmodel import Session, select
+
+    from models.registry import CaseRecord
+
+    with Session(engine) as session:
+        numbers = list(session.exec(select(CaseRecord.reg_number).where(CaseRecord.state != "closed")))
+    for number in dict.fromkeys([*started, *numbers]):
+        handle = client.get_workflow_handle(number)
+        try:
+            # The test server keeps time locked for a workflow terminated while it had a workflow
+            # task or an activity in flight: wait until its history shows it idle first.
+            for _ in range(200):
+                history = await handle.fetch_history()
+                if history_is_idle(history.events):
+                    break
+                await asyncio.sleep(0.02)
+            await handle.terminate("test finished")
+        except RPCError:
+            pass  # already closed
 
 
 _exit_status = 0
