@@ -79,6 +79,68 @@ async def withdrawn_by_signal(env: WorkflowEnvironment, h: Handle) -> None:
     await h.signal("withdraw", {"actor": {"id": "reg-1", "role": "registrar"}, "reason": "отзыв"})
 
 
+async def reception_with_instructions(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
+    from activities.receptions import create_slots
+    from policies import calendar
+
+    now = await env.get_current_time()
+    day = calendar.next_working_day(now.astimezone(calendar.local_zone()).date() + timedelta(days=2))
+    slot = create_slots(engine, "housing-head", day, "10:00", "10:30", 30)[0]
+    await move(h, "schedule", "reg-1", "registrar", target=str(slot.slot_id))
+    instructions = [
+        {"executor": "housing-dept", "text": "Откачать воду.", "term_working_days": 5},
+        {"executor": "roads-dept", "text": "Засыпать яму.", "term_working_days": 5},
+    ]
+    await move(h, "hold", "housing-head", "official", answer_text="Поручено.", details={"instructions": instructions})
+    client = h._client  # the handle's own client
+    first, second = (client.get_workflow_handle(f"{h.id}-{i}") for i in (1, 2))
+    await until_state(first, "routed")
+    await until_state(second, "routed")
+    await move(first, "accept", "housing-dept", "executor")
+    await move(first, "submit_answer", "housing-dept", "executor", answer_text="Изучаем.", answer_character="explained")
+    await move(first, "return_for_finalization", "ctl-1", "controller", reason="не сделано")
+    await until_state(h, "returned_for_finalization")
+    await move(first, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await move(first, "approve", "ctl-1", "controller")
+    await move(second, "accept", "roads-dept", "executor")
+    await env.sleep(timedelta(days=30))  # the second is late: reminders, escalation, proposal
+    await move(second, "submit_answer", "roads-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await move(second, "approve", "head-1", "head")
+    await until_state(h, "answered")
+    await move(h, "close", "ctl-1", "controller")
+    return [first.id, second.id]
+
+
+async def reception_no_show(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
+    from activities.receptions import create_slots
+    from policies import calendar
+
+    now = await env.get_current_time()
+    day = calendar.next_working_day(now.astimezone(calendar.local_zone()).date() + timedelta(days=2))
+    slot = create_slots(engine, "housing-head", day, "15:00", "15:30", 30)[0]
+    await move(h, "schedule", "reg-1", "registrar", target=str(slot.slot_id))
+    return []
+
+
+async def reception_cancelled(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
+    await h.signal("cancel", {"actor": {"id": "reg-1", "role": "registrar"}, "reason": "передумал"})
+    return []
+
+
+async def until_state(h: Handle, state: str) -> None:
+    for _ in range(400):
+        if (await h.query("status"))["state"] == state:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{h.id} never reached {state}")
+
+
+RECEPTION_SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle, Any], Awaitable[list[str]]]] = {
+    "reception_with_instructions": reception_with_instructions,
+    "reception_no_show": reception_no_show,
+    "reception_cancelled": reception_cancelled,
+}
+
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] = {
     "appeal_happy_path": happy,
     "appeal_forwarded": forwarded,
@@ -113,6 +175,24 @@ async def record(only: list[str]) -> None:
                 history = await handle.fetch_history()
                 (OUT / f"{name}__{handle.id}.json").write_text(history.to_json(), encoding="utf-8")
                 print(f"recorded {name}: {len(history.events)} events")
+            for name, reception_scenario in RECEPTION_SCENARIOS.items():
+                if only and name not in only:
+                    continue
+                from tests.test_reception import reception_dict
+                from workflows.reception import ReceptionWorkflow
+
+                now = await env.get_current_time()
+                number = f"RCP-2026-{len(name) * 1000 + hash(name) % 1000:06d}"
+                reception_handle: Handle = await client.start_workflow(
+                    ReceptionWorkflow.run, reception_dict(number, now), id=number, task_queue=worker.task_queue
+                )
+                handle = reception_handle
+                children = await reception_scenario(env, handle, engine)
+                await handle.result()
+                for wid, label in [(number, name), *((c, f"{name}_instruction") for c in children)]:
+                    history = await client.get_workflow_handle(wid).fetch_history()
+                    (OUT / f"{label}__{wid}.json").write_text(history.to_json(), encoding="utf-8")
+                    print(f"recorded {label}: {len(history.events)} events")
     await env.shutdown()
 
 
