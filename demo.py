@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import devserver
@@ -71,7 +71,12 @@ async def seed(task_queue: str) -> list[str]:
             district="medeu",  # late: reminder, escalation, proposal
             received_at=f"{late_received.isoformat()}T10:00:00+05:00",
         ),
-        appeal(numbers[4], base + 1, text="Повторно о ремонте крыши."),  # possible repeat of the first
+        appeal(
+            numbers[4],
+            base + 1,
+            text="Повторно о ремонте крыши.",  # possible repeat of the first
+            received_at=(datetime.now(UTC) + timedelta(seconds=1)).isoformat(),
+        ),
         appeal(numbers[5], base + 6, type="complaint", category="social"),  # refusal waiting for the hearing
     ]
     for raw in appeals:
@@ -125,6 +130,73 @@ async def seed(task_queue: str) -> list[str]:
         answer_text="Оснований для выплаты нет.",
         answer_character="refused",
     )
+    return numbers + await seed_reception(client, engine, task_queue)
+
+
+async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]:
+    """A reception held with two instructions (child appeal workflows), and one booked for later."""
+    from activities.receptions import create_slots
+    from models.reception import parse_reception
+    from workflows.reception import ReceptionWorkflow
+
+    year = datetime.now(UTC).year
+    today = datetime.now(UTC).astimezone(calendar.local_zone()).date()
+    day = calendar.next_working_day(today + timedelta(days=1))
+    slots = create_slots(engine, "housing-head", day, "10:00", "11:00", 20)
+    create_slots(
+        engine,
+        "akim",
+        calendar.next_working_day(today + timedelta(days=3)),
+        "10:00",
+        "12:00",
+        30,
+        kind="visiting",
+        district="nauryzbay",
+        place="Дом культуры, Наурызбайский район",
+    )
+    numbers = [allocate_number(engine, "RCP", year) for _ in range(2)]
+    base = int(numbers[0].rsplit("-", 1)[1]) * 10 + 7
+    for i, number in enumerate(numbers):
+        raw = {
+            "reg_number": number,
+            "citizen": {"kind": "person", "name": f"Гражданин {i + 1}", "iin": iin_for(base + i)},
+            "contacts": {"email": f"citizen{base + i}@example.kz"},
+            "language": "ru",
+            "issue": "Подтопление подвала многоквартирного дома.",
+            "category": "housing",
+            "district": "medeu",
+            "requested_official": "housing-head",
+            "format": "office",
+            "received_at": datetime.now(UTC).isoformat(),
+        }
+        await client.start_workflow(ReceptionWorkflow.run, parse_reception(raw), id=number, task_queue=task_queue)
+
+    async def act(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
+        payload = {"trigger": trigger, "actor": {"id": actor, "role": role}, **fields}
+        return await client.get_workflow_handle(number).execute_update("transition", payload, result_type=CaseStatus)
+
+    await act(numbers[0], "schedule", "registrar-1", "registrar", target=str(slots[0].slot_id))
+    await act(
+        numbers[0],
+        "hold",
+        "housing-head",
+        "official",
+        answer_text="Даны поручения по подвалу и двору.",
+        details={
+            "instructions": [
+                {"executor": "housing-dept", "text": "Откачать воду из подвала.", "term_working_days": 3},
+                {"executor": "utilities-dept", "text": "Проверить ливневую канализацию.", "term_working_days": 5},
+            ]
+        },
+    )
+    await act(
+        numbers[1],
+        "schedule",
+        "registrar-1",
+        "registrar",
+        target=str(slots[1].slot_id),
+        details={"participants": ["Аким Медеуского района"]},
+    )
     return numbers
 
 
@@ -146,10 +218,11 @@ def main() -> int:
         procs.append(subprocess.Popen([sys.executable, "worker.py"], cwd=devserver.ROOT, env=os.environ.copy()))
         numbers = asyncio.run(seed("appeals"))
         ui = f"http://{config['ip']}:{config['ui_port']}/namespaces/{config['namespace']}/workflows"
-        print("\nDemo appeals:", ", ".join(numbers))
+        print("\nDemo appeals:", ", ".join(numbers[:6]))
         print(f"Temporal Web UI: {ui}")
         print(f"Watch {numbers[3]}: a reminder, an escalation and a disciplinary proposal arrive within minutes.")
         print("CLI: .venv/bin/python starter.py list   |   .venv/bin/python starter.py status", numbers[3])
+        print("Receptions:", ", ".join(numbers[6:]), "  |  .venv/bin/python starter.py reception show", numbers[6])
         if args.once:
             time.sleep(3)
             return 0

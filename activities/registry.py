@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
 
+from models.appeal import parse_received_at
 from models.control import RECORD_EVENT, REGISTER_CASE, CaseCard, EventWrite, RegisterResult
 from models.registry import CaseRecord, EventRecord, utcnow
 
@@ -26,14 +27,16 @@ class RegistryActivities:
             repeats: list[str] = []
             if card.applicant_identity:
                 rows = session.exec(
-                    select(CaseRecord.reg_number)
+                    select(CaseRecord)
                     .where(CaseRecord.applicant_identity == card.applicant_identity)
                     .where(CaseRecord.category == card.category)
                     .where(CaseRecord.kind == card.kind)
                     .where(CaseRecord.reg_number != card.reg_number)
                     .order_by(col(CaseRecord.created_at))
                 ).all()
-                repeats = list(rows)
+                mine = (parse_received_at(card.received_at), card.reg_number)
+                # Earlier by receipt, whatever order the workers registered them in.
+                repeats = [r.reg_number for r in rows if (parse_received_at(r.received_at), r.reg_number) < mine]
             existing = session.get(CaseRecord, card.reg_number)
             if existing is not None:  # a retry: the first attempt wrote the card
                 return RegisterResult(
