@@ -75,6 +75,88 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
     return {"elapsed": elapsed, "per_s": n / elapsed, "events": len(history.events), "activities": activities}
 
 
+async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) -> dict[str, Any]:
+    """N receptions: schedule, hold with two instructions, each instruction accepted, answered and
+    approved (child appeal workflows), then closed."""
+    from activities.receptions import create_slots
+    from models.registry import make_engine
+    from policies import calendar
+    from tests.test_reception import reception_dict
+    from worker import build_worker
+    from workflows.reception import ReceptionWorkflow
+
+    engine = make_engine(db_url)
+    queue = f"bench-receptions-{uuid.uuid4()}"
+    gate = asyncio.Semaphore(concurrency)
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).astimezone(calendar.local_zone()).date()
+    slots: list[Any] = []
+    day = today
+    while len(slots) < n:  # housing-head receives on working days 09:00-18:00: 54 ten-minute slots a day
+        day = calendar.next_working_day(day + timedelta(days=1))
+        slots += create_slots(engine, "housing-head", day, "09:00", "18:00", 10)
+    ids: list[str] = []
+
+    async def act(handle: Any, trigger: str, actor: str, role: str, **fields: Any) -> Any:
+        payload = {"trigger": trigger, "actor": {"id": actor, "role": role}, **fields}
+        return await handle.execute_update("transition", payload)
+
+    async def one(i: int) -> None:
+        async with gate:
+            number = f"RCP-2026-{80_000_000 + i:08d}"
+            ids.append(number)
+            handle = await client.start_workflow(
+                ReceptionWorkflow.run, reception_dict(number, datetime.now(UTC)), id=number, task_queue=queue
+            )
+            await act(handle, "schedule", "reg-1", "registrar", target=str(slots[i].slot_id))
+            specs = [
+                {"executor": "housing-dept", "text": "Откачать воду.", "term_working_days": 5},
+                {"executor": "roads-dept", "text": "Засыпать яму.", "term_working_days": 5},
+            ]
+            await act(
+                handle, "hold", "housing-head", "official", answer_text="Поручено.", details={"instructions": specs}
+            )
+            for k, executor in ((1, "housing-dept"), (2, "roads-dept")):
+                child = client.get_workflow_handle(f"{number}-{k}")
+                for _ in range(200):
+                    if (await child.query("status"))["state"] == "routed":
+                        break
+                    await asyncio.sleep(0.05)
+                await child.signal("accept", {"actor": {"id": executor, "role": "executor"}})
+                await child.signal(
+                    "submit_answer",
+                    {
+                        "actor": {"id": executor, "role": "executor"},
+                        "answer_text": "Сделано.",
+                        "answer_character": "satisfied",
+                    },
+                )
+                await child.signal("approve", {"actor": {"id": "head-1", "role": "head"}})
+            for _ in range(400):
+                if (await handle.query("status"))["state"] == "answered":
+                    break
+                await asyncio.sleep(0.05)
+            await act(handle, "close", "ctl-1", "controller")
+            await handle.result()
+
+    with ThreadPoolExecutor(16) as pool:
+        async with build_worker(client, engine, task_queue=queue, pool=pool):
+            started = time.perf_counter()
+            await asyncio.gather(*(one(i) for i in range(n)))
+            elapsed = time.perf_counter() - started
+    parent = await client.get_workflow_handle(ids[0]).fetch_history()
+    child = await client.get_workflow_handle(f"{ids[0]}-1").fetch_history()
+    activities = sum(1 for e in parent.events if e.HasField("activity_task_scheduled_event_attributes"))
+    return {
+        "elapsed": elapsed,
+        "per_s": n / elapsed,
+        "events": len(parent.events),
+        "activities": activities,
+        "child_events": len(child.events),
+    }
+
+
 async def run_bare(client: Client, n: int, concurrency: int, activities: int) -> dict[str, Any]:
     from bench.bare_workflow import BareWorkflow, bare_noop
 
@@ -108,6 +190,8 @@ async def child(args: argparse.Namespace) -> None:
     client = await Client.connect(args.address, data_converter=data_converter())
     if args.child == "appeal":
         result = await run_appeals(client, args.n, args.concurrency, args.db)
+    elif args.child == "reception":
+        result = await run_receptions(client, args.n, args.concurrency, args.db)
     else:
         result = await run_bare(client, args.n, args.concurrency, args.activities)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -163,6 +247,11 @@ async def parent(args: argparse.Namespace) -> None:
             run_child("appeal", address, 5, 5, db, 0)  # warm-up: server caches, SQLite files
             appeal = run_child("appeal", address, args.n, args.concurrency, db, 0)
             bare = run_child("bare", address, args.n, args.concurrency, db, appeal["activities"])
+            reception = (
+                run_child("reception", address, args.receptions, min(args.concurrency, 25), db, 0)
+                if args.receptions
+                else None
+            )
         finally:
             await env.shutdown()
     print(f"lifecycle benchmark: N={args.n}, {args.concurrency} in flight, {os.cpu_count()} cores, dev server with WAL")
@@ -173,13 +262,20 @@ async def parent(args: argparse.Namespace) -> None:
             f"{r['activities']:>15}"
         )
     print(f"ratio appeal/bare throughput: {appeal['per_s'] / bare['per_s']:.2f}")
+    if reception:
+        print(
+            f"receptions (2 instructions each, {args.receptions}): {reception['per_s']:.2f}/s, "
+            f"{reception['elapsed']:.1f} s, peak RSS {reception['peak_rss_mb']:.0f} MB, "
+            f"{reception['events']} events per reception, {reception['child_events']} per instruction"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=100)
-    parser.add_argument("--child", choices=["appeal", "bare"])
+    parser.add_argument("--child", choices=["appeal", "bare", "reception"])
+    parser.add_argument("--receptions", type=int, default=50, help="receptions in the reception scenario (0: skip)")
     parser.add_argument("--address", default="")
     parser.add_argument("--db", default="")
     parser.add_argument("--activities", type=int, default=0)
