@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.instructions import InstructionActivities
 from activities.notifications import NotificationActivities
 from activities.policy import ACTIVITIES as POLICY_ACTIVITIES
 from activities.receptions import ReceptionActivities
@@ -22,15 +23,17 @@ from models.registry import make_engine
 from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
 from workflows.appeal import AppealWorkflow
+from workflows.instruction import InstructionWorkflow
 from workflows.reception import ReceptionWorkflow
 
-WORKFLOWS: list[type] = [AppealWorkflow, ReceptionWorkflow]
+WORKFLOWS: list[type] = [AppealWorkflow, ReceptionWorkflow, InstructionWorkflow]
 
 
 def all_activities(engine: Engine) -> list[Any]:
     registry = RegistryActivities(engine)
     notifications = NotificationActivities(engine)
     receptions = ReceptionActivities(engine)
+    instructions = InstructionActivities(engine)
     return [
         *POLICY_ACTIVITIES,
         registry.register_case,
@@ -40,6 +43,11 @@ def all_activities(engine: Engine) -> list[Any]:
         receptions.book_slot,
         receptions.release_slot,
         receptions.check_instructions,
+        instructions.check_executors,
+        instructions.draft_instruction_proposal,
+        instructions.set_proposal_status,
+        instructions.write_conclusion,
+        instructions.write_half_year_report,
     ]
 
 

@@ -16,6 +16,7 @@ from models.control import (
     ControlRules,
     DeadlinePlan,
     DeadlineRequest,
+    InstructionRules,
     PolicyRequest,
     PolicySnapshot,
     ReceptionRules,
@@ -26,6 +27,7 @@ from models.control import (
 from models.errors import InputError
 from policies import calendar
 from policies.catalogue import check_catalogue
+from policies.instructions import instruction_rules, issuers
 from policies.permissions import permission_matrix
 from policies.receptions import officials, reception_rules
 from policies.routing import executor_for, executors
@@ -36,8 +38,16 @@ from policies.terms import control_rules, term_working_days
 def check_policies(req: PolicyRequest) -> PolicySnapshot:
     """Catalogue check, term, control rules, permissions and routing suggestion for a new case."""
     reception: ReceptionRules | None = None
+    instruction: InstructionRules | None = None
     try:
-        if req.kind == "reception":
+        if req.kind == "instruction":
+            if req.appeal_type not in issuers():
+                raise InputError("issuer", f"unknown issuer {req.appeal_type!r}; known: {', '.join(sorted(issuers()))}")
+            unknown = [e for e in req.executors if e not in executors()]
+            if unknown:
+                raise InputError("executors", f"unknown executor(s) {', '.join(unknown)}")
+            instruction = instruction_rules()
+        elif req.kind == "reception":
             check_catalogue("", req.category, req.district, check_type=False)
             if req.executor not in officials():
                 raise InputError(
@@ -54,12 +64,13 @@ def check_policies(req: PolicyRequest) -> PolicySnapshot:
         raise ApplicationError(str(err), type="InvalidInput", non_retryable=True) from None
     matrix = permission_matrix(req.kind)
     return PolicySnapshot(
-        term_working_days=term_working_days(req.appeal_type) if req.kind != "reception" else 0,
+        term_working_days=term_working_days(req.appeal_type) if req.kind == "appeal" else 0,
         rules=control_rules(),
         grants=matrix.grants,
         own_only=matrix.own_only,
-        suggested_executor=executor_for(req.category, req.district),
+        suggested_executor=executor_for(req.category, req.district) if req.kind != "instruction" else "",
         reception=reception,
+        instruction=instruction,
     )
 
 

@@ -22,6 +22,11 @@ DRAFT_DISCIPLINARY_PROPOSAL = "draft_disciplinary_proposal"
 BOOK_SLOT = "book_slot"
 RELEASE_SLOT = "release_slot"
 CHECK_INSTRUCTIONS = "check_instructions"
+CHECK_EXECUTORS = "check_executors"
+DRAFT_INSTRUCTION_PROPOSAL = "draft_instruction_proposal"
+SET_PROPOSAL_STATUS = "set_proposal_status"
+WRITE_CONCLUSION = "write_conclusion"
+WRITE_HALF_YEAR_REPORT = "write_half_year_report"
 
 
 @dataclass
@@ -46,6 +51,7 @@ class PolicyRequest:
     category: str
     district: str
     executor: str = ""  # an executor named by an official (reception instructions) must be known
+    executors: list[str] = field(default_factory=list)  # instructions: every executor must be known
 
 
 @dataclass
@@ -63,6 +69,37 @@ class PolicySnapshot:
     own_only: list[str]
     suggested_executor: str
     reception: ReceptionRules | None = None
+    instruction: InstructionRules | None = None
+
+
+@dataclass
+class InstructionRules:
+    late_terms_for_proposal: int
+    proposal_approval_working_days: int
+    finalization_working_days: int
+    continue_as_new_every_periods: int
+    max_periods: int
+
+
+@dataclass
+class ExecutorTrack:
+    """One co-executor of an instruction: reports and lateness."""
+
+    executor: str
+    reports: int = 0
+    last_period_reported: int = 0
+    late_terms: int = 0
+    poor_findings: int = 0
+    proposed: bool = False
+
+
+@dataclass
+class ProposalState:
+    key: str
+    executors: list[str]
+    reason: str
+    status: str  # awaiting_approval | sent | rejected
+    decide_by: str
 
 
 @dataclass
@@ -212,6 +249,10 @@ class CaseStatus:
     forward_by: str = ""
     slot: Slot | None = None  # receptions
     instructions: list[InstructionUpdate] = field(default_factory=list)  # receptions
+    executors: list[ExecutorTrack] = field(default_factory=list)  # Presidential instructions
+    proposals: list[ProposalState] = field(default_factory=list)  # Presidential instructions
+    period: int = 0  # Presidential instructions: the current reporting period
+    runs: int = 0  # how many workflow runs the trail spans (continue-as-new)
 
 
 @dataclass
@@ -247,3 +288,36 @@ class InstructionSpec:
 class InstructionCheck:
     instructions: list[InstructionSpec]
     max_working_days: int
+
+
+@dataclass
+class InstructionProposalRequest:
+    reg_number: str
+    key: str
+    executors: list[str]
+    reason: str
+    language: str
+    context: dict[str, str]
+
+
+@dataclass
+class ProposalStatusRequest:
+    key: str
+    status: str
+    actor: str
+    reason: str = ""
+
+
+@dataclass
+class ConclusionRequest:
+    reg_number: str
+    key: str
+    language: str
+    context: dict[str, str]
+    executors: list[ExecutorTrack]
+    proposals: list[ProposalState]
+
+
+@dataclass
+class HalfYearRequest:
+    period_end: str  # ISO date the half-year ends on (the report covers the six months before)

@@ -158,3 +158,18 @@ class ReceptionSlot(SQLModel, table=True):
     link: str = ""
     reception: str | None = Field(default=None, index=True)
     booked_at: datetime | None = None
+
+
+class DocumentRecord(SQLModel, table=True):
+    """Documents the engine writes: conclusions on instructions (seed 9.7), half-year reports (seed 7.6)."""
+
+    __tablename__ = "documents"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    kind: str = Field(index=True)  # conclusion | half_year_report
+    reg_number: str = Field(default="", index=True)
+    language: str = "ru"
+    title: str = ""
+    body: str = ""  # text or HTML
+    path: str = ""  # where an HTML copy was written, if any
+    created_at: datetime = Field(default_factory=utcnow)

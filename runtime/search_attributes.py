@@ -16,6 +16,7 @@ CASE_OVERDUE = SearchAttributeKey.for_bool("CaseOverdue")
 CASE_POSSIBLE_REPEAT = SearchAttributeKey.for_bool("CasePossibleRepeat")
 CASE_OFFICIAL = SearchAttributeKey.for_keyword("CaseOfficial")  # receptions: who receives
 CASE_DATE = SearchAttributeKey.for_datetime("CaseDate")  # receptions: the slot's start
+CASE_ISSUER = SearchAttributeKey.for_keyword("CaseIssuer")  # Presidential instructions: who gave it
 
 ALL_KEYS: list[SearchAttributeKey[Any]] = [
     CASE_STATE,
@@ -28,4 +29,5 @@ ALL_KEYS: list[SearchAttributeKey[Any]] = [
     CASE_POSSIBLE_REPEAT,
     CASE_OFFICIAL,
     CASE_DATE,
+    CASE_ISSUER,
 ]

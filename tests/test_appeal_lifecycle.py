@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -284,7 +284,8 @@ async def test_possible_repeat_waits_for_the_registrar(client: Client, worker: W
     handle1 = await start_appeal(client, worker, first)
     await status(handle1)
     await move(handle1, "accept", "housing-dept", "executor")
-    second = appeal_dict(applicant=first["applicant"], text="Снова о крыше.")
+    later = (datetime.fromisoformat(first["received_at"]) + timedelta(minutes=5)).isoformat()
+    second = appeal_dict(applicant=first["applicant"], text="Снова о крыше.", received_at=later)
     handle2 = await start_appeal(client, worker, second)
     st = await move(handle2, "leave_without_consideration", "reg-1", "registrar", reason="повторное без новых доводов")
     assert st.possible_repeat_of == [first["reg_number"]]

@@ -66,6 +66,10 @@ class CaseModel:
     executor: str = ""
     now: datetime | None = None  # workflow time, set before each check (conditions may compare with it)
 
+    def is_assigned(self, actor_id: str) -> bool:
+        """Whether the acting person is this case's executor (own-only roles act only then)."""
+        return actor_id == self.executor
+
     def explain(self, condition: str) -> str:
         explain = getattr(self, f"explain_{condition}", None)
         return explain() if explain else f"condition {condition!r} is not met"
@@ -74,7 +78,7 @@ class CaseModel:
 class CaseMachine:
     """Decides whether a move is allowed and, if so, makes it and records it."""
 
-    def __init__(self, table: Table, case: CaseModel) -> None:
+    def __init__(self, table: Table, case: CaseModel, initial: str | None = None) -> None:
         self.table = table
         self.case = case
         self.permissions: PermissionMatrix | None = None
@@ -83,7 +87,7 @@ class CaseMachine:
             model=case,
             states=table.states,
             transitions=table.machine_rows(),
-            initial=table.initial,
+            initial=initial or table.initial,  # a continued run resumes in its carried state
             auto_transitions=False,
             send_event=False,
         )
@@ -133,7 +137,7 @@ class CaseMachine:
         if not matrix.allows(role, trig):
             allowed = ", ".join(matrix.roles_for(trig)) or "nobody"
             return f"role {role!r} may not trigger {trig!r} (permissions policy: allowed to {allowed})"
-        if role in matrix.own_only and move.actor.id != self.case.executor:
+        if role in matrix.own_only and not self.case.is_assigned(move.actor.id):
             assigned = self.case.executor or "nobody yet"
             return f"{role} {move.actor.id!r} may act only on cases assigned to them (assigned: {assigned})"
         return None

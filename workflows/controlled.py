@@ -137,7 +137,7 @@ class ControlledWorkflow:
                 self.wake = False
                 await self.reconcile()
                 continue
-            if self.machine.state == "closed":
+            if self.machine.state == "closed" or self.wants_new_run():
                 break
             delay = self.next_timer_delay()
             if delay is not None and delay <= timedelta(0):
@@ -147,6 +147,8 @@ class ControlledWorkflow:
                 await workflow.wait_condition(lambda: bool(self.inbox) or self.wake, timeout=delay)
             except TimeoutError:
                 await self.fire_due_points()
+        if self.machine.state != "closed":
+            return  # a new run (continue-as-new) takes over; the inbox is empty here
         # Answer any Update that arrived in the last task, then let handlers finish.
         for ticket, move in self.inbox:
             message = f"{move.trigger!r} refused: the case is closed"
@@ -160,6 +162,10 @@ class ControlledWorkflow:
         """Make an allowed move with its side effects; return a refusal if a side effect refuses it
         (e.g. the slot was booked meanwhile), in which case the state must be left untouched."""
         raise NotImplementedError
+
+    def wants_new_run(self) -> bool:
+        """Whether the loop should stop so the workflow can continue as new (periodic kinds)."""
+        return False
 
     async def reconcile(self) -> None:
         """React to `wake` (a kind that has children overrides this)."""

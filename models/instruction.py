@@ -1,0 +1,136 @@
+"""A Presidential (or Presidential Administration) instruction under control: the input and the
+state carried from one run to the next (continue-as-new)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from temporalio.converter import value_to_type
+
+from models.appeal import LANGUAGES, MAX_TEXT_CHARS, _choice, _text, parse_received_at
+from models.control import ControlRules, ExecutorTrack, InstructionRules, ProposalState, TimelineEntry, TimerPoint
+from models.errors import InputError
+from models.moves import MoveRecord, Refusal
+
+ISSUERS = ("president", "state_adviser", "administration", "appeals_department")
+CONTROL_KINDS = ("once", "monthly")
+NUMBER = re.compile(r"^[A-ZА-ЯӘҒҚҢӨҰҮҺІ]{2,4}-\d{4}-\d{6,8}$")
+MAX_EXECUTORS = 30
+
+
+@dataclass
+class InstructionInput:
+    reg_number: str
+    issuer: str
+    issuer_official: str
+    text: str
+    control: str  # once: one term; monthly: a report every month
+    first_term: str  # ISO date of the (first) term
+    periods: int = 1
+    executors: list[str] = field(default_factory=list)  # first-named coordinates
+    related_appeals: list[str] = field(default_factory=list)
+    language: str = "ru"
+    received_at: str = ""
+
+
+@dataclass
+class InstructionCarry:
+    """Everything a new run needs to go on where the last one stopped."""
+
+    state: str
+    period: int
+    term: str
+    due_at: str
+    overdue: bool
+    tracks: list[ExecutorTrack]
+    history: list[MoveRecord]
+    refusals: list[Refusal]
+    timeline: list[TimelineEntry]
+    points: list[TimerPoint]
+    proposals: list[ProposalState]
+    extension: dict[str, str]
+    verification: dict[str, str]
+    rules: ControlRules
+    instruction_rules: InstructionRules
+    grants: dict[str, list[str]]
+    own_only: list[str]
+    runs: int
+    consolidated: str = ""
+    conclusion: str = ""
+    closure_reason: str = ""
+
+
+@dataclass
+class InstructionRun:
+    """The workflow's one argument: the instruction, and what a previous run carried over."""
+
+    instruction: InstructionInput
+    carry: InstructionCarry | None = None
+
+
+def _names(raw: Any, field_name: str, limit: int) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+        raise InputError(field_name, "must be a list of identifiers")
+    if len(raw) > limit:
+        raise InputError(field_name, f"at most {limit} entries")
+    if len(set(raw)) != len(raw):
+        raise InputError(field_name, "lists an entry twice")
+    return [x.strip() for x in raw]
+
+
+def parse_instruction(raw: Any) -> InstructionInput:
+    """Check an instruction; raise InputError naming the first field that breaks a rule."""
+    if isinstance(raw, InstructionInput):
+        raw = asdict(raw)
+    if not isinstance(raw, dict):
+        raise InputError("instruction", f"must be an object, got {type(raw).__name__}")
+    number = _text(raw, "reg_number")
+    if not NUMBER.match(number):
+        raise InputError("reg_number", "must look like PRI-2026-000042")
+    control = _choice(raw, "control", CONTROL_KINDS)
+    first_term = _text(raw, "first_term")
+    try:
+        date.fromisoformat(first_term)
+    except ValueError:
+        raise InputError("first_term", f"not an ISO date (YYYY-MM-DD): {first_term!r}") from None
+    periods = raw.get("periods", 1)
+    if isinstance(periods, bool) or not isinstance(periods, int) or not 1 <= periods <= 60:
+        raise InputError("periods", "must be a whole number from 1 to 60")
+    if control == "once" and periods != 1:
+        raise InputError("periods", "a one-term instruction has exactly 1 period")
+    received = _text(raw, "received_at")
+    parse_received_at(received)
+    related = _names(raw.get("related_appeals"), "related_appeals", 100)
+    return InstructionInput(
+        reg_number=number,
+        issuer=_choice(raw, "issuer", ISSUERS),
+        issuer_official=_text(raw, "issuer_official"),
+        text=_text(raw, "text", limit=MAX_TEXT_CHARS),
+        control=control,
+        first_term=first_term,
+        periods=periods,
+        executors=_names(raw.get("executors"), "executors", MAX_EXECUTORS),
+        related_appeals=related,
+        language=_choice(raw, "language", LANGUAGES) if raw.get("language") else "ru",
+        received_at=received,
+    )
+
+
+def parse_run(raw: Any) -> InstructionRun:
+    """The workflow argument: {"instruction": {...}, "carry": ...} or the instruction alone."""
+    if isinstance(raw, InstructionRun):
+        return raw
+    if isinstance(raw, dict) and "instruction" in raw:
+        carry = raw.get("carry")
+        if carry is not None and not isinstance(carry, InstructionCarry):
+            try:  # a continued run receives its carried state as JSON
+                carry = value_to_type(InstructionCarry, carry)
+            except (TypeError, ValueError, KeyError) as err:
+                raise InputError("carry", f"not the state of a previous run: {err}") from None
+        return InstructionRun(parse_instruction(raw["instruction"]), carry)
+    return InstructionRun(parse_instruction(raw))

@@ -1,0 +1,23 @@
+"""Control of Presidential instructions: issuers and control rules (policies/instructions.yaml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.control import InstructionRules
+from policies.loading import load_policy
+
+
+def issuers() -> dict[str, dict[str, Any]]:
+    return dict(load_policy("instructions")["issuers"])
+
+
+def instruction_rules() -> InstructionRules:
+    data = load_policy("instructions")
+    return InstructionRules(
+        late_terms_for_proposal=int(data["late_terms_for_proposal"]),
+        proposal_approval_working_days=int(data["proposal_approval_working_days"]),
+        finalization_working_days=int(data["finalization_working_days"]),
+        continue_as_new_every_periods=int(data["continue_as_new_every_periods"]),
+        max_periods=int(data["max_periods"]),
+    )

@@ -1,0 +1,140 @@
+"""The control of a Presidential instruction: states and moves, as a table (seed 9.1-9.7).
+
+registered: issuer, text, terms; routed: executors assigned, the first-named coordinates;
+under_consideration: executing, interim reports per executor per period; answered: the lead's
+consolidated report; returned_for_finalization: judged incomplete or poor, with a new term;
+closed: control lifted by a decision with a conclusion, or transferred.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.case_machine import Table
+
+OPEN = ["registered", "routed", "under_consideration", "returned_for_finalization", "answered"]
+WORKING = ["routed", "under_consideration", "returned_for_finalization"]
+
+INSTRUCTION_TRANSITIONS: list[dict[str, Any]] = [
+    {
+        "trigger": "assign",
+        "source": "registered",
+        "dest": "routed",
+        "conditions": ["executors_given"],
+        "description": "assign executors (details.executors; the first named coordinates)",
+    },
+    {
+        "trigger": "report",
+        "source": "routed",
+        "dest": "under_consideration",
+        "requires": ["answer_text"],
+        "description": "an executor's interim report for the current period",
+    },
+    {
+        "trigger": "report",
+        "source": ["under_consideration", "returned_for_finalization"],
+        "dest": None,
+        "requires": ["answer_text"],
+    },
+    {
+        "trigger": "submit_consolidated",
+        "source": ["under_consideration", "returned_for_finalization"],
+        "dest": "answered",
+        "requires": ["answer_text"],
+        "conditions": ["actor_is_lead"],
+        "description": "the lead executor's consolidated report",
+    },
+    {
+        "trigger": "return_for_finalization",
+        "source": "answered",
+        "dest": "returned_for_finalization",
+        "requires": ["reason"],
+        "description": "incomplete or poor: back with a new term (new_deadline or policy)",
+    },
+    {
+        "trigger": "request_extension",
+        "source": WORKING,
+        "dest": None,
+        "requires": ["new_deadline", "reason"],
+        "unless": ["extension_pending"],
+        "conditions": ["deadline_is_later"],
+        "description": "an executor asks the issuer, in writing, for a later term",
+    },
+    {
+        "trigger": "approve_extension",
+        "source": WORKING,
+        "dest": None,
+        "conditions": ["extension_pending"],
+        "description": "the issuer grants the requested term",
+    },
+    {
+        "trigger": "refuse_extension",
+        "source": WORKING,
+        "dest": None,
+        "conditions": ["extension_pending"],
+        "description": "the issuer refuses; the term stays",
+    },
+    {
+        "trigger": "schedule_verification",
+        "source": ["under_consideration", "returned_for_finalization", "answered"],
+        "dest": None,
+        "requires": ["new_deadline"],
+        "description": "on-site check (date in new_deadline, details.place)",
+    },
+    {
+        "trigger": "record_findings",
+        "source": "answered",
+        "dest": "returned_for_finalization",
+        "requires": ["answer_text"],
+        "conditions": ["findings_poor"],
+        "description": "findings of the check; poor findings return the instruction for finalization",
+    },
+    {
+        "trigger": "record_findings",
+        "source": ["under_consideration", "returned_for_finalization", "answered"],
+        "dest": None,
+        "requires": ["answer_text"],
+        "unless": ["findings_poor"],
+    },
+    {
+        "trigger": "record_findings",
+        "source": ["under_consideration", "returned_for_finalization"],
+        "dest": None,
+        "requires": ["answer_text"],
+        "conditions": ["findings_poor"],
+    },
+    {
+        "trigger": "approve_proposal",
+        "source": OPEN,
+        "dest": None,
+        "requires": ["target"],
+        "conditions": ["proposal_awaiting"],
+        "description": "the head approves a disciplinary proposal: it is sent",
+    },
+    {
+        "trigger": "reject_proposal",
+        "source": OPEN,
+        "dest": None,
+        "requires": ["target", "reason"],
+        "conditions": ["proposal_awaiting"],
+        "description": "the head rejects a disciplinary proposal",
+    },
+    {
+        "trigger": "lift_control",
+        "source": "answered",
+        "dest": "closed",
+        "requires": ["answer_text"],
+        "closure": "control_lifted",
+        "description": "control lifted by decision, with the conclusion (seed 9.7)",
+    },
+    {
+        "trigger": "transfer",
+        "source": OPEN,
+        "dest": "closed",
+        "requires": ["target", "reason"],
+        "closure": "transferred",
+        "description": "control transferred to another body",
+    },
+]
+
+INSTRUCTION_TABLE = Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS)
