@@ -22,11 +22,13 @@ from activities.registry import RegistryActivities
 from models.registry import make_engine
 from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
+from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
 from workflows.appeal import AppealWorkflow
+from workflows.half_year_report import HalfYearReportWorkflow
 from workflows.instruction import InstructionWorkflow
 from workflows.reception import ReceptionWorkflow
 
-WORKFLOWS: list[type] = [AppealWorkflow, ReceptionWorkflow, InstructionWorkflow]
+WORKFLOWS: list[type] = [AppealWorkflow, ReceptionWorkflow, InstructionWorkflow, HalfYearReportWorkflow]
 
 
 def all_activities(engine: Engine) -> list[Any]:
@@ -70,6 +72,8 @@ async def main() -> None:
     added = await register_search_attributes(client)
     if added:
         logging.info("registered search attributes: %s", ", ".join(added))
+    if await ensure_half_year_schedule(client, TASK_QUEUE):
+        logging.info("created the half-year report schedule %r", HALF_YEAR_SCHEDULE_ID)
     engine = make_engine()
     logging.info("worker on task queue %r, namespace %r, registry %s", TASK_QUEUE, client.namespace, engine.url)
     await build_worker(client, engine).run()

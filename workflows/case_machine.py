@@ -108,24 +108,34 @@ class CaseMachine:
         sources = self.table.sources(trig)
         if state not in sources:
             return f"{trig!r} is not allowed in state {state!r} (table rule: allowed from {', '.join(sources)})"
+        # Like `transitions`: the first row (for this source) whose requirements and conditions hold wins.
+        first_refusal: str | None = None
         for row in self.table.rows(trig):
             if state not in _as_list(row["source"]):
                 continue
-            for name in row.get("requires", []):
-                if not getattr(move, name):
-                    return f"{trig!r} requires the field {name!r}"
-            self.case.pending = move
-            try:
-                for cond in _as_list(row.get("conditions")):
-                    if not getattr(self.case, cond)():
-                        return f"{trig!r} refused in state {state!r}: {self.case.explain(cond)} (condition {cond})"
-                for cond in _as_list(row.get("unless")):
-                    if getattr(self.case, cond)():
-                        return f"{trig!r} refused in state {state!r}: {self.case.explain(cond)} (unless {cond})"
-                if not self.case.may_trigger(trig):  # type: ignore[attr-defined]
-                    return f"{trig!r} refused in state {state!r} by the transition table"
-            finally:
-                self.case.pending = None
+            refusal = self._row_refusal(row, move)
+            if refusal is None:
+                return None
+            first_refusal = first_refusal or refusal
+        return first_refusal
+
+    def _row_refusal(self, row: dict[str, Any], move: MoveRequest) -> str | None:
+        trig, state = move.trigger, self.case.state
+        for name in row.get("requires", []):
+            if not getattr(move, name):
+                return f"{trig!r} requires the field {name!r}"
+        self.case.pending = move
+        try:
+            for cond in _as_list(row.get("conditions")):
+                if not getattr(self.case, cond)():
+                    return f"{trig!r} refused in state {state!r}: {self.case.explain(cond)} (condition {cond})"
+            for cond in _as_list(row.get("unless")):
+                if getattr(self.case, cond)():
+                    return f"{trig!r} refused in state {state!r}: {self.case.explain(cond)} (unless {cond})"
+            if not self.case.may_trigger(trig):  # type: ignore[attr-defined]
+                return f"{trig!r} refused in state {state!r} by the transition table"
+        finally:
+            self.case.pending = None
         return None
 
     def _permission_refusal(self, move: MoveRequest) -> str | None:
@@ -145,7 +155,11 @@ class CaseMachine:
     def apply(self, move: MoveRequest, now: datetime, detail: dict[str, str] | None = None) -> MoveRecord:
         """Make an allowed move (call `refusal` first) and append it to the history."""
         before = self.case.state
-        row = next(r for r in self.table.rows(move.trigger) if before in _as_list(r["source"]))
+        row = next(
+            r
+            for r in self.table.rows(move.trigger)
+            if before in _as_list(r["source"]) and self._row_refusal(r, move) is None
+        )
         self.case.pending = move
         try:
             if not self.case.trigger(move.trigger):  # type: ignore[attr-defined]

@@ -1,0 +1,27 @@
+"""HalfYearReportWorkflow: the half-year report on instructions for the akim (seed 7.6), started by
+a Temporal Schedule twice a year."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+from models.control import WRITE_HALF_YEAR_REPORT, HalfYearRequest
+from workflows.controlled import ACTIVITY_RETRY
+
+
+@workflow.defn(name="HalfYearReportWorkflow")
+class HalfYearReportWorkflow:
+    @workflow.run
+    async def run(self, request: HalfYearRequest | None = None) -> str:
+        """Report on the half-year ending at the scheduled time (or the date given)."""
+        end = request.period_end if request and request.period_end else workflow.now().date().isoformat()
+        result: str = await workflow.execute_activity(
+            WRITE_HALF_YEAR_REPORT,
+            HalfYearRequest(end),
+            result_type=str,
+            start_to_close_timeout=timedelta(minutes=5),
+            retry_policy=ACTIVITY_RETRY,
+        )
+        return result
