@@ -15,7 +15,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from models.control import CaseStatus
-from models.registry import make_engine
+from models.registry import CaseRecord, make_engine
 from runtime.client import TASK_QUEUE, data_converter
 from runtime.registration import register_search_attributes
 from tests.factories import appeal_dict, valid_iin
@@ -207,3 +207,47 @@ async def test_reception_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path) ->
             assert shown.returncode == 0 and f"{number}-1" in shown.stdout and "routed" in shown.stdout, shown.stdout
             report = await cli("reception", "report", env=env)
             assert report.returncode == 0 and "medeu" in report.stdout
+
+
+async def test_half_year_schedule_produces_a_report(
+    dev_env: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlmodel import Session, select
+
+    from models.registry import DocumentRecord
+    from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
+    from tests.test_instruction import instruction_dict
+    from workflows.instruction import InstructionWorkflow
+
+    monkeypatch.setenv("APPEALS_REPORTS_DIR", str(tmp_path / "reports"))
+    engine = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
+    client = dev_env.client
+    with ThreadPoolExecutor(8) as pool:
+        async with build_worker(client, engine, task_queue=TASK_QUEUE, pool=pool):
+            now = await dev_env.get_current_time()
+            await client.start_workflow(
+                InstructionWorkflow.run,
+                instruction_dict("PRI-2026-000777", now),
+                id="PRI-2026-000777",
+                task_queue=TASK_QUEUE,
+            )
+            assert await ensure_half_year_schedule(client, TASK_QUEUE) is True
+            assert await ensure_half_year_schedule(client, TASK_QUEUE) is False  # idempotent
+            description = await client.get_schedule_handle(HALF_YEAR_SCHEDULE_ID).describe()
+            assert description.schedule.spec.time_zone_name == "Asia/Almaty"
+            for _ in range(50):  # the instruction's card is in the registry before the report runs
+                with Session(engine) as s:
+                    if s.get(CaseRecord, "PRI-2026-000777"):
+                        break
+                await asyncio.sleep(0.1)
+            await client.get_schedule_handle(HALF_YEAR_SCHEDULE_ID).trigger()
+            doc = None
+            for _ in range(100):
+                with Session(engine) as s:
+                    doc = s.exec(select(DocumentRecord).where(DocumentRecord.kind == "half_year_report")).first()
+                if doc:
+                    break
+                await asyncio.sleep(0.1)
+            assert doc is not None and "PRI-2026-000777" in doc.body
+            assert Path(doc.path).exists() and "<table>" in Path(doc.path).read_text(encoding="utf-8")
+            await client.get_workflow_handle("PRI-2026-000777").terminate("test finished")
