@@ -193,7 +193,59 @@ async def record(only: list[str]) -> None:
                     history = await client.get_workflow_handle(wid).fetch_history()
                     (OUT / f"{label}__{wid}.json").write_text(history.to_json(), encoding="utf-8")
                     print(f"recorded {label}: {len(history.events)} events")
+            await record_instruction_paths(env, engine, worker, only)
     await env.shutdown()
+
+
+async def record_instruction_paths(env: WorkflowEnvironment, engine: Any, worker: Any, only: list[str]) -> None:
+    """Instruction paths are the tests themselves, run against a recording client; every run of a
+    continued workflow is saved (the first ends with continue-as-new, the last with completion)."""
+    from temporalio.client import Client as TemporalClient
+
+    from tests import test_instruction as paths
+    from tests.conftest import StartRecorder
+
+    scenarios = {
+        "instruction_late_twice_proposal_approved": paths.test_three_executors_one_late_twice,
+        "instruction_periodic_continue_as_new": paths.test_periodic_control_continues_as_new_and_keeps_the_trail,
+        "instruction_extensions": paths.test_extensions_refused_and_approved,
+        "instruction_verification_returns": paths.test_verification_returns_for_finalization,
+    }
+    for name, scenario in scenarios.items():
+        if only and name not in only:
+            continue
+        recorder = StartRecorder()
+        config = env.client.config()
+        config["interceptors"] = [*config["interceptors"], recorder]
+        client = TemporalClient(**config)
+        import inspect
+
+        given = {"env": env, "client": client, "worker": worker, "engine": engine}
+        await scenario(**{k: given[k] for k in inspect.signature(scenario).parameters})  # type: ignore[operator]
+        for wid in recorder.ids:
+            runs = []
+            async for event_run in _runs(client, wid):
+                runs.append(event_run)
+            for index, run_id in enumerate(runs, start=1):
+                history = await client.get_workflow_handle(wid, run_id=run_id).fetch_history()
+                label = name if len(runs) == 1 else f"{name}_run{index}"
+                (OUT / f"{label}__{wid}.json").write_text(history.to_json(), encoding="utf-8")
+                print(f"recorded {label}: {len(history.events)} events")
+
+
+async def _runs(client: Any, workflow_id: str) -> Any:
+    """Run ids of a workflow from its first run along the continue-as-new chain."""
+    handle = client.get_workflow_handle(workflow_id)
+    latest = (await handle.describe()).run_id
+    first = (await client.get_workflow_handle(workflow_id, run_id=latest).fetch_history()).events[0]
+    chain = [latest]
+    previous = first.workflow_execution_started_event_attributes.continued_execution_run_id
+    while previous:
+        chain.append(previous)
+        started = (await client.get_workflow_handle(workflow_id, run_id=previous).fetch_history()).events[0]
+        previous = started.workflow_execution_started_event_attributes.continued_execution_run_id
+    for run_id in reversed(chain):
+        yield run_id
 
 
 if __name__ == "__main__":
