@@ -205,7 +205,7 @@ async def record_instruction_paths(env: WorkflowEnvironment, engine: Any, worker
     from tests import test_instruction as paths
     from tests.conftest import StartRecorder
 
-    scenarios = {
+    scenarios: dict[str, Callable[..., Awaitable[None]]] = {
         "instruction_late_twice_proposal_approved": paths.test_three_executors_one_late_twice,
         "instruction_periodic_continue_as_new": paths.test_periodic_control_continues_as_new_and_keeps_the_trail,
         "instruction_extensions": paths.test_extensions_refused_and_approved,
@@ -221,7 +221,7 @@ async def record_instruction_paths(env: WorkflowEnvironment, engine: Any, worker
         import inspect
 
         given = {"env": env, "client": client, "worker": worker, "engine": engine}
-        await scenario(**{k: given[k] for k in inspect.signature(scenario).parameters})  # type: ignore[operator]
+        await scenario(**{k: given[k] for k in inspect.signature(scenario).parameters})
         for wid in recorder.ids:
             runs = []
             async for event_run in _runs(client, wid):
