@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from models.control import CaseStatus
 from models.moves import parse_move
@@ -61,5 +62,11 @@ def send_move(number: str, payload: dict[str, Any]) -> CaseStatus:
             cause = error.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(cause)
             raise CliError(f"refused: {message}", 1) from None
+        except RPCError as error:
+            if "already completed" in str(error):
+                raise CliError(f"refused: {number} is closed (its workflow has completed)", 1) from None
+            if error.status == RPCStatusCode.NOT_FOUND:
+                raise CliError(f"reg_number: no case {number}", 2) from None
+            raise
 
     return asyncio.run(go())

@@ -26,6 +26,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from cli_core import CliError, err, fail, out, print_status, send_move
+from instruction_cli import instruction_app
 from models.appeal import AppealInput, parse_appeal
 from models.control import CaseStatus
 from models.errors import InputError
@@ -294,6 +295,7 @@ def diagrams(check: bool = typer.Option(False, "--check", help="fail if docs/sta
 
 
 app.add_typer(reception_app, name="reception")
+app.add_typer(instruction_app, name="instruction")
 
 
 def main() -> int:

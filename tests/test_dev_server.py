@@ -251,3 +251,51 @@ async def test_half_year_schedule_produces_a_report(
             assert doc is not None and "PRI-2026-000777" in doc.body
             assert Path(doc.path).exists() and "<table>" in Path(doc.path).read_text(encoding="utf-8")
             await client.get_workflow_handle("PRI-2026-000777").terminate("test finished")
+
+
+async def test_instruction_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    engine = make_engine(db)
+    env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
+    term = ((await dev_env.get_current_time()).date() + timedelta(days=20)).isoformat()
+    with ThreadPoolExecutor(8) as pool:
+        async with build_worker(dev_env.client, engine, task_queue=TASK_QUEUE, pool=pool):
+            made = await cli(
+                "instruction",
+                "register",
+                "--issuer",
+                "president",
+                "--issuer-official",
+                "Глава государства",
+                "--text",
+                "Решить вопрос подтопления",
+                "--first-term",
+                term,
+                "--executor",
+                "housing-dept",
+                "--executor",
+                "roads-dept",
+                env=env,
+            )
+            assert made.returncode == 0, made.stderr
+            number = made.stdout.strip()
+            steps = [
+                ("report", number, "--actor", "roads-dept", "--text", "Работы начаты"),
+                ("extend", number, "--actor", "roads-dept", "--new-term", "2099-01-01", "--reason", "экспертиза"),
+                ("decide-extension", number, "--actor", "issuer-1", "--refuse", "--reason", "нет оснований"),
+                ("consolidate", number, "--actor", "housing-dept", "--text", "Свод: выполнено"),
+                ("lift", number, "--actor", "ctl-1", "--conclusion", "Исполнено в срок"),
+            ]
+            for step in steps:
+                for _ in range(50):  # the first step waits for the executors to be assigned
+                    done = await cli("instruction", *step, env=env)
+                    if done.returncode == 0 or "assigned" not in done.stderr:
+                        break
+                    await asyncio.sleep(0.2)
+                assert done.returncode == 0, (step, done.stderr)
+            refused = await cli("instruction", "report", number, "--actor", "roads-dept", "--text", "x", env=env)
+            assert refused.returncode == 1 and "closed" in refused.stderr
+            shown = await cli("instruction", "show", number, env=env)
+            assert "closed" in shown.stdout and "roads-dept" in shown.stdout and "control_lifted" in shown.stdout
