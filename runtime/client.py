@@ -6,8 +6,9 @@ import dataclasses
 import os
 
 from temporalio.client import Client
-from temporalio.converter import DataConverter, default
+from temporalio.converter import DataConverter, PayloadCodec, default
 
+from runtime.codec import EncryptionCodec
 from runtime.failures import PlainReasonFailureConverter
 
 TASK_QUEUE = "appeals"
@@ -15,8 +16,13 @@ DEFAULT_ADDRESS = "localhost:7233"
 DEFAULT_NAMESPACE = "default"
 
 
-def data_converter() -> DataConverter:
-    return dataclasses.replace(default(), failure_converter_class=PlainReasonFailureConverter)
+def data_converter(codec: PayloadCodec | None = None, *, encrypt: bool = True) -> DataConverter:
+    """Our converter: plain refusal reasons, and payloads encrypted (personal data) unless told not to."""
+    if encrypt and codec is None:
+        codec = EncryptionCodec()
+    return dataclasses.replace(
+        default(), failure_converter_class=PlainReasonFailureConverter, payload_codec=codec if encrypt else None
+    )
 
 
 def temporal_address() -> str:

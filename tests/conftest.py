@@ -30,6 +30,8 @@ from runtime.registration import register_search_attributes
 from worker import build_worker
 
 BIN = Path(sys.executable).parent
+# A fixed key, for tests only (committed): the replay corpus was recorded with it.
+os.environ.setdefault("APPEALS_CODEC_KEY_FILE", str(Path(__file__).resolve().parent / "codec-test-key.json"))
 
 
 @pytest.fixture(scope="session")

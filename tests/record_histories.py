@@ -10,6 +10,7 @@ replay failure means the change would break running workflows (use workflow.patc
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import uuid
@@ -31,6 +32,7 @@ from worker import build_worker
 from workflows.appeal import AppealWorkflow
 
 OUT = Path(__file__).resolve().parent / "histories"
+os.environ.setdefault("APPEALS_CODEC_KEY_FILE", str(Path(__file__).resolve().parent / "codec-test-key.json"))
 Handle = WorkflowHandle[Any, Any]
 
 

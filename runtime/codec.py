@@ -1,0 +1,91 @@
+"""Personal data never lies in clear in Temporal: every payload is encrypted with AES-GCM.
+
+The key id travels in each payload's metadata, so keys can rotate: new payloads use the active
+key, old ones are decrypted with the key they name. Keys come from APPEALS_CODEC_KEY
+("id:base64-of-32-bytes") or a key file (APPEALS_CODEC_KEY_FILE, default .keys/codec.json,
+created with a fresh key on first use, mode 0600).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from temporalio.api.common.v1 import Payload
+from temporalio.converter import PayloadCodec
+
+ENCODING = b"binary/encrypted"
+KEY_ID = "encryption-key-id"
+KEY_ENV = "APPEALS_CODEC_KEY"
+KEY_FILE_ENV = "APPEALS_CODEC_KEY_FILE"
+DEFAULT_KEY_FILE = Path(__file__).resolve().parent.parent / ".keys" / "codec.json"
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    active: str
+    keys: dict[str, bytes]
+
+
+def new_key_file(path: Path, key_id: str = "k1") -> KeyRing:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    path.write_text(json.dumps({"active": key_id, "keys": {key_id: base64.b64encode(key).decode()}}), encoding="utf-8")
+    path.chmod(0o600)
+    return KeyRing(key_id, {key_id: key})
+
+
+def read_key_file(path: Path) -> KeyRing:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    keys = {kid: base64.b64decode(value) for kid, value in data["keys"].items()}
+    if data["active"] not in keys or any(len(k) != 32 for k in keys.values()):
+        raise ValueError(f"{path}: the active key must be listed and every key must be 32 bytes (base64)")
+    return KeyRing(str(data["active"]), keys)
+
+
+def load_key_ring() -> KeyRing:
+    """The key ring from the environment, else the key file (created on first use)."""
+    inline = os.environ.get(KEY_ENV, "")
+    if inline:
+        key_id, _, encoded = inline.partition(":")
+        key = base64.b64decode(encoded)
+        if len(key) != 32:
+            raise ValueError(f"{KEY_ENV}: expected 'id:base64' of a 32-byte key")
+        return KeyRing(key_id, {key_id: key})
+    path = Path(os.environ.get(KEY_FILE_ENV, DEFAULT_KEY_FILE))
+    return read_key_file(path) if path.exists() else new_key_file(path)
+
+
+class EncryptionCodec(PayloadCodec):
+    def __init__(self, ring: KeyRing | None = None) -> None:
+        self.ring = ring or load_key_ring()
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        key_id = self.ring.active
+        cipher = AESGCM(self.ring.keys[key_id])
+        encoded = []
+        for payload in payloads:
+            nonce = secrets.token_bytes(12)
+            data = nonce + cipher.encrypt(nonce, payload.SerializeToString(), key_id.encode())
+            encoded.append(Payload(metadata={"encoding": ENCODING, KEY_ID: key_id.encode()}, data=data))
+        return encoded
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        decoded = []
+        for payload in payloads:
+            if payload.metadata.get("encoding") != ENCODING:
+                decoded.append(payload)  # written before encryption was on: pass through
+                continue
+            key_id = payload.metadata[KEY_ID].decode()
+            if key_id not in self.ring.keys:
+                raise ValueError(f"payload encrypted with key {key_id!r}, which this key ring does not hold")
+            nonce, body = payload.data[:12], payload.data[12:]
+            plain = AESGCM(self.ring.keys[key_id]).decrypt(nonce, body, key_id.encode())
+            decoded.append(Payload.FromString(plain))
+        return decoded
