@@ -215,6 +215,10 @@ def main() -> int:
             print(f"using the Temporal server already on {address}")
         except TimeoutError:
             procs.append(devserver.start(config))
+        from runtime.codec import load_key_ring
+
+        load_key_ring()  # creates .keys/codec.json on the first run, before any process needs it
+        procs.append(subprocess.Popen([sys.executable, "codec_server.py"], cwd=devserver.ROOT, env=os.environ.copy()))
         procs.append(subprocess.Popen([sys.executable, "worker.py"], cwd=devserver.ROOT, env=os.environ.copy()))
         numbers = asyncio.run(seed("appeals"))
         ui = f"http://{config['ip']}:{config['ui_port']}/namespaces/{config['namespace']}/workflows"

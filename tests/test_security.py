@@ -33,7 +33,9 @@ async def test_raw_history_holds_no_personal_data(env: WorkflowEnvironment, clie
     )
     await move(handle, "approve", "head-1", "head")
     await handle.result()
-    plain = Client(**{**env.client.config(), "data_converter": data_converter(encrypt=False)})
+    config = env.client.config()
+    config["data_converter"] = data_converter(encrypt=False)
+    plain = Client(**config)
     raw = (await plain.get_workflow_handle(handle.id).fetch_history()).to_json()
     secrets = [
         appeal["applicant"]["name"],
