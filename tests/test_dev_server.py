@@ -299,3 +299,111 @@ async def test_instruction_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path) 
             assert refused.returncode == 1 and "closed" in refused.stderr
             shown = await cli("instruction", "show", number, env=env)
             assert "closed" in shown.stdout and "roads-dept" in shown.stdout and "control_lifted" in shown.stdout
+
+
+async def audit(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "audit.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+async def test_audit_export_replay_trail_and_compliance(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
+    from sqlmodel import Session
+
+    from models.registry import EventRecord
+    from tests.scenario import move
+
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    engine = make_engine(db)
+    env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
+    client = dev_env.client
+    with ThreadPoolExecutor(8) as pool:
+        async with build_worker(client, engine, task_queue=TASK_QUEUE, pool=pool):
+            numbers = []
+            for _ in range(2):
+                appeal = appeal_dict()
+                handle = await client.start_workflow(
+                    "AppealWorkflow", appeal, id=appeal["reg_number"], task_queue=TASK_QUEUE
+                )
+                numbers.append(handle.id)
+                for _ in range(50):
+                    if (await handle.query("status", result_type=CaseStatus)).state == "routed":
+                        break
+                    await asyncio.sleep(0.1)
+                await move(handle, "accept", "housing-dept", "executor")
+                await handle.signal("approve", {"actor": {"id": "head-1", "role": "head"}})  # refused: not answered
+                await move(
+                    handle,
+                    "submit_answer",
+                    "housing-dept",
+                    "executor",
+                    answer_text="Ответ",
+                    answer_character="explained",
+                )
+                await move(handle, "approve", "head-1", "head")
+                await handle.result()
+            exported = tmp_path / "histories"
+            for _ in range(50):  # visibility is eventually consistent
+                listed = [w.id async for w in client.list_workflows("CaseKind = 'appeal' AND CaseState = 'closed'")]
+                if len(listed) == 2:
+                    break
+                await asyncio.sleep(0.2)
+            done = await audit(
+                "export", "--query", "CaseKind = 'appeal' AND CaseState = 'closed'", "--out", str(exported), env=env
+            )
+            assert done.returncode == 0 and "exported 2" in done.stdout, done.stderr
+            replayed = await audit("replay", str(exported), env=env)
+            assert replayed.returncode == 0 and "2 clean, 0 failed" in replayed.stdout, (
+                replayed.stdout + replayed.stderr
+            )
+            page = tmp_path / "trail.html"
+            trail = await audit("trail", "--workflow", numbers[0], "--html", str(page), env=env)
+            assert trail.returncode == 0, trail.stdout + trail.stderr
+            text = page.read_text(encoding="utf-8")
+            assert "submit_answer" in text and "refused" in text and "head-1" in text and "term set to" in text
+            assert "The registry&#39;s events match the history" in text or "match the history" in text
+            compliant = await audit("compliance", env=env)
+            assert compliant.returncode == 0, compliant.stdout + compliant.stderr
+            with Session(engine) as s:  # tamper with the registry: an event no workflow wrote, by a wrong role
+                s.add(
+                    EventRecord(
+                        reg_number=numbers[0],
+                        key="move-99",
+                        seq=99,
+                        trigger="approve",
+                        actor_id="x",
+                        actor_role="executor",
+                        from_state="answered",
+                        to_state="closed",
+                        at="2026-01-01",
+                    )
+                )
+                s.add(
+                    CaseRecord(
+                        reg_number="APL-2026-99999999",
+                        kind="appeal",
+                        appeal_type="application",
+                        received_at="2026-01-01T10:00:00+05:00",
+                    )
+                )
+                s.commit()
+            trail = await audit("trail", "--workflow", numbers[0], env=env)
+            assert trail.returncode == 1 and "move-99" in trail.stdout
+            found = await audit("compliance", env=env)
+            assert found.returncode == 1
+            assert "move by a role the policy does not allow" in found.stdout and "APL-2026-99999999" in found.stdout
+    broken = next(exported.glob("*.json"))
+    history = json.loads(broken.read_text(encoding="utf-8"))
+    for event in history["events"]:
+        if "activityTaskScheduledEventAttributes" in event:
+            event["activityTaskScheduledEventAttributes"]["activityType"]["name"] = "renamed_activity"
+            break
+    broken.write_text(json.dumps(history), encoding="utf-8")
+    failed = await audit("replay", str(exported), env=env)
+    assert failed.returncode == 1 and "1 failed" in failed.stdout and "ondeterminism" in failed.stdout

@@ -1,0 +1,285 @@
+"""Auditors' command line: export and replay histories, audit trails, compliance checks.
+
+    python audit.py export  (--workflow ID | --query "CaseKind = 'appeal'") [--out audit-histories]
+    python audit.py replay  PATH...            (files or folders of exported histories)
+    python audit.py trail   --workflow ID [--html trail.html]
+    python audit.py compliance [--skip-workflows]
+
+Exit code 1 when a replay fails, the trail and the registry disagree, or compliance finds anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from sqlmodel import Session, select
+from temporalio.client import Client, WorkflowHistory
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import Replayer
+
+from activities.letters import environment
+from cli_core import CliError, err, out
+from models.appeal import parse_received_at
+from models.registry import CaseRecord, EventRecord, make_engine
+from policies import calendar
+from policies.permissions import permission_matrix
+from policies.terms import control_rules, term_working_days
+from runtime.client import connect, data_converter
+from runtime.trail import Trail, read_trail
+from workflows.appeal_case import add_months
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+async def _histories(client: Client, workflow: str, query: str) -> list[WorkflowHistory]:
+    if workflow:
+        return [await client.get_workflow_handle(workflow).fetch_history()]
+    if not query:
+        raise CliError("give --workflow ID or --query 'visibility query'")
+    found = []
+    async for execution in client.list_workflows(query):
+        found.append(await client.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history())
+    return found
+
+
+@app.command()
+def export(
+    workflow: str = typer.Option(""),
+    query: str = typer.Option(""),
+    out_dir: Path = typer.Option(Path("audit-histories"), "--out"),
+) -> None:
+    """Export histories (payloads stay encrypted) to JSON files named <workflow id>__<run id>.json."""
+
+    async def go() -> int:
+        client = await connect()
+        histories = await _histories(client, workflow, query)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for history in histories:
+            run_id = history.events[0].workflow_execution_started_event_attributes.original_execution_run_id
+            (out_dir / f"{history.workflow_id}__{run_id}.json").write_text(history.to_json(), encoding="utf-8")
+        return len(histories)
+
+    count = asyncio.run(go())
+    out.print(f"exported {count} histories to {out_dir}")
+
+
+def history_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(path.glob("*.json")) if path.is_dir() else [path]
+    return files
+
+
+def load_history(path: Path) -> WorkflowHistory:
+    name = path.stem
+    workflow_id = (
+        name.split("__")[1]
+        if name.count("__") == 1 and not name.startswith(("APL", "RCP", "PRI"))
+        else (name.split("__")[0])
+    )
+    return WorkflowHistory.from_json(workflow_id, path.read_text(encoding="utf-8"))
+
+
+@app.command()
+def replay(paths: list[Path]) -> None:
+    """Replay exported histories against the current code; report each, fail on any failure."""
+    from worker import WORKFLOWS
+
+    files = history_files(paths)
+    if not files:
+        raise CliError("paths: no history files found")
+
+    async def go() -> list[tuple[str, str]]:
+        replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
+        results = []
+        with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), console=err) as progress:
+            task = progress.add_task("replay", total=len(files))
+            for path in files:
+                result = await replayer.replay_workflow(load_history(path), raise_on_replay_failure=False)
+                results.append((path.name, str(result.replay_failure) if result.replay_failure else ""))
+                progress.advance(task)
+        return results
+
+    started = datetime.now()
+    results = asyncio.run(go())
+    seconds = (datetime.now() - started).total_seconds()
+    table = Table("history", "replay")
+    for name, failure in results:
+        table.add_row(name, f"[red]FAILED[/red] {failure[:300]}" if failure else "clean")
+    out.print(table)
+    failed = sum(1 for _, f in results if f)
+    out.print(f"{len(results) - failed} clean, {failed} failed ({len(results) / max(seconds, 1e-9):.1f} histories/s)")
+    if failed:
+        raise CliError(f"{failed} history(ies) do not replay with the current code", 1)
+
+
+def cross_check(trail: Trail, engine: Any) -> list[str]:
+    """Registry events the history did not write, and writes the registry lacks: audit findings."""
+    with Session(engine) as session:
+        keys = set(session.exec(select(EventRecord.key).where(EventRecord.reg_number == trail.workflow_id)).all())
+    findings = [f"registry lacks event {k!r} that the history wrote" for k in sorted(trail.registry_keys - keys)]
+    findings += [f"registry has event {k!r} that no history wrote" for k in sorted(keys - trail.registry_keys)]
+    return findings
+
+
+@app.command()
+def trail(
+    workflow: str = typer.Option(...),
+    html: Path | None = typer.Option(None, help="also write an HTML report"),
+    registry_check: bool = typer.Option(True, "--registry-check/--no-registry-check"),
+) -> None:
+    """The audit trail of one workflow (all its runs), read from its history, checked against the registry."""
+
+    async def go() -> Trail:
+        client = await connect()
+        handle = client.get_workflow_handle(workflow)
+        run_ids = []
+        run_id = (await handle.describe()).run_id
+        while run_id:
+            run_ids.append(run_id)
+            first = (await client.get_workflow_handle(workflow, run_id=run_id).fetch_history()).events[0]
+            run_id = first.workflow_execution_started_event_attributes.continued_execution_run_id
+        whole = Trail(workflow, "")
+        for rid in reversed(run_ids):
+            part = await read_trail(
+                await client.get_workflow_handle(workflow, run_id=rid).fetch_history(), data_converter()
+            )
+            whole.workflow_type = part.workflow_type
+            whole.entries += part.entries
+            whole.registry_keys |= part.registry_keys
+        return whole
+
+    result = asyncio.run(go())
+    findings = cross_check(result, make_engine()) if registry_check else []
+    table = Table("when", "what", "summary", "who", "role", "from", "to")
+    for e in result.entries:
+        style = "red" if e.kind == "refused" else ""
+        table.add_row(e.at[:19], e.kind, e.summary, e.actor, e.role, e.from_state, e.to_state, style=style)
+    out.print(f"[bold]{result.workflow_id}[/bold] ({result.workflow_type})")
+    out.print(table)
+    for finding in findings:
+        out.print(f"[red]finding[/red]: {finding}")
+    if html:
+        page = environment().get_template("audit_trail.html.j2").render(trail=result, findings=findings)
+        html.write_text(page, encoding="utf-8")
+        out.print(f"wrote {html}")
+    if findings:
+        raise CliError(f"{len(findings)} difference(s) between the history and the registry", 1)
+
+
+def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[str, str, str]]:
+    """(case, rule, detail) for every breach of office-work rules found in the registry (seed 10.1)."""
+    findings: list[tuple[str, str, str]] = []
+    rules = control_rules()
+    with Session(engine) as session:
+        cards = {c.reg_number: c for c in session.exec(select(CaseRecord)).all()}
+        events = session.exec(select(EventRecord)).all()
+    matrices = {kind: permission_matrix(kind) for kind in ("appeal", "reception", "instruction")}
+    answered: dict[str, str] = {}
+    for e in events:
+        card = cards.get(e.reg_number)
+        kind = "appeal" if card is None or card.kind in ("appeal", "reception_instruction") else card.kind
+        if e.actor_role != "system" and e.trigger != "register" and not matrices[kind].allows(e.actor_role, e.trigger):
+            findings.append(
+                (e.reg_number, "move by a role the policy does not allow", f"{e.actor_id}/{e.actor_role}: {e.trigger}")
+            )
+        detail = json.loads(e.detail or "{}")
+        if e.trigger == "forward" and detail.get("forward_late") == "yes":
+            findings.append((e.reg_number, "forwarded later than 3 working days", f"due {detail.get('forward_by')}"))
+        if e.trigger == "submit_answer" and e.reg_number not in answered:
+            answered[e.reg_number] = e.at
+        if e.trigger == "extend_deadline" and card is not None and card.kind == "appeal":
+            new = detail.get("deadline", "").split(" -> ")[-1]
+            original = calendar.due_date(parse_received_at(card.received_at), term_working_days(card.appeal_type))
+            limit = add_months(original, rules.extension_max_months)
+            if new and datetime.fromisoformat(new).date() > limit:
+                findings.append((e.reg_number, "extension beyond the policy limit", f"{new} > {limit}"))
+    for number, at in answered.items():
+        card = cards.get(number)
+        if card and card.deadline and card.kind in ("appeal", "reception_instruction"):
+            end = calendar.end_of_day(datetime.fromisoformat(card.deadline).date())
+            if datetime.fromisoformat(at) >= end:
+                findings.append((number, "answered after the term", f"answered {at[:16]}, term {card.deadline}"))
+    if existing is not None:
+        for number in cards:
+            if number not in existing:
+                findings.append((number, "registry row with no workflow", "no Temporal workflow has this id"))
+    return findings
+
+
+@app.command()
+def compliance(skip_workflows: bool = typer.Option(False, help="do not look each case up in Temporal")) -> None:
+    """Office-work compliance over the registry and Temporal (seed 10.1); exit 1 on any finding."""
+    engine = make_engine()
+    existing: set[str] | None = None
+    if not skip_workflows:
+
+        async def go() -> set[str]:
+            client = await connect()
+            with Session(engine) as session:
+                numbers = list(session.exec(select(CaseRecord.reg_number)).all())
+            found = set()
+            for number in numbers:
+                try:
+                    await client.get_workflow_handle(number).describe()
+                    found.add(number)
+                except RPCError as error:
+                    if error.status != RPCStatusCode.NOT_FOUND:
+                        raise
+            return found
+
+        existing = asyncio.run(go())
+    findings = compliance_findings(engine, existing)
+    summary: dict[str, int] = {}
+    for _, rule, _ in findings:
+        summary[rule] = summary.get(rule, 0) + 1
+    table = Table("rule", "findings")
+    for rule in (
+        "answered after the term",
+        "extension beyond the policy limit",
+        "forwarded later than 3 working days",
+        "move by a role the policy does not allow",
+        "registry row with no workflow",
+    ):
+        table.add_row(rule, str(summary.get(rule, 0)))
+    out.print(table)
+    for number, rule, detail in findings:
+        out.print(f"{number}: {rule}: {detail}")
+    if findings:
+        raise CliError(f"{len(findings)} compliance finding(s)", 1)
+
+
+def main() -> int:
+    try:
+        app(standalone_mode=False)
+    except CliError as error:
+        err.print(f"error: {error}", markup=False)
+        return error.code
+    except RuntimeError as error:
+        if "client connect" not in str(error):
+            raise
+        err.print(
+            f"error: cannot reach Temporal at {os.environ.get('TEMPORAL_ADDRESS', 'localhost:7233')}", markup=False
+        )
+        return 3
+    except Exception as error:  # usage errors and the like: one line
+        format_message = getattr(error, "format_message", None)
+        err.print(f"error: {format_message() if callable(format_message) else error}", markup=False)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,0 +1,144 @@
+"""An audit trail read from a workflow history itself (not from the registry)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio.api.common.v1 import Payloads
+from temporalio.client import WorkflowHistory
+from temporalio.converter import DataConverter
+
+from models.control import RECORD_EVENT, REGISTER_CASE
+
+
+@dataclass
+class TrailEntry:
+    at: str
+    kind: str  # started, signal, update, update_refused, move, system_event, deadline, timer, activity, refused, end
+    summary: str
+    actor: str = ""
+    role: str = ""
+    from_state: str = ""
+    to_state: str = ""
+
+
+@dataclass
+class Trail:
+    workflow_id: str
+    workflow_type: str
+    entries: list[TrailEntry] = field(default_factory=list)
+    registry_keys: set[str] = field(default_factory=set)  # keys the history wrote to the registry
+
+
+async def _decode(converter: DataConverter, payloads: Payloads) -> list[Any]:
+    if not payloads.payloads:
+        return []
+    return await converter.decode(payloads.payloads)
+
+
+def _actor(value: Any) -> tuple[str, str]:
+    if isinstance(value, dict) and isinstance(value.get("actor"), dict):
+        return str(value["actor"].get("id", "")), str(value["actor"].get("role", ""))
+    return "", ""
+
+
+async def read_trail(history: WorkflowHistory, converter: DataConverter) -> Trail:
+    """Every accepted and refused move (actor, role, time, from, to), deadline changes, timers fired,
+    activities and their results, as the history records them."""
+    events = history.events
+    trail = Trail(history.workflow_id, "")
+    scheduled: dict[int, tuple[str, Any]] = {}
+    signals: list[TrailEntry] = []
+    for event in events:
+        at = event.event_time.ToDatetime().isoformat() + "Z"
+        kind = event.WhichOneof("attributes")
+        if kind == "workflow_execution_started_event_attributes":
+            attrs: Any = event.workflow_execution_started_event_attributes
+            trail.workflow_type = attrs.workflow_type.name
+            carried = " (continued from an earlier run)" if attrs.continued_execution_run_id else ""
+            trail.entries.append(TrailEntry(at, "started", f"{attrs.workflow_type.name} started{carried}"))
+        elif kind == "workflow_execution_signaled_event_attributes":
+            attrs = event.workflow_execution_signaled_event_attributes
+            args = await _decode(converter, attrs.input)
+            actor, role = _actor(args[0] if args else None)
+            entry = TrailEntry(at, "signal", f"signal {attrs.signal_name}", actor, role)
+            trail.entries.append(entry)
+            if attrs.signal_name != "instruction_update":
+                signals.append(entry)
+        elif kind == "workflow_execution_update_accepted_event_attributes":
+            attrs = event.workflow_execution_update_accepted_event_attributes
+            args = await _decode(converter, attrs.accepted_request.input.args)
+            actor, role = _actor(args[0] if args else None)
+            trigger = args[0].get("trigger", "") if args and isinstance(args[0], dict) else ""
+            trail.entries.append(
+                TrailEntry(at, "update", f"update {attrs.accepted_request.input.name}: {trigger}", actor, role)
+            )
+        elif kind == "workflow_execution_update_completed_event_attributes":
+            outcome = event.workflow_execution_update_completed_event_attributes.outcome
+            if outcome.HasField("failure"):
+                trail.entries.append(TrailEntry(at, "refused", f"update refused: {outcome.failure.message}"))
+        elif kind == "activity_task_scheduled_event_attributes":
+            attrs = event.activity_task_scheduled_event_attributes
+            args = await _decode(converter, attrs.input)
+            scheduled[event.event_id] = (attrs.activity_type.name, args[0] if args else None)
+            if attrs.activity_type.name == RECORD_EVENT and args:
+                write = args[0]
+                record, key = write.get("record", {}), str(write.get("key", ""))
+                trail.registry_keys.add(key)
+                is_move = int(record.get("seq", 0)) > 0
+                trail.entries.append(
+                    TrailEntry(
+                        str(record.get("at", at)),
+                        "move" if is_move else "system_event",
+                        f"{record.get('trigger')}" + (f" ({record.get('reason')})" if record.get("reason") else ""),
+                        str(record.get("actor_id", "")),
+                        str(record.get("actor_role", "")),
+                        str(record.get("from_state", "")),
+                        str(record.get("to_state", "")),
+                    )
+                )
+                if is_move:
+                    for pending in signals:
+                        if (
+                            pending.summary == f"signal {record.get('trigger')}"
+                            and pending.actor == record.get("actor_id")
+                            and pending.kind == "signal"
+                        ):
+                            pending.kind = "signal_accepted"
+                            break
+            elif attrs.activity_type.name == REGISTER_CASE:
+                trail.registry_keys.add("register")
+        elif kind == "activity_task_completed_event_attributes":
+            attrs = event.activity_task_completed_event_attributes
+            name, _ = scheduled.get(attrs.scheduled_event_id, ("?", None))
+            result = await _decode(converter, attrs.result)
+            value = result[0] if result else None
+            if isinstance(value, dict) and "due_date" in value:
+                trail.entries.append(TrailEntry(at, "deadline", f"term set to {value['due_date']} ({name})"))
+            elif name not in (RECORD_EVENT,):
+                shown = value if not isinstance(value, dict) else {k: v for k, v in value.items() if k != "points"}
+                trail.entries.append(TrailEntry(at, "activity", f"{name} -> {str(shown)[:160]}"))
+        elif kind == "activity_task_failed_event_attributes":
+            attrs = event.activity_task_failed_event_attributes
+            name, _ = scheduled.get(attrs.scheduled_event_id, ("?", None))
+            trail.entries.append(TrailEntry(at, "activity", f"{name} failed: {attrs.failure.message}"))
+        elif kind == "timer_fired_event_attributes":
+            trail.entries.append(TrailEntry(at, "timer", "a deadline timer fired"))
+        elif (
+            kind
+            and kind.startswith("workflow_execution_")
+            and kind.split("_")[2] in ("completed", "failed", "terminated", "continued", "timed", "canceled")
+        ):
+            trail.entries.append(
+                TrailEntry(
+                    at,
+                    "end",
+                    kind.removeprefix("workflow_execution_").removesuffix("_event_attributes").replace("_", " "),
+                )
+            )
+    for entry in signals:
+        if entry.kind == "signal":
+            entry.kind = "refused"
+            entry.summary += ": refused (no move followed)"
+    return trail
