@@ -60,6 +60,19 @@ async def start_appeal(client: Client, appeal: AppealInput, task_queue: str = TA
         raise CliError(f"reg_number: {appeal.reg_number} is already registered (numbers are unique)", 2) from None
 
 
+def describe_file(path: Path) -> dict[str, Any]:
+    """Name, size and digest of an attachment (the file itself goes to the document store)."""
+    import hashlib
+
+    if not path.is_file():
+        raise InputError("attachment", f"{path} is not a file")
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return {"name": path.name, "size_bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
 def with_number(raw: dict[str, Any], prefix: str) -> dict[str, Any]:
     if not raw.get("reg_number"):
         raw = dict(raw, reg_number=allocate_number(make_engine(), prefix, datetime.now(UTC).year))
@@ -86,6 +99,7 @@ def register(
     received_at: str = typer.Option("", help="ISO date-time; default now"),
     number: str = typer.Option("", help="registration number; default: next from the registry"),
     prefix: str = typer.Option("APL"),
+    attachment: list[Path] = typer.Option([], help="a file attached to the appeal (repeatable; size-limited)"),
 ) -> None:
     """Register one appeal and start its workflow."""
     raw: dict[str, Any] = {
@@ -106,6 +120,7 @@ def register(
         "district": district,
         "text": text,
         "received_at": received_at or datetime.now(UTC).isoformat(),
+        "attachments": [describe_file(path) for path in attachment],
     }
     validated(dict(raw, reg_number=number or "APL-2000-000000"))  # refuse bad input before taking a number
     appeal = validated(with_number(raw, prefix))
@@ -298,10 +313,10 @@ app.add_typer(reception_app, name="reception")
 app.add_typer(instruction_app, name="instruction")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     code = 0
     try:
-        app(standalone_mode=False)
+        app(args=argv, standalone_mode=False)
     except CliError as error:
         err.print(f"error: {error}", markup=False, highlight=False)
         code = error.code

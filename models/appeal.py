@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,10 @@ MAX_TEXT_CHARS = 20_000  # longer texts come as attachments, not as the appeal's
 MAX_FIELD_CHARS = 300
 REG_NUMBER = re.compile(r"^[A-ZА-ЯӘҒҚҢӨҰҮҺІ]{2,4}-\d{4}-\d{6,8}(-\d{1,3})?$")  # -N: an instruction of a reception
 MAX_TERM_WORKING_DAYS = 120
+# Attachments live in the document store; the workflow carries their metadata only.
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS_TOTAL_BYTES = 25 * 1024 * 1024
 
 
 @dataclass
@@ -40,6 +44,13 @@ class Contacts:
 
 
 @dataclass
+class Attachment:
+    name: str
+    size_bytes: int
+    sha256: str
+
+
+@dataclass
 class AppealInput:
     reg_number: str
     type: str
@@ -56,6 +67,7 @@ class AppealInput:
     executor: str = ""  # assigned by the official at the reception, instead of the routing policy
     term_working_days: int = 0  # the term the official set, instead of the term for the type
     reception: str = ""  # the reception's registration number
+    attachments: list[Attachment] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -164,6 +176,7 @@ def parse_appeal(raw: Any) -> AppealInput:
         raise InputError("contacts", "at least one of email, phone, address is required")
     received = _text(raw, "received_at")
     parse_received_at(received)
+    attachments = parse_attachments(raw.get("attachments"))
     term = raw.get("term_working_days", 0) or 0
     if isinstance(term, bool) or not isinstance(term, int) or not 0 <= term <= MAX_TERM_WORKING_DAYS:
         raise InputError("term_working_days", f"must be a whole number from 1 to {MAX_TERM_WORKING_DAYS}")
@@ -182,4 +195,30 @@ def parse_appeal(raw: Any) -> AppealInput:
         executor=_text(raw, "executor", required=False, limit=100),
         term_working_days=term,
         reception=_text(raw, "reception", required=False, limit=40),
+        attachments=attachments,
     )
+
+
+def parse_attachments(raw: Any) -> list[Attachment]:
+    """Attachment metadata with the size limits enforced before any workflow starts."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise InputError("attachments", "must be a list of {name, size_bytes, sha256}")
+    if len(raw) > MAX_ATTACHMENTS:
+        raise InputError("attachments", f"at most {MAX_ATTACHMENTS} files")
+    found: list[Attachment] = []
+    for i, item in enumerate(raw, start=1):
+        item = asdict(item) if isinstance(item, Attachment) else item
+        if not isinstance(item, dict):
+            raise InputError(f"attachments[{i}]", "must be an object")
+        size = item.get("size_bytes")
+        if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_ATTACHMENT_BYTES:
+            raise InputError(f"attachments[{i}].size_bytes", f"a file may be at most {MAX_ATTACHMENT_BYTES} bytes")
+        digest = _text(item, "sha256", f"attachments[{i}].", limit=64)
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise InputError(f"attachments[{i}].sha256", "must be 64 lowercase hex digits")
+        found.append(Attachment(_text(item, "name", f"attachments[{i}].", limit=200), size, digest))
+    if sum(a.size_bytes for a in found) > MAX_ATTACHMENTS_TOTAL_BYTES:
+        raise InputError("attachments", f"at most {MAX_ATTACHMENTS_TOTAL_BYTES} bytes in all")
+    return found

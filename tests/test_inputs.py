@@ -42,6 +42,23 @@ ROOT = Path(__file__).resolve().parent.parent
         ({"contacts": {}}, "contacts"),
         ({"contacts": {"email": "not-mail"}}, "contacts.email"),
         ({"applicant": "Иванов"}, "applicant"),
+        (
+            {"attachments": [{"name": "a.pdf", "size_bytes": 11 * 1024 * 1024, "sha256": "0" * 64}]},
+            "attachments[1].size_bytes",
+        ),
+        (
+            {"attachments": [{"name": f"{i}.pdf", "size_bytes": 1, "sha256": "0" * 64} for i in range(11)]},
+            "attachments",
+        ),
+        (
+            {
+                "attachments": [
+                    {"name": f"{i}.pdf", "size_bytes": 9 * 1024 * 1024, "sha256": "0" * 64} for i in range(3)
+                ]
+            },
+            "attachments",
+        ),
+        ({"attachments": [{"name": "a.pdf", "size_bytes": 1, "sha256": "xyz"}]}, "attachments[1].sha256"),
     ],
 )
 def test_appeal_errors_name_the_field(change: dict[str, Any], field: str) -> None:
