@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -100,13 +101,22 @@ def replay(paths: list[Path]) -> None:
 
     async def go() -> list[tuple[str, str]]:
         replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
+
+        async def histories() -> AsyncIterator[WorkflowHistory]:
+            for path in files:
+                yield load_history(path)
+
         results = []
         with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), console=err) as progress:
             task = progress.add_task("replay", total=len(files))
-            for path in files:
-                result = await replayer.replay_workflow(load_history(path), raise_on_replay_failure=False)
-                results.append((path.name, str(result.replay_failure) if result.replay_failure else ""))
-                progress.advance(task)
+            # One replay worker for all histories: much faster than one per history.
+            async with replayer.workflow_replay_iterator(histories()) as replayed:
+                index = 0
+                async for result in replayed:
+                    failure = str(result.replay_failure) if result.replay_failure else ""
+                    results.append((files[index].name, failure))
+                    index += 1
+                    progress.advance(task)
         return results
 
     started = datetime.now()

@@ -196,6 +196,19 @@ async def record(only: list[str]) -> None:
                     (OUT / f"{label}__{wid}.json").write_text(history.to_json(), encoding="utf-8")
                     print(f"recorded {label}: {len(history.events)} events")
             await record_instruction_paths(env, engine, worker, only)
+            if not only or "half_year_report" in only:
+                from models.control import HalfYearRequest
+
+                report = await client.start_workflow(
+                    "HalfYearReportWorkflow",
+                    HalfYearRequest("2026-12-31"),
+                    id="half-year-report-2026-2",
+                    task_queue=worker.task_queue,
+                )
+                await report.result()
+                history = await report.fetch_history()
+                (OUT / f"half_year_report__{report.id}.json").write_text(history.to_json(), encoding="utf-8")
+                print(f"recorded half_year_report: {len(history.events)} events")
     await env.shutdown()
 
 
