@@ -219,6 +219,15 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
             end = calendar.end_of_day(datetime.fromisoformat(card.deadline).date())
             if datetime.fromisoformat(at) >= end:
                 findings.append((number, "answered after the term", f"answered {at[:16]}, term {card.deadline}"))
+    for number, card in cards.items():
+        if card.overdue and card.state not in ("answered", "closed") and card.kind != "reception":
+            findings.append(
+                (
+                    number,
+                    "open past the term",
+                    f"term {card.deadline}, state {card.state} (APPC: a missed term is deemed a refusal)",
+                )
+            )
     if existing is not None:
         for number in cards:
             if number not in existing:
@@ -255,6 +264,7 @@ def compliance(skip_workflows: bool = typer.Option(False, help="do not look each
     table = Table("rule", "findings")
     for rule in (
         "answered after the term",
+        "open past the term",
         "extension beyond the policy limit",
         "forwarded later than 3 working days",
         "move by a role the policy does not allow",

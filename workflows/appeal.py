@@ -364,7 +364,7 @@ class AppealWorkflow(ControlledWorkflow):
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
         a = self.appeal_()
         updates: list[SearchAttributeUpdate[Any]] = [
-            sa.CASE_KIND.value_set("appeal"),
+            sa.CASE_KIND.value_set("reception_instruction" if a.reception else "appeal"),
             sa.CASE_STATE.value_set(self.machine.state),
             sa.CASE_CATEGORY.value_set(a.category),
             sa.CASE_DISTRICT.value_set(a.district),
