@@ -193,10 +193,13 @@ def import_(path: Path, prefix: str = typer.Option("APL"), concurrency: int = ty
 
             await asyncio.gather(*(one(a) for a in appeals))
 
+    for problem in problems:  # bad rows are named before anything starts
+        err.print(problem, markup=False)
+    refused_before = len(problems)
     asyncio.run(go())
-    out.print(f"registered {len(appeals) - sum(1 for p in problems if p.startswith('reg_number'))} of {len(rows)}")
-    for problem in problems:
-        err.print(problem)
+    for problem in problems[refused_before:]:
+        err.print(problem, markup=False)
+    out.print(f"registered {len(appeals) - (len(problems) - refused_before)} of {len(rows)}")
     if problems:
         raise CliError(f"{len(problems)} row(s) refused", 2)
 
