@@ -3,6 +3,7 @@ by every workflow kind, in its live states, and leaves the state and the registr
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -104,7 +105,10 @@ async def test_walk_reception_and_instruction_workflows(
     from tests.test_reception import start as start_reception
 
     reception = await start_reception(client, worker, env)
-    await status(reception)
+    for _ in range(200):  # registered: its card is in the registry
+        if registry_snapshot(engine, reception.id)[0] is not None:
+            break
+        await asyncio.sleep(0.02)
     assert await walk(reception, "reception", engine) == len(disallowed("reception"))
     instruction = await start_instruction(env, client, worker)
     await until_instruction(instruction, lambda s: s.state == "routed")
