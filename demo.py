@@ -135,14 +135,18 @@ async def seed(task_queue: str) -> list[str]:
 
 async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]:
     """A reception held with two instructions (child appeal workflows), and one booked for later."""
-    from activities.receptions import create_slots
+    from activities.receptions import create_slots, list_slots
     from models.reception import parse_reception
     from workflows.reception import ReceptionWorkflow
 
     year = datetime.now(UTC).year
     today = datetime.now(UTC).astimezone(calendar.local_zone()).date()
     day = calendar.next_working_day(today + timedelta(days=1))
-    slots = create_slots(engine, "housing-head", day, "10:00", "11:00", 20)
+    slots: list[Any] = []
+    while len(slots) < 2:  # a second demo run finds the first run's slots booked: take free ones
+        create_slots(engine, "housing-head", day, "10:00", "11:00", 20)
+        slots = [slot for slot, _ in list_slots(engine, "housing-head", day, free_only=True)]
+        day = calendar.next_working_day(day + timedelta(days=1))
     create_slots(
         engine,
         "akim",
