@@ -11,6 +11,7 @@ import asyncio
 import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
@@ -37,7 +38,8 @@ def make_handler(codec: EncryptionCodec, origins: tuple[str, ...]) -> type[BaseH
             self.end_headers()
 
         def do_POST(self) -> None:  # noqa: N802
-            if self.path not in ("/encode", "/decode"):
+            path = urlsplit(self.path).path  # the Web UI adds ?preserveStorageRefs=true
+            if path not in ("/encode", "/decode"):
                 self._reply(404, {"error": "POST /encode or /decode"})
                 return
             origin = self.headers.get("Origin")
@@ -50,7 +52,7 @@ def make_handler(codec: EncryptionCodec, origins: tuple[str, ...]) -> type[BaseH
                 return
             try:
                 payloads = json_format.Parse(self.rfile.read(length), Payloads())
-                coder = codec.encode if self.path == "/encode" else codec.decode
+                coder = codec.encode if path == "/encode" else codec.decode
                 result = asyncio.run(coder(list(payloads.payloads)))
             except Exception as err:  # malformed input: a clear 400, never a stack trace
                 self._reply(400, {"error": f"{type(err).__name__}: {err}"})

@@ -86,7 +86,10 @@ async def test_codec_server_decodes_for_the_ui_only() -> None:
         secret = Payload(metadata={"encoding": b"json/plain"}, data='"Айгерим, ИИН 850315300009"'.encode())
         [encrypted] = await EncryptionCodec().encode([secret])
         body = {"payloads": [json.loads(json_format.MessageToJson(encrypted))]}
-        status, decoded, headers = _post(f"http://127.0.0.1:{port}/decode", body, "http://127.0.0.1:8233")
+        # the Web UI calls /decode?preserveStorageRefs=true
+        status, decoded, headers = _post(
+            f"http://127.0.0.1:{port}/decode?preserveStorageRefs=true", body, "http://127.0.0.1:8233"
+        )
         assert status == 200 and headers.get("Access-Control-Allow-Origin") == "http://127.0.0.1:8233"
         assert json_format.ParseDict(decoded["payloads"][0], Payload()).data == secret.data
         status, refused, headers = _post(f"http://127.0.0.1:{port}/decode", body, "http://evil.example")
