@@ -239,14 +239,14 @@ class CaseStatus:
     due_at: str
     executor: str
     overdue: bool
-    possible_repeat_of: list[str]
     closure_reason: str
-    answer_character: str
-    hearing_until: str
     history: list[MoveRecord]
     refusals: list[Refusal]
     timeline: list[TimelineEntry]
-    forward_by: str = ""
+    possible_repeat_of: list[str] = field(default_factory=list)  # appeals
+    answer_character: str = ""  # appeals
+    hearing_until: str = ""  # appeals
+    forward_by: str = ""  # appeals
     slot: Slot | None = None  # receptions
     instructions: list[InstructionUpdate] = field(default_factory=list)  # receptions
     executors: list[ExecutorTrack] = field(default_factory=list)  # Presidential instructions

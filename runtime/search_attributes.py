@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from temporalio.common import SearchAttributeKey
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 CASE_STATE = SearchAttributeKey.for_keyword("CaseState")
 CASE_KIND = SearchAttributeKey.for_keyword("CaseKind")
@@ -31,3 +32,11 @@ ALL_KEYS: list[SearchAttributeKey[Any]] = [
     CASE_DATE,
     CASE_ISSUER,
 ]
+
+
+def keyword_or_unset(key: SearchAttributeKey[str], value: str) -> SearchAttributeUpdate[Any]:
+    return key.value_set(value) if value else key.value_unset()
+
+
+def moment_or_unset(key: SearchAttributeKey[datetime], iso: str) -> SearchAttributeUpdate[Any]:
+    return key.value_set(datetime.fromisoformat(iso)) if iso else key.value_unset()

@@ -37,28 +37,28 @@ from models.moves import Actor, MoveRecord, MoveRequest
 from runtime import search_attributes as sa
 from runtime.failures import invalid
 from workflows.appeal_case import AppealCase
-from workflows.appeal_table import APPEAL_TABLE, APPEAL_TRANSITIONS
+from workflows.appeal_table import APPEAL_TABLE
 from workflows.case_machine import CaseMachine
-from workflows.controlled import ControlledWorkflow, trigger_signal
+from workflows.controlled import ControlledWorkflow
 
 ROUTING_ACTOR = Actor(id="routing-policy", role="system")
 TIMER_STATES = ("registered", "routed", "under_consideration", "returned_for_finalization")
 HEAD_RECIPIENT = "head-of-department"
-_DESCRIPTIONS = {row["trigger"]: row.get("description", "") for row in APPEAL_TRANSITIONS}
 
 
 @workflow.defn(name="AppealWorkflow")
 class AppealWorkflow(ControlledWorkflow):
+    TABLE = APPEAL_TABLE
+
     @workflow.init
     def __init__(self, appeal: Any) -> None:
         self.case = AppealCase()
-        self.setup_control(CaseMachine(APPEAL_TABLE, self.case))
+        self.setup_control(CaseMachine(self.TABLE, self.case))
         self.rules: ControlRules | None = None
         self.suggested_executor = ""
         self.possible_repeat_of: list[str] = []
         self.overdue = False
         self.due_at = ""
-        self.closure_reason = ""
         self.forward_by = ""
         self.answer_text = ""
         self.input_error = ""
@@ -107,38 +107,15 @@ class AppealWorkflow(ControlledWorkflow):
         await self.control_loop()
         return self.status()
 
-    # ---- signals named after the triggers (Web UI: More Actions -> Send a Signal) ----
-    route = trigger_signal("route", _DESCRIPTIONS["route"])
-    forward = trigger_signal("forward", _DESCRIPTIONS["forward"])
-    leave_without_consideration = trigger_signal(
-        "leave_without_consideration", _DESCRIPTIONS["leave_without_consideration"]
-    )
-    accept = trigger_signal("accept", _DESCRIPTIONS["accept"])
-    reassign = trigger_signal("reassign", _DESCRIPTIONS["reassign"])
-    submit_answer = trigger_signal("submit_answer", _DESCRIPTIONS["submit_answer"])
-    record_applicant_reply = trigger_signal("record_applicant_reply", _DESCRIPTIONS["record_applicant_reply"])
-    return_for_finalization = trigger_signal("return_for_finalization", _DESCRIPTIONS["return_for_finalization"])
-    approve = trigger_signal("approve", _DESCRIPTIONS["approve"])
-    withdraw = trigger_signal("withdraw", _DESCRIPTIONS["withdraw"])
-    extend_deadline = trigger_signal("extend_deadline", _DESCRIPTIONS["extend_deadline"])
-
     @workflow.query(name="status", description="State, deadline, executor, overdue flag and full history")
     def status(self) -> CaseStatus:
-        return CaseStatus(
-            reg_number=workflow.info().workflow_id,
-            kind="appeal",
-            state=self.machine.state,
+        return self.case_status(
             deadline=self.case.deadline,
             due_at=self.due_at,
-            executor=self.case.executor,
             overdue=self.overdue,
             possible_repeat_of=list(self.possible_repeat_of),
-            closure_reason=self.closure_reason,
             answer_character=self.case.answer_character,
             hearing_until=self.case.hearing_until,
-            history=list(self.machine.history),
-            refusals=list(self.refusals),
-            timeline=list(self.timeline),
             forward_by=self.forward_by,
         )
 
@@ -162,7 +139,7 @@ class AppealWorkflow(ControlledWorkflow):
             detail["deadline"] = f"{self.case.deadline} -> {move.new_deadline}"
         elif trig == "submit_answer":
             detail["answer_character"] = move.answer_character
-        record = self.machine.apply(move, workflow.now(), detail)
+        record = self.make_move(move, detail)
         if trig in ("route", "reassign"):
             self.case.executor = detail.get("executor") or move.target
         elif trig == "submit_answer":
@@ -174,9 +151,6 @@ class AppealWorkflow(ControlledWorkflow):
             await self.replan(term_working_days=self.rules_().finalization_working_days)
         elif trig == "extend_deadline":
             await self.replan(due_date=move.new_deadline)
-        if record.to_state == "closed":
-            self.closure_reason = record.detail.get("closure", "")
-            self.points = []
         await self.record(record)
         self.upsert_search_attributes()
         await self.notify_after(record, move)
@@ -339,7 +313,7 @@ class AppealWorkflow(ControlledWorkflow):
         a = self.appeal_()
         return CaseCard(
             reg_number=a.reg_number,
-            kind="reception_instruction" if a.reception else "appeal",
+            kind=self.case_kind(),
             appeal_type=a.type,
             channel=a.channel,
             language=a.language,
@@ -363,19 +337,17 @@ class AppealWorkflow(ControlledWorkflow):
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
         a = self.appeal_()
-        updates: list[SearchAttributeUpdate[Any]] = [
-            sa.CASE_KIND.value_set("reception_instruction" if a.reception else "appeal"),
-            sa.CASE_STATE.value_set(self.machine.state),
+        return [
             sa.CASE_CATEGORY.value_set(a.category),
             sa.CASE_DISTRICT.value_set(a.district),
             sa.CASE_OVERDUE.value_set(self.overdue),
             sa.CASE_POSSIBLE_REPEAT.value_set(bool(self.possible_repeat_of)),
-            sa.CASE_EXECUTOR.value_set(self.case.executor) if self.case.executor else sa.CASE_EXECUTOR.value_unset(),
-            sa.CASE_DEADLINE.value_set(datetime.fromisoformat(self.due_at))
-            if self.due_at
-            else sa.CASE_DEADLINE.value_unset(),
+            sa.keyword_or_unset(sa.CASE_EXECUTOR, self.case.executor),
+            sa.moment_or_unset(sa.CASE_DEADLINE, self.due_at),
         ]
-        return updates
+
+    def case_kind(self) -> str:
+        return "reception_instruction" if self.appeal_().reception else "appeal"
 
     def appeal_(self) -> AppealInput:
         assert self.appeal is not None

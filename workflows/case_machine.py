@@ -1,9 +1,10 @@
 """Runs any workflow kind's transition table for one case: permissions, refusals, history.
 
 The table is data (a list of dicts in the kind's `*_table` module); `transitions` executes it.
-Extra keys in a row are ours: `requires` (payload fields the move needs) and `closure`
-(the reason a move into `closed` records). Conditions are named methods of the case object
-and each has an `explain_<name>` method that says, in words, why it blocks.
+Extra keys in a row are ours: `requires` (payload fields the move needs), `closure` (the
+reason a move into `closed` records) and `system` (a move only the workflow itself makes).
+Conditions are named methods of the case object, and each has an `explain_<name>` method that
+says, in words, why it blocks.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from transitions import Machine
 
 STATES = ["registered", "routed", "under_consideration", "returned_for_finalization", "answered", "closed"]
-OUR_KEYS = ("requires", "closure", "description")
+OUR_KEYS = ("requires", "closure", "description", "system")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,13 @@ class Table:
 
     def triggers(self) -> list[str]:
         return sorted({row["trigger"] for row in self.transitions})
+
+    def operator_triggers(self) -> list[str]:
+        """Triggers an operator may send (the others the workflow makes itself)."""
+        return [t for t in self.triggers() if not any(r.get("system") for r in self.rows(t))]
+
+    def description(self, trigger: str) -> str:
+        return next((str(r["description"]) for r in self.rows(trigger) if r.get("description")), "")
 
     def rows(self, trigger: str) -> list[dict[str, Any]]:
         return [row for row in self.transitions if row["trigger"] == trigger]

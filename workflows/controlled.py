@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
@@ -33,8 +33,9 @@ from models.control import (
 from models.errors import InputError
 from models.moves import Actor, MoveRecord, MoveRequest, Refusal, parse_move
 from models.permissions import PermissionMatrix
+from runtime import search_attributes as sa
 from runtime.failures import invalid, refused
-from workflows.case_machine import CaseMachine
+from workflows.case_machine import CaseMachine, Table
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Registry writes and notifications retry until they succeed: nothing may be lost.
@@ -56,12 +57,22 @@ def trigger_signal(trigger: str, description: str) -> Callable[..., None]:
 
 
 class ControlledWorkflow:
+    """Base of every workflow kind. A subclass names its `TABLE`; one signal per operator trigger
+    of that table is added here (not in each kind), so the Web UI's Signal dialog lists them."""
+
+    TABLE: ClassVar[Table]
     machine: CaseMachine
     rules: ControlRules | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for trigger in cls.TABLE.operator_triggers():
+            setattr(cls, f"signal_{trigger}", trigger_signal(trigger, cls.TABLE.description(trigger)))
 
     def setup_control(self, machine: CaseMachine) -> None:
         self.machine = machine
         self.rules = None
+        self.closure_reason = ""
         self.inbox: list[tuple[int, MoveRequest]] = []
         self.outcomes: dict[int, str | None] = {}
         self.next_ticket = 1
@@ -235,10 +246,43 @@ class ControlledWorkflow:
         request = NotificationRequest(number, f"{number}:{template}:{key}", recipient, template, language, context)
         await self.call(SEND_NOTIFICATION, request, None)
 
+    def make_move(self, move: MoveRequest, detail: dict[str, str] | None = None) -> MoveRecord:
+        """Apply an allowed move; a move into `closed` records its reason and stops all timers."""
+        record = self.machine.apply(move, workflow.now(), detail)
+        if record.to_state == "closed":
+            self.closure_reason = record.detail.get("closure", "")
+            self.points = []
+        return record
+
+    def case_status(self, **fields: Any) -> CaseStatus:
+        """The `status` query's answer: what every kind shows, plus the kind's own `fields`."""
+        return CaseStatus(
+            reg_number=workflow.info().workflow_id,
+            kind=self.TABLE.kind,
+            state=self.machine.state,
+            executor=self.machine.case.executor,
+            closure_reason=self.closure_reason,
+            history=list(self.machine.history),
+            refusals=list(self.refusals),
+            timeline=list(self.timeline),
+            **fields,
+        )
+
+    def case_kind(self) -> str:
+        """The kind operators filter by (CaseKind)."""
+        return self.TABLE.kind
+
     def upsert_search_attributes(self) -> None:
-        workflow.upsert_search_attributes(self.search_attribute_updates())
+        workflow.upsert_search_attributes(
+            [
+                sa.CASE_KIND.value_set(self.case_kind()),
+                sa.CASE_STATE.value_set(self.machine.state),
+                *self.search_attribute_updates(),
+            ]
+        )
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
+        """The kind's own search attributes (kind and state are set by the base)."""
         raise NotImplementedError
 
     def card(self) -> CaseCard:

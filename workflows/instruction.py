@@ -46,18 +46,19 @@ from runtime import search_attributes as sa
 from runtime.failures import invalid
 from workflows.appeal_case import add_months
 from workflows.case_machine import CaseMachine
-from workflows.controlled import ControlledWorkflow, trigger_signal
+from workflows.controlled import ControlledWorkflow
 from workflows.instruction_case import InstructionCase
-from workflows.instruction_table import INSTRUCTION_TABLE, INSTRUCTION_TRANSITIONS
+from workflows.instruction_table import INSTRUCTION_TABLE
 
 SYSTEM = Actor(id="instruction-control", role="system")
 HEAD = "head-of-department"
-_DESCRIPTIONS = {row["trigger"]: row.get("description", "") for row in INSTRUCTION_TRANSITIONS}
 LATE_STATES = ("routed", "under_consideration", "returned_for_finalization")
 
 
 @workflow.defn(name="InstructionWorkflow")
 class InstructionWorkflow(ControlledWorkflow):
+    TABLE = INSTRUCTION_TABLE
+
     @workflow.init
     def __init__(self, run: Any) -> None:
         self.case = InstructionCase()
@@ -71,7 +72,7 @@ class InstructionWorkflow(ControlledWorkflow):
                 raise InputError("reg_number", "must equal the workflow id")
         except InputError as err:
             self.input_error = str(err)
-        self.setup_control(CaseMachine(INSTRUCTION_TABLE, self.case, initial=carry.state if carry else None))
+        self.setup_control(CaseMachine(self.TABLE, self.case, initial=carry.state if carry else None))
         self.instruction_rules: InstructionRules | None = None
         self.tracks: dict[str, ExecutorTrack] = {}
         self.period = 1
@@ -80,7 +81,6 @@ class InstructionWorkflow(ControlledWorkflow):
         self.verification: dict[str, str] = {}
         self.consolidated = ""
         self.conclusion = ""
-        self.closure_reason = ""
         self.runs = 1
         self.new_run_wanted = False
         if carry is not None:
@@ -158,38 +158,12 @@ class InstructionWorkflow(ControlledWorkflow):
     def wants_new_run(self) -> bool:
         return self.new_run_wanted and not self.inbox
 
-    # ---- operator signals (Web UI) ----
-    assign = trigger_signal("assign", _DESCRIPTIONS["assign"])
-    report = trigger_signal("report", _DESCRIPTIONS["report"])
-    submit_consolidated = trigger_signal("submit_consolidated", _DESCRIPTIONS["submit_consolidated"])
-    return_for_finalization = trigger_signal("return_for_finalization", _DESCRIPTIONS["return_for_finalization"])
-    request_extension = trigger_signal("request_extension", _DESCRIPTIONS["request_extension"])
-    approve_extension = trigger_signal("approve_extension", _DESCRIPTIONS["approve_extension"])
-    refuse_extension = trigger_signal("refuse_extension", _DESCRIPTIONS["refuse_extension"])
-    schedule_verification = trigger_signal("schedule_verification", _DESCRIPTIONS["schedule_verification"])
-    record_findings = trigger_signal("record_findings", _DESCRIPTIONS["record_findings"])
-    approve_proposal = trigger_signal("approve_proposal", _DESCRIPTIONS["approve_proposal"])
-    reject_proposal = trigger_signal("reject_proposal", _DESCRIPTIONS["reject_proposal"])
-    lift_control = trigger_signal("lift_control", _DESCRIPTIONS["lift_control"])
-    transfer = trigger_signal("transfer", _DESCRIPTIONS["transfer"])
-
     @workflow.query(name="status", description="State, term, executors' reports and lateness, proposals, trail")
     def status(self) -> CaseStatus:
-        return CaseStatus(
-            reg_number=workflow.info().workflow_id,
-            kind="instruction",
-            state=self.machine.state,
+        return self.case_status(
             deadline=self.case.term,
             due_at=self.due_at,
-            executor=self.case.executor,
             overdue=self.overdue,
-            possible_repeat_of=[],
-            closure_reason=self.closure_reason,
-            answer_character="",
-            hearing_until="",
-            history=list(self.machine.history),
-            refusals=list(self.refusals),
-            timeline=list(self.timeline),
             executors=list(self.tracks.values()),
             proposals=list(self.case.proposals),
             period=self.period,
@@ -217,7 +191,7 @@ class InstructionWorkflow(ControlledWorkflow):
             detail.update(requested=self.case.extension.get("new_deadline", ""), by=self.case.extension.get("by", ""))
         elif trig == "schedule_verification":
             detail.update(date=move.new_deadline, place=str(move.details.get("place", "")))
-        record = self.machine.apply(move, now, detail)
+        record = self.make_move(move, detail)
         if trig == "assign":
             names = detail["executors"].split(", ")
             self.case.executors, self.case.executor = names, names[0]
@@ -263,9 +237,6 @@ class InstructionWorkflow(ControlledWorkflow):
         elif trig == "lift_control":
             self.conclusion = move.answer_text
             await self.write_conclusion()
-        if record.to_state == "closed":
-            self.closure_reason = record.detail.get("closure", "")
-            self.points = []
         await self.record(record)
         self.upsert_search_attributes()
         return None
@@ -454,14 +425,10 @@ class InstructionWorkflow(ControlledWorkflow):
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
         i = self.instruction_()
         return [
-            sa.CASE_KIND.value_set("instruction"),
-            sa.CASE_STATE.value_set(self.machine.state),
             sa.CASE_ISSUER.value_set(i.issuer),
             sa.CASE_OVERDUE.value_set(self.overdue),
-            sa.CASE_EXECUTOR.value_set(self.case.executor) if self.case.executor else sa.CASE_EXECUTOR.value_unset(),
-            sa.CASE_DEADLINE.value_set(datetime.fromisoformat(self.due_at))
-            if self.due_at
-            else sa.CASE_DEADLINE.value_unset(),
+            sa.keyword_or_unset(sa.CASE_EXECUTOR, self.case.executor),
+            sa.moment_or_unset(sa.CASE_DEADLINE, self.due_at),
         ]
 
     def instruction_(self) -> InstructionInput:

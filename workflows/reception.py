@@ -38,12 +38,11 @@ from models.reception import ReceptionInput, parse_instructions, parse_reception
 from runtime import search_attributes as sa
 from runtime.failures import invalid
 from workflows.case_machine import CaseMachine
-from workflows.controlled import ControlledWorkflow, trigger_signal
+from workflows.controlled import ControlledWorkflow
 from workflows.reception_case import ReceptionCase
-from workflows.reception_table import IN_WORK, RECEPTION_TABLE, RECEPTION_TRANSITIONS
+from workflows.reception_table import IN_WORK, RECEPTION_TABLE
 
 SYSTEM = Actor(id="reception-control", role="system")
-_DESCRIPTIONS = {row["trigger"]: row.get("description", "") for row in RECEPTION_TRANSITIONS}
 
 
 def parse_instruction_update(raw: Any) -> InstructionUpdate:
@@ -59,15 +58,16 @@ def parse_instruction_update(raw: Any) -> InstructionUpdate:
 
 @workflow.defn(name="ReceptionWorkflow")
 class ReceptionWorkflow(ControlledWorkflow):
+    TABLE = RECEPTION_TABLE
+
     @workflow.init
     def __init__(self, reception: Any) -> None:
         self.case = ReceptionCase()
-        self.setup_control(CaseMachine(RECEPTION_TABLE, self.case))
+        self.setup_control(CaseMachine(self.TABLE, self.case))
         self.reception_rules: ReceptionRules | None = None
         self.slot: Slot | None = None
         self.participants: list[str] = []
         self.outcome = ""
-        self.closure_reason = ""
         self.input_error = ""
         self.reception: ReceptionInput | None = None
         try:
@@ -91,15 +91,6 @@ class ReceptionWorkflow(ControlledWorkflow):
         await self.control_loop()
         return self.status()
 
-    # ---- operator signals (Web UI) ----
-    schedule = trigger_signal("schedule", _DESCRIPTIONS["schedule"])
-    reschedule = trigger_signal("reschedule", _DESCRIPTIONS["reschedule"])
-    hold = trigger_signal("hold", _DESCRIPTIONS["hold"])
-    close = trigger_signal("close", _DESCRIPTIONS["close"])
-    no_show = trigger_signal("no_show", _DESCRIPTIONS["no_show"])
-    cancel = trigger_signal("cancel", _DESCRIPTIONS["cancel"])
-    refuse = trigger_signal("refuse", _DESCRIPTIONS["refuse"])
-
     @workflow.signal(name="instruction_update", description="internal: an instruction of this reception reports")
     def instruction_update(self, payload: Any = None) -> None:
         try:
@@ -115,21 +106,10 @@ class ReceptionWorkflow(ControlledWorkflow):
 
     @workflow.query(name="status", description="State, slot, official, instructions and full history")
     def status(self) -> CaseStatus:
-        return CaseStatus(
-            reg_number=workflow.info().workflow_id,
-            kind="reception",
-            state=self.machine.state,
+        return self.case_status(
             deadline=self.slot.local if self.slot else "",
             due_at=self.slot.start if self.slot else "",
-            executor=self.case.executor,
-            overdue=any(i.overdue for i in self.case.instructions.values()),
-            possible_repeat_of=[],
-            closure_reason=self.closure_reason,
-            answer_character="",
-            hearing_until="",
-            history=list(self.machine.history),
-            refusals=list(self.refusals),
-            timeline=list(self.timeline),
+            overdue=self.case.any_overdue(),
             slot=self.slot,
             instructions=list(self.case.instructions.values()),
         )
@@ -141,10 +121,8 @@ class ReceptionWorkflow(ControlledWorkflow):
             return await self.book(move)
         if trig == "hold":
             return await self.held(move)
-        record = self.machine.apply(move, workflow.now())
+        record = self.make_move(move)
         if record.to_state == "closed":
-            self.closure_reason = record.detail.get("closure", "")
-            self.points = []
             if self.slot and trig in ("cancel", "refuse"):
                 await self.call(RELEASE_SLOT, SlotRequest(self.number(), self.slot.slot_id, self.now()), None)
         await self.record(record)
@@ -171,9 +149,7 @@ class ReceptionWorkflow(ControlledWorkflow):
                 return cause.message
             raise
         previous = self.slot
-        record = self.machine.apply(
-            move, workflow.now(), {"slot": str(slot.slot_id), "official": slot.official, "start": slot.start}
-        )
+        record = self.make_move(move, {"slot": str(slot.slot_id), "official": slot.official, "start": slot.start})
         if previous is not None:
             await self.call(RELEASE_SLOT, SlotRequest(self.number(), previous.slot_id, self.now()), None)
         if isinstance(move.details.get("link"), str):
@@ -200,7 +176,7 @@ class ReceptionWorkflow(ControlledWorkflow):
             )
             if problem:
                 return problem
-        record = self.machine.apply(move, workflow.now(), {"instructions": str(len(specs))})
+        record = self.make_move(move, {"instructions": str(len(specs))})
         self.outcome = move.answer_text
         self.points = []  # the slot's reminders and no-show timer are over
         self.case.instructions_given = len(specs)
@@ -325,22 +301,18 @@ class ReceptionWorkflow(ControlledWorkflow):
             state=self.machine.state,
             executor=self.case.executor,
             deadline=self.slot.local if self.slot else "",
-            overdue=any(i.overdue for i in self.case.instructions.values()),
+            overdue=self.case.any_overdue(),
             closure_reason=self.closure_reason,
         )
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
         r = self.reception_()
         return [
-            sa.CASE_KIND.value_set("reception"),
-            sa.CASE_STATE.value_set(self.machine.state),
             sa.CASE_CATEGORY.value_set(r.category),
             sa.CASE_DISTRICT.value_set(self.slot.district or r.district if self.slot else r.district),
             sa.CASE_OFFICIAL.value_set(self.case.executor or r.requested_official),
-            sa.CASE_OVERDUE.value_set(any(i.overdue for i in self.case.instructions.values())),
-            sa.CASE_DATE.value_set(datetime.fromisoformat(self.slot.start))
-            if self.slot
-            else sa.CASE_DATE.value_unset(),
+            sa.CASE_OVERDUE.value_set(self.case.any_overdue()),
+            sa.moment_or_unset(sa.CASE_DATE, self.slot.start if self.slot else ""),
         ]
 
     def reception_(self) -> ReceptionInput:

@@ -18,6 +18,9 @@ class ReceptionCase(CaseModel):
         self.instructions: dict[str, InstructionUpdate] = {}
         self.instructions_given = 0
 
+    def any_overdue(self) -> bool:
+        return any(i.overdue for i in self.instructions.values())
+
     def target_is_new_slot(self) -> bool:
         return self.pending is not None and self.pending.target != str(self.slot_id)
 

@@ -40,6 +40,7 @@ RECEPTION_TRANSITIONS: list[dict[str, Any]] = [
     },
     {
         "trigger": "instruction_returned",
+        "system": True,
         "source": "under_consideration",
         "dest": "returned_for_finalization",
         "conditions": ["an_instruction_returned"],
@@ -47,6 +48,7 @@ RECEPTION_TRANSITIONS: list[dict[str, Any]] = [
     },
     {
         "trigger": "instructions_resumed",
+        "system": True,
         "source": "returned_for_finalization",
         "dest": "under_consideration",
         "unless": ["an_instruction_returned"],
@@ -54,6 +56,7 @@ RECEPTION_TRANSITIONS: list[dict[str, Any]] = [
     },
     {
         "trigger": "complete",
+        "system": True,
         "source": IN_WORK,
         "dest": "answered",
         "conditions": ["all_instructions_done"],
