@@ -30,7 +30,7 @@ from temporalio.worker import Replayer
 from activities.letters import environment
 from cli_core import CliError, err, out
 from models.appeal import parse_received_at
-from models.registry import CaseRecord, EventRecord, make_engine
+from models.registry import CaseRecord, EventRecord, registry_engine
 from policies import calendar
 from policies.permissions import permission_matrix
 from policies.terms import control_rules, term_working_days
@@ -169,7 +169,7 @@ def trail(
         return whole
 
     result = asyncio.run(go())
-    findings = cross_check(result, make_engine()) if registry_check else []
+    findings = cross_check(result, registry_engine()) if registry_check else []
     table = Table("when", "what", "summary", "who", "role", "from", "to")
     for e in result.entries:
         style = "red" if e.kind == "refused" else ""
@@ -238,7 +238,7 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
 @app.command()
 def compliance(skip_workflows: bool = typer.Option(False, help="do not look each case up in Temporal")) -> None:
     """Office-work compliance over the registry and Temporal (seed 10.1); exit 1 on any finding."""
-    engine = make_engine()
+    engine = registry_engine()
     existing: set[str] | None = None
     if not skip_workflows:
 

@@ -9,12 +9,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from models.control import CaseStatus
 from models.moves import parse_move
-from runtime.client import connect
+from runtime.client import connect, start_case
 
 out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
@@ -47,6 +47,18 @@ def print_status(st: CaseStatus) -> None:
         out.print(
             f"  [red]refused[/red] {r.at[:19]} {r.trigger} by {r.actor_id or '?'}/{r.actor_role or '?'}: {r.message}"
         )
+
+
+def start_or_refuse(workflow: str, arg: Any, number: str) -> None:
+    """Start a case's workflow; a number already in use is refused in one line."""
+
+    async def go() -> None:
+        try:
+            await start_case(await connect(), workflow, arg, number)
+        except WorkflowAlreadyStartedError:
+            raise CliError(f"reg_number: {number} is already registered (numbers are unique)") from None
+
+    asyncio.run(go())
 
 
 def send_move(number: str, payload: dict[str, Any]) -> CaseStatus:

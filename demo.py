@@ -21,6 +21,7 @@ from models.control import CaseStatus
 from models.identity import with_check_digit
 from models.registry import make_engine
 from policies import calendar
+from runtime.client import transition
 from runtime.numbering import allocate_number
 
 
@@ -82,9 +83,9 @@ async def seed(task_queue: str) -> list[str]:
     for raw in appeals:
         await start_appeal(client, validated(raw), task_queue)
 
-    async def act(number: str, trigger: str, actor: str, role: str, **fields: str) -> CaseStatus:
-        payload = {"trigger": trigger, "actor": {"id": actor, "role": role}, **fields}
-        return await client.get_workflow_handle(number).execute_update("transition", payload, result_type=CaseStatus)
+    async def act(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
+        result: CaseStatus = await transition(client.get_workflow_handle(number), trigger, actor, role, **fields)
+        return result
 
     for number in numbers[:4] + numbers[5:]:  # wait until routing by policy is done
         handle = client.get_workflow_handle(number)
@@ -176,8 +177,8 @@ async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]
         await client.start_workflow(ReceptionWorkflow.run, parse_reception(raw), id=number, task_queue=task_queue)
 
     async def act(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
-        payload = {"trigger": trigger, "actor": {"id": actor, "role": role}, **fields}
-        return await client.get_workflow_handle(number).execute_update("transition", payload, result_type=CaseStatus)
+        result: CaseStatus = await transition(client.get_workflow_handle(number), trigger, actor, role, **fields)
+        return result
 
     await act(numbers[0], "schedule", "registrar-1", "registrar", target=str(slots[0].slot_id))
     await act(

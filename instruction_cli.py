@@ -8,19 +8,16 @@ from typing import Any
 
 import typer
 from rich.table import Table
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from cli_core import CliError, out, print_status, send_move
+from cli_core import out, print_status, send_move, start_or_refuse
 from models.control import CaseStatus
 from models.errors import InputError
 from models.instruction import InstructionRun, parse_instruction
-from models.registry import make_engine
+from models.registry import registry_engine
 from policies.routing import executors as known_executors
 from runtime.client import TASK_QUEUE, connect
 from runtime.numbering import allocate_number
 from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
-from workflows.instruction import InstructionWorkflow
 
 instruction_app = typer.Typer(
     no_args_is_help=True, help="Control of instructions of the President and the Presidential Administration."
@@ -63,23 +60,10 @@ def register(
     if unknown:
         raise InputError("executor", f"unknown executor(s) {', '.join(unknown)}")
     if not number:
-        raw["reg_number"] = allocate_number(make_engine(), "PRI", datetime.now(UTC).year)
+        raw["reg_number"] = allocate_number(registry_engine(), "PRI", datetime.now(UTC).year)
     instruction = parse_instruction(raw)
 
-    async def go() -> None:
-        client = await connect()
-        try:
-            await client.start_workflow(
-                InstructionWorkflow.run,
-                InstructionRun(instruction),
-                id=instruction.reg_number,
-                task_queue=TASK_QUEUE,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError:
-            raise CliError(f"reg_number: {instruction.reg_number} is already under control") from None
-
-    asyncio.run(go())
+    start_or_refuse("InstructionWorkflow", InstructionRun(instruction), instruction.reg_number)
     out.print(instruction.reg_number)
 
 

@@ -10,20 +10,17 @@ from typing import Any
 
 import typer
 from rich.table import Table
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.receptions import create_slots, district_figures, list_slots
-from cli_core import CliError, out, print_status, send_move
+from cli_core import out, print_status, send_move, start_or_refuse
 from models.control import CaseStatus
 from models.errors import InputError
 from models.reception import parse_instructions, parse_reception
-from models.registry import make_engine
+from models.registry import registry_engine
 from policies.catalogue import check_catalogue
 from policies.receptions import officials
-from runtime.client import TASK_QUEUE, connect
+from runtime.client import connect
 from runtime.numbering import allocate_number
-from workflows.reception import ReceptionWorkflow
 
 reception_app = typer.Typer(no_args_is_help=True, help="Personal receptions of citizens (seed 6.1-6.6).")
 
@@ -60,23 +57,10 @@ def book(
     if official not in officials():
         raise InputError("official", f"unknown official {official!r}; known: {', '.join(sorted(officials()))}")
     if not number:
-        raw["reg_number"] = allocate_number(make_engine(), "RCP", datetime.now(UTC).year)
+        raw["reg_number"] = allocate_number(registry_engine(), "RCP", datetime.now(UTC).year)
     reception = parse_reception(raw)
 
-    async def go() -> None:
-        client = await connect()
-        try:
-            await client.start_workflow(
-                ReceptionWorkflow.run,
-                reception,
-                id=reception.reg_number,
-                task_queue=TASK_QUEUE,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
-        except WorkflowAlreadyStartedError:
-            raise CliError(f"reg_number: {reception.reg_number} is already registered") from None
-
-    asyncio.run(go())
+    start_or_refuse("ReceptionWorkflow", reception, reception.reg_number)
     out.print(reception.reg_number)
 
 
@@ -98,7 +82,7 @@ def create_slots_(
     except ValueError:
         raise InputError("date", f"not a date (YYYY-MM-DD): {day!r}") from None
     made = create_slots(
-        make_engine(), official, when, first, last, minutes, kind=kind, district=district, place=place, link=link
+        registry_engine(), official, when, first, last, minutes, kind=kind, district=district, place=place, link=link
     )
     out.print(f"{len(made)} slot(s): " + ", ".join(f"#{s.slot_id} {s.local}" for s in made))
 
@@ -111,7 +95,7 @@ def slots(
     free: bool = typer.Option(False, "--free", help="only free slots"),
 ) -> None:
     """List reception slots and who booked them."""
-    rows = list_slots(make_engine(), official, date.fromisoformat(day) if day else None, free, district)
+    rows = list_slots(registry_engine(), official, date.fromisoformat(day) if day else None, free, district)
     table = Table("slot", "official", "start (local)", "format", "district", "place", "booked by")
     for slot, holder in rows:
         table.add_row(str(slot.slot_id), slot.official, slot.local, slot.format, slot.district, slot.place, holder)
@@ -221,7 +205,7 @@ def show(number: str) -> None:
 def report() -> None:
     """Monitoring per district: receptions, held, instructions given, executed on time, overdue."""
     table = Table("district", "receptions", "held", "instructions", "executed on time", "overdue")
-    for f in district_figures(make_engine()):
+    for f in district_figures(registry_engine()):
         table.add_row(
             f.district, str(f.receptions), str(f.held), str(f.instructions), str(f.executed_on_time), str(f.overdue)
         )

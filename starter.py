@@ -21,7 +21,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlmodel import Session, col, select
 from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
@@ -30,12 +29,11 @@ from instruction_cli import instruction_app
 from models.appeal import AppealInput, parse_appeal
 from models.control import CaseStatus
 from models.errors import InputError
-from models.registry import CaseRecord, make_engine
+from models.registry import CaseRecord, registry_engine
 from policies.catalogue import check_catalogue
 from reception_cli import reception_app
-from runtime.client import TASK_QUEUE, connect
+from runtime.client import TASK_QUEUE, connect, start_case
 from runtime.numbering import allocate_number
-from workflows.appeal import AppealWorkflow
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -49,13 +47,7 @@ def validated(raw: dict[str, Any]) -> AppealInput:
 
 async def start_appeal(client: Client, appeal: AppealInput, task_queue: str = TASK_QUEUE) -> None:
     try:
-        await client.start_workflow(
-            AppealWorkflow.run,
-            appeal,
-            id=appeal.reg_number,
-            task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
+        await start_case(client, "AppealWorkflow", appeal, appeal.reg_number, task_queue)
     except WorkflowAlreadyStartedError:
         raise CliError(f"reg_number: {appeal.reg_number} is already registered (numbers are unique)", 2) from None
 
@@ -75,7 +67,7 @@ def describe_file(path: Path) -> dict[str, Any]:
 
 def with_number(raw: dict[str, Any], prefix: str) -> dict[str, Any]:
     if not raw.get("reg_number"):
-        raw = dict(raw, reg_number=allocate_number(make_engine(), prefix, datetime.now(UTC).year))
+        raw = dict(raw, reg_number=allocate_number(registry_engine(), prefix, datetime.now(UTC).year))
     return raw
 
 
@@ -226,7 +218,7 @@ def list_(
             query = query.where(column == value)
     if overdue:
         query = query.where(col(CaseRecord.overdue).is_(True))
-    with Session(make_engine()) as session:
+    with Session(registry_engine()) as session:
         rows = session.exec(query).all()
     if as_json:
         out.print_json(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))

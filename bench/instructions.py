@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["APPEALS_TIMING_PROFILE"] = "bench"
 
-from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
+from devserver import local_environment  # noqa: E402
 from models.registry import make_engine  # noqa: E402
 from runtime.client import data_converter  # noqa: E402
 from runtime.registration import register_search_attributes  # noqa: E402
@@ -86,18 +86,7 @@ async def one(client: Any, queue: str, number: str, periods: int) -> list[int]:
 
 async def main(n: int, periods: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-            dev_server_extra_args=[
-                "--db-filename",
-                f"{tmp}/temporal.db",
-                "--sqlite-pragma",
-                "journal_mode=WAL",
-                "--sqlite-pragma",
-                "synchronous=NORMAL",
-            ],
-            data_converter=data_converter(),
-        )
+        env = await local_environment(f"{tmp}/temporal.db", data_converter())
         try:
             await register_search_attributes(env.client)
             engine = make_engine(f"sqlite:///{tmp}/registry.db")

@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
-from runtime.client import data_converter  # noqa: E402
+from devserver import local_environment  # noqa: E402
+from runtime.client import data_converter, transition  # noqa: E402
 
 EXECUTOR = "housing-dept"
 MOVES: list[tuple[str, dict[str, Any]]] = [
@@ -98,10 +99,6 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
         slots += create_slots(engine, "housing-head", day, "09:00", "18:00", 10)
     ids: list[str] = []
 
-    async def act(handle: Any, trigger: str, actor: str, role: str, **fields: Any) -> Any:
-        payload = {"trigger": trigger, "actor": {"id": actor, "role": role}, **fields}
-        return await handle.execute_update("transition", payload)
-
     async def one(i: int) -> None:
         async with gate:
             number = f"RCP-2026-{80_000_000 + i:08d}"
@@ -109,12 +106,12 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
             handle = await client.start_workflow(
                 ReceptionWorkflow.run, reception_dict(number, datetime.now(UTC)), id=number, task_queue=queue
             )
-            await act(handle, "schedule", "reg-1", "registrar", target=str(slots[i].slot_id))
+            await transition(handle, "schedule", "reg-1", "registrar", target=str(slots[i].slot_id))
             specs = [
                 {"executor": "housing-dept", "text": "Откачать воду.", "term_working_days": 5},
                 {"executor": "roads-dept", "text": "Засыпать яму.", "term_working_days": 5},
             ]
-            await act(
+            await transition(
                 handle, "hold", "housing-head", "official", answer_text="Поручено.", details={"instructions": specs}
             )
             for k, executor in ((1, "housing-dept"), (2, "roads-dept")):
@@ -137,7 +134,7 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
                 if (await handle.query("status"))["state"] == "answered":
                     break
                 await asyncio.sleep(0.05)
-            await act(handle, "close", "ctl-1", "controller")
+            await transition(handle, "close", "ctl-1", "controller")
             await handle.result()
 
     with ThreadPoolExecutor(16) as pool:
@@ -223,23 +220,11 @@ def run_child(variant: str, address: str, n: int, concurrency: int, db: str, act
 
 
 async def parent(args: argparse.Namespace) -> None:
-    from temporalio.testing import WorkflowEnvironment
 
     from runtime.registration import register_search_attributes
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-            dev_server_extra_args=[
-                "--db-filename",
-                f"{tmp}/temporal.db",
-                "--sqlite-pragma",
-                "journal_mode=WAL",
-                "--sqlite-pragma",
-                "synchronous=NORMAL",
-            ],
-            data_converter=data_converter(),
-        )
+        env = await local_environment(f"{tmp}/temporal.db", data_converter())
         try:
             await register_search_attributes(env.client)
             address = env.client.service_client.config.target_host

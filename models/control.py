@@ -78,7 +78,6 @@ class InstructionRules:
     proposal_approval_working_days: int
     finalization_working_days: int
     continue_as_new_every_periods: int
-    max_periods: int
 
 
 @dataclass

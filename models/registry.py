@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from functools import cache
 
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.engine import Engine
@@ -123,6 +124,16 @@ def make_engine(url: str | None = None) -> Engine:
     SQLModel.metadata.create_all(engine)
     add_missing_columns(engine)
     return engine
+
+
+@cache
+def _shared_engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def registry_engine() -> Engine:
+    """The process's one engine for DATABASE_URL: tables are checked once, not on every use."""
+    return _shared_engine(database_url())
 
 
 def add_missing_columns(engine: Engine) -> list[str]:

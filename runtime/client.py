@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.converter import DataConverter, PayloadCodec, default
 
 from runtime.codec import EncryptionCodec
@@ -39,3 +41,19 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
         namespace=namespace or temporal_namespace(),
         data_converter=data_converter(),
     )
+
+
+async def start_case(client: Client, workflow: str, arg: Any, number: str, task_queue: str = TASK_QUEUE) -> None:
+    """Start a case's workflow under its registration number; a number is never started twice
+    (raises WorkflowAlreadyStartedError)."""
+    await client.start_workflow(
+        workflow, arg, id=number, task_queue=task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE
+    )
+
+
+async def transition(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: Any) -> Any:
+    """Send one move as the `transition` Update and return the case's new status."""
+    from models.control import CaseStatus
+
+    payload = {"trigger": trigger, "actor": {"id": actor_id, "role": role}, **fields}
+    return await handle.execute_update("transition", payload, result_type=CaseStatus)

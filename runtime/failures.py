@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from temporalio.api.failure.v1 import Failure
 from temporalio.converter import DefaultFailureConverter, PayloadConverter
 from temporalio.exceptions import ApplicationError
@@ -22,7 +20,7 @@ class PlainReasonFailureConverter(DefaultFailureConverter):
             failure.stack_trace = ""
 
 
-def refused(message: str, **details: Any) -> ApplicationError:
+def refused(message: str) -> ApplicationError:
     return ApplicationError(message, type=REFUSED_MOVE, non_retryable=True)
 
 

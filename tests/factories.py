@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from models.identity import with_check_digit
-from models.moves import Actor, MoveRequest
 
 
 def valid_iin(seed: int | None = None) -> str:
@@ -54,11 +53,3 @@ def appeal_dict(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
-
-
-def move(trigger: str, actor_id: str, role: str, **fields: str) -> dict[str, Any]:
-    return {"trigger": trigger, "actor": {"id": actor_id, "role": role}, **fields}
-
-
-def move_request(trigger: str, actor_id: str, role: str, **fields: Any) -> MoveRequest:
-    return MoveRequest(trigger=trigger, actor=Actor(actor_id, role), **fields)

@@ -8,6 +8,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 from models.control import CaseStatus
+from runtime.client import transition
 from workflows.appeal import AppealWorkflow
 
 
@@ -22,8 +23,8 @@ async def status(handle: WorkflowHandle[Any, Any]) -> CaseStatus:
 
 
 async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: Any) -> CaseStatus:
-    payload = {"trigger": trigger, "actor": {"id": actor_id, "role": role}, **fields}
-    return await handle.execute_update("transition", payload, result_type=CaseStatus)
+    result: CaseStatus = await transition(handle, trigger, actor_id, role, **fields)
+    return result
 
 
 def registry_snapshot(engine: Any, reg_number: str) -> tuple[Any, ...]:

@@ -9,11 +9,14 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
+import devserver
 from models.control import CaseStatus
 from models.registry import CaseRecord, make_engine
 from runtime.client import TASK_QUEUE, data_converter
@@ -25,13 +28,27 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+@dataclass
+class Served:
+    """A worker on the dev server with its own registry, and the environment for CLI processes."""
+
+    engine: Engine
+    env: dict[str, str]
+
+
+@pytest.fixture
+async def served(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Served]:
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    engine = make_engine(db)
+    env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
+    with ThreadPoolExecutor(8) as pool:
+        async with build_worker(dev_env.client, engine, task_queue=TASK_QUEUE, pool=pool):
+            yield Served(engine, env)
+
+
 @pytest.fixture(scope="module")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"),
-        data_converter=data_converter(),
-        dev_server_extra_args=["--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL"],
-    )
+    env = await devserver.local_environment(data_converter=data_converter())
     added = await register_search_attributes(env.client)
     assert "CaseState" in added  # the worker's start-up registration works on a bare server
     yield env
@@ -50,167 +67,161 @@ async def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
     )
 
 
-async def test_starter_registers_imports_moves_and_lists(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'registry.db'}"
-    engine = make_engine(db)
-    env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
-    with ThreadPoolExecutor(8) as pool:
-        async with build_worker(dev_env.client, engine, task_queue=TASK_QUEUE, pool=pool):
-            one = await cli(
-                "register",
-                "--type",
-                "request",
-                "--category",
-                "roads",
-                "--district",
-                "almaly",
-                "--text",
-                "Яма на дороге",
-                "--name",
-                "Ерлан",
-                "--iin",
-                valid_iin(),
-                "--phone",
-                "+77011112233",
-                env=env,
+async def test_starter_registers_imports_moves_and_lists(
+    dev_env: WorkflowEnvironment, tmp_path: Path, served: Served
+) -> None:
+    env = served.env
+    one = await cli(
+        "register",
+        "--type",
+        "request",
+        "--category",
+        "roads",
+        "--district",
+        "almaly",
+        "--text",
+        "Яма на дороге",
+        "--name",
+        "Ерлан",
+        "--iin",
+        valid_iin(),
+        "--phone",
+        "+77011112233",
+        env=env,
+    )
+    assert one.returncode == 0, one.stderr
+    number = one.stdout.strip()
+    assert number.startswith("APL-")
+    rows = [appeal_dict(reg_number="") for _ in range(3)] + [appeal_dict(reg_number="", category="nope")]
+    source = tmp_path / "appeals.json"
+    source.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    imported = await cli("import", str(source), env=env)
+    assert imported.returncode == 2 and "row 4: category" in imported.stderr  # the bad row is named
+    assert "registered 3 of 4" in imported.stdout
+    again = await cli(
+        "register",
+        "--type",
+        "request",
+        "--category",
+        "roads",
+        "--district",
+        "almaly",
+        "--text",
+        "x",
+        "--name",
+        "Е",
+        "--iin",
+        valid_iin(),
+        "--phone",
+        "1",
+        "--number",
+        number,
+        env=env,
+    )
+    assert again.returncode == 2 and "already registered" in again.stderr
+    moved = await cli("move", number, "accept", "--actor", "akimat-almaly", "--role", "executor", env=env)
+    assert moved.returncode == 0, moved.stderr
+    refused = await cli("move", number, "approve", "--actor", "h", "--role", "head", env=env)
+    assert refused.returncode == 1 and "refused" in refused.stderr and "Traceback" not in refused.stderr
+    shown = await cli("status", number, "--json", env=env)
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["state"] == "under_consideration" and data["executor"] == "akimat-almaly"
+    status = await dev_env.client.get_workflow_handle(number).query("status", result_type=CaseStatus)
+    assert [h.trigger for h in status.history] == ["route", "accept"]
+    listed = await cli("list", "--json", "--state", "under_consideration", env=env)
+    assert [row["reg_number"] for row in json.loads(listed.stdout)] == [number]
+    # Operators filter in the Web UI by our search attributes.
+    found = []
+    for _ in range(50):
+        found = [
+            w.id
+            async for w in dev_env.client.list_workflows(
+                "CaseState = 'under_consideration' AND CaseExecutor = 'akimat-almaly'"
             )
-            assert one.returncode == 0, one.stderr
-            number = one.stdout.strip()
-            assert number.startswith("APL-")
-            rows = [appeal_dict(reg_number="") for _ in range(3)] + [appeal_dict(reg_number="", category="nope")]
-            source = tmp_path / "appeals.json"
-            source.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-            imported = await cli("import", str(source), env=env)
-            assert imported.returncode == 2 and "row 4: category" in imported.stderr  # the bad row is named
-            assert "registered 3 of 4" in imported.stdout
-            again = await cli(
-                "register",
-                "--type",
-                "request",
-                "--category",
-                "roads",
-                "--district",
-                "almaly",
-                "--text",
-                "x",
-                "--name",
-                "Е",
-                "--iin",
-                valid_iin(),
-                "--phone",
-                "1",
-                "--number",
-                number,
-                env=env,
-            )
-            assert again.returncode == 2 and "already registered" in again.stderr
-            moved = await cli("move", number, "accept", "--actor", "akimat-almaly", "--role", "executor", env=env)
-            assert moved.returncode == 0, moved.stderr
-            refused = await cli("move", number, "approve", "--actor", "h", "--role", "head", env=env)
-            assert refused.returncode == 1 and "refused" in refused.stderr and "Traceback" not in refused.stderr
-            shown = await cli("status", number, "--json", env=env)
-            assert shown.returncode == 0, shown.stderr
-            data = json.loads(shown.stdout)
-            assert data["state"] == "under_consideration" and data["executor"] == "akimat-almaly"
-            status = await dev_env.client.get_workflow_handle(number).query("status", result_type=CaseStatus)
-            assert [h.trigger for h in status.history] == ["route", "accept"]
-            listed = await cli("list", "--json", "--state", "under_consideration", env=env)
-            assert [row["reg_number"] for row in json.loads(listed.stdout)] == [number]
-            # Operators filter in the Web UI by our search attributes.
-            found = []
-            for _ in range(50):
-                found = [
-                    w.id
-                    async for w in dev_env.client.list_workflows(
-                        "CaseState = 'under_consideration' AND CaseExecutor = 'akimat-almaly'"
-                    )
-                ]
-                if found:
-                    break
-                await asyncio.sleep(0.2)
-            assert found == [number]
+        ]
+        if found:
+            break
+        await asyncio.sleep(0.2)
+    assert found == [number]
 
 
-async def test_reception_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
+async def test_reception_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, served: Served) -> None:
     from datetime import timedelta
 
     from policies import calendar
 
-    db = f"sqlite:///{tmp_path / 'registry.db'}"
-    engine = make_engine(db)
-    env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
+    env = served.env
     day = calendar.next_working_day((await dev_env.get_current_time()).date() + timedelta(days=2))
-    with ThreadPoolExecutor(8) as pool:
-        async with build_worker(dev_env.client, engine, task_queue=TASK_QUEUE, pool=pool):
-            made = await cli(
-                "reception",
-                "create-slots",
-                "--official",
-                "housing-head",
-                "--date",
-                day.isoformat(),
-                "--from",
-                "10:00",
-                "--to",
-                "11:00",
-                "--minutes",
-                "30",
-                env=env,
-            )
-            assert made.returncode == 0 and "2 slot(s)" in made.stdout, made.stderr
-            booked = await cli(
-                "reception",
-                "book",
-                "--name",
-                "Болат",
-                "--iin",
-                valid_iin(),
-                "--issue",
-                "Подвал",
-                "--official",
-                "housing-head",
-                "--category",
-                "housing",
-                "--district",
-                "medeu",
-                "--phone",
-                "+77015550000",
-                env=env,
-            )
-            assert booked.returncode == 0, booked.stderr
-            number = booked.stdout.strip()
-            free = await cli("reception", "slots", "--official", "housing-head", "--free", env=env)
-            slot_id = free.stdout.split("│")[1].strip() if "│" in free.stdout else ""
-            assert slot_id.isdigit(), free.stdout
-            scheduled = await cli("reception", "schedule", number, "--slot", slot_id, "--actor", "reg-1", env=env)
-            assert scheduled.returncode == 0 and "routed" in scheduled.stdout, scheduled.stderr
-            taken = await cli("reception", "schedule", number, "--slot", slot_id, "--actor", "reg-1", env=env)
-            assert taken.returncode == 1 and "refused" in taken.stderr
-            held = await cli(
-                "reception",
-                "hold",
-                number,
-                "--actor",
-                "housing-head",
-                "--outcome",
-                "Поручено",
-                "--instruction",
-                "housing-dept:5:Откачать воду",
-                env=env,
-            )
-            assert held.returncode == 0 and f"{number}-1" in held.stdout, held.stderr
-            for _ in range(50):
-                shown = await cli("reception", "show", number, env=env)
-                if "housing-dept" in shown.stdout and "routed" in shown.stdout:
-                    break
-                await asyncio.sleep(0.2)
-            assert shown.returncode == 0 and f"{number}-1" in shown.stdout and "routed" in shown.stdout, shown.stdout
-            report = await cli("reception", "report", env=env)
-            assert report.returncode == 0 and "medeu" in report.stdout
+    made = await cli(
+        "reception",
+        "create-slots",
+        "--official",
+        "housing-head",
+        "--date",
+        day.isoformat(),
+        "--from",
+        "10:00",
+        "--to",
+        "11:00",
+        "--minutes",
+        "30",
+        env=env,
+    )
+    assert made.returncode == 0 and "2 slot(s)" in made.stdout, made.stderr
+    booked = await cli(
+        "reception",
+        "book",
+        "--name",
+        "Болат",
+        "--iin",
+        valid_iin(),
+        "--issue",
+        "Подвал",
+        "--official",
+        "housing-head",
+        "--category",
+        "housing",
+        "--district",
+        "medeu",
+        "--phone",
+        "+77015550000",
+        env=env,
+    )
+    assert booked.returncode == 0, booked.stderr
+    number = booked.stdout.strip()
+    free = await cli("reception", "slots", "--official", "housing-head", "--free", env=env)
+    slot_id = free.stdout.split("│")[1].strip() if "│" in free.stdout else ""
+    assert slot_id.isdigit(), free.stdout
+    scheduled = await cli("reception", "schedule", number, "--slot", slot_id, "--actor", "reg-1", env=env)
+    assert scheduled.returncode == 0 and "routed" in scheduled.stdout, scheduled.stderr
+    taken = await cli("reception", "schedule", number, "--slot", slot_id, "--actor", "reg-1", env=env)
+    assert taken.returncode == 1 and "refused" in taken.stderr
+    held = await cli(
+        "reception",
+        "hold",
+        number,
+        "--actor",
+        "housing-head",
+        "--outcome",
+        "Поручено",
+        "--instruction",
+        "housing-dept:5:Откачать воду",
+        env=env,
+    )
+    assert held.returncode == 0 and f"{number}-1" in held.stdout, held.stderr
+    for _ in range(50):
+        shown = await cli("reception", "show", number, env=env)
+        if "housing-dept" in shown.stdout and "routed" in shown.stdout:
+            break
+        await asyncio.sleep(0.2)
+    assert shown.returncode == 0 and f"{number}-1" in shown.stdout and "routed" in shown.stdout, shown.stdout
+    report = await cli("reception", "report", env=env)
+    assert report.returncode == 0 and "medeu" in report.stdout
 
 
 async def test_half_year_schedule_produces_a_report(
-    dev_env: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dev_env: WorkflowEnvironment, tmp_path: Path, served: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sqlmodel import Session, select
 
@@ -220,85 +231,79 @@ async def test_half_year_schedule_produces_a_report(
     from workflows.instruction import InstructionWorkflow
 
     monkeypatch.setenv("APPEALS_REPORTS_DIR", str(tmp_path / "reports"))
-    engine = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
+    engine = served.engine
     client = dev_env.client
-    with ThreadPoolExecutor(8) as pool:
-        async with build_worker(client, engine, task_queue=TASK_QUEUE, pool=pool):
-            now = await dev_env.get_current_time()
-            await client.start_workflow(
-                InstructionWorkflow.run,
-                instruction_dict("PRI-2026-000777", now),
-                id="PRI-2026-000777",
-                task_queue=TASK_QUEUE,
-            )
-            assert await ensure_half_year_schedule(client, TASK_QUEUE) is True
-            assert await ensure_half_year_schedule(client, TASK_QUEUE) is False  # idempotent
-            description = await client.get_schedule_handle(HALF_YEAR_SCHEDULE_ID).describe()
-            assert description.schedule.spec.time_zone_name == "Asia/Almaty"
-            for _ in range(50):  # the instruction's card is in the registry before the report runs
-                with Session(engine) as s:
-                    if s.get(CaseRecord, "PRI-2026-000777"):
-                        break
-                await asyncio.sleep(0.1)
-            await client.get_schedule_handle(HALF_YEAR_SCHEDULE_ID).trigger()
-            doc = None
-            for _ in range(100):
-                with Session(engine) as s:
-                    doc = s.exec(select(DocumentRecord).where(DocumentRecord.kind == "half_year_report")).first()
-                if doc:
-                    break
-                await asyncio.sleep(0.1)
-            assert doc is not None and "PRI-2026-000777" in doc.body
-            assert Path(doc.path).exists() and "<table>" in Path(doc.path).read_text(encoding="utf-8")
-            await client.get_workflow_handle("PRI-2026-000777").terminate("test finished")
+    now = await dev_env.get_current_time()
+    await client.start_workflow(
+        InstructionWorkflow.run,
+        instruction_dict("PRI-2026-000777", now),
+        id="PRI-2026-000777",
+        task_queue=TASK_QUEUE,
+    )
+    assert await ensure_half_year_schedule(client, TASK_QUEUE) is True
+    assert await ensure_half_year_schedule(client, TASK_QUEUE) is False  # idempotent
+    description = await client.get_schedule_handle(HALF_YEAR_SCHEDULE_ID).describe()
+    assert description.schedule.spec.time_zone_name == "Asia/Almaty"
+    for _ in range(50):  # the instruction's card is in the registry before the report runs
+        with Session(engine) as s:
+            if s.get(CaseRecord, "PRI-2026-000777"):
+                break
+        await asyncio.sleep(0.1)
+    await client.get_schedule_handle(HALF_YEAR_SCHEDULE_ID).trigger()
+    doc = None
+    for _ in range(100):
+        with Session(engine) as s:
+            doc = s.exec(select(DocumentRecord).where(DocumentRecord.kind == "half_year_report")).first()
+        if doc:
+            break
+        await asyncio.sleep(0.1)
+    assert doc is not None and "PRI-2026-000777" in doc.body
+    assert Path(doc.path).exists() and "<table>" in Path(doc.path).read_text(encoding="utf-8")
+    await client.get_workflow_handle("PRI-2026-000777").terminate("test finished")
 
 
-async def test_instruction_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
+async def test_instruction_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, served: Served) -> None:
     from datetime import timedelta
 
-    db = f"sqlite:///{tmp_path / 'registry.db'}"
-    engine = make_engine(db)
-    env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
+    env = served.env
     term = ((await dev_env.get_current_time()).date() + timedelta(days=20)).isoformat()
-    with ThreadPoolExecutor(8) as pool:
-        async with build_worker(dev_env.client, engine, task_queue=TASK_QUEUE, pool=pool):
-            made = await cli(
-                "instruction",
-                "register",
-                "--issuer",
-                "president",
-                "--issuer-official",
-                "Глава государства",
-                "--text",
-                "Решить вопрос подтопления",
-                "--first-term",
-                term,
-                "--executor",
-                "housing-dept",
-                "--executor",
-                "roads-dept",
-                env=env,
-            )
-            assert made.returncode == 0, made.stderr
-            number = made.stdout.strip()
-            steps = [
-                ("report", number, "--actor", "roads-dept", "--text", "Работы начаты"),
-                ("extend", number, "--actor", "roads-dept", "--new-term", "2099-01-01", "--reason", "экспертиза"),
-                ("decide-extension", number, "--actor", "issuer-1", "--refuse", "--reason", "нет оснований"),
-                ("consolidate", number, "--actor", "housing-dept", "--text", "Свод: выполнено"),
-                ("lift", number, "--actor", "ctl-1", "--conclusion", "Исполнено в срок"),
-            ]
-            for step in steps:
-                for _ in range(50):  # the first step waits for the executors to be assigned
-                    done = await cli("instruction", *step, env=env)
-                    if done.returncode == 0 or "assigned" not in done.stderr:
-                        break
-                    await asyncio.sleep(0.2)
-                assert done.returncode == 0, (step, done.stderr)
-            refused = await cli("instruction", "report", number, "--actor", "roads-dept", "--text", "x", env=env)
-            assert refused.returncode == 1 and "closed" in refused.stderr
-            shown = await cli("instruction", "show", number, env=env)
-            assert "closed" in shown.stdout and "roads-dept" in shown.stdout and "control_lifted" in shown.stdout
+    made = await cli(
+        "instruction",
+        "register",
+        "--issuer",
+        "president",
+        "--issuer-official",
+        "Глава государства",
+        "--text",
+        "Решить вопрос подтопления",
+        "--first-term",
+        term,
+        "--executor",
+        "housing-dept",
+        "--executor",
+        "roads-dept",
+        env=env,
+    )
+    assert made.returncode == 0, made.stderr
+    number = made.stdout.strip()
+    steps = [
+        ("report", number, "--actor", "roads-dept", "--text", "Работы начаты"),
+        ("extend", number, "--actor", "roads-dept", "--new-term", "2099-01-01", "--reason", "экспертиза"),
+        ("decide-extension", number, "--actor", "issuer-1", "--refuse", "--reason", "нет оснований"),
+        ("consolidate", number, "--actor", "housing-dept", "--text", "Свод: выполнено"),
+        ("lift", number, "--actor", "ctl-1", "--conclusion", "Исполнено в срок"),
+    ]
+    for step in steps:
+        for _ in range(50):  # the first step waits for the executors to be assigned
+            done = await cli("instruction", *step, env=env)
+            if done.returncode == 0 or "assigned" not in done.stderr:
+                break
+            await asyncio.sleep(0.2)
+        assert done.returncode == 0, (step, done.stderr)
+    refused = await cli("instruction", "report", number, "--actor", "roads-dept", "--text", "x", env=env)
+    assert refused.returncode == 1 and "closed" in refused.stderr
+    shown = await cli("instruction", "show", number, env=env)
+    assert "closed" in shown.stdout and "roads-dept" in shown.stdout and "control_lifted" in shown.stdout
 
 
 async def audit(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -313,91 +318,85 @@ async def audit(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
     )
 
 
-async def test_audit_export_replay_trail_and_compliance(dev_env: WorkflowEnvironment, tmp_path: Path) -> None:
+async def test_audit_export_replay_trail_and_compliance(
+    dev_env: WorkflowEnvironment, tmp_path: Path, served: Served
+) -> None:
     from sqlmodel import Session
 
     from models.registry import EventRecord
     from tests.scenario import move
 
-    db = f"sqlite:///{tmp_path / 'registry.db'}"
-    engine = make_engine(db)
-    env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
+    engine, env = served.engine, served.env
     client = dev_env.client
-    with ThreadPoolExecutor(8) as pool:
-        async with build_worker(client, engine, task_queue=TASK_QUEUE, pool=pool):
-            numbers = []
-            for _ in range(2):
-                appeal = appeal_dict()
-                handle = await client.start_workflow(
-                    "AppealWorkflow", appeal, id=appeal["reg_number"], task_queue=TASK_QUEUE
-                )
-                numbers.append(handle.id)
-                for _ in range(50):
-                    if (await handle.query("status", result_type=CaseStatus)).state == "routed":
-                        break
-                    await asyncio.sleep(0.1)
-                await move(handle, "accept", "housing-dept", "executor")
-                await handle.signal("approve", {"actor": {"id": "head-1", "role": "head"}})  # refused: not answered
-                await move(
-                    handle,
-                    "submit_answer",
-                    "housing-dept",
-                    "executor",
-                    answer_text="Ответ",
-                    answer_character="explained",
-                )
-                await move(handle, "approve", "head-1", "head")
-                await handle.result()
-            exported = tmp_path / "histories"
-            for _ in range(50):  # visibility is eventually consistent
-                listed = [w.id async for w in client.list_workflows("CaseKind = 'appeal' AND CaseState = 'closed'")]
-                if len(listed) == 2:
-                    break
-                await asyncio.sleep(0.2)
-            done = await audit(
-                "export", "--query", "CaseKind = 'appeal' AND CaseState = 'closed'", "--out", str(exported), env=env
+    numbers = []
+    for _ in range(2):
+        appeal = appeal_dict()
+        handle = await client.start_workflow("AppealWorkflow", appeal, id=appeal["reg_number"], task_queue=TASK_QUEUE)
+        numbers.append(handle.id)
+        for _ in range(50):
+            if (await handle.query("status", result_type=CaseStatus)).state == "routed":
+                break
+            await asyncio.sleep(0.1)
+        await move(handle, "accept", "housing-dept", "executor")
+        await handle.signal("approve", {"actor": {"id": "head-1", "role": "head"}})  # refused: not answered
+        await move(
+            handle,
+            "submit_answer",
+            "housing-dept",
+            "executor",
+            answer_text="Ответ",
+            answer_character="explained",
+        )
+        await move(handle, "approve", "head-1", "head")
+        await handle.result()
+    exported = tmp_path / "histories"
+    for _ in range(50):  # visibility is eventually consistent
+        listed = [w.id async for w in client.list_workflows("CaseKind = 'appeal' AND CaseState = 'closed'")]
+        if len(listed) == 2:
+            break
+        await asyncio.sleep(0.2)
+    done = await audit(
+        "export", "--query", "CaseKind = 'appeal' AND CaseState = 'closed'", "--out", str(exported), env=env
+    )
+    assert done.returncode == 0 and "exported 2" in done.stdout, done.stderr
+    replayed = await audit("replay", str(exported), env=env)
+    assert replayed.returncode == 0 and "2 clean, 0 failed" in replayed.stdout, replayed.stdout + replayed.stderr
+    page = tmp_path / "trail.html"
+    trail = await audit("trail", "--workflow", numbers[0], "--html", str(page), env=env)
+    assert trail.returncode == 0, trail.stdout + trail.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "submit_answer" in text and "refused" in text and "head-1" in text and "term set to" in text
+    assert "The registry&#39;s events match the history" in text or "match the history" in text
+    compliant = await audit("compliance", env=env)
+    assert compliant.returncode == 0, compliant.stdout + compliant.stderr
+    with Session(engine) as s:  # tamper with the registry: an event no workflow wrote, by a wrong role
+        s.add(
+            EventRecord(
+                reg_number=numbers[0],
+                key="move-99",
+                seq=99,
+                trigger="approve",
+                actor_id="x",
+                actor_role="executor",
+                from_state="answered",
+                to_state="closed",
+                at="2026-01-01",
             )
-            assert done.returncode == 0 and "exported 2" in done.stdout, done.stderr
-            replayed = await audit("replay", str(exported), env=env)
-            assert replayed.returncode == 0 and "2 clean, 0 failed" in replayed.stdout, (
-                replayed.stdout + replayed.stderr
+        )
+        s.add(
+            CaseRecord(
+                reg_number="APL-2026-99999999",
+                kind="appeal",
+                appeal_type="application",
+                received_at="2026-01-01T10:00:00+05:00",
             )
-            page = tmp_path / "trail.html"
-            trail = await audit("trail", "--workflow", numbers[0], "--html", str(page), env=env)
-            assert trail.returncode == 0, trail.stdout + trail.stderr
-            text = page.read_text(encoding="utf-8")
-            assert "submit_answer" in text and "refused" in text and "head-1" in text and "term set to" in text
-            assert "The registry&#39;s events match the history" in text or "match the history" in text
-            compliant = await audit("compliance", env=env)
-            assert compliant.returncode == 0, compliant.stdout + compliant.stderr
-            with Session(engine) as s:  # tamper with the registry: an event no workflow wrote, by a wrong role
-                s.add(
-                    EventRecord(
-                        reg_number=numbers[0],
-                        key="move-99",
-                        seq=99,
-                        trigger="approve",
-                        actor_id="x",
-                        actor_role="executor",
-                        from_state="answered",
-                        to_state="closed",
-                        at="2026-01-01",
-                    )
-                )
-                s.add(
-                    CaseRecord(
-                        reg_number="APL-2026-99999999",
-                        kind="appeal",
-                        appeal_type="application",
-                        received_at="2026-01-01T10:00:00+05:00",
-                    )
-                )
-                s.commit()
-            trail = await audit("trail", "--workflow", numbers[0], env=env)
-            assert trail.returncode == 1 and "move-99" in trail.stdout
-            found = await audit("compliance", env=env)
-            assert found.returncode == 1
-            assert "move by a role the policy does not allow" in found.stdout and "APL-2026-99999999" in found.stdout
+        )
+        s.commit()
+    trail = await audit("trail", "--workflow", numbers[0], env=env)
+    assert trail.returncode == 1 and "move-99" in trail.stdout
+    found = await audit("compliance", env=env)
+    assert found.returncode == 1
+    assert "move by a role the policy does not allow" in found.stdout and "APL-2026-99999999" in found.stdout
     broken = next(exported.glob("*.json"))
     history = json.loads(broken.read_text(encoding="utf-8"))
     for event in history["events"]:
