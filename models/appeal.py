@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from models.errors import InputError
+from models.fields import choice_field, object_field, text_field
 from models.identity import identity_problem
 
 CHANNELS = ("paper", "electronic", "mail", "personal_reception", "eotinish", "phone")
 LANGUAGES = ("kk", "ru")
 APPLICANT_KINDS = ("person", "company", "anonymous")
 MAX_TEXT_CHARS = 20_000  # longer texts come as attachments, not as the appeal's essence
-MAX_FIELD_CHARS = 300
 REG_NUMBER = re.compile(r"^[A-ZА-ЯӘҒҚҢӨҰҮҺІ]{2,4}-\d{4}-\d{6,8}(-\d{1,3})?$")  # -N: an instruction of a reception
 MAX_TERM_WORKING_DAYS = 120
 # Attachments live in the document store; the workflow carries their metadata only.
@@ -73,42 +73,6 @@ class AppealInput:
         return asdict(self)
 
 
-def _text(
-    raw: dict[str, Any], name: str, prefix: str = "", *, required: bool = True, limit: int = MAX_FIELD_CHARS
-) -> str:
-    value = raw.get(name, "")
-    path = f"{prefix}{name}"
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InputError(path, f"must be text, got {type(value).__name__}")
-    value = value.strip()
-    if required and not value:
-        raise InputError(path, "is required")
-    if len(value) > limit:
-        raise InputError(path, f"is too long ({len(value)} characters, limit {limit})")
-    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
-        raise InputError(path, "contains control characters")
-    return value
-
-
-def _choice(raw: dict[str, Any], name: str, allowed: tuple[str, ...], prefix: str = "") -> str:
-    value = _text(raw, name, prefix)
-    if value not in allowed:
-        raise InputError(f"{prefix}{name}", f"unknown value {value!r}; allowed: {', '.join(allowed)}")
-    return value
-
-
-def _mapping(raw: Any, path: str) -> dict[str, Any]:
-    if raw is None:
-        return {}
-    if isinstance(raw, (Applicant, Contacts)):
-        return asdict(raw)
-    if not isinstance(raw, dict):
-        raise InputError(path, f"must be an object, got {type(raw).__name__}")
-    return raw
-
-
 def parse_received_at(value: str) -> datetime:
     """Aware datetime; a value without an offset is read as local time (UTC+5)."""
     from datetime import timedelta, timezone
@@ -124,9 +88,21 @@ def parse_received_at(value: str) -> datetime:
     return moment
 
 
+def parse_contacts(raw: Any) -> Contacts:
+    data = object_field(raw, "contacts")
+    contacts = Contacts(
+        email=text_field(data, "email", "contacts.", required=False),
+        phone=text_field(data, "phone", "contacts.", required=False),
+        address=text_field(data, "address", "contacts.", required=False),
+    )
+    if contacts.email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", contacts.email):
+        raise InputError("contacts.email", "is not an e-mail address")
+    return contacts
+
+
 def parse_applicant(raw: Any) -> Applicant:
-    data = _mapping(raw, "applicant")
-    kind = _choice(data, "kind", APPLICANT_KINDS, "applicant.") if data.get("kind") else "person"
+    data = object_field(raw, "applicant")
+    kind = choice_field(data, "kind", APPLICANT_KINDS, "applicant.") if data.get("kind") else "person"
     count_raw = data.get("applicants_count", 1)
     if isinstance(count_raw, bool) or not isinstance(count_raw, int) or not 1 <= count_raw <= 100_000:
         raise InputError("applicant.applicants_count", "must be a whole number from 1 to 100000")
@@ -136,14 +112,14 @@ def parse_applicant(raw: Any) -> Applicant:
     applicant = Applicant(kind=kind, collective=collective, applicants_count=count_raw)
     if kind == "anonymous":
         return applicant
-    applicant.name = _text(data, "name", "applicant.")
+    applicant.name = text_field(data, "name", "applicant.")
     if kind == "person":
-        applicant.iin = _text(data, "iin", "applicant.")
+        applicant.iin = text_field(data, "iin", "applicant.")
         problem = identity_problem(applicant.iin, "IIN")
         if problem:
             raise InputError("applicant.iin", problem)
     else:
-        applicant.bin = _text(data, "bin", "applicant.")
+        applicant.bin = text_field(data, "bin", "applicant.")
         problem = identity_problem(applicant.bin, "BIN")
         if problem:
             raise InputError("applicant.bin", problem)
@@ -160,21 +136,14 @@ def parse_appeal(raw: Any) -> AppealInput:
         raw = raw.to_dict()
     if not isinstance(raw, dict):
         raise InputError("appeal", f"must be an object, got {type(raw).__name__}")
-    reg_number = _text(raw, "reg_number")
+    reg_number = text_field(raw, "reg_number")
     if not REG_NUMBER.match(reg_number):
         raise InputError("reg_number", "must look like APL-2026-000042 (letters, year, 6-8 digits)")
     applicant = parse_applicant(raw.get("applicant"))
-    contacts_raw = _mapping(raw.get("contacts"), "contacts")
-    contacts = Contacts(
-        email=_text(contacts_raw, "email", "contacts.", required=False),
-        phone=_text(contacts_raw, "phone", "contacts.", required=False),
-        address=_text(contacts_raw, "address", "contacts.", required=False),
-    )
-    if contacts.email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", contacts.email):
-        raise InputError("contacts.email", "is not an e-mail address")
+    contacts = parse_contacts(raw.get("contacts"))
     if applicant.kind != "anonymous" and not (contacts.email or contacts.phone or contacts.address):
         raise InputError("contacts", "at least one of email, phone, address is required")
-    received = _text(raw, "received_at")
+    received = text_field(raw, "received_at")
     parse_received_at(received)
     attachments = parse_attachments(raw.get("attachments"))
     term = raw.get("term_working_days", 0) or 0
@@ -182,19 +151,19 @@ def parse_appeal(raw: Any) -> AppealInput:
         raise InputError("term_working_days", f"must be a whole number from 1 to {MAX_TERM_WORKING_DAYS}")
     return AppealInput(
         reg_number=reg_number,
-        type=_text(raw, "type"),
-        channel=_choice(raw, "channel", CHANNELS),
-        language=_choice(raw, "language", LANGUAGES),
+        type=text_field(raw, "type"),
+        channel=choice_field(raw, "channel", CHANNELS),
+        language=choice_field(raw, "language", LANGUAGES),
         applicant=applicant,
         contacts=contacts,
-        addressee=_text(raw, "addressee"),
-        category=_text(raw, "category"),
-        district=_text(raw, "district"),
-        text=_text(raw, "text", limit=MAX_TEXT_CHARS),
+        addressee=text_field(raw, "addressee"),
+        category=text_field(raw, "category"),
+        district=text_field(raw, "district"),
+        text=text_field(raw, "text", limit=MAX_TEXT_CHARS),
         received_at=received,
-        executor=_text(raw, "executor", required=False, limit=100),
+        executor=text_field(raw, "executor", required=False, limit=100),
         term_working_days=term,
-        reception=_text(raw, "reception", required=False, limit=40),
+        reception=text_field(raw, "reception", required=False, limit=40),
         attachments=attachments,
     )
 
@@ -215,10 +184,10 @@ def parse_attachments(raw: Any) -> list[Attachment]:
         size = item.get("size_bytes")
         if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= MAX_ATTACHMENT_BYTES:
             raise InputError(f"attachments[{i}].size_bytes", f"a file may be at most {MAX_ATTACHMENT_BYTES} bytes")
-        digest = _text(item, "sha256", f"attachments[{i}].", limit=64)
+        digest = text_field(item, "sha256", f"attachments[{i}].", limit=64)
         if not re.fullmatch(r"[0-9a-f]{64}", digest):
             raise InputError(f"attachments[{i}].sha256", "must be 64 lowercase hex digits")
-        found.append(Attachment(_text(item, "name", f"attachments[{i}].", limit=200), size, digest))
+        found.append(Attachment(text_field(item, "name", f"attachments[{i}].", limit=200), size, digest))
     if sum(a.size_bytes for a in found) > MAX_ATTACHMENTS_TOTAL_BYTES:
         raise InputError("attachments", f"at most {MAX_ATTACHMENTS_TOTAL_BYTES} bytes in all")
     return found

@@ -10,9 +10,10 @@ from typing import Any
 
 from temporalio.converter import value_to_type
 
-from models.appeal import LANGUAGES, MAX_TEXT_CHARS, _choice, _text, parse_received_at
+from models.appeal import LANGUAGES, MAX_TEXT_CHARS, parse_received_at
 from models.control import ControlRules, ExecutorTrack, InstructionRules, ProposalState, TimelineEntry, TimerPoint
 from models.errors import InputError
+from models.fields import choice_field, text_field
 from models.moves import MoveRecord, Refusal
 
 ISSUERS = ("president", "state_adviser", "administration", "appeals_department")
@@ -89,11 +90,11 @@ def parse_instruction(raw: Any) -> InstructionInput:
         raw = asdict(raw)
     if not isinstance(raw, dict):
         raise InputError("instruction", f"must be an object, got {type(raw).__name__}")
-    number = _text(raw, "reg_number")
+    number = text_field(raw, "reg_number")
     if not NUMBER.match(number):
         raise InputError("reg_number", "must look like PRI-2026-000042")
-    control = _choice(raw, "control", CONTROL_KINDS)
-    first_term = _text(raw, "first_term")
+    control = choice_field(raw, "control", CONTROL_KINDS)
+    first_term = text_field(raw, "first_term")
     try:
         date.fromisoformat(first_term)
     except ValueError:
@@ -103,20 +104,20 @@ def parse_instruction(raw: Any) -> InstructionInput:
         raise InputError("periods", "must be a whole number from 1 to 60")
     if control == "once" and periods != 1:
         raise InputError("periods", "a one-term instruction has exactly 1 period")
-    received = _text(raw, "received_at")
+    received = text_field(raw, "received_at")
     parse_received_at(received)
     related = _names(raw.get("related_appeals"), "related_appeals", 100)
     return InstructionInput(
         reg_number=number,
-        issuer=_choice(raw, "issuer", ISSUERS),
-        issuer_official=_text(raw, "issuer_official"),
-        text=_text(raw, "text", limit=MAX_TEXT_CHARS),
+        issuer=choice_field(raw, "issuer", ISSUERS),
+        issuer_official=text_field(raw, "issuer_official"),
+        text=text_field(raw, "text", limit=MAX_TEXT_CHARS),
         control=control,
         first_term=first_term,
         periods=periods,
         executors=_names(raw.get("executors"), "executors", MAX_EXECUTORS),
         related_appeals=related,
-        language=_choice(raw, "language", LANGUAGES) if raw.get("language") else "ru",
+        language=choice_field(raw, "language", LANGUAGES) if raw.get("language") else "ru",
         received_at=received,
     )
 

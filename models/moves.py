@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from models.errors import InputError
+from models.fields import text_field
 
 MAX_REASON_CHARS = 2_000
 MAX_ANSWER_CHARS = 50_000
@@ -62,27 +63,13 @@ class Refusal:
     message: str
 
 
-def _field(raw: dict[str, Any], name: str, limit: int) -> str:
-    value = raw.get(name, "")
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InputError(name, f"must be text, got {type(value).__name__}")
-    value = value.strip()
-    if len(value) > limit:
-        raise InputError(name, f"is too long ({len(value)} characters, limit {limit})")
-    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
-        raise InputError(name, "contains control characters")
-    return value
-
-
 def parse_actor(raw: Any) -> Actor:
     if isinstance(raw, Actor):
         raw = {"id": raw.id, "role": raw.role}
     if not isinstance(raw, dict):
         raise InputError("actor", 'is required: {"id": "...", "role": "..."}')
-    actor_id = _field(raw, "id", 100)
-    role = _field(raw, "role", 50)
+    actor_id = text_field(raw, "id", required=False, limit=100)
+    role = text_field(raw, "role", required=False, limit=50)
     if not actor_id:
         raise InputError("actor.id", "is required")
     if not role:
@@ -110,7 +97,7 @@ def parse_move(raw: Any, trigger: str | None = None) -> MoveRequest:
         raise InputError("payload", 'is empty; send a JSON object such as {"actor": {"id": "u1", "role": "registrar"}}')
     if not isinstance(raw, dict):
         raise InputError("payload", f"must be a JSON object, got {type(raw).__name__}")
-    name = trigger or _field(raw, "trigger", 64)
+    name = trigger or text_field(raw, "trigger", required=False, limit=64)
     if not name:
         raise InputError("trigger", "is required")
     if trigger and raw.get("trigger") not in (None, "", trigger):
@@ -118,11 +105,11 @@ def parse_move(raw: Any, trigger: str | None = None) -> MoveRequest:
     move = MoveRequest(
         trigger=name,
         actor=parse_actor(raw.get("actor")),
-        reason=_field(raw, "reason", MAX_REASON_CHARS),
-        target=_field(raw, "target", 100),
-        answer_text=_field(raw, "answer_text", MAX_ANSWER_CHARS),
-        answer_character=_field(raw, "answer_character", 20),
-        new_deadline=_field(raw, "new_deadline", 10),
+        reason=text_field(raw, "reason", required=False, limit=MAX_REASON_CHARS),
+        target=text_field(raw, "target", required=False, limit=100),
+        answer_text=text_field(raw, "answer_text", required=False, limit=MAX_ANSWER_CHARS),
+        answer_character=text_field(raw, "answer_character", required=False, limit=20),
+        new_deadline=text_field(raw, "new_deadline", required=False, limit=10),
     )
     details = raw.get("details")
     if details is not None:

@@ -11,14 +11,13 @@ from models.appeal import (
     MAX_TEXT_CHARS,
     Applicant,
     Contacts,
-    _choice,
-    _mapping,
-    _text,
     parse_applicant,
+    parse_contacts,
     parse_received_at,
 )
 from models.control import InstructionSpec
 from models.errors import InputError
+from models.fields import choice_field, text_field
 
 FORMATS = ("office", "visiting", "videoconference")
 RECEPTION_NUMBER = re.compile(r"^[A-ZА-ЯӘҒҚҢӨҰҮҺІ]{2,4}-\d{4}-\d{6,8}$")
@@ -48,32 +47,27 @@ def parse_reception(raw: Any) -> ReceptionInput:
         raw = raw.to_dict()
     if not isinstance(raw, dict):
         raise InputError("reception", f"must be an object, got {type(raw).__name__}")
-    number = _text(raw, "reg_number")
+    number = text_field(raw, "reg_number")
     if not RECEPTION_NUMBER.match(number):
         raise InputError("reg_number", "must look like RCP-2026-000042")
     citizen = parse_applicant(raw.get("citizen"))
     if citizen.kind == "anonymous":
         raise InputError("citizen.kind", "a reception is booked by preliminary registration: name and IIN/BIN needed")
-    contacts_raw = _mapping(raw.get("contacts"), "contacts")
-    contacts = Contacts(
-        email=_text(contacts_raw, "email", "contacts.", required=False),
-        phone=_text(contacts_raw, "phone", "contacts.", required=False),
-        address=_text(contacts_raw, "address", "contacts.", required=False),
-    )
+    contacts = parse_contacts(raw.get("contacts"))
     if not (contacts.email or contacts.phone):
         raise InputError("contacts", "an e-mail or a phone is needed to confirm the booking")
-    received = _text(raw, "received_at")
+    received = text_field(raw, "received_at")
     parse_received_at(received)
     return ReceptionInput(
         reg_number=number,
         citizen=citizen,
         contacts=contacts,
-        language=_choice(raw, "language", LANGUAGES),
-        issue=_text(raw, "issue", limit=MAX_TEXT_CHARS),
-        category=_text(raw, "category"),
-        district=_text(raw, "district"),
-        requested_official=_text(raw, "requested_official"),
-        format=_choice(raw, "format", FORMATS),
+        language=choice_field(raw, "language", LANGUAGES),
+        issue=text_field(raw, "issue", limit=MAX_TEXT_CHARS),
+        category=text_field(raw, "category"),
+        district=text_field(raw, "district"),
+        requested_official=text_field(raw, "requested_official"),
+        format=choice_field(raw, "format", FORMATS),
         received_at=received,
     )
 
@@ -96,8 +90,8 @@ def parse_instructions(raw: Any) -> list[InstructionSpec]:
             raise InputError(f"{prefix}term_working_days", "must be a whole number of working days, at least 1")
         specs.append(
             InstructionSpec(
-                executor=_text(item, "executor", prefix, limit=100),
-                text=_text(item, "text", prefix, limit=MAX_TEXT_CHARS),
+                executor=text_field(item, "executor", prefix, limit=100),
+                text=text_field(item, "text", prefix, limit=MAX_TEXT_CHARS),
                 term_working_days=term,
             )
         )

@@ -6,7 +6,7 @@ Workflow id = registration number. The table is `appeal_table`; the conditions a
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
@@ -16,7 +16,6 @@ from models.appeal import AppealInput, parse_appeal, parse_received_at
 from models.control import (
     DRAFT_DISCIPLINARY_PROPOSAL,
     PLAN_DEADLINE,
-    PLAN_WORKING_TIME,
     REGISTER_CASE,
     ROUTE_CASE,
     CaseCard,
@@ -30,7 +29,6 @@ from models.control import (
     RegisterResult,
     RouteRequest,
     TimerPoint,
-    WorkingTimeRequest,
 )
 from models.errors import InputError
 from models.moves import Actor, MoveRecord, MoveRequest
@@ -176,17 +174,7 @@ class AppealWorkflow(ControlledWorkflow):
         self.case.answer_character = move.answer_character
         if move.answer_character == "refused" and not self.case.hearing_until:
             # APPC hearing: the applicant is told of the preliminary decision before a refusal is approved.
-            end: TimerPoint = await self.call(
-                PLAN_WORKING_TIME,
-                WorkingTimeRequest(
-                    workflow.now().isoformat(),
-                    (workflow.now() + timedelta(days=1)).isoformat(),
-                    self.rules_().hearing_working_days,
-                    "hearing_end",
-                    self.rules_(),
-                ),
-                TimerPoint,
-            )
+            end = await self.working_days_after_today(self.rules_().hearing_working_days, "hearing_end")
             self.case.hearing_until = end.legal_at
             self.case.hearing_fires_at = end.fire_at
             self.points.append(end)

@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from models.control import (
     CHECK_POLICIES,
+    PLAN_WORKING_TIME,
     RECORD_EVENT,
     SEND_NOTIFICATION,
     CaseCard,
@@ -29,6 +30,7 @@ from models.control import (
     PolicySnapshot,
     TimelineEntry,
     TimerPoint,
+    WorkingTimeRequest,
 )
 from models.errors import InputError
 from models.moves import Actor, MoveRecord, MoveRequest, Refusal, parse_move
@@ -206,6 +208,14 @@ class ControlledWorkflow:
 
     async def on_timer(self, point: TimerPoint) -> None:
         raise NotImplementedError
+
+    async def working_days_after_today(self, days: int, kind: str) -> TimerPoint:
+        """A timer point at the end of `days` working days counted from tomorrow (hearings,
+        approval terms): the calendar is read by an activity, so replay never depends on it."""
+        start = (workflow.now() + timedelta(days=1)).isoformat()
+        request = WorkingTimeRequest(workflow.now().isoformat(), start, days, kind, self.rules_())
+        point: TimerPoint = await self.call(PLAN_WORKING_TIME, request, TimerPoint)
+        return point
 
     def note(self, kind: str, detail: str) -> None:
         self.timeline.append(TimelineEntry(at=workflow.now().isoformat(), kind=kind, detail=detail))

@@ -9,7 +9,7 @@ new every few periods, carrying its state and full trail, so histories stay boun
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from temporalio import workflow
@@ -19,7 +19,6 @@ from models.control import (
     CHECK_EXECUTORS,
     DRAFT_INSTRUCTION_PROPOSAL,
     PLAN_DEADLINE,
-    PLAN_WORKING_TIME,
     REGISTER_CASE,
     SET_PROPOSAL_STATUS,
     WRITE_CONCLUSION,
@@ -36,7 +35,6 @@ from models.control import (
     ProposalStatusRequest,
     RegisterResult,
     TimerPoint,
-    WorkingTimeRequest,
 )
 from models.errors import InputError
 from models.instruction import InstructionCarry, InstructionInput, InstructionRun, parse_run
@@ -337,17 +335,7 @@ class InstructionWorkflow(ControlledWorkflow):
         for name in names:
             self.tracks[name].proposed = True
         key = f"{workflow.info().workflow_id}:proposal-{len(self.case.proposals) + 1}"
-        end: TimerPoint = await self.call(
-            PLAN_WORKING_TIME,
-            WorkingTimeRequest(
-                workflow.now().isoformat(),
-                (workflow.now() + timedelta(days=1)).isoformat(),
-                self.irules().proposal_approval_working_days,
-                "proposal_term",
-                self.rules_(),
-            ),
-            TimerPoint,
-        )
+        end = await self.working_days_after_today(self.irules().proposal_approval_working_days, "proposal_term")
         self.case.proposals.append(ProposalState(key, names, reason, "awaiting_approval", end.legal_at))
         self.points.append(end)
         self.note("disciplinary_proposal", f"{key} for {', '.join(names)}: {reason}; awaiting the head")
