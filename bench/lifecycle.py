@@ -63,7 +63,7 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
             )
             for trigger, payload in MOVES:
                 await handle.signal(trigger, payload)
-            result = await handle.result()
+            result = await asyncio.wait_for(handle.result(), timeout=300)  # a stuck case fails the run, not hangs it
             assert result.state == "closed", result.state
 
     with ThreadPoolExecutor(16) as pool:
