@@ -32,11 +32,11 @@ from cli_core import CliError, err, out
 from models.appeal import parse_received_at
 from models.registry import CaseRecord, EventRecord, registry_engine
 from policies import calendar
+from policies.calendar import add_months
 from policies.permissions import permission_matrix
 from policies.terms import control_rules, term_working_days
 from runtime.client import connect, data_converter
 from runtime.trail import Trail, read_trail
-from workflows.appeal_case import add_months
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.table import Table as RichTable
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -15,6 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from models.control import CaseStatus
 from models.moves import parse_move
 from runtime.client import connect, start_case
+from workflows.case_machine import Table
 
 out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, soft_wrap=True)
@@ -37,7 +38,7 @@ def print_status(st: CaseStatus) -> None:
         + (f"  closed: {st.closure_reason}" if st.closure_reason else "")
         + (f"  possible repeat of {', '.join(st.possible_repeat_of)}" if st.possible_repeat_of else "")
     )
-    table = Table("#", "when", "who", "role", "trigger", "from", "to", "reason")
+    table = RichTable("#", "when", "who", "role", "trigger", "from", "to", "reason")
     for h in st.history:
         table.add_row(str(h.seq), h.at[:19], h.actor_id, h.actor_role, h.trigger, h.from_state, h.to_state, h.reason)
     out.print(table)
@@ -61,9 +62,10 @@ def start_or_refuse(workflow: str, arg: Any, number: str) -> None:
     asyncio.run(go())
 
 
-def send_move(number: str, payload: dict[str, Any]) -> CaseStatus:
-    """Send one move as the `transition` Update; a refusal becomes a one-line error (exit 1)."""
-    parse_move(payload)
+def send_move(number: str, payload: dict[str, Any], table: Table) -> CaseStatus:
+    """Send one move as the `transition` Update; a refusal becomes a one-line error (exit 1).
+    The payload is checked against the kind's table first, as the workflow will check it."""
+    parse_move(payload, details_schema=table.details_schema)
 
     async def go() -> CaseStatus:
         client = await connect()

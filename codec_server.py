@@ -75,7 +75,7 @@ def make_handler(codec: EncryptionCodec, origins: tuple[str, ...]) -> type[BaseH
 
 
 def serve(port: int, origins: tuple[str, ...] = DEFAULT_ORIGINS, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    return ThreadingHTTPServer((host, port), make_handler(EncryptionCodec(), origins))
+    return ThreadingHTTPServer((host, port), make_handler(EncryptionCodec(tolerant=False), origins))
 
 
 if __name__ == "__main__":

@@ -12,12 +12,13 @@ from rich.table import Table
 from cli_core import out, print_status, send_move, start_or_refuse
 from models.control import CaseStatus
 from models.errors import InputError
-from models.instruction import InstructionRun, parse_instruction
+from models.instruction import parse_instruction
 from models.registry import registry_engine
 from policies.routing import executors as known_executors
 from runtime.client import TASK_QUEUE, connect
 from runtime.numbering import allocate_number
 from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
+from workflows.instruction_table import INSTRUCTION_TABLE
 
 instruction_app = typer.Typer(
     no_args_is_help=True, help="Control of instructions of the President and the Presidential Administration."
@@ -25,7 +26,7 @@ instruction_app = typer.Typer(
 
 
 def _move(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
-    st = send_move(number, {"trigger": trigger, "actor": {"id": actor, "role": role}, **fields})
+    st = send_move(number, {"trigger": trigger, "actor": {"id": actor, "role": role}, **fields}, INSTRUCTION_TABLE)
     out.print(f"{number}: {st.state}, term {st.deadline}, period {st.period}")
     return st
 
@@ -63,7 +64,7 @@ def register(
         raw["reg_number"] = allocate_number(registry_engine(), "PRI", datetime.now(UTC).year)
     instruction = parse_instruction(raw)
 
-    start_or_refuse("InstructionWorkflow", InstructionRun(instruction), instruction.reg_number)
+    start_or_refuse("InstructionWorkflow", instruction, instruction.reg_number)
     out.print(instruction.reg_number)
 
 

@@ -21,6 +21,7 @@ from policies.catalogue import check_catalogue
 from policies.receptions import officials
 from runtime.client import connect
 from runtime.numbering import allocate_number
+from workflows.reception_table import RECEPTION_TABLE
 
 reception_app = typer.Typer(no_args_is_help=True, help="Personal receptions of citizens (seed 6.1-6.6).")
 
@@ -128,6 +129,7 @@ def schedule(
             "target": str(slot),
             "details": details,
         },
+        RECEPTION_TABLE,
     )
     out.print(f"{number}: {st.state}, {st.executor} at {st.deadline}")
 
@@ -158,6 +160,7 @@ def hold(
             "answer_text": outcome,
             "details": {"instructions": specs},
         },
+        RECEPTION_TABLE,
     )
     out.print(f"{number}: {st.state}; instructions: " + ", ".join(i.reg_number for i in st.instructions))
 
@@ -167,7 +170,7 @@ def cancel(
     number: str, actor: str = typer.Option(...), reason: str = typer.Option(...), role: str = typer.Option("registrar")
 ) -> None:
     """Cancel a reception at the citizen's request (frees the slot)."""
-    st = send_move(number, {"trigger": "cancel", "actor": _actor(actor, role), "reason": reason})
+    st = send_move(number, {"trigger": "cancel", "actor": _actor(actor, role), "reason": reason}, RECEPTION_TABLE)
     out.print(f"{number}: {st.state} ({st.closure_reason})")
 
 

@@ -34,6 +34,7 @@ from policies.catalogue import check_catalogue
 from reception_cli import reception_app
 from runtime.client import TASK_QUEUE, connect, start_case
 from runtime.numbering import allocate_number
+from workflows.appeal_table import APPEAL_TABLE
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -284,7 +285,7 @@ def move(
             payload["details"] = json.loads(details)
         except json.JSONDecodeError as error:
             raise CliError(f"details: not JSON ({error.msg})") from None
-    st = send_move(number, payload)
+    st = send_move(number, payload, APPEAL_TABLE)
     out.print(f"{number}: {st.state} (deadline {st.deadline}, executor {st.executor or '-'})")
 
 

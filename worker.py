@@ -17,7 +17,7 @@ from temporalio.worker import Worker
 from activities.instructions import InstructionActivities
 from activities.notifications import NotificationActivities
 from activities.policy import ACTIVITIES as POLICY_ACTIVITIES
-from activities.receptions import ReceptionActivities
+from activities.receptions import ReceptionActivities, read_instruction
 from activities.registry import RegistryActivities
 from models.registry import make_engine
 from runtime.client import TASK_QUEUE, connect
@@ -45,6 +45,7 @@ def all_activities(engine: Engine) -> list[Any]:
         receptions.book_slot,
         receptions.release_slot,
         receptions.check_instructions,
+        read_instruction,
         instructions.check_executors,
         instructions.draft_instruction_proposal,
         instructions.set_proposal_status,
@@ -53,15 +54,23 @@ def all_activities(engine: Engine) -> list[Any]:
     ]
 
 
+ACTIVITY_THREADS = 16
+
+
 def build_worker(
     client: Client, engine: Engine, task_queue: str = TASK_QUEUE, pool: ThreadPoolExecutor | None = None
 ) -> Worker:
+    pool = pool or ThreadPoolExecutor(max_workers=ACTIVITY_THREADS)
+    threads = pool._max_workers
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=all_activities(engine),
-        activity_executor=pool or ThreadPoolExecutor(max_workers=16),
+        activity_executor=pool,
+        # As many activity slots as threads: a queued activity must not spend its start-to-close
+        # timeout waiting for a thread (temporal-notes.md).
+        max_concurrent_activities=threads,
     )
 
 

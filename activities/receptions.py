@@ -12,7 +12,17 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from models.control import BOOK_SLOT, CHECK_INSTRUCTIONS, RELEASE_SLOT, InstructionCheck, Slot, SlotRequest
+from models.control import (
+    BOOK_SLOT,
+    CHECK_INSTRUCTIONS,
+    READ_INSTRUCTION,
+    RELEASE_SLOT,
+    CaseStatus,
+    InstructionCheck,
+    InstructionStanding,
+    Slot,
+    SlotRequest,
+)
 from models.errors import InputError
 from models.registry import CaseRecord, EventRecord, ReceptionSlot
 from policies.calendar import local_zone
@@ -212,3 +222,13 @@ def district_figures(engine: Engine) -> list[DistrictFigures]:
         f.executed_on_time += i.state == "closed" and i.closure_reason == "answered" and not i.overdue
         f.overdue += i.overdue
     return sorted(figures.values(), key=lambda f: f.district)
+
+
+@activity.defn(name=READ_INSTRUCTION)
+async def read_instruction(number: str) -> InstructionStanding:
+    """Where an instruction given at a reception stands, read from the instruction's own workflow
+    (the reception never takes a message's word for it)."""
+    status = await activity.client().get_workflow_handle(number).query("status", result_type=CaseStatus)
+    return InstructionStanding(
+        status.reg_number, status.executor, status.state, status.overdue, status.closure_reason, status.deadline
+    )

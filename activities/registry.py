@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from models.appeal import parse_received_at
 from models.control import RECORD_EVENT, REGISTER_CASE, CaseCard, EventWrite, RegisterResult
@@ -38,6 +39,11 @@ class RegistryActivities:
                 # Earlier by receipt, whatever order the workers registered them in.
                 repeats = [r.reg_number for r in rows if (parse_received_at(r.received_at), r.reg_number) < mine]
             existing = session.get(CaseRecord, card.reg_number)
+            if existing is not None and existing.workflow_run != card.workflow_run:
+                raise permanent(
+                    f"{card.reg_number} is already registered ({existing.kind}, {existing.state}); "
+                    "a registration number runs once"
+                )
             if existing is not None:  # a retry: the first attempt wrote the card
                 return RegisterResult(
                     possible_repeat_of=existing.possible_repeat_of.split(",") if existing.possible_repeat_of else []
@@ -60,8 +66,13 @@ class RegistryActivities:
             )
             try:
                 session.commit()
-            except IntegrityError:  # a concurrent retry won the race: same outcome
+            except IntegrityError:  # a concurrent attempt won the race: a retry of ours, or another run
                 session.rollback()
+                winner = session.get(CaseRecord, card.reg_number)
+                if winner is not None and winner.workflow_run != card.workflow_run:
+                    raise permanent(
+                        f"{card.reg_number} is already registered; a registration number runs once"
+                    ) from None
             return RegisterResult(possible_repeat_of=repeats)
 
     @activity.defn(name=RECORD_EVENT)
@@ -91,17 +102,22 @@ class RegistryActivities:
                     )
                 )
             row = session.get(CaseRecord, write.card.reg_number)
-            fresh = _card_row(write.card)
-            if row is None:
-                session.add(fresh)
-            else:
-                for name, value in fresh.model_dump(exclude={"created_at"}).items():
+            if row is None or row.workflow_run != write.card.workflow_run:
+                raise permanent(f"{write.card.reg_number}: no card registered by this workflow")
+            if row.state != "closed" or write.card.state == "closed":  # a closed card never opens again
+                fresh = _card_row(write.card)
+                for name, value in fresh.model_dump(exclude={"created_at", "workflow_run"}).items():
                     setattr(row, name, value)
                 row.updated_at = utcnow()
             try:
                 session.commit()
             except IntegrityError:
                 session.rollback()
+
+
+def permanent(message: str) -> ApplicationError:
+    """An error no retry can fix (the workflow refuses or records it; see ACTIVITY_RETRY)."""
+    return ApplicationError(message, type="PermanentFailure", non_retryable=True)
 
 
 def _card_row(card: CaseCard) -> CaseRecord:

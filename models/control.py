@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from models.moves import MoveRecord, Refusal
+from models.schema import rule
 
 # Activity names: workflows call activities by name so that workflow code never imports
 # the database or template machinery into the sandbox.
@@ -27,6 +28,7 @@ DRAFT_INSTRUCTION_PROPOSAL = "draft_instruction_proposal"
 SET_PROPOSAL_STATUS = "set_proposal_status"
 WRITE_CONCLUSION = "write_conclusion"
 WRITE_HALF_YEAR_REPORT = "write_half_year_report"
+READ_INSTRUCTION = "read_instruction"
 
 
 @dataclass
@@ -42,6 +44,9 @@ class ControlRules:
     disciplinary_grace_working_days: int
     staff_language: str
     seconds_per_working_day: float | None = None
+    keep_refusals: int = 100  # policies/limits.yaml
+    keep_timeline: int = 300
+    new_run_after_events: int = 5000
 
 
 @dataclass
@@ -126,6 +131,7 @@ class CaseCard:
     closure_reason: str = ""
     answer_character: str = ""
     parent: str = ""  # the reception an instruction was given at
+    workflow_run: str = ""  # the first run of the workflow that registered the number (it runs once)
 
 
 @dataclass
@@ -148,11 +154,13 @@ class DeadlineRequest:
 
 @dataclass
 class TimerPoint:
-    kind: str  # reminder | escalation | disciplinary | hearing_end
+    """A moment the case must act at; removed from the case once it has fired."""
+
+    kind: str  # reminder | escalation | disciplinary | hearing_end | proposal_term | reception_reminder | no_show
     legal_at: str  # the legal moment (UTC ISO)
     fire_at: str  # when the workflow's timer fires (UTC ISO; earlier than legal_at in demo timing)
-    working_days: int = 0  # reminders: days before the term; disciplinary: days overdue
-    fired: bool = False
+    working_days: int = 0  # reminders: working days before the term; disciplinary: working days overdue
+    hours_before: int = 0  # reception reminders: hours before the slot
 
 
 @dataclass
@@ -209,8 +217,9 @@ class ProposalRequest:
 
 
 @dataclass
-class InstructionUpdate:
-    """A reception instruction (child appeal workflow) tells its reception where it stands."""
+class InstructionStanding:
+    """Where an instruction given at a reception (a child appeal workflow) stands, as its
+    reception read it from the instruction itself (READ_INSTRUCTION), never from a message."""
 
     reg_number: str
     executor: str
@@ -247,11 +256,15 @@ class CaseStatus:
     hearing_until: str = ""  # appeals
     forward_by: str = ""  # appeals
     slot: Slot | None = None  # receptions
-    instructions: list[InstructionUpdate] = field(default_factory=list)  # receptions
+    instructions: list[InstructionStanding] = field(default_factory=list)  # receptions
     executors: list[ExecutorTrack] = field(default_factory=list)  # Presidential instructions
     proposals: list[ProposalState] = field(default_factory=list)  # Presidential instructions
     period: int = 0  # Presidential instructions: the current reporting period
     runs: int = 0  # how many workflow runs the trail spans (continue-as-new)
+    refusals_dropped: int = 0  # refusals older than the kept ones (policies/limits.yaml)
+    timeline_dropped: int = 0
+    failed_effects: list[str] = field(default_factory=list)  # side effects waiting for an operator's retry
+    table_version: int = 1  # the version of the kind's table this case runs under
 
 
 @dataclass
@@ -276,11 +289,11 @@ class Slot:
 
 @dataclass
 class InstructionSpec:
-    """One instruction an official gives at a reception."""
+    """One instruction an official gives at a reception (also the schema of `hold`'s details)."""
 
-    executor: str
-    text: str
-    term_working_days: int
+    executor: str = rule(limit=100, required=True)
+    text: str = rule(limit=20_000, required=True)  # models.appeal.MAX_TEXT_CHARS
+    term_working_days: int = rule(min=1, max=120)  # models.appeal.MAX_TERM_WORKING_DAYS
 
 
 @dataclass

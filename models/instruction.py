@@ -1,20 +1,17 @@
 """A Presidential (or Presidential Administration) instruction under control: the input and the
-state carried from one run to the next (continue-as-new)."""
+payload schemas of its moves."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
-
-from temporalio.converter import value_to_type
+from typing import Any, Literal
 
 from models.appeal import LANGUAGES, MAX_TEXT_CHARS, parse_received_at
-from models.control import ControlRules, ExecutorTrack, InstructionRules, ProposalState, TimelineEntry, TimerPoint
 from models.errors import InputError
 from models.fields import choice_field, text_field
-from models.moves import MoveRecord, Refusal
+from models.schema import rule
 
 ISSUERS = ("president", "state_adviser", "administration", "appeals_department")
 CONTROL_KINDS = ("once", "monthly")
@@ -38,38 +35,25 @@ class InstructionInput:
 
 
 @dataclass
-class InstructionCarry:
-    """Everything a new run needs to go on where the last one stopped."""
+class AssignDetails:
+    """`assign`'s details: the executors; the first named coordinates."""
 
-    state: str
-    period: int
-    term: str
-    due_at: str
-    overdue: bool
-    tracks: list[ExecutorTrack]
-    history: list[MoveRecord]
-    refusals: list[Refusal]
-    timeline: list[TimelineEntry]
-    points: list[TimerPoint]
-    proposals: list[ProposalState]
-    extension: dict[str, str]
-    verification: dict[str, str]
-    rules: ControlRules
-    instruction_rules: InstructionRules
-    grants: dict[str, list[str]]
-    own_only: list[str]
-    runs: int
-    consolidated: str = ""
-    conclusion: str = ""
-    closure_reason: str = ""
+    executors: list[str] = rule(default_factory=list, items=MAX_EXECUTORS, limit=100, required=True, unique=True)
 
 
 @dataclass
-class InstructionRun:
-    """The workflow's one argument: the instruction, and what a previous run carried over."""
+class FindingsDetails:
+    """`record_findings`' details: the verdict of the check and who was found poor."""
 
-    instruction: InstructionInput
-    carry: InstructionCarry | None = None
+    verdict: Literal["satisfactory", "poor"]
+    poor_executors: list[str] = rule(default_factory=list, items=MAX_EXECUTORS, limit=100, required=True, unique=True)
+
+
+@dataclass
+class VerificationDetails:
+    """`schedule_verification`'s details: where the on-site check takes place."""
+
+    place: str = rule(default="", limit=300)
 
 
 def _names(raw: Any, field_name: str, limit: int) -> list[str]:
@@ -120,18 +104,3 @@ def parse_instruction(raw: Any) -> InstructionInput:
         language=choice_field(raw, "language", LANGUAGES) if raw.get("language") else "ru",
         received_at=received,
     )
-
-
-def parse_run(raw: Any) -> InstructionRun:
-    """The workflow argument: {"instruction": {...}, "carry": ...} or the instruction alone."""
-    if isinstance(raw, InstructionRun):
-        return raw
-    if isinstance(raw, dict) and "instruction" in raw:
-        carry = raw.get("carry")
-        if carry is not None and not isinstance(carry, InstructionCarry):
-            try:  # a continued run receives its carried state as JSON
-                carry = value_to_type(InstructionCarry, carry)
-            except (TypeError, ValueError, KeyError) as err:
-                raise InputError("carry", f"not the state of a previous run: {err}") from None
-        return InstructionRun(parse_instruction(raw["instruction"]), carry)
-    return InstructionRun(parse_instruction(raw))

@@ -1,19 +1,25 @@
-"""Moves between states, as requested by operators and as recorded: shared by every workflow kind."""
+"""Moves between states, as requested by operators and as recorded: shared by every workflow kind.
+
+A request is parsed once, at the boundary (signal handler or Update validator), into a
+`MoveRequest` whose `details` is the trigger's own typed schema (declared by its table row).
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from models.errors import InputError
 from models.fields import text_field
+from models.schema import describe, parse_object
+from runtime.payloads import unreadable_reason
 
 MAX_REASON_CHARS = 2_000
 MAX_ANSWER_CHARS = 50_000
-MAX_DETAILS_CHARS = 200_000
 ANSWER_CHARACTERS = ("explained", "satisfied", "refused")  # APPC: character of the answer
+MOVE_FIELDS = ("trigger", "actor", "reason", "target", "answer_text", "answer_character", "new_deadline", "details")
 
 
 @dataclass
@@ -24,16 +30,16 @@ class Actor:
 
 @dataclass
 class MoveRequest:
-    """One operator request: a trigger, who asks, and the trigger's own fields."""
+    """One request: a trigger, who asks, the trigger's fields, and its typed `details` (or None)."""
 
     trigger: str
     actor: Actor
     reason: str = ""
-    target: str = ""  # executor (route, reassign) or receiving body (forward)
+    target: str = ""  # executor (route, reassign), receiving body (forward), slot, proposal key
     answer_text: str = ""
     answer_character: str = ""
-    new_deadline: str = ""  # ISO date, for extend_deadline
-    details: dict[str, Any] = field(default_factory=dict)  # a kind's own fields (slot, instructions)
+    new_deadline: str = ""  # ISO date (extend_deadline, request_extension, a verification date)
+    details: Any = None  # an instance of the trigger's details schema
 
 
 @dataclass
@@ -68,8 +74,11 @@ def parse_actor(raw: Any) -> Actor:
         raw = {"id": raw.id, "role": raw.role}
     if not isinstance(raw, dict):
         raise InputError("actor", 'is required: {"id": "...", "role": "..."}')
-    actor_id = text_field(raw, "id", required=False, limit=100)
-    role = text_field(raw, "role", required=False, limit=50)
+    extra = [str(k)[:40] for k in raw if k not in ("id", "role")]
+    if extra:
+        raise InputError(f"actor.{extra[0]}", "is not a field here (fields: id, role)")
+    actor_id = text_field(raw, "id", "actor.", required=False, limit=100)
+    role = text_field(raw, "role", "actor.", required=False, limit=50)
     if not actor_id:
         raise InputError("actor.id", "is required")
     if not role:
@@ -77,31 +86,30 @@ def parse_actor(raw: Any) -> Actor:
     return Actor(id=actor_id, role=role)
 
 
-def parse_move(raw: Any, trigger: str | None = None) -> MoveRequest:
-    """Read a signal or update payload (JSON object, possibly missing) into a MoveRequest.
+DetailsSchema = Callable[[str], "type | None"]
+
+
+def parse_move(raw: Any, trigger: str | None = None, details_schema: DetailsSchema | None = None) -> MoveRequest:
+    """Read a signal or Update payload into a MoveRequest, or raise InputError naming the field.
 
     `trigger` is given when the signal's name is the trigger; otherwise the payload names it.
+    `details_schema(trigger)` is the trigger's details schema (None: the trigger takes no details).
     """
-    if isinstance(raw, MoveRequest):
-        raw = {
-            "trigger": raw.trigger,
-            "actor": raw.actor,
-            "reason": raw.reason,
-            "target": raw.target,
-            "answer_text": raw.answer_text,
-            "answer_character": raw.answer_character,
-            "new_deadline": raw.new_deadline,
-            "details": raw.details,
-        }
+    reason = unreadable_reason(raw)
+    if reason:
+        raise InputError("payload", reason)
     if raw is None:
         raise InputError("payload", 'is empty; send a JSON object such as {"actor": {"id": "u1", "role": "registrar"}}')
     if not isinstance(raw, dict):
-        raise InputError("payload", f"must be a JSON object, got {type(raw).__name__}")
+        raise InputError("payload", f"must be a JSON object, got {describe(raw)}")
+    for key in raw:
+        if key not in MOVE_FIELDS:
+            raise InputError(f"{str(key)[:40]}", f"is not a field of a move (fields: {', '.join(MOVE_FIELDS)})")
     name = trigger or text_field(raw, "trigger", required=False, limit=64)
     if not name:
         raise InputError("trigger", "is required")
     if trigger and raw.get("trigger") not in (None, "", trigger):
-        raise InputError("trigger", f"payload names {raw.get('trigger')!r} but the signal is {trigger!r}")
+        raise InputError("trigger", f"payload names {str(raw.get('trigger'))[:64]!r} but the signal is {trigger!r}")
     move = MoveRequest(
         trigger=name,
         actor=parse_actor(raw.get("actor")),
@@ -111,13 +119,12 @@ def parse_move(raw: Any, trigger: str | None = None) -> MoveRequest:
         answer_character=text_field(raw, "answer_character", required=False, limit=20),
         new_deadline=text_field(raw, "new_deadline", required=False, limit=10),
     )
+    schema = details_schema(name) if details_schema else None
     details = raw.get("details")
-    if details is not None:
-        if not isinstance(details, dict):
-            raise InputError("details", f"must be a JSON object, got {type(details).__name__}")
-        if len(json.dumps(details, ensure_ascii=False, default=str)) > MAX_DETAILS_CHARS:
-            raise InputError("details", f"is too large (limit {MAX_DETAILS_CHARS} characters as JSON)")
-        move.details = details
+    if schema is not None:
+        move.details = parse_object(schema, details, "details")
+    elif details not in (None, {}):
+        raise InputError("details", f"{name!r} takes no details")
     if move.answer_character and move.answer_character not in ANSWER_CHARACTERS:
         raise InputError(
             "answer_character", f"unknown value {move.answer_character!r}; allowed: {', '.join(ANSWER_CHARACTERS)}"

@@ -18,6 +18,7 @@ from models.appeal import (
 from models.control import InstructionSpec
 from models.errors import InputError
 from models.fields import choice_field, text_field
+from models.schema import parse_object, rule
 
 FORMATS = ("office", "visiting", "videoconference")
 RECEPTION_NUMBER = re.compile(r"^[A-ZА-ЯӘҒҚҢӨҰҮҺІ]{2,4}-\d{4}-\d{6,8}$")
@@ -72,27 +73,21 @@ def parse_reception(raw: Any) -> ReceptionInput:
     )
 
 
+@dataclass
+class HoldDetails:
+    """`hold`'s details: the instructions the official gives at the reception."""
+
+    instructions: list[InstructionSpec] = rule(default_factory=list, items=MAX_INSTRUCTIONS)
+
+
+@dataclass
+class SlotDetails:
+    """`schedule` and `reschedule`'s details: who else attends, and a videoconference link."""
+
+    participants: list[str] = rule(default_factory=list, items=20, limit=200, required=True)
+    link: str = rule(default="", limit=500, pattern=r"https?://\S+")
+
+
 def parse_instructions(raw: Any) -> list[InstructionSpec]:
     """The `instructions` of a `hold` move: a list of {executor, text, term_working_days}."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise InputError("details.instructions", "must be a list of {executor, text, term_working_days}")
-    if len(raw) > MAX_INSTRUCTIONS:
-        raise InputError("details.instructions", f"at most {MAX_INSTRUCTIONS} instructions per reception")
-    specs = []
-    for i, item in enumerate(raw, start=1):
-        prefix = f"details.instructions[{i}]."
-        if not isinstance(item, dict):
-            raise InputError(f"details.instructions[{i}]", "must be an object")
-        term = item.get("term_working_days")
-        if isinstance(term, bool) or not isinstance(term, int) or term < 1:
-            raise InputError(f"{prefix}term_working_days", "must be a whole number of working days, at least 1")
-        specs.append(
-            InstructionSpec(
-                executor=text_field(item, "executor", prefix, limit=100),
-                text=text_field(item, "text", prefix, limit=MAX_TEXT_CHARS),
-                term_working_days=term,
-            )
-        )
-    return specs
+    return parse_object(HoldDetails, {"instructions": raw}, "details").instructions

@@ -46,6 +46,7 @@ class CaseRecord(SQLModel, table=True):
     closure_reason: str = ""
     answer_character: str = ""
     parent: str = Field(default="", index=True)  # reception of an instruction
+    workflow_run: str = ""  # first run id of the workflow that registered the number
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

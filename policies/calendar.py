@@ -7,6 +7,7 @@ or after the after-hours cutoff is registered on the next working day.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -14,6 +15,13 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from policies.loading import load_policy
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day `months` later, clamped to the month's end (pure arithmetic, safe in workflows)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def local_zone() -> ZoneInfo:

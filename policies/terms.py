@@ -28,6 +28,7 @@ def control_rules(profile: str | None = None) -> ControlRules:
     if profile not in profiles:
         raise ValueError(f"{TIMING_PROFILE_ENV}: unknown timing profile {profile!r}; known: {', '.join(profiles)}")
     spd = profiles[profile]["seconds_per_working_day"]
+    limits = load_policy("limits")
     return ControlRules(
         forward_working_days=int(data["forward_working_days"]),
         hearing_working_days=int(data["hearing_working_days"]),
@@ -38,4 +39,7 @@ def control_rules(profile: str | None = None) -> ControlRules:
         disciplinary_grace_working_days=int(data["disciplinary_grace_working_days"]),
         staff_language=str(data["staff_language"]),
         seconds_per_working_day=float(spd) if spd else None,
+        keep_refusals=int(limits["keep_refusals"]),
+        keep_timeline=int(limits["keep_timeline"]),
+        new_run_after_events=int(limits["new_run_after_events"]),
     )

@@ -12,6 +12,7 @@ from temporalio.converter import DataConverter, PayloadCodec, default
 
 from runtime.codec import EncryptionCodec
 from runtime.failures import PlainReasonFailureConverter
+from runtime.payloads import TolerantPayloadConverter
 
 TASK_QUEUE = "appeals"
 DEFAULT_ADDRESS = "localhost:7233"
@@ -19,11 +20,15 @@ DEFAULT_NAMESPACE = "default"
 
 
 def data_converter(codec: PayloadCodec | None = None, *, encrypt: bool = True) -> DataConverter:
-    """Our converter: plain refusal reasons, and payloads encrypted (personal data) unless told not to."""
+    """Our converter: plain refusal reasons, unreadable inbound payloads refused instead of failing
+    a task (runtime.payloads), and payloads encrypted (personal data) unless told not to."""
     if encrypt and codec is None:
         codec = EncryptionCodec()
     return dataclasses.replace(
-        default(), failure_converter_class=PlainReasonFailureConverter, payload_codec=codec if encrypt else None
+        default(),
+        payload_converter_class=TolerantPayloadConverter,
+        failure_converter_class=PlainReasonFailureConverter,
+        payload_codec=codec if encrypt else None,
     )
 
 

@@ -16,9 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
+
+from runtime.payloads import undecodable_payload
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -63,8 +66,18 @@ def load_key_ring() -> KeyRing:
 
 
 class EncryptionCodec(PayloadCodec):
-    def __init__(self, ring: KeyRing | None = None) -> None:
+    """AES-GCM with the key id in each payload.
+
+    `tolerant` (workers and clients): a payload that cannot be decrypted (forged, corrupt, or
+    under a key this ring lacks) is handed on marked undecodable, with the reason, instead of
+    raising; `runtime.payloads` turns it into a refusal for inbound messages and into a loud
+    error naming the key for the workflow's own payloads. A raising codec would fail every
+    workflow task of the case from then on. The codec server is strict (`tolerant=False`).
+    """
+
+    def __init__(self, ring: KeyRing | None = None, *, tolerant: bool = True) -> None:
         self.ring = ring or load_key_ring()
+        self.tolerant = tolerant
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         key_id = self.ring.active
@@ -82,10 +95,21 @@ class EncryptionCodec(PayloadCodec):
             if payload.metadata.get("encoding") != ENCODING:
                 decoded.append(payload)  # written before encryption was on: pass through
                 continue
-            key_id = payload.metadata[KEY_ID].decode()
-            if key_id not in self.ring.keys:
-                raise ValueError(f"payload encrypted with key {key_id!r}, which this key ring does not hold")
-            nonce, body = payload.data[:12], payload.data[12:]
-            plain = AESGCM(self.ring.keys[key_id]).decrypt(nonce, body, key_id.encode())
-            decoded.append(Payload.FromString(plain))
+            try:
+                decoded.append(self._decrypt(payload))
+            except Exception as err:
+                if not self.tolerant:
+                    raise
+                decoded.append(undecodable_payload(str(err) or type(err).__name__))
         return decoded
+
+    def _decrypt(self, payload: Payload) -> Payload:
+        key_id = payload.metadata.get(KEY_ID, b"").decode(errors="replace")
+        if key_id not in self.ring.keys:
+            raise ValueError(f"payload encrypted with key {key_id!r}, which this key ring does not hold")
+        nonce, body = payload.data[:12], payload.data[12:]
+        try:
+            plain = AESGCM(self.ring.keys[key_id]).decrypt(nonce, body, key_id.encode())
+        except InvalidTag:
+            raise ValueError(f"payload under key {key_id!r} fails authentication (forged or corrupt)") from None
+        return Payload.FromString(plain)

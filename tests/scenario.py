@@ -48,3 +48,21 @@ def registry_snapshot(engine: Any, reg_number: str) -> tuple[Any, ...]:
             )
         ]
     return card_data, events, notes, props
+
+
+def valid_details(table: Any, trigger: str) -> dict[str, Any] | None:
+    """A minimal `details` that parses for the trigger's schema (None when it takes none)."""
+    import dataclasses
+    import typing
+
+    schema = table.details_schema(trigger)
+    if schema is None:
+        return None
+    hints = typing.get_type_hints(schema)
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(schema):
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+            continue
+        hint = hints[f.name]
+        out[f.name] = typing.get_args(hint)[0] if typing.get_origin(hint) is typing.Literal else "x"
+    return out

@@ -16,8 +16,8 @@ from temporalio.worker import Worker
 
 from models.control import CaseStatus
 from models.registry import CaseRecord, DisciplinaryProposalRecord, DocumentRecord, EventRecord
+from policies.calendar import add_months
 from tests.scenario import move, status
-from workflows.appeal_case import add_months
 from workflows.instruction import InstructionWorkflow
 
 LEAD, CO, SLOW = "housing-dept", "roads-dept", "land-dept"

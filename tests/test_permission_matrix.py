@@ -4,6 +4,7 @@ by every workflow kind, in its live states, and leaves the state and the registr
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,14 +15,19 @@ from temporalio.worker import Worker
 
 from policies.permissions import permission_matrix
 from tests.factories import appeal_dict
-from tests.scenario import move, registry_snapshot, start_appeal, status
+from tests.scenario import move, registry_snapshot, start_appeal, status, valid_details
+from workflows.appeal_case import AppealCase
 from workflows.appeal_table import APPEAL_TABLE
 from workflows.case_machine import STATES, CaseMachine, Table
+from workflows.instruction_case import InstructionCase
 from workflows.instruction_table import INSTRUCTION_TABLE
+from workflows.reception_case import ReceptionCase
 from workflows.reception_table import RECEPTION_TABLE
 
 ROLES = ["registrar", "controller", "executor", "official", "issuer", "head", "auditor", "system", "stranger"]
 TABLES = {"appeal": APPEAL_TABLE, "reception": RECEPTION_TABLE, "instruction": INSTRUCTION_TABLE}
+CASES: dict[str, Any] = {"appeal": AppealCase, "reception": ReceptionCase, "instruction": InstructionCase}
+NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
 def disallowed(kind: str) -> list[tuple[str, str]]:
@@ -39,10 +45,8 @@ def test_every_disallowed_pair_is_refused_in_every_state(kind: str) -> None:
     for state in STATES:
         for role, trigger in disallowed(kind):
             from models.moves import Actor, MoveRequest
-            from workflows.appeal_case import AppealCase
 
-            machine = CaseMachine(table, AppealCase(), initial=state)
-            machine.permissions = permission_matrix(kind)
+            machine = CaseMachine(table, CASES[kind](state=state))
             move = MoveRequest(
                 trigger=trigger,
                 actor=Actor("someone", role),
@@ -52,7 +56,7 @@ def test_every_disallowed_pair_is_refused_in_every_state(kind: str) -> None:
                 answer_character="explained",
                 new_deadline="2099-01-01",
             )
-            refusal = machine.refusal(move)
+            refusal = machine.refusal(move, NOW, permission_matrix(kind))
             assert refusal is not None and role in refusal, (kind, state, role, trigger)
             assert machine.state == state
             count += 1
@@ -75,6 +79,7 @@ async def walk(handle: WorkflowHandle[Any, Any], kind: str, engine: Engine) -> i
                 answer_text="a",
                 answer_character="explained",
                 new_deadline="2099-01-01",
+                details=valid_details(TABLES[kind], trigger),
             )
         assert role in str(err.value.cause), (role, trigger, err.value.cause)
         refused += 1

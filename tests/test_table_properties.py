@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 from hypothesis import given, settings
@@ -29,46 +30,37 @@ moves = st.builds(
 )
 
 
+PERMISSIONS = permission_matrix("appeal")
+
+
 def fresh() -> tuple[CaseMachine, AppealCase]:
-    case = AppealCase()
-    case.deadline = case.original_deadline = "2026-12-15"
-    machine = CaseMachine(APPEAL_TABLE, case)
-    machine.permissions = permission_matrix("appeal")
-    return machine, case
-
-
-def snapshot(case: AppealCase) -> tuple[object, ...]:
-    return (case.state, case.executor, case.deadline, case.answer_character, case.hearing_until)
+    case = AppealCase(deadline="2026-12-15", original_deadline="2026-12-15", executor="housing-dept")
+    return CaseMachine(APPEAL_TABLE, case), case
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(moves, max_size=25))
-def test_random_sequences_keep_the_invariants(sequence: list[MoveRequest]) -> None:
+@given(st.sampled_from(STATES), st.lists(moves, max_size=25))
+def test_random_moves_keep_the_table_invariants(start: str, sequence: list[MoveRequest]) -> None:
+    """Only the table's own effect is checked here (the state); what each move does beyond it is
+    the workflow's, tested through the server, so this test cannot drift from the workflow."""
     machine, case = fresh()
-    accepted = 0
+    case.state = start
     for move in sequence:
-        before = snapshot(case)
-        was_closed = case.state == "closed"
-        refusal = machine.refusal(move)
+        before = dataclasses.asdict(case)
+        refusal = machine.refusal(move, NOW, PERMISSIONS)
         if refusal:
-            assert isinstance(refusal, str) and move.trigger in refusal or "role" in refusal or "case" in refusal
-            assert snapshot(case) == before  # a refused move changes nothing
+            assert isinstance(refusal, str) and refusal
+            assert dataclasses.asdict(case) == before  # checking a move changes nothing
             continue
-        assert not was_closed, "closed is terminal"
-        record = machine.apply(move, NOW)
-        accepted += 1
-        if move.trigger in ("route", "reassign"):
-            case.executor = move.target or "housing-dept"
-        if move.trigger == "submit_answer":
-            case.answer_character = move.answer_character
-        if move.trigger == "extend_deadline":
-            case.deadline = move.new_deadline
-        assert record.from_state == before[0] and record.to_state == case.state
-        assert case.state in STATES
-        # what was allowed really was allowed by the permissions policy
-        assert machine.permissions is not None and machine.permissions.allows(move.actor.role, move.trigger)
-    assert len(machine.history) == accepted
-    assert [r.seq for r in machine.history] == list(range(1, accepted + 1))
+        assert before["state"] != "closed" or move.trigger == "retry_side_effects", "closed is terminal"
+        assert PERMISSIONS.allows(move.actor.role, move.trigger)  # what was allowed, the policy allows
+        assert before["state"] in APPEAL_TABLE.sources(move.trigger)
+        step = machine.apply(move, NOW)
+        dests = {r["dest"] or before["state"] for r in APPEAL_TABLE.rows(move.trigger)}
+        assert step.from_state == before["state"] and step.to_state == case.state and case.state in dests
+        assert {k: v for k, v in dataclasses.asdict(case).items() if k != "state"} == {
+            k: v for k, v in before.items() if k != "state"
+        }  # the machine moves the state only
 
 
 @settings(max_examples=200, deadline=None)
@@ -78,11 +70,13 @@ def test_refusal_names_state_and_rule(trigger: str, state: str) -> None:
     case.state = state
     case.executor = "housing-dept"
     move = MoveRequest(trigger=trigger, actor=Actor("u1", "auditor"))
-    refusal = machine.refusal(move)
+    refusal = machine.refusal(move, NOW, PERMISSIONS)
     assert refusal is not None and "auditor" in refusal and trigger in refusal  # auditors only read
     if state not in APPEAL_TABLE.sources(trigger):
-        allowed = permission_matrix("appeal").roles_for(trigger)
-        refusal = machine.refusal(MoveRequest(trigger=trigger, actor=Actor("housing-dept", allowed[0])))
+        allowed = PERMISSIONS.roles_for(trigger)
+        refusal = machine.refusal(
+            MoveRequest(trigger=trigger, actor=Actor("housing-dept", allowed[0])), NOW, PERMISSIONS
+        )
         assert refusal is not None and state in refusal and "table rule" in refusal
 
 
@@ -92,7 +86,7 @@ def test_refusal_blocks_approval_until_hearing() -> None:
     case.answer_character = "refused"
     case.hearing_until = "2026-12-01T19:00:00+00:00"
     approve = MoveRequest(trigger="approve", actor=Actor("h", "head"))
-    refusal = machine.refusal(approve)
+    refusal = machine.refusal(approve, NOW, PERMISSIONS)
     assert refusal is not None and "hearing" in refusal and "hearing_satisfied" in refusal
     case.hearing_elapsed = True
-    assert machine.refusal(approve) is None
+    assert machine.refusal(approve, NOW, PERMISSIONS) is None

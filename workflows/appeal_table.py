@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.case_machine import Table
+from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions
 
 ACTIVE = ["routed", "under_consideration", "returned_for_finalization"]
 OPEN = ["registered", *ACTIVE, "answered"]
@@ -95,6 +95,10 @@ APPEAL_TRANSITIONS: list[dict[str, Any]] = [
         "conditions": ["extension_within_limit"],
         "description": "motivated extension by the head (no state change)",
     },
+    RETRY_SIDE_EFFECTS,
 ]
 
-APPEAL_TABLE = Table(kind="appeal", transitions=APPEAL_TRANSITIONS)
+# Every version of the table, oldest first. To change a row: add a version (README, "Changing a
+# table"); cases already running keep the version they were registered under.
+APPEAL_TABLES = TableVersions((Table(kind="appeal", transitions=APPEAL_TRANSITIONS, version=1),))
+APPEAL_TABLE = APPEAL_TABLES.current

@@ -1,10 +1,15 @@
-"""Runs any workflow kind's transition table for one case: permissions, refusals, history.
+"""Runs any workflow kind's transition table for one case: permissions, conditions, refusals.
 
 The table is data (a list of dicts in the kind's `*_table` module); `transitions` executes it.
-Extra keys in a row are ours: `requires` (payload fields the move needs), `closure` (the
-reason a move into `closed` records) and `system` (a move only the workflow itself makes).
-Conditions are named methods of the case object, and each has an `explain_<name>` method that
-says, in words, why it blocks.
+Extra keys in a row are ours: `requires` (payload fields the move needs), `details` (the schema
+of the move's `details`), `closure` (the reason a move into `closed` records) and `system` (a
+move only the workflow itself makes). Conditions are named methods of the case object; each
+receives the move and the workflow time as arguments (never through the case) and has an
+`explain_<name>` method that says, in words, why it blocks.
+
+A table has a version. A case runs under the version it was registered with (recorded in its
+history by a patch marker and carried across runs), so changing a row never changes the rules
+of cases already running; see "Changing a table" in the README.
 """
 
 from __future__ import annotations
@@ -15,22 +20,32 @@ from typing import Any
 
 from temporalio import workflow
 
-from models.moves import MoveRecord, MoveRequest
+from models.moves import MoveRequest
 from models.permissions import PermissionMatrix
 
 with workflow.unsafe.imports_passed_through():
     from transitions import Machine
 
 STATES = ["registered", "routed", "under_consideration", "returned_for_finalization", "answered", "closed"]
-OUR_KEYS = ("requires", "closure", "description", "system")
+OUR_KEYS = ("requires", "closure", "description", "system", "details")
+
+
+# A row every kind's table has: retry side effects that failed for good, in any state.
+RETRY_SIDE_EFFECTS: dict[str, Any] = {
+    "trigger": "retry_side_effects",
+    "source": STATES,
+    "dest": None,
+    "description": "retry letters, notices or documents that failed for good, once the cause is fixed",
+}
 
 
 @dataclass(frozen=True)
 class Table:
-    """One workflow kind's states and moves, as data."""
+    """One workflow kind's states and moves, as data, at one version."""
 
     kind: str
     transitions: list[dict[str, Any]]
+    version: int = 1
     states: list[str] = field(default_factory=lambda: list(STATES))
     initial: str = "registered"
 
@@ -44,6 +59,10 @@ class Table:
     def description(self, trigger: str) -> str:
         return next((str(r["description"]) for r in self.rows(trigger) if r.get("description")), "")
 
+    def details_schema(self, trigger: str) -> type | None:
+        """The schema of the trigger's `details` (None: the trigger takes none)."""
+        return next((r["details"] for r in self.rows(trigger) if r.get("details")), None)
+
     def rows(self, trigger: str) -> list[dict[str, Any]]:
         return [row for row in self.transitions if row["trigger"] == trigger]
 
@@ -55,9 +74,47 @@ class Table:
                     found.append(src)
         return found
 
+    def conditions(self) -> list[str]:
+        """Every condition the table names (each needs a method and an explanation on the case)."""
+        names: list[str] = []
+        for row in self.transitions:
+            for name in [*_as_list(row.get("conditions")), *_as_list(row.get("unless"))]:
+                if name not in names:
+                    names.append(name)
+        return names
+
     def machine_rows(self) -> list[dict[str, Any]]:
         """The rows as `transitions` expects them (our own keys removed)."""
         return [{k: v for k, v in row.items() if k not in OUR_KEYS} for row in self.transitions]
+
+
+@dataclass(frozen=True)
+class TableVersions:
+    """Every version of one kind's table, oldest first; new cases take the newest."""
+
+    tables: tuple[Table, ...]
+
+    @property
+    def current(self) -> Table:
+        return self.tables[-1]
+
+    def version(self, number: int) -> Table:
+        return next(t for t in self.tables if t.version == number)
+
+    def operator_triggers(self) -> list[str]:
+        return sorted({t for table in self.tables for t in table.operator_triggers()})
+
+    def description(self, trigger: str) -> str:
+        return next((t.description(trigger) for t in reversed(self.tables) if t.description(trigger)), "")
+
+    def for_new_case(self) -> Table:
+        """The version a case registered now runs under. Each version after the first is recorded
+        by a patch marker, so a history recorded under an older version replays under it."""
+        chosen = self.tables[0]
+        for table in self.tables[1:]:
+            if workflow.patched(f"{table.kind}-table-v{table.version}"):
+                chosen = table
+        return chosen
 
 
 def _as_list(value: Any) -> list[str]:
@@ -67,35 +124,42 @@ def _as_list(value: Any) -> list[str]:
 
 
 class CaseModel:
-    """Base of each kind's case object: the `transitions` model whose named methods are conditions."""
+    """Base of each kind's case object (a dataclass of the case's facts, carried across runs):
+    the `transitions` model whose named methods are conditions."""
 
     state: str
-    pending: MoveRequest | None = None
-    executor: str = ""
-    now: datetime | None = None  # workflow time, set before each check (conditions may compare with it)
+    executor: str
 
     def is_assigned(self, actor_id: str) -> bool:
         """Whether the acting person is this case's executor (own-only roles act only then)."""
         return actor_id == self.executor
 
-    def explain(self, condition: str) -> str:
+    def explain(self, condition: str, move: MoveRequest, now: datetime) -> str:
         explain = getattr(self, f"explain_{condition}", None)
-        return explain() if explain else f"condition {condition!r} is not met"
+        return explain(move, now) if explain else f"condition {condition!r} is not met"
+
+
+@dataclass
+class Step:
+    """An allowed move made on the machine: where it went and what the row says of it."""
+
+    from_state: str
+    to_state: str
+    closure: str
 
 
 class CaseMachine:
-    """Decides whether a move is allowed and, if so, makes it and records it."""
+    """Decides whether a move is allowed and, if so, makes it. Keeps no state of its own: the
+    state is the case object's `state` field."""
 
-    def __init__(self, table: Table, case: CaseModel, initial: str | None = None) -> None:
+    def __init__(self, table: Table, case: CaseModel) -> None:
         self.table = table
         self.case = case
-        self.permissions: PermissionMatrix | None = None
-        self.history: list[MoveRecord] = []
         Machine(
             model=case,
             states=table.states,
             transitions=table.machine_rows(),
-            initial=initial or table.initial,  # a continued run resumes in its carried state
+            initial=case.state,  # a continued run resumes in its carried state
             auto_transitions=False,
             send_event=False,
         )
@@ -104,13 +168,15 @@ class CaseMachine:
     def state(self) -> str:
         return self.case.state
 
-    def refusal(self, move: MoveRequest, *, system: bool = False) -> str | None:
+    def refusal(
+        self, move: MoveRequest, now: datetime, permissions: PermissionMatrix | None, *, system: bool = False
+    ) -> str | None:
         """Why `move` may not be made now, in words an operator can act on; None if it may."""
         kind, trig, state = self.table.kind, move.trigger, self.case.state
         if trig not in self.table.triggers():
             return f"unknown trigger {trig!r} for {kind}; known triggers: {', '.join(self.table.triggers())}"
         if not system:
-            denied = self._permission_refusal(move)
+            denied = self._permission_refusal(move, permissions)
             if denied:
                 return denied
         sources = self.table.sources(trig)
@@ -121,33 +187,29 @@ class CaseMachine:
         for row in self.table.rows(trig):
             if state not in _as_list(row["source"]):
                 continue
-            refusal = self._row_refusal(row, move)
+            refusal = self._row_refusal(row, move, now)
             if refusal is None:
                 return None
             first_refusal = first_refusal or refusal
         return first_refusal
 
-    def _row_refusal(self, row: dict[str, Any], move: MoveRequest) -> str | None:
-        trig, state = move.trigger, self.case.state
+    def _row_refusal(self, row: dict[str, Any], move: MoveRequest, now: datetime) -> str | None:
+        trig, state, case = move.trigger, self.case.state, self.case
         for name in row.get("requires", []):
             if not getattr(move, name):
                 return f"{trig!r} requires the field {name!r}"
-        self.case.pending = move
-        try:
-            for cond in _as_list(row.get("conditions")):
-                if not getattr(self.case, cond)():
-                    return f"{trig!r} refused in state {state!r}: {self.case.explain(cond)} (condition {cond})"
-            for cond in _as_list(row.get("unless")):
-                if getattr(self.case, cond)():
-                    return f"{trig!r} refused in state {state!r}: {self.case.explain(cond)} (unless {cond})"
-            if not self.case.may_trigger(trig):  # type: ignore[attr-defined]
-                return f"{trig!r} refused in state {state!r} by the transition table"
-        finally:
-            self.case.pending = None
+        for cond in _as_list(row.get("conditions")):
+            if not getattr(case, cond)(move, now):
+                return f"{trig!r} refused in state {state!r}: {case.explain(cond, move, now)} (condition {cond})"
+        for cond in _as_list(row.get("unless")):
+            if getattr(case, cond)(move, now):
+                return f"{trig!r} refused in state {state!r}: {case.explain(cond, move, now)} (unless {cond})"
+        if not case.may_trigger(trig, move, now):  # type: ignore[attr-defined]
+            return f"{trig!r} refused in state {state!r} by the transition table"
         return None
 
-    def _permission_refusal(self, move: MoveRequest) -> str | None:
-        matrix, role, trig = self.permissions, move.actor.role, move.trigger
+    def _permission_refusal(self, move: MoveRequest, matrix: PermissionMatrix | None) -> str | None:
+        role, trig = move.actor.role, move.trigger
         if matrix is None:
             return "the case is still being registered; try again in a moment"
         if role not in matrix.grants:
@@ -160,33 +222,14 @@ class CaseMachine:
             return f"{role} {move.actor.id!r} may act only on cases assigned to them (assigned: {assigned})"
         return None
 
-    def apply(self, move: MoveRequest, now: datetime, detail: dict[str, str] | None = None) -> MoveRecord:
-        """Make an allowed move (call `refusal` first) and append it to the history."""
+    def apply(self, move: MoveRequest, now: datetime) -> Step:
+        """Make an allowed move (call `refusal` first)."""
         before = self.case.state
         row = next(
             r
             for r in self.table.rows(move.trigger)
-            if before in _as_list(r["source"]) and self._row_refusal(r, move) is None
+            if before in _as_list(r["source"]) and self._row_refusal(r, move, now) is None
         )
-        self.case.pending = move
-        try:
-            if not self.case.trigger(move.trigger):  # type: ignore[attr-defined]
-                raise RuntimeError(f"{move.trigger!r} did not fire in {before!r}: call refusal() first")
-        finally:
-            self.case.pending = None
-        extra = dict(detail or {})
-        if row.get("closure"):
-            extra["closure"] = row["closure"]
-        record = MoveRecord(
-            seq=len(self.history) + 1,
-            trigger=move.trigger,
-            actor_id=move.actor.id,
-            actor_role=move.actor.role,
-            from_state=before,
-            to_state=self.case.state,
-            at=now.isoformat(),
-            reason=move.reason,
-            detail=extra,
-        )
-        self.history.append(record)
-        return record
+        if not self.case.trigger(move.trigger, move, now):  # type: ignore[attr-defined]
+            raise RuntimeError(f"{move.trigger!r} did not fire in {before!r}: call refusal() first")
+        return Step(before, self.case.state, str(row.get("closure") or ""))

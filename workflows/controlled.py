@@ -1,25 +1,39 @@
-"""What every controlled workflow kind shares: operator moves, refusals, timers, status.
+"""What every controlled workflow kind shares: the boundary, moves, refusals, side effects, timers,
+bounded growth and new runs.
 
-A kind subclasses `ControlledWorkflow`, gives it a table and a case object, and implements
-`perform` (the side effects of an allowed move) and `on_timer` (what a due timer point does).
-Every operator request, from a signal or the `transition` Update, goes through one inbox that
-the workflow's main loop drains in order, so moves never interleave and none is lost.
+A kind subclasses `ControlledWorkflow`, names its `TABLES` (every version of its table), keeps
+its facts in one case dataclass, and implements one `on_<trigger>` handler per trigger plus
+`on_timer`. Every operator request, from a signal or the `transition` Update, is parsed at the
+boundary into a typed move and goes through one inbox that the main loop drains in order, so
+moves never interleave and none is lost.
+
+Guarantees, whatever a client sends:
+- a payload that cannot be decoded or parsed is refused and recorded, never raised into a task;
+- a handler that fails before its registry write leaves state untouched (restored from a copy)
+  and refuses the move; any failure is recorded and flags the case (`CaseAttention`);
+- a side effect that can never succeed is recorded as failed and can be retried by an operator;
+- refusals and the timeline are capped, fired timers pruned, and the run hands over to a new one
+  (continue-as-new, carrying the trail and the case) when Temporal suggests it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+import dataclasses
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from models.case_trail import CaseTrail, FailedEffect
 from models.control import (
     CHECK_POLICIES,
     PLAN_WORKING_TIME,
     RECORD_EVENT,
+    REGISTER_CASE,
     SEND_NOTIFICATION,
     CaseCard,
     CaseStatus,
@@ -28,6 +42,7 @@ from models.control import (
     NotificationRequest,
     PolicyRequest,
     PolicySnapshot,
+    RegisterResult,
     TimelineEntry,
     TimerPoint,
     WorkingTimeRequest,
@@ -37,65 +52,115 @@ from models.moves import Actor, MoveRecord, MoveRequest, Refusal, parse_move
 from models.permissions import PermissionMatrix
 from runtime import search_attributes as sa
 from runtime.failures import invalid, refused
-from workflows.case_machine import CaseMachine, Table
+from workflows.case_machine import CaseMachine, CaseModel, Table, TableVersions
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
-# Registry writes and notifications retry until they succeed: nothing may be lost.
-ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+# Errors no retry can fix: a template that does not render, input a rule refuses, a row that will
+# never appear. Everything else (database busy or down, network) retries until it succeeds.
+PERMANENT_ERRORS = ["TemplateError", "TemplateSyntaxError", "UndefinedError", "TemplateNotFound", "PermanentFailure"]
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=PERMANENT_ERRORS,
+)
 
 
 def trigger_signal(trigger: str, description: str) -> Callable[..., None]:
     """A signal named after a trigger, so operators can send it from the Web UI's Signal dialog.
 
-    The payload may be missing or malformed (the UI sends none when the box is empty): it is
-    refused and recorded, never raised, so the workflow task cannot fail on it.
+    It takes any number of untyped arguments, so that a missing, extra, undecryptable or
+    malformed payload reaches `receive_signal` and is refused and recorded there.
     """
 
-    def handler(self: ControlledWorkflow, payload: Any = None) -> None:
-        self.receive_signal(trigger, payload)
+    def handler(self: ControlledWorkflow, *args: Any) -> None:
+        self.receive_signal(trigger, args)
 
     handler.__name__ = f"signal_{trigger}"
     return workflow.signal(name=trigger, description=description)(handler)
 
 
-class ControlledWorkflow:
-    """Base of every workflow kind. A subclass names its `TABLE`; one signal per operator trigger
-    of that table is added here (not in each kind), so the Web UI's Signal dialog lists them."""
+def claimed_actor(raw: Any) -> tuple[str, str]:
+    """Who a refused payload says it came from, for the record (never trusted for anything else)."""
+    actor = raw.get("actor") if isinstance(raw, dict) else None
+    if not isinstance(actor, dict):
+        return "", ""
+    ident, role = actor.get("id"), actor.get("role")
+    return (ident[:100] if isinstance(ident, str) else ""), (role[:50] if isinstance(role, str) else "")
 
-    TABLE: ClassVar[Table]
+
+class ControlledWorkflow:
+    """Base of every workflow kind. One signal per operator trigger of the kind's tables is added
+    here (not in each kind), so the Web UI's Signal dialog lists them."""
+
+    TABLES: ClassVar[TableVersions]
+    # Messages between our own workflows: handled by the dynamic signal handler, so they are not
+    # offered in the Web UI's list; their content is never trusted (a kind re-reads the facts).
+    INTERNAL_SIGNALS: ClassVar[dict[str, str]] = {}
+    case: CaseModel
+    trail: CaseTrail
     machine: CaseMachine
-    rules: ControlRules | None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for trigger in cls.TABLE.operator_triggers():
-            setattr(cls, f"signal_{trigger}", trigger_signal(trigger, cls.TABLE.description(trigger)))
+        for trigger in cls.TABLES.operator_triggers():
+            setattr(cls, f"signal_{trigger}", trigger_signal(trigger, cls.TABLES.description(trigger)))
 
-    def setup_control(self, machine: CaseMachine) -> None:
-        self.machine = machine
-        self.rules = None
-        self.closure_reason = ""
+    def setup_control(self, case: CaseModel, trail: CaseTrail | None) -> None:
+        """`trail` is what a previous run carried (None for a new case)."""
+        if trail is None:
+            trail = CaseTrail(table_version=self.TABLES.for_new_case().version)
+        else:
+            trail.runs += 1
+        self.case = case
+        self.trail = trail
+        self.machine = CaseMachine(self.TABLES.version(trail.table_version), case)
         self.inbox: list[tuple[int, MoveRequest]] = []
         self.outcomes: dict[int, str | None] = {}
         self.next_ticket = 1
-        self.refusals: list[Refusal] = []
-        self.timeline: list[TimelineEntry] = []
-        self.points: list[TimerPoint] = []
         self.ready = False  # permissions and policies loaded
         self.wake = False  # something other than a request needs a look (e.g. a child's news)
+        self.committed = False  # the move in progress has been written to the registry
 
-    # ---- operator requests ----
-    def receive_signal(self, trigger: str, payload: Any) -> None:
+    @property
+    def table(self) -> Table:
+        return self.machine.table
+
+    @property
+    def permissions(self) -> PermissionMatrix | None:
+        if self.trail.rules is None:
+            return None
+        return PermissionMatrix(self.table.kind, self.trail.grants, self.trail.own_only)
+
+    # ---- the boundary: operator requests ----
+    def parse_request(self, args: Sequence[Any], trigger: str | None = None) -> MoveRequest:
+        if len(args) > 1:
+            raise InputError("payload", f"send one JSON object, got {len(args)} arguments")
         try:
-            move = parse_move(payload, trigger)
+            return parse_move(args[0] if args else None, trigger, self.table.details_schema)
+        except RecursionError:
+            raise InputError("payload", "is nested too deeply to read") from None
+
+    def receive_signal(self, trigger: str, args: Sequence[Any]) -> None:
+        try:
+            move = self.parse_request(args, trigger)
         except InputError as err:
-            self.record_refusal(trigger, "", "", str(err))
+            self.record_refusal(trigger, *claimed_actor(args[0] if args else None), str(err))
             return
         self.inbox.append((0, move))
 
+    @workflow.signal(dynamic=True)
+    def internal_signal(self, name: str, args: Sequence[RawValue]) -> None:
+        """Internal messages by name; any other signal name is refused and recorded."""
+        method = self.INTERNAL_SIGNALS.get(name)
+        if method is None:
+            self.record_refusal(name[:64], "", "", f"signal {name[:64]!r} is not a move of this case")
+            return
+        values = workflow.payload_converter().from_payloads([a.payload for a in args])
+        getattr(self, method)(values)
+
     @workflow.update(name="transition", description="Make a move (trigger + actor); refused moves change nothing")
-    async def transition(self, payload: Any = None) -> CaseStatus:
-        move = parse_move(payload)  # the validator already refused bad payloads
+    async def transition(self, *args: Any) -> CaseStatus:
+        move = self.parse_request(args)  # the validator already refused bad payloads
         ticket = self.next_ticket
         self.next_ticket += 1
         self.inbox.append((ticket, move))
@@ -106,9 +171,10 @@ class ControlledWorkflow:
         return self.status()
 
     @transition.validator
-    def validate_transition(self, payload: Any = None) -> None:
+    def validate_transition(self, *args: Any) -> None:
+        """Refuses with a plain reason; reads the case, changes nothing."""
         try:
-            move = parse_move(payload)
+            move = self.parse_request(args)
         except InputError as err:
             raise invalid(str(err)) from None
         if not self.ready:
@@ -122,89 +188,192 @@ class ControlledWorkflow:
         raise NotImplementedError
 
     def record_refusal(self, trigger: str, actor_id: str, role: str, message: str) -> None:
-        self.refusals.append(
+        self.trail.refusals.append(
             Refusal(
                 trigger=trigger,
                 actor_id=actor_id,
                 actor_role=role,
-                state=self.machine.state,
+                state=self.case.state,
                 at=workflow.now().isoformat(),
-                message=message,
+                message=message[:1000],
             )
         )
-        workflow.logger.warning("refused %s by %s/%s: %s", trigger, actor_id, role, message)
+        self.trail.refusals_dropped += _trim(self.trail.refusals, self.rules_or_default().keep_refusals)
+        workflow.logger.warning("refused %s by %s/%s: %s", trigger, actor_id, role, message[:300])
 
     # ---- the main loop ----
+    async def run_controlled(self) -> CaseStatus:
+        """Run the case until it is closed with nothing left to retry, handing over to a new run
+        (continue-as-new) when the history grows long."""
+        while True:
+            await self.control_loop()
+            await workflow.wait_condition(lambda: workflow.all_handlers_finished() or bool(self.inbox))
+            if self.inbox:
+                continue  # an Update arrived meanwhile: answer it first
+            if self.finished():
+                return self.status()
+            self.note("continue_as_new", f"run {self.trail.runs} hands over after {self.history_length()} events")
+            workflow.continue_as_new(self.next_run())
+
+    def finished(self) -> bool:
+        return self.case.state == "closed" and not self.trail.failed_effects
+
     async def control_loop(self) -> None:
-        """Drain operator requests and fire timer points until the case is closed."""
+        """Drain operator requests and fire timer points until the case is finished or a new run is due."""
         self.ready = True
         while True:
             while self.inbox:
                 ticket, move = self.inbox.pop(0)
-                refusal = self.check(move) or await self.perform(move)
+                refusal = await self.handle(move)
                 if refusal:
                     self.record_refusal(move.trigger, move.actor.id, move.actor.role, refusal)
                 if ticket:
                     self.outcomes[ticket] = refusal
             if self.wake:
                 self.wake = False
-                await self.reconcile()
+                await self.guarded("reconcile", self.reconcile)
                 continue
-            if self.machine.state == "closed" or self.wants_new_run():
-                break
+            if self.finished() or self.new_run_due():
+                return
             delay = self.next_timer_delay()
             if delay is not None and delay <= timedelta(0):
                 await self.fire_due_points()
                 continue
             try:
-                await workflow.wait_condition(lambda: bool(self.inbox) or self.wake, timeout=delay)
+                await workflow.wait_condition(
+                    lambda: bool(self.inbox) or self.wake or self.new_run_due(), timeout=delay
+                )
             except TimeoutError:
                 await self.fire_due_points()
-        if self.machine.state != "closed":
-            return  # a new run (continue-as-new) takes over; the inbox is empty here
-        # Answer any Update that arrived in the last task, then let handlers finish.
-        for ticket, move in self.inbox:
-            message = f"{move.trigger!r} refused: the case is closed"
-            self.record_refusal(move.trigger, move.actor.id, move.actor.role, message)
-            if ticket:
-                self.outcomes[ticket] = message
-        self.inbox.clear()
-        await workflow.wait_condition(workflow.all_handlers_finished)
 
-    async def perform(self, move: MoveRequest) -> str | None:
-        """Make an allowed move with its side effects; return a refusal if a side effect refuses it
-        (e.g. the slot was booked meanwhile), in which case the state must be left untouched."""
-        raise NotImplementedError
+    def new_run_due(self) -> bool:
+        """Hand over to a new run when Temporal suggests it, the history passes the policy's
+        bound, or the kind wants one (periodic control); never with requests waiting."""
+        if self.inbox:
+            return False
+        limit = self.rules_or_default().new_run_after_events
+        return (
+            self.kind_wants_new_run()
+            or workflow.info().is_continue_as_new_suggested()
+            or self.history_length() >= limit
+        )
 
-    def wants_new_run(self) -> bool:
-        """Whether the loop should stop so the workflow can continue as new (periodic kinds)."""
+    def history_length(self) -> int:
+        return workflow.info().get_current_history_length()
+
+    def kind_wants_new_run(self) -> bool:
         return False
+
+    def next_run(self) -> Any:
+        """The argument of the next run: the kind's input, its case and the trail."""
+        raise NotImplementedError
 
     async def reconcile(self) -> None:
         """React to `wake` (a kind that has children overrides this)."""
 
+    async def handle(self, move: MoveRequest, *, system: bool = False) -> str | None:
+        """Check a move and, if allowed, make it with its handler `on_<trigger>`."""
+        refusal = self.check(move, system=system)
+        if refusal:
+            return refusal
+        handler: Callable[[MoveRequest], Awaitable[str | None]] = getattr(self, f"on_{move.trigger}")
+        return await self.guarded(move.trigger, lambda: handler(move))
+
+    async def guarded(self, what: str, step: Callable[[], Awaitable[str | None]]) -> str | None:
+        """Run a move's handler (or a timer's, or a reconciliation) all or nothing: if it fails
+        before its registry write, the case is restored and the move refused; either way the
+        failure is recorded and flags the case for an operator, instead of failing the workflow
+        task again and again."""
+        saved = self.save()
+        self.committed = False
+        try:
+            return await step()
+        except Exception as err:  # a bug or a side effect that cannot succeed: never a task failure
+            message = f"{type(err).__name__}: {_failure_message(err)}"
+            if self.committed:
+                self.fail_effect("", None, f"{what}: recorded, but a later step failed", message)
+                return None
+            self.restore(saved)
+            self.fail_effect("", None, f"{what}: not made, nothing was changed", message)
+            return f"{what!r} could not be made ({message}); nothing was changed and the case is flagged for attention"
+        finally:
+            self.committed = False
+
+    def save(self) -> tuple[dict[str, Any], CaseTrail]:
+        facts = {f.name: getattr(self.case, f.name) for f in dataclasses.fields(self.case)}  # type: ignore[arg-type]
+        return copy.deepcopy((facts, self.trail))
+
+    def restore(self, saved: tuple[dict[str, Any], CaseTrail]) -> None:
+        facts, trail = saved
+        for name, value in facts.items():
+            setattr(self.case, name, value)
+        self.trail = trail
+
     async def system_move(self, trigger: str, actor: Actor, **fields: Any) -> str | None:
         """A move the workflow makes itself (routing by policy, a no-show, all instructions done)."""
-        move = MoveRequest(trigger=trigger, actor=actor, **fields)
-        return self.check(move, system=True) or await self.perform(move)
+        return await self.handle(MoveRequest(trigger=trigger, actor=actor, **fields), system=True)
 
     def check(self, move: MoveRequest, *, system: bool = False) -> str | None:
-        self.machine.case.now = workflow.now()
-        return self.machine.refusal(move, system=system)
+        return self.machine.refusal(move, workflow.now(), self.permissions, system=system)
+
+    def make_move(self, move: MoveRequest, detail: dict[str, str] | None = None) -> MoveRecord:
+        """Apply an allowed move and add it to the history; a move into `closed` records its
+        reason and stops all timers."""
+        step = self.machine.apply(move, workflow.now())
+        extra = dict(detail or {})
+        if step.closure:
+            extra["closure"] = step.closure
+            self.trail.closure_reason = step.closure
+            self.trail.points = []
+        record = MoveRecord(
+            seq=len(self.trail.history) + 1,
+            trigger=move.trigger,
+            actor_id=move.actor.id,
+            actor_role=move.actor.role,
+            from_state=step.from_state,
+            to_state=step.to_state,
+            at=workflow.now().isoformat(),
+            reason=move.reason,
+            detail=extra,
+        )
+        self.trail.history.append(record)
+        return record
+
+    # ---- a trigger every kind has ----
+    async def on_retry_side_effects(self, move: MoveRequest) -> str | None:
+        """Retry what failed for good, after its cause is fixed; failures with nothing to retry
+        (a refused move's internal error) are acknowledged."""
+        pending = self.trail.failed_effects
+        if not pending:
+            return "no side effect is waiting for a retry"
+        self.trail.failed_effects = []
+        record = self.make_move(
+            move, {"retried": str(sum(1 for e in pending if e.activity)), "failed": str(len(pending))}
+        )
+        await self.record(record)
+        for effect in pending:
+            if effect.activity:
+                await self.effect(effect.activity, effect.arg, effect.label)
+        self.upsert_search_attributes()
+        return None
 
     # ---- timers ----
     def next_timer_delay(self) -> timedelta | None:
-        pending = [datetime.fromisoformat(p.fire_at) for p in self.points if not p.fired]
-        if not pending:
+        if not self.trail.points:
             return None
-        return min(pending) - workflow.now()
+        return min(datetime.fromisoformat(p.fire_at) for p in self.trail.points) - workflow.now()
 
     async def fire_due_points(self) -> None:
         now = workflow.now()
-        for point in sorted(self.points, key=lambda p: p.fire_at):
-            if not point.fired and datetime.fromisoformat(point.fire_at) <= now:
-                point.fired = True
-                await self.on_timer(point)
+        due = sorted(
+            (p for p in self.trail.points if datetime.fromisoformat(p.fire_at) <= now), key=lambda p: p.fire_at
+        )
+        self.trail.points = [p for p in self.trail.points if datetime.fromisoformat(p.fire_at) > now]
+        for point in due:
+            await self.guarded(f"timer {point.kind}", lambda point=point: self.fire(point))  # type: ignore[misc]
+
+    async def fire(self, point: TimerPoint) -> None:
+        await self.on_timer(point)
 
     async def on_timer(self, point: TimerPoint) -> None:
         raise NotImplementedError
@@ -218,7 +387,8 @@ class ControlledWorkflow:
         return point
 
     def note(self, kind: str, detail: str) -> None:
-        self.timeline.append(TimelineEntry(at=workflow.now().isoformat(), kind=kind, detail=detail))
+        self.trail.timeline.append(TimelineEntry(at=workflow.now().isoformat(), kind=kind, detail=detail[:1000]))
+        self.trail.timeline_dropped += _trim(self.trail.timeline, self.rules_or_default().keep_timeline)
 
     # ---- shared side effects ----
     async def load_policies(self, request: PolicyRequest) -> PolicySnapshot:
@@ -230,17 +400,29 @@ class ControlledWorkflow:
             if isinstance(cause, ApplicationError) and cause.non_retryable:
                 raise invalid(f"invalid {request.kind}: {cause.message}") from None
             raise
-        self.rules = snapshot.rules
-        self.machine.permissions = PermissionMatrix(request.kind, snapshot.grants, snapshot.own_only)
+        self.trail.rules = snapshot.rules
+        self.trail.grants, self.trail.own_only = snapshot.grants, snapshot.own_only
         return snapshot
 
+    async def register_card(self) -> RegisterResult:
+        """Write the case's card once. A registration number runs once: if the registry already
+        holds it (open or closed) for another workflow run, this start is refused and the card
+        is left as it is, whoever started it and with whatever id-reuse policy."""
+        try:
+            result: RegisterResult = await self.call(REGISTER_CASE, self.card(), RegisterResult)
+        except ActivityError as err:
+            raise invalid(f"not registered: {_failure_message(err)}") from None
+        return result
+
     async def record(self, record: MoveRecord, key: str = "") -> None:
-        """Append a move (or a system event) to the registry and refresh the card."""
+        """Append a move (or a system event) to the registry and refresh the card: the point at
+        which a move is made for good."""
         await self.call(RECORD_EVENT, EventWrite(self.card(), record, key or f"move-{record.seq}"), None)
+        self.committed = True
 
     def system_record(self, trigger: str, actor_id: str = "deadline-control") -> MoveRecord:
         """A registry event for something the workflow did by itself (not a move of the table)."""
-        state = self.machine.state
+        state = self.case.state
         return MoveRecord(
             seq=0,
             trigger=trigger,
@@ -254,56 +436,96 @@ class ControlledWorkflow:
     async def send(self, recipient: str, template: str, language: str, key: str, context: dict[str, str]) -> None:
         number = workflow.info().workflow_id
         request = NotificationRequest(number, f"{number}:{template}:{key}", recipient, template, language, context)
-        await self.call(SEND_NOTIFICATION, request, None)
+        await self.effect(SEND_NOTIFICATION, request, f"notice {template} to {recipient}")
 
-    def make_move(self, move: MoveRequest, detail: dict[str, str] | None = None) -> MoveRecord:
-        """Apply an allowed move; a move into `closed` records its reason and stops all timers."""
-        record = self.machine.apply(move, workflow.now(), detail)
-        if record.to_state == "closed":
-            self.closure_reason = record.detail.get("closure", "")
-            self.points = []
-        return record
+    async def effect(self, activity: str, arg: Any, label: str) -> bool:
+        """Run a side effect that must not stop the case: transient failures retry without limit;
+        one that fails for good is recorded for an operator to retry after a fix."""
+        try:
+            await self.call(activity, arg, None)
+        except ActivityError as err:
+            self.fail_effect(activity, arg, label, _failure_message(err))
+            return False
+        return True
+
+    def fail_effect(self, activity: str, arg: Any, label: str, message: str) -> None:
+        self.trail.failed_effects.append(FailedEffect(activity, arg, workflow.now().isoformat(), message[:1000], label))
+        self.note("side_effect_failed", f"{label}: {message}")
+        workflow.logger.error("case %s: %s failed: %s", workflow.info().workflow_id, label, message[:300])
+        self.upsert_search_attributes()
 
     def case_status(self, **fields: Any) -> CaseStatus:
         """The `status` query's answer: what every kind shows, plus the kind's own `fields`."""
+        t = self.trail
         return CaseStatus(
             reg_number=workflow.info().workflow_id,
-            kind=self.TABLE.kind,
-            state=self.machine.state,
-            executor=self.machine.case.executor,
-            closure_reason=self.closure_reason,
-            history=list(self.machine.history),
-            refusals=list(self.refusals),
-            timeline=list(self.timeline),
+            kind=self.table.kind,
+            state=self.case.state,
+            executor=self.case.executor,
+            closure_reason=t.closure_reason,
+            history=list(t.history),
+            refusals=list(t.refusals),
+            timeline=list(t.timeline),
+            refusals_dropped=t.refusals_dropped,
+            timeline_dropped=t.timeline_dropped,
+            failed_effects=[f"{e.at} {e.label}: {e.message}" for e in t.failed_effects],
+            table_version=t.table_version,
+            runs=t.runs,
             **fields,
         )
 
     def case_kind(self) -> str:
         """The kind operators filter by (CaseKind)."""
-        return self.TABLE.kind
+        return self.table.kind
 
     def upsert_search_attributes(self) -> None:
+        if self.trail.rules is None:
+            return  # not registered yet: the first upsert comes with registration
         workflow.upsert_search_attributes(
             [
                 sa.CASE_KIND.value_set(self.case_kind()),
-                sa.CASE_STATE.value_set(self.machine.state),
+                sa.CASE_STATE.value_set(self.case.state),
+                sa.CASE_ATTENTION.value_set(bool(self.trail.failed_effects)),
                 *self.search_attribute_updates(),
             ]
         )
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
-        """The kind's own search attributes (kind and state are set by the base)."""
+        """The kind's own search attributes (kind, state and attention are set by the base)."""
         raise NotImplementedError
 
     def card(self) -> CaseCard:
         raise NotImplementedError
 
     def rules_(self) -> ControlRules:
-        assert self.rules is not None, "policies are loaded at the start of run"
-        return self.rules
+        assert self.trail.rules is not None, "policies are loaded at the start of run"
+        return self.trail.rules
+
+    def rules_or_default(self) -> ControlRules:
+        return self.trail.rules or _DEFAULT_LIMITS
 
     # ---- activities ----
     async def call(self, name: str, arg: Any, result_type: type | None = None) -> Any:
         return await workflow.execute_activity(
             name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY
         )
+
+
+# Caps before the policies are loaded (a case that is still registering): the policy's defaults.
+_DEFAULT_LIMITS = ControlRules(0, 0, 0, 0, [], 0, 0, "ru")
+
+
+def _trim(items: list[Any], keep: int) -> int:
+    """Drop the oldest entries beyond `keep`; return how many were dropped."""
+    extra = len(items) - max(keep, 1)
+    if extra > 0:
+        del items[:extra]
+        return extra
+    return 0
+
+
+def _failure_message(err: BaseException) -> str:
+    """The innermost cause's message (an activity's own error, not 'Activity task failed')."""
+    while isinstance(err, ActivityError) and err.cause is not None:
+        err = err.cause
+    return str(err)[:500] or type(err).__name__

@@ -1,64 +1,104 @@
-"""The instruction's case object: what its table's conditions read, and why each can block."""
+"""The instruction's case: every fact the instruction workflow keeps (carried whole to a new run),
+and the conditions its table names, each with the reason it blocks."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from models.control import ProposalState
+from models.case_trail import CaseTrail
+from models.control import ExecutorTrack, InstructionRules, ProposalState
+from models.instruction import AssignDetails, FindingsDetails, InstructionInput
+from models.moves import MoveRequest
 from workflows.case_machine import CaseModel
 
 
+@dataclass
+class ExtensionRequest:
+    """An executor's written request to the issuer for a later term, awaiting the decision."""
+
+    by: str
+    new_deadline: str
+    reason: str
+
+
+@dataclass
+class VerificationPlan:
+    """An on-site check (seed 9.5)."""
+
+    date: str
+    place: str
+
+
+@dataclass(eq=False)
 class InstructionCase(CaseModel):
-    def __init__(self) -> None:
-        self.executors: list[str] = []  # the first named coordinates (the lead)
-        self.executor = ""
-        self.term = ""
-        self.extension: dict[str, str] = {}
-        self.proposals: list[ProposalState] = []
+    state: str = "registered"
+    executors: list[str] = field(default_factory=list)  # the first named coordinates (the lead)
+    executor: str = ""
+    term: str = ""  # the current period's term (ISO date)
+    due_at: str = ""
+    overdue: bool = False
+    period: int = 1
+    tracks: dict[str, ExecutorTrack] = field(default_factory=dict)
+    extension: ExtensionRequest | None = None
+    proposals: list[ProposalState] = field(default_factory=list)
+    verification: VerificationPlan | None = None
+    consolidated: str = ""
+    conclusion: str = ""
+    rules: InstructionRules | None = None
+    new_run_wanted: bool = False  # periodic control hands over to a new run every few periods
 
     def is_assigned(self, actor_id: str) -> bool:
         return actor_id in self.executors
 
-    def executors_given(self) -> bool:
-        names = self.pending.details.get("executors") if self.pending else None
-        return isinstance(names, list) and bool(names) and all(isinstance(n, str) and n for n in names)
+    # --- conditions (pure: they read the case, the move and the time) ---
+    def executors_given(self, move: MoveRequest, now: datetime) -> bool:
+        return isinstance(move.details, AssignDetails) and bool(move.details.executors)
 
-    def explain_executors_given(self) -> str:
+    def explain_executors_given(self, move: MoveRequest, now: datetime) -> str:
         return "details.executors must list at least one executor (the first named coordinates)"
 
-    def actor_is_lead(self) -> bool:
-        return self.pending is not None and bool(self.executors) and self.pending.actor.id == self.executors[0]
+    def actor_is_lead(self, move: MoveRequest, now: datetime) -> bool:
+        return bool(self.executors) and move.actor.id == self.executors[0]
 
-    def explain_actor_is_lead(self) -> str:
+    def explain_actor_is_lead(self, move: MoveRequest, now: datetime) -> str:
         lead = self.executors[0] if self.executors else "nobody"
         return f"only the first-named executor ({lead}) submits the consolidated report"
 
-    def extension_pending(self) -> bool:
-        return bool(self.extension)
+    def extension_pending(self, move: MoveRequest, now: datetime) -> bool:
+        return self.extension is not None
 
-    def explain_extension_pending(self) -> str:
+    def explain_extension_pending(self, move: MoveRequest, now: datetime) -> str:
         if self.extension:
-            return f"an extension request by {self.extension.get('by')} is already waiting for the issuer"
+            return f"an extension request by {self.extension.by} is already waiting for the issuer"
         return "no extension request is waiting for a decision"
 
-    def deadline_is_later(self) -> bool:
-        if self.pending is None or not self.pending.new_deadline or not self.term:
+    def deadline_is_later(self, move: MoveRequest, now: datetime) -> bool:
+        if not move.new_deadline or not self.term:
             return False
-        return date.fromisoformat(self.pending.new_deadline) > date.fromisoformat(self.term)
+        return date.fromisoformat(move.new_deadline) > date.fromisoformat(self.term)
 
-    def explain_deadline_is_later(self) -> str:
+    def explain_deadline_is_later(self, move: MoveRequest, now: datetime) -> str:
         return f"the requested term must be later than the current term {self.term}"
 
-    def findings_poor(self) -> bool:
-        return self.pending is not None and self.pending.details.get("verdict") == "poor"
+    def findings_poor(self, move: MoveRequest, now: datetime) -> bool:
+        return isinstance(move.details, FindingsDetails) and move.details.verdict == "poor"
 
-    def explain_findings_poor(self) -> str:
-        return "details.verdict is 'poor'" if self.findings_poor() else "details.verdict is not 'poor'"
+    def explain_findings_poor(self, move: MoveRequest, now: datetime) -> str:
+        return "details.verdict is 'poor'" if self.findings_poor(move, now) else "details.verdict is not 'poor'"
 
-    def proposal_awaiting(self) -> bool:
-        key = self.pending.target if self.pending else ""
-        return any(p.key == key and p.status == "awaiting_approval" for p in self.proposals)
+    def proposal_awaiting(self, move: MoveRequest, now: datetime) -> bool:
+        return any(p.key == move.target and p.status == "awaiting_approval" for p in self.proposals)
 
-    def explain_proposal_awaiting(self) -> str:
+    def explain_proposal_awaiting(self, move: MoveRequest, now: datetime) -> str:
         waiting = [p.key for p in self.proposals if p.status == "awaiting_approval"]
         return f"no disciplinary proposal awaits approval under that key (waiting: {', '.join(waiting) or 'none'})"
+
+
+@dataclass
+class InstructionRun:
+    """The workflow's argument: the instruction, and what a previous run carried over."""
+
+    instruction: InstructionInput
+    case: InstructionCase | None = None
+    trail: CaseTrail | None = None

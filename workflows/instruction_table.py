@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.case_machine import Table
+from models.instruction import AssignDetails, FindingsDetails, VerificationDetails
+from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions
 
 OPEN = ["registered", "routed", "under_consideration", "returned_for_finalization", "answered"]
 WORKING = ["routed", "under_consideration", "returned_for_finalization"]
@@ -20,6 +21,7 @@ INSTRUCTION_TRANSITIONS: list[dict[str, Any]] = [
         "trigger": "assign",
         "source": "registered",
         "dest": "routed",
+        "details": AssignDetails,
         "conditions": ["executors_given"],
         "description": "assign executors (details.executors; the first named coordinates)",
     },
@@ -79,6 +81,7 @@ INSTRUCTION_TRANSITIONS: list[dict[str, Any]] = [
         "source": ["under_consideration", "returned_for_finalization", "answered"],
         "dest": None,
         "requires": ["new_deadline"],
+        "details": VerificationDetails,
         "description": "on-site check (date in new_deadline, details.place)",
     },
     {
@@ -86,6 +89,7 @@ INSTRUCTION_TRANSITIONS: list[dict[str, Any]] = [
         "source": "answered",
         "dest": "returned_for_finalization",
         "requires": ["answer_text"],
+        "details": FindingsDetails,
         "conditions": ["findings_poor"],
         "description": "findings of the check; poor findings return the instruction for finalization",
     },
@@ -135,6 +139,8 @@ INSTRUCTION_TRANSITIONS: list[dict[str, Any]] = [
         "closure": "transferred",
         "description": "control transferred to another body",
     },
+    RETRY_SIDE_EFFECTS,
 ]
 
-INSTRUCTION_TABLE = Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS)
+INSTRUCTION_TABLES = TableVersions((Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS, version=1),))
+INSTRUCTION_TABLE = INSTRUCTION_TABLES.current

@@ -2,7 +2,8 @@
 
 Workflow id = reception number. Every instruction given at the reception is a child
 AppealWorkflow (controlled like an appeal: own executor, term, reminders, escalation,
-disciplinary proposal); the reception follows its instructions' states.
+disciplinary proposal); the reception follows its instructions' real states, which it reads from
+the instructions themselves whenever one of them says it changed.
 """
 
 from __future__ import annotations
@@ -16,131 +17,117 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 from models.appeal import AppealInput
+from models.case_trail import CaseTrail
 from models.control import (
     BOOK_SLOT,
     CHECK_INSTRUCTIONS,
-    REGISTER_CASE,
+    READ_INSTRUCTION,
     RELEASE_SLOT,
     CaseCard,
     CaseStatus,
     InstructionCheck,
-    InstructionUpdate,
+    InstructionStanding,
     PolicyRequest,
     ReceptionRules,
-    RegisterResult,
     Slot,
     SlotRequest,
     TimerPoint,
 )
 from models.errors import InputError
-from models.moves import Actor, MoveRequest
-from models.reception import ReceptionInput, parse_instructions, parse_reception
+from models.moves import Actor, MoveRecord, MoveRequest
+from models.reception import HoldDetails, ReceptionInput, SlotDetails, parse_reception
 from runtime import search_attributes as sa
 from runtime.failures import invalid
-from workflows.case_machine import CaseMachine
+from workflows.appeal import INSTRUCTION_NEWS
+from workflows.carry import carried
 from workflows.controlled import ControlledWorkflow
-from workflows.reception_case import ReceptionCase
-from workflows.reception_table import IN_WORK, RECEPTION_TABLE
+from workflows.reception_case import ReceptionCase, ReceptionRun
+from workflows.reception_table import IN_WORK, RECEPTION_TABLES
 
 SYSTEM = Actor(id="reception-control", role="system")
 
 
-def parse_instruction_update(raw: Any) -> InstructionUpdate:
-    if isinstance(raw, InstructionUpdate):
+def parse_reception_run(raw: Any) -> ReceptionRun:
+    if isinstance(raw, ReceptionRun):
         return raw
-    if not isinstance(raw, dict):
-        raise InputError("payload", "an instruction update is an object")
-    try:
-        return InstructionUpdate(**{k: raw[k] for k in InstructionUpdate.__dataclass_fields__})
-    except (KeyError, TypeError) as err:
-        raise InputError("payload", f"not an instruction update: {err}") from None
+    if isinstance(raw, dict) and "reception" in raw:
+        case, trail = carried(raw, "case", ReceptionCase), carried(raw, "trail", CaseTrail)
+        return ReceptionRun(parse_reception(raw["reception"]), case, trail)
+    return ReceptionRun(parse_reception(raw))
 
 
 @workflow.defn(name="ReceptionWorkflow")
 class ReceptionWorkflow(ControlledWorkflow):
-    TABLE = RECEPTION_TABLE
+    TABLES = RECEPTION_TABLES
+    INTERNAL_SIGNALS = {INSTRUCTION_NEWS: "instruction_news"}
+    case: ReceptionCase
 
     @workflow.init
-    def __init__(self, reception: Any) -> None:
-        self.case = ReceptionCase()
-        self.setup_control(CaseMachine(self.TABLE, self.case))
-        self.reception_rules: ReceptionRules | None = None
-        self.slot: Slot | None = None
-        self.participants: list[str] = []
-        self.outcome = ""
+    def __init__(self, run: Any) -> None:
         self.input_error = ""
         self.reception: ReceptionInput | None = None
+        self.news: set[str] = set()  # instructions that said they changed: read them again
+        parsed: ReceptionRun | None = None
         try:
-            self.reception = parse_reception(reception)
+            parsed = parse_reception_run(run)
+            self.reception = parsed.reception
             if self.reception.reg_number != workflow.info().workflow_id:
                 raise InputError("reg_number", "must equal the workflow id")
         except InputError as err:
             self.input_error = str(err)
+        self.setup_control(parsed.case if parsed and parsed.case else ReceptionCase(), parsed.trail if parsed else None)
 
     @workflow.run
-    async def run(self, reception: Any) -> CaseStatus:
+    async def run(self, run: Any) -> CaseStatus:
         if self.input_error or self.reception is None:
             raise invalid(f"invalid reception: {self.input_error}")
-        r = self.reception
-        snapshot = await self.load_policies(
-            PolicyRequest("reception", "", r.category, r.district, r.requested_official)
-        )
-        self.reception_rules = snapshot.reception
-        await self.call(REGISTER_CASE, self.card(), RegisterResult)
-        self.upsert_search_attributes()
-        await self.control_loop()
-        return self.status()
+        if self.trail.runs == 1:
+            r = self.reception
+            snapshot = await self.load_policies(
+                PolicyRequest("reception", "", r.category, r.district, r.requested_official)
+            )
+            self.case.rules = snapshot.reception
+            await self.register_card()
+            self.upsert_search_attributes()
+        else:
+            self.news.update(self.case.instructions)  # news may have come while the last run handed over
+            self.wake = bool(self.news)
+        return await self.run_controlled()
 
-    @workflow.signal(name="instruction_update", description="internal: an instruction of this reception reports")
-    def instruction_update(self, payload: Any = None) -> None:
-        try:
-            update = parse_instruction_update(payload)
-        except InputError as err:
-            self.record_refusal("instruction_update", "", "", str(err))
+    def next_run(self) -> ReceptionRun:
+        return ReceptionRun(self.reception_(), self.case, self.trail)
+
+    def instruction_news(self, values: list[Any]) -> None:
+        """An instruction says it changed. Its word is not taken: the reception reads its state."""
+        number = values[0] if len(values) == 1 and isinstance(values[0], str) else ""
+        if number not in self.case.instructions:
+            self.record_refusal(INSTRUCTION_NEWS, "", "", "not an instruction of this reception")
             return
-        if update.reg_number not in self.case.instructions:
-            self.record_refusal("instruction_update", update.reg_number, "", "not an instruction of this reception")
-            return
-        self.case.instructions[update.reg_number] = update
+        self.news.add(number)
         self.wake = True
 
     @workflow.query(name="status", description="State, slot, official, instructions and full history")
     def status(self) -> CaseStatus:
+        slot = self.case.slot
         return self.case_status(
-            deadline=self.slot.local if self.slot else "",
-            due_at=self.slot.start if self.slot else "",
+            deadline=slot.local if slot else "",
+            due_at=slot.start if slot else "",
             overdue=self.case.any_overdue(),
-            slot=self.slot,
+            slot=slot,
             instructions=list(self.case.instructions.values()),
         )
 
-    # ---- what an allowed move does ----
-    async def perform(self, move: MoveRequest) -> str | None:
-        trig = move.trigger
-        if trig in ("schedule", "reschedule"):
-            return await self.book(move)
-        if trig == "hold":
-            return await self.held(move)
-        record = self.make_move(move)
-        if record.to_state == "closed":
-            if self.slot and trig in ("cancel", "refuse"):
-                await self.call(RELEASE_SLOT, SlotRequest(self.number(), self.slot.slot_id, self.now()), None)
-        await self.record(record)
-        self.upsert_search_attributes()
-        key = f"move-{record.seq}"
-        if trig == "complete":
-            done = "; ".join(f"{n}: {i.executor}" for n, i in sorted(self.case.instructions.items()))
-            await self.notify_citizen("reception_answer", key, outcome=self.outcome, instructions=done)
-        elif trig in ("cancel", "refuse", "no_show"):
-            await self.notify_citizen("reception_cancelled", key, reason=move.reason, closure=self.closure_reason)
-        return None
+    # ---- one handler per trigger: what an allowed move does ----
+    async def on_schedule(self, move: MoveRequest) -> str | None:
+        return await self.book(move)
+
+    async def on_reschedule(self, move: MoveRequest) -> str | None:
+        return await self.book(move)
 
     async def book(self, move: MoveRequest) -> str | None:
         if not move.target.isdigit():
             return f"target: {move.target!r} is not a slot number"
-        participants = move.details.get("participants", [])
-        if not isinstance(participants, list) or not all(isinstance(p, str) for p in participants):
-            return "details.participants: must be a list of names"
+        details: SlotDetails = move.details
         try:
             slot: Slot = await self.call(BOOK_SLOT, SlotRequest(self.number(), int(move.target), self.now()), Slot)
         except ActivityError as err:
@@ -148,28 +135,21 @@ class ReceptionWorkflow(ControlledWorkflow):
             if isinstance(cause, ApplicationError) and cause.non_retryable:
                 return cause.message
             raise
-        previous = self.slot
+        previous = self.case.slot
         record = self.make_move(move, {"slot": str(slot.slot_id), "official": slot.official, "start": slot.start})
         if previous is not None:
             await self.call(RELEASE_SLOT, SlotRequest(self.number(), previous.slot_id, self.now()), None)
-        if isinstance(move.details.get("link"), str):
-            slot.link = move.details["link"]
-        self.slot = slot
-        self.participants = participants
-        self.case.slot_id, self.case.slot_start, self.case.executor = slot.slot_id, slot.start, slot.official
+        if details.link:
+            slot.link = details.link
+        self.case.slot, self.case.participants, self.case.executor = slot, details.participants, slot.official
         self.plan_slot_timers()
-        await self.record(record)
-        self.upsert_search_attributes()
-        await self.notify_citizen("booking_confirmation", f"move-{record.seq}")
+        await self.done(record, "booking_confirmation")
         return None
 
-    async def held(self, move: MoveRequest) -> str | None:
-        try:
-            specs = parse_instructions(move.details.get("instructions"))
-        except InputError as err:
-            return str(err)
-        rules = self.reception_rules
-        assert rules is not None
+    async def on_hold(self, move: MoveRequest) -> str | None:
+        details: HoldDetails = move.details
+        specs = details.instructions
+        rules = self.rules_reception()
         if specs:
             problem: str = await self.call(
                 CHECK_INSTRUCTIONS, InstructionCheck(specs, rules.instruction_max_working_days), str
@@ -177,15 +157,14 @@ class ReceptionWorkflow(ControlledWorkflow):
             if problem:
                 return problem
         record = self.make_move(move, {"instructions": str(len(specs))})
-        self.outcome = move.answer_text
-        self.points = []  # the slot's reminders and no-show timer are over
+        self.case.outcome = move.answer_text
+        self.trail.points = []  # the slot's reminders and no-show timer are over
         self.case.instructions_given = len(specs)
         r = self.reception_()
         for i, spec in enumerate(specs, start=1):
             number = f"{r.reg_number}-{i}"
-            self.case.instructions[number] = InstructionUpdate(number, spec.executor, "registered", False, "", "")
-        await self.record(record)
-        self.upsert_search_attributes()
+            self.case.instructions[number] = InstructionStanding(number, spec.executor, "registered", False, "", "")
+        await self.done(record)
         for i, spec in enumerate(specs, start=1):
             child = AppealInput(
                 reg_number=f"{r.reg_number}-{i}",
@@ -214,41 +193,89 @@ class ReceptionWorkflow(ControlledWorkflow):
             await self.system_move("complete", SYSTEM)
         return None
 
+    async def on_complete(self, move: MoveRequest) -> str | None:
+        record = self.make_move(move)
+        done = "; ".join(f"{n}: {i.executor}" for n, i in sorted(self.case.instructions.items()))
+        await self.done(record, "reception_answer", outcome=self.case.outcome, instructions=done)
+        return None
+
+    async def on_instruction_returned(self, move: MoveRequest) -> str | None:
+        await self.done(self.make_move(move))
+        return None
+
+    async def on_instructions_resumed(self, move: MoveRequest) -> str | None:
+        await self.done(self.make_move(move))
+        return None
+
+    async def on_close(self, move: MoveRequest) -> str | None:
+        await self.done(self.make_move(move))
+        return None
+
+    async def on_no_show(self, move: MoveRequest) -> str | None:
+        return await self.closed_before_held(move, release=False)
+
+    async def on_cancel(self, move: MoveRequest) -> str | None:
+        return await self.closed_before_held(move, release=True)
+
+    async def on_refuse(self, move: MoveRequest) -> str | None:
+        return await self.closed_before_held(move, release=True)
+
+    async def closed_before_held(self, move: MoveRequest, *, release: bool) -> str | None:
+        record = self.make_move(move)
+        if release and self.case.slot:
+            await self.call(RELEASE_SLOT, SlotRequest(self.number(), self.case.slot.slot_id, self.now()), None)
+        await self.done(record, "reception_cancelled", reason=move.reason, closure=self.trail.closure_reason)
+        return None
+
+    async def done(self, record: MoveRecord, citizen_notice: str = "", **context: str) -> None:
+        """What follows every move: the registry write, the search attributes, the citizen's notice."""
+        await self.record(record)
+        self.upsert_search_attributes()
+        if citizen_notice:
+            await self.notify_citizen(citizen_notice, f"move-{record.seq}", **context)
+
     async def reconcile(self) -> None:
-        """The reception follows its instructions: returned, resumed, all done."""
-        if self.machine.state == "under_consideration" and self.case.an_instruction_returned():
+        """Read the instructions that said they changed, then follow them: returned, resumed, all done."""
+        for number in sorted(self.news):
+            standing: InstructionStanding = await self.call(READ_INSTRUCTION, number, InstructionStanding)
+            self.case.instructions[number] = standing
+        if self.news:
+            self.news = set()
+            self.upsert_search_attributes()
+        no_move = MoveRequest(trigger="", actor=SYSTEM)
+        now = workflow.now()
+        if self.case.state == "under_consideration" and self.case.an_instruction_returned(no_move, now):
             await self.system_move("instruction_returned", SYSTEM)
-        elif self.machine.state == "returned_for_finalization" and not self.case.an_instruction_returned():
+        elif self.case.state == "returned_for_finalization" and not self.case.an_instruction_returned(no_move, now):
             await self.system_move("instructions_resumed", SYSTEM)
-        if self.machine.state in IN_WORK and self.case.all_instructions_done():
+        if self.case.state in IN_WORK and self.case.all_instructions_done(no_move, now):
             await self.system_move("complete", SYSTEM)
 
     # ---- timers: reminders before the slot, no-show after it ----
     def plan_slot_timers(self) -> None:
-        assert self.slot is not None and self.reception_rules is not None
-        start, end = datetime.fromisoformat(self.slot.start), datetime.fromisoformat(self.slot.end)
+        slot, rules = self.case.slot, self.rules_reception()
+        assert slot is not None
+        start, end = datetime.fromisoformat(slot.start), datetime.fromisoformat(slot.end)
         points = []
-        for hours in self.reception_rules.reminder_hours_before:
+        for hours in rules.reminder_hours_before:
             at = start - timedelta(hours=hours)
             if at > workflow.now():
-                points.append(TimerPoint("reception_reminder", at.isoformat(), at.isoformat(), hours))
-        no_show_at = end + timedelta(minutes=self.reception_rules.no_show_grace_minutes)
-        points.append(TimerPoint("no_show", no_show_at.isoformat(), no_show_at.isoformat(), 0))
-        self.points = points
+                points.append(TimerPoint("reception_reminder", at.isoformat(), at.isoformat(), hours_before=hours))
+        no_show_at = end + timedelta(minutes=rules.no_show_grace_minutes)
+        points.append(TimerPoint("no_show", no_show_at.isoformat(), no_show_at.isoformat()))
+        self.trail.points = points
 
     async def on_timer(self, point: TimerPoint) -> None:
-        if self.machine.state != "routed":
+        if self.case.state != "routed":
             return
         if point.kind == "reception_reminder":
-            self.note("reminder", f"{point.working_days} hour(s) before the reception")
+            self.note("reminder", f"{point.hours_before} hour(s) before the reception")
             key = f"reminder-{point.legal_at}"
-            await self.notify_citizen("reception_reminder", key, hours=str(point.working_days))
+            hours = str(point.hours_before)
+            await self.notify_citizen("reception_reminder", key, hours=hours)
+            language = self.rules_().staff_language
             await self.send(
-                self.case.executor,
-                "reception_reminder",
-                self.rules_().staff_language,
-                f"{key}-official",
-                self.context(hours=str(point.working_days)),
+                self.case.executor, "reception_reminder", language, f"{key}-official", self.context(hours=hours)
             )
         elif point.kind == "no_show":
             self.note("no_show", "the citizen did not come within the grace period")
@@ -260,8 +287,7 @@ class ReceptionWorkflow(ControlledWorkflow):
         await self.send(r.contacts.email or r.contacts.phone, template, r.language, key, self.context(**extra))
 
     def context(self, **extra: str) -> dict[str, str]:
-        r = self.reception_()
-        slot = self.slot
+        r, slot = self.reception_(), self.case.slot
         base = {
             "reg_number": r.reg_number,
             "applicant_name": r.citizen.name,
@@ -271,7 +297,7 @@ class ReceptionWorkflow(ControlledWorkflow):
             "place": slot.place if slot else "",
             "link": slot.link if slot else "",
             "issue": r.issue[:300],
-            "participants": ", ".join(self.participants),
+            "participants": ", ".join(self.case.participants),
         }
         base.update(extra)
         return base
@@ -283,7 +309,7 @@ class ReceptionWorkflow(ControlledWorkflow):
         return workflow.now().isoformat()
 
     def card(self) -> CaseCard:
-        r = self.reception_()
+        r, slot = self.reception_(), self.case.slot
         return CaseCard(
             reg_number=r.reg_number,
             kind="reception",
@@ -298,23 +324,28 @@ class ReceptionWorkflow(ControlledWorkflow):
             applicants_count=r.citizen.applicants_count,
             addressee=r.requested_official,
             received_at=r.received_at,
-            state=self.machine.state,
+            state=self.case.state,
             executor=self.case.executor,
-            deadline=self.slot.local if self.slot else "",
+            deadline=slot.local if slot else "",
             overdue=self.case.any_overdue(),
-            closure_reason=self.closure_reason,
+            closure_reason=self.trail.closure_reason,
+            workflow_run=workflow.info().first_execution_run_id,
         )
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
-        r = self.reception_()
+        r, slot = self.reception_(), self.case.slot
         return [
             sa.CASE_CATEGORY.value_set(r.category),
-            sa.CASE_DISTRICT.value_set(self.slot.district or r.district if self.slot else r.district),
+            sa.CASE_DISTRICT.value_set(slot.district or r.district if slot else r.district),
             sa.CASE_OFFICIAL.value_set(self.case.executor or r.requested_official),
             sa.CASE_OVERDUE.value_set(self.case.any_overdue()),
-            sa.moment_or_unset(sa.CASE_DATE, self.slot.start if self.slot else ""),
+            sa.moment_or_unset(sa.CASE_DATE, slot.start if slot else ""),
         ]
 
     def reception_(self) -> ReceptionInput:
         assert self.reception is not None
         return self.reception
+
+    def rules_reception(self) -> ReceptionRules:
+        assert self.case.rules is not None
+        return self.case.rules

@@ -1,50 +1,71 @@
-"""The reception's case object: what its table's conditions read, and why each can block."""
+"""The reception's case: every fact the reception workflow keeps (carried whole to a new run),
+and the conditions its table names, each with the reason it blocks."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from models.control import InstructionUpdate
+from models.case_trail import CaseTrail
+from models.control import InstructionStanding, ReceptionRules, Slot
+from models.moves import MoveRequest
+from models.reception import ReceptionInput
 from workflows.case_machine import CaseModel
 
 DONE = "closed"
 
 
+@dataclass(eq=False)
 class ReceptionCase(CaseModel):
-    def __init__(self) -> None:
-        self.executor = ""  # the official who receives
-        self.slot_id = 0
-        self.slot_start = ""
-        self.instructions: dict[str, InstructionUpdate] = {}
-        self.instructions_given = 0
+    state: str = "registered"
+    executor: str = ""  # the official who receives
+    slot: Slot | None = None
+    participants: list[str] = field(default_factory=list)
+    outcome: str = ""
+    instructions: dict[str, InstructionStanding] = field(default_factory=dict)
+    instructions_given: int = 0
+    rules: ReceptionRules | None = None
 
     def any_overdue(self) -> bool:
         return any(i.overdue for i in self.instructions.values())
 
-    def target_is_new_slot(self) -> bool:
-        return self.pending is not None and self.pending.target != str(self.slot_id)
+    def slot_id(self) -> int:
+        return self.slot.slot_id if self.slot else 0
 
-    def explain_target_is_new_slot(self) -> str:
-        return f"slot {self.slot_id} is already this reception's slot"
+    # --- conditions (pure: they read the case, the move and the time) ---
+    def target_is_new_slot(self, move: MoveRequest, now: datetime) -> bool:
+        return move.target != str(self.slot_id())
 
-    def an_instruction_returned(self) -> bool:
+    def explain_target_is_new_slot(self, move: MoveRequest, now: datetime) -> str:
+        return f"slot {self.slot_id()} is already this reception's slot"
+
+    def an_instruction_returned(self, move: MoveRequest, now: datetime) -> bool:
         return any(i.state == "returned_for_finalization" for i in self.instructions.values())
 
-    def explain_an_instruction_returned(self) -> str:
+    def explain_an_instruction_returned(self, move: MoveRequest, now: datetime) -> str:
         returned = [n for n, i in self.instructions.items() if i.state == "returned_for_finalization"]
         return f"instructions returned for finalization: {', '.join(returned) or 'none'}"
 
-    def all_instructions_done(self) -> bool:
+    def all_instructions_done(self, move: MoveRequest, now: datetime) -> bool:
         return len(self.instructions) == self.instructions_given and all(
             i.state == DONE for i in self.instructions.values()
         )
 
-    def explain_all_instructions_done(self) -> str:
+    def explain_all_instructions_done(self, move: MoveRequest, now: datetime) -> str:
         open_ = [n for n, i in self.instructions.items() if i.state != DONE]
         return f"instructions not yet executed: {', '.join(open_)}"
 
-    def slot_has_begun(self) -> bool:
-        return bool(self.slot_start) and self.now is not None and self.now >= datetime.fromisoformat(self.slot_start)
+    def slot_has_begun(self, move: MoveRequest, now: datetime) -> bool:
+        return self.slot is not None and now >= datetime.fromisoformat(self.slot.start)
 
-    def explain_slot_has_begun(self) -> str:
-        return f"the reception's slot begins at {self.slot_start}"
+    def explain_slot_has_begun(self, move: MoveRequest, now: datetime) -> str:
+        return f"the reception's slot begins at {self.slot.start if self.slot else 'a time not yet booked'}"
+
+
+@dataclass
+class ReceptionRun:
+    """The workflow's argument: the reception, and what a previous run carried over."""
+
+    reception: ReceptionInput
+    case: ReceptionCase | None = None
+    trail: CaseTrail | None = None

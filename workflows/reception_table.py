@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.case_machine import Table
+from models.reception import HoldDetails, SlotDetails
+from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions
 
 IN_WORK = ["under_consideration", "returned_for_finalization"]
 
@@ -21,6 +22,7 @@ RECEPTION_TRANSITIONS: list[dict[str, Any]] = [
         "source": "registered",
         "dest": "routed",
         "requires": ["target"],
+        "details": SlotDetails,
         "description": "book a slot (target = slot number); details.participants, details.link optional",
     },
     {
@@ -28,6 +30,7 @@ RECEPTION_TRANSITIONS: list[dict[str, Any]] = [
         "source": "routed",
         "dest": None,
         "requires": ["target"],
+        "details": SlotDetails,
         "conditions": ["target_is_new_slot"],
         "description": "move to another free slot",
     },
@@ -36,6 +39,7 @@ RECEPTION_TRANSITIONS: list[dict[str, Any]] = [
         "source": "routed",
         "dest": "under_consideration",
         "requires": ["answer_text"],
+        "details": HoldDetails,
         "description": "held: outcome (answer_text) and instructions (details.instructions)",
     },
     {
@@ -93,6 +97,8 @@ RECEPTION_TRANSITIONS: list[dict[str, Any]] = [
         "closure": "refused",
         "description": "refused, with the reason",
     },
+    RETRY_SIDE_EFFECTS,
 ]
 
-RECEPTION_TABLE = Table(kind="reception", transitions=RECEPTION_TRANSITIONS)
+RECEPTION_TABLES = TableVersions((Table(kind="reception", transitions=RECEPTION_TRANSITIONS, version=1),))
+RECEPTION_TABLE = RECEPTION_TABLES.current

@@ -1,0 +1,40 @@
+"""What the engine keeps of every case, whatever its kind: the trail and the control machinery's
+state. One dataclass, so a new run (continue-as-new) carries it whole and a failed move can be
+rolled back by restoring a copy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.control import ControlRules, TimelineEntry, TimerPoint
+from models.moves import MoveRecord, Refusal
+
+
+@dataclass
+class FailedEffect:
+    """A side effect that failed for good (a template error, a row that will never appear). The
+    case goes on; an operator retries it with `retry_side_effects` once the cause is fixed."""
+
+    activity: str
+    arg: Any
+    at: str
+    message: str
+    label: str  # what it was, in words ("notice answer_letter to the applicant")
+
+
+@dataclass
+class CaseTrail:
+    table_version: int = 1
+    history: list[MoveRecord] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+    refusals_dropped: int = 0  # older refusals beyond the policy's cap, counted
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    timeline_dropped: int = 0
+    points: list[TimerPoint] = field(default_factory=list)  # timers still to fire
+    closure_reason: str = ""
+    rules: ControlRules | None = None
+    grants: dict[str, list[str]] = field(default_factory=dict)
+    own_only: list[str] = field(default_factory=list)
+    failed_effects: list[FailedEffect] = field(default_factory=list)
+    runs: int = 1

@@ -1,0 +1,71 @@
+"""Inbound payloads that cannot be read become a value parsers refuse, never a failed workflow task.
+
+A signal or Update sent by any client reaches the workflow through the codec and the payload
+converter before our handler runs. If either raised (a forged `binary/encrypted` payload, a key
+this worker does not hold, JSON nested 10,000 deep, an unknown encoding), the SDK would fail
+every workflow task from then on or drop the signal unrecorded. Here such a payload becomes an
+`Unreadable` value where the receiver asked for no particular type (our signal and Update
+handlers take untyped arguments), so the boundary parser refuses and records it. Where a type
+is asked for (activity results, the workflow's own typed payloads) the error is raised as
+before, naming the cause: an undecryptable payload of the workflow's own is an operational
+alarm, not input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio.api.common.v1 import Payload
+from temporalio.converter import DefaultPayloadConverter
+
+# The codec marks what it could not decrypt with this encoding, and says why in REASON_KEY.
+UNDECODABLE = b"binary/undecodable"
+REASON_KEY = "undecodable-reason"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A payload that could not be decoded or converted; `unreadable_reason` says why."""
+
+    unreadable_reason: str
+
+
+def unreadable_reason(value: Any) -> str | None:
+    """Why `value` is an unreadable payload, or None. Duck-typed, so it works on either side of
+    the workflow sandbox (which may hold its own copy of this module)."""
+    reason = getattr(value, "unreadable_reason", None)
+    return reason if isinstance(reason, str) else None
+
+
+def undecodable_payload(reason: str) -> Payload:
+    return Payload(metadata={"encoding": UNDECODABLE, REASON_KEY: reason.encode()[:500]})
+
+
+class TolerantPayloadConverter(DefaultPayloadConverter):
+    """The default converter, except that an untyped payload it cannot read becomes `Unreadable`."""
+
+    def from_payloads(self, payloads: Sequence[Payload], type_hints: list[type] | None = None) -> list[Any]:
+        hints: list[Any] = list(type_hints or [])
+        values: list[Any] = []
+        for index, payload in enumerate(payloads):
+            hint = hints[index] if index < len(hints) else None
+            untyped = hint is None or hint is Any
+            if payload.metadata.get("encoding") == UNDECODABLE:
+                reason = payload.metadata.get(REASON_KEY, b"").decode(errors="replace")
+                if untyped:
+                    values.append(Unreadable(f"cannot be decrypted: {reason}"))
+                    continue
+                raise ValueError(f"payload {index} cannot be decrypted: {reason}")
+            try:
+                values.extend(super().from_payloads([payload], [hint] if hint is not None else None))
+            except RecursionError:
+                if not untyped:
+                    raise
+                values.append(Unreadable("is nested too deeply to read"))
+            except Exception as err:  # unknown encoding, malformed JSON, ...
+                if not untyped:
+                    raise
+                values.append(Unreadable(f"cannot be read: {str(err)[:200]}"))
+        return values
