@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -11,18 +12,27 @@ from policies.receptions import officials
 from policies.routing import executor_name, official_of
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE_DIR_ENV = "APPEALS_TEMPLATE_DIR"  # a department's own letter templates, same layout (kk/, ru/)
 LANGUAGES = ("kk", "ru")
 
 
+def template_dir() -> Path:
+    return Path(os.environ.get(TEMPLATE_DIR_ENV) or TEMPLATE_DIR)
+
+
 @cache
-def environment() -> Environment:
+def _environment(directory: Path) -> Environment:
     return Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR),
+        loader=FileSystemLoader(directory),
         undefined=StrictUndefined,  # a missing value is a bug in the caller, not an empty line in a letter
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def environment() -> Environment:
+    return _environment(template_dir())
 
 
 def render(template: str, language: str, context: dict[str, str]) -> tuple[str, str]:

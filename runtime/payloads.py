@@ -60,12 +60,17 @@ class TolerantPayloadConverter(DefaultPayloadConverter):
                 raise ValueError(f"payload {index} cannot be decrypted: {reason}")
             try:
                 values.extend(super().from_payloads([payload], [hint] if hint is not None else None))
-            except RecursionError:
+            except Exception as err:  # unknown encoding, malformed JSON, nesting past the recursion limit
                 if not untyped:
                     raise
-                values.append(Unreadable("is nested too deeply to read"))
-            except Exception as err:  # unknown encoding, malformed JSON, ...
-                if not untyped:
-                    raise
-                values.append(Unreadable(f"cannot be read: {str(err)[:200]}"))
+                values.append(Unreadable(_why(err)))
         return values
+
+
+def _why(err: BaseException) -> str:
+    causes = [err]
+    while causes[-1].__cause__ is not None and len(causes) < 5:
+        causes.append(causes[-1].__cause__)
+    if any(isinstance(c, RecursionError) for c in causes):
+        return "is nested too deeply to read"
+    return f"cannot be read: {str(causes[-1])[:200]}"

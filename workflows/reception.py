@@ -236,11 +236,14 @@ class ReceptionWorkflow(ControlledWorkflow):
 
     async def reconcile(self) -> None:
         """Read the instructions that said they changed, then follow them: returned, resumed, all done."""
-        for number in sorted(self.news):
+        read = False
+        while self.news:
+            number = min(self.news)
+            self.news.discard(number)  # news that comes while it is read is read again
             standing: InstructionStanding = await self.call(READ_INSTRUCTION, number, InstructionStanding)
             self.case.instructions[number] = standing
-        if self.news:
-            self.news = set()
+            read = True
+        if read:
             self.upsert_search_attributes()
         no_move = MoveRequest(trigger="", actor=SYSTEM)
         now = workflow.now()
