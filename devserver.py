@@ -6,6 +6,7 @@ nothing is downloaded.
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -63,7 +64,7 @@ def server_args(config: dict[str, Any]) -> list[str]:
     ]
     if not config.get("ui", True):
         args.append("--headless")
-    args += pragma_args(config)
+    args += pragma_args(config) + dynamic_config_args(config)
     for name, kind in (config.get("search_attributes") or {}).items():
         args += ["--search-attribute", f"{name}={kind}"]
     if config.get("ui_codec_endpoint"):
@@ -76,10 +77,20 @@ def pragma_args(config: dict[str, Any]) -> list[str]:
     return [a for k, v in (config.get("sqlite_pragmas") or {}).items() for a in ("--sqlite-pragma", f"{k}={v}")]
 
 
+def dynamic_config_args(config: dict[str, Any]) -> list[str]:
+    """The server limits of the config (payload size, signals per run) as flags."""
+    return [
+        a
+        for k, v in (config.get("dynamic_config") or {}).items()
+        for a in ("--dynamic-config-value", f"{k}={json.dumps(v)}")
+    ]
+
+
 async def local_environment(db_filename: str = "", data_converter: Any = None) -> WorkflowEnvironment:
-    """A throw-away dev server for tests and benchmarks, with the config's pragmas; in memory
-    unless `db_filename` is given."""
-    args = pragma_args(load_config()) + (["--db-filename", db_filename] if db_filename else [])
+    """A throw-away dev server for tests and benchmarks, with the config's pragmas and limits; in
+    memory unless `db_filename` is given."""
+    config = load_config()
+    args = pragma_args(config) + dynamic_config_args(config) + (["--db-filename", db_filename] if db_filename else [])
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(), dev_server_extra_args=args, data_converter=data_converter
     )

@@ -47,6 +47,7 @@ class ControlRules:
     keep_refusals: int = 100  # policies/limits.yaml
     keep_timeline: int = 300
     new_run_after_events: int = 5000
+    new_run_after_signals: int = 100
 
 
 @dataclass

@@ -6,6 +6,7 @@ A request is parsed once, at the boundary (signal handler or Update validator), 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,10 @@ from models.schema import describe, parse_object
 from runtime.payloads import unreadable_reason
 
 MAX_REASON_CHARS = 2_000
-MAX_ANSWER_CHARS = 50_000
+# A move travels as one payload, capped by the server at 256 KiB (temporal-dev.yaml); as sent, a
+# Cyrillic character takes 6 bytes (JSON escapes), so an answer of 30,000 characters still fits.
+MAX_ANSWER_CHARS = 30_000
+MAX_MOVE_BYTES = 200_000
 ANSWER_CHARACTERS = ("explained", "satisfied", "refused")  # APPC: character of the answer
 MOVE_FIELDS = ("trigger", "actor", "reason", "target", "answer_text", "answer_character", "new_deadline", "details")
 
@@ -102,6 +106,11 @@ def parse_move(raw: Any, trigger: str | None = None, details_schema: DetailsSche
         raise InputError("payload", 'is empty; send a JSON object such as {"actor": {"id": "u1", "role": "registrar"}}')
     if not isinstance(raw, dict):
         raise InputError("payload", f"must be a JSON object, got {describe(raw)}")
+    size = len(json.dumps(raw, default=str))
+    if size > MAX_MOVE_BYTES:
+        raise InputError(
+            "payload", f"is too large ({size // 1000} KB as sent; a move is at most {MAX_MOVE_BYTES // 1000} KB)"
+        )
     for key in raw:
         if key not in MOVE_FIELDS:
             raise InputError(f"{str(key)[:40]}", f"is not a field of a move (fields: {', '.join(MOVE_FIELDS)})")

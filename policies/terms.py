@@ -42,4 +42,5 @@ def control_rules(profile: str | None = None) -> ControlRules:
         keep_refusals=int(limits["keep_refusals"]),
         keep_timeline=int(limits["keep_timeline"]),
         new_run_after_events=int(limits["new_run_after_events"]),
+        new_run_after_signals=int(limits["new_run_after_signals"]),
     )

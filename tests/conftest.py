@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+import devserver
 from models.registry import make_engine
-from runtime.client import data_converter
+from runtime.client import TASK_QUEUE, data_converter
 from runtime.registration import register_search_attributes
 from worker import build_worker
 
@@ -163,6 +165,33 @@ async def close_open_cases(client: Client, engine: Engine, started: list[str]) -
             await handle.terminate("test finished")
         except RPCError:
             pass  # already closed
+
+
+@dataclass
+class Served:
+    """A worker on the dev server with its own registry, and the environment for CLI processes."""
+
+    engine: Engine
+    env: dict[str, str]
+
+
+@pytest.fixture
+async def served(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Served]:
+    db = f"sqlite:///{tmp_path / 'registry.db'}"
+    engine = make_engine(db)
+    env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
+    with ThreadPoolExecutor(8) as pool:
+        async with build_worker(dev_env.client, engine, task_queue=TASK_QUEUE, pool=pool):
+            yield Served(engine, env)
+
+
+@pytest.fixture(scope="module")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await devserver.local_environment(data_converter=data_converter())
+    added = await register_search_attributes(env.client)
+    assert "CaseState" in added  # the worker's start-up registration works on a bare server
+    yield env
+    await env.shutdown()
 
 
 _exit_status = 0

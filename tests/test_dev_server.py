@@ -4,55 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-import devserver
 from models.control import CaseStatus
-from models.registry import CaseRecord, make_engine
-from runtime.client import TASK_QUEUE, data_converter
-from runtime.registration import register_search_attributes
+from models.registry import CaseRecord
+from runtime.client import TASK_QUEUE
+from tests.conftest import Served
 from tests.factories import appeal_dict, valid_iin
-from worker import build_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-@dataclass
-class Served:
-    """A worker on the dev server with its own registry, and the environment for CLI processes."""
-
-    engine: Engine
-    env: dict[str, str]
-
-
-@pytest.fixture
-async def served(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Served]:
-    db = f"sqlite:///{tmp_path / 'registry.db'}"
-    engine = make_engine(db)
-    env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
-    with ThreadPoolExecutor(8) as pool:
-        async with build_worker(dev_env.client, engine, task_queue=TASK_QUEUE, pool=pool):
-            yield Served(engine, env)
-
-
-@pytest.fixture(scope="module")
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await devserver.local_environment(data_converter=data_converter())
-    added = await register_search_attributes(env.client)
-    assert "CaseState" in added  # the worker's start-up registration works on a bare server
-    yield env
-    await env.shutdown()
 
 
 async def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio import workflow
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -113,11 +113,10 @@ async def test_a_bug_in_a_handler_leaves_no_half_made_move(
             before = await status(handle)
             with Session(engine) as session:
                 events_before = len(session.exec(select(EventRecord).where(EventRecord.reg_number == handle.id)).all())
-            with pytest.raises(Exception) as refused:
+            with pytest.raises(WorkflowUpdateFailedError) as refused:
                 await move(handle, "accept", "housing-dept", "executor")
-            assert "could not be made" in str(refused.value.cause) and "a bug in the handler" in str(
-                refused.value.cause
-            )
+            reason = str(refused.value.cause)
+            assert "could not be made" in reason and "a bug in the handler" in reason
             after = await status(handle)
             assert after.state == "routed" and after.executor == before.executor and after.history == before.history
             assert len(after.failed_effects) == 1 and await attention(handle) is True

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -114,12 +115,13 @@ class ControlledWorkflow:
         self.case = case
         self.trail = trail
         self.machine = CaseMachine(self.TABLES.version(trail.table_version), case)
-        self.inbox: list[tuple[int, MoveRequest]] = []
+        self.inbox: deque[tuple[int, MoveRequest]] = deque()
         self.outcomes: dict[int, str | None] = {}
         self.next_ticket = 1
         self.ready = False  # permissions and policies loaded
         self.wake = False  # something other than a request needs a look (e.g. a child's news)
         self.committed = False  # the move in progress has been written to the registry
+        self.signals_this_run = 0  # the server caps signals per run: a new run takes them again
 
     @property
     def table(self) -> Table:
@@ -141,6 +143,7 @@ class ControlledWorkflow:
             raise InputError("payload", "is nested too deeply to read") from None
 
     def receive_signal(self, trigger: str, args: Sequence[Any]) -> None:
+        self.signals_this_run += 1
         try:
             move = self.parse_request(args, trigger)
         except InputError as err:
@@ -151,6 +154,7 @@ class ControlledWorkflow:
     @workflow.signal(dynamic=True)
     def internal_signal(self, name: str, args: Sequence[RawValue]) -> None:
         """Internal messages by name; any other signal name is refused and recorded."""
+        self.signals_this_run += 1
         method = self.INTERNAL_SIGNALS.get(name)
         if method is None:
             self.record_refusal(name[:64], "", "", f"signal {name[:64]!r} is not a move of this case")
@@ -199,7 +203,7 @@ class ControlledWorkflow:
             )
         )
         self.trail.refusals_dropped += _trim(self.trail.refusals, self.rules_or_default().keep_refusals)
-        workflow.logger.warning("refused %s by %s/%s: %s", trigger, actor_id, role, message[:300])
+        workflow.logger.debug("refused %s by %s/%s: %s", trigger, actor_id, role, message[:300])
 
     # ---- the main loop ----
     async def run_controlled(self) -> CaseStatus:
@@ -223,7 +227,7 @@ class ControlledWorkflow:
         self.ready = True
         while True:
             while self.inbox:
-                ticket, move = self.inbox.pop(0)
+                ticket, move = self.inbox.popleft()
                 refusal = await self.handle(move)
                 if refusal:
                     self.record_refusal(move.trigger, move.actor.id, move.actor.role, refusal)
@@ -247,15 +251,16 @@ class ControlledWorkflow:
                 await self.fire_due_points()
 
     def new_run_due(self) -> bool:
-        """Hand over to a new run when Temporal suggests it, the history passes the policy's
-        bound, or the kind wants one (periodic control); never with requests waiting."""
+        """Hand over to a new run when Temporal suggests it, the run's events or signals pass the
+        policy's bounds, or the kind wants one (periodic control); never with requests waiting."""
         if self.inbox:
             return False
-        limit = self.rules_or_default().new_run_after_events
+        rules = self.rules_or_default()
         return (
             self.kind_wants_new_run()
             or workflow.info().is_continue_as_new_suggested()
-            or self.history_length() >= limit
+            or self.history_length() >= rules.new_run_after_events
+            or self.signals_this_run >= rules.new_run_after_signals
         )
 
     def history_length(self) -> int:
