@@ -93,7 +93,7 @@ def load_history(path: Path) -> WorkflowHistory:
 @app.command()
 def replay(paths: list[Path]) -> None:
     """Replay exported histories against the current code; report each, fail on any failure."""
-    from worker import WORKFLOWS
+    from workflows.kinds import WORKFLOWS
 
     files = history_files(paths)
     if not files:

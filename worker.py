@@ -23,12 +23,7 @@ from models.registry import make_engine
 from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
 from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
-from workflows.appeal import AppealWorkflow
-from workflows.half_year_report import HalfYearReportWorkflow
-from workflows.instruction import InstructionWorkflow
-from workflows.reception import ReceptionWorkflow
-
-WORKFLOWS: list[type] = [AppealWorkflow, ReceptionWorkflow, InstructionWorkflow, HalfYearReportWorkflow]
+from workflows.kinds import WORKFLOWS
 
 
 def all_activities(engine: Engine) -> list[Any]:

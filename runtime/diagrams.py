@@ -6,12 +6,10 @@ from pathlib import Path
 
 from transitions.extensions import GraphMachine
 
-from workflows.appeal_table import APPEAL_TABLE
 from workflows.case_machine import Table
-from workflows.instruction_table import INSTRUCTION_TABLE
-from workflows.reception_table import RECEPTION_TABLE
+from workflows.kinds import KINDS
 
-TABLES: list[Table] = [APPEAL_TABLE, RECEPTION_TABLE, INSTRUCTION_TABLE]
+TABLES: list[Table] = [kind.table for kind in KINDS]
 DOC = Path(__file__).resolve().parent.parent / "docs" / "states.md"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,8 @@ from worker import build_worker
 BIN = Path(sys.executable).parent
 # A fixed key, for tests only (committed): the replay corpus was recorded with it.
 os.environ.setdefault("APPEALS_CODEC_KEY_FILE", str(Path(__file__).resolve().parent / "codec-test-key.json"))
+# The CLI in-process and in subprocesses falls back to DATABASE_URL: never the working tree's registry.db.
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='appeals-tests-')}/registry.db")
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord, NotificationRecord
 from tests.factories import appeal_dict
 from tests.scenario import move, registry_snapshot, start_appeal, status
+from tests.test_no_wedge import routed_appeal_state
 
 
 def events_of(engine: Engine, reg: str) -> list[str]:
@@ -300,22 +301,35 @@ async def test_possible_repeat_waits_for_the_registrar(client: Client, worker: W
     assert card is not None and card.possible_repeat_of == first["reg_number"]
 
 
-async def test_same_number_twice_is_refused(client: Client, worker: Worker) -> None:
+async def test_same_number_twice_is_refused(client: Client, worker: Worker, engine: Engine) -> None:
+    """Through our own start path (the CLI's `start_case`), and past it: even a client that allows
+    duplicate ids cannot run a registered number again."""
     from temporalio.common import WorkflowIDReusePolicy
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
-    from workflows.appeal import AppealWorkflow
+    from runtime.client import start_case
 
     appeal = appeal_dict()
-    await start_appeal(client, worker, appeal)
-    with pytest.raises(WorkflowAlreadyStartedError):
-        await client.start_workflow(
-            AppealWorkflow.run,
-            appeal,
-            id=appeal["reg_number"],
-            task_queue=worker.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
+    await start_case(client, "AppealWorkflow", appeal, appeal["reg_number"], worker.task_queue)
+    with pytest.raises(WorkflowAlreadyStartedError):  # our start path, while the first is open
+        await start_case(client, "AppealWorkflow", appeal, appeal["reg_number"], worker.task_queue)
+    first = client.get_workflow_handle(appeal["reg_number"])
+    await routed_appeal_state(first)
+    await move(first, "withdraw", "reg-1", "registrar", reason="отозвано")
+    await first.result()
+    second = await client.start_workflow(
+        "AppealWorkflow",
+        appeal,
+        id=appeal["reg_number"],
+        task_queue=worker.task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )
+    with pytest.raises(WorkflowFailureError) as refused:
+        await second.result()
+    assert "already registered" in str(refused.value.cause)
+    with Session(engine) as session:
+        card = session.get(CaseRecord, appeal["reg_number"])
+        assert card is not None and card.state == "closed"
 
 
 async def test_invalid_appeal_fails_with_the_field_named(client: Client, worker: Worker, engine: Engine) -> None:

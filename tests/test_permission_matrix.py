@@ -16,17 +16,12 @@ from temporalio.worker import Worker
 from policies.permissions import permission_matrix
 from tests.factories import appeal_dict
 from tests.scenario import move, registry_snapshot, start_appeal, status, valid_details
-from workflows.appeal_case import AppealCase
-from workflows.appeal_table import APPEAL_TABLE
 from workflows.case_machine import STATES, CaseMachine, Table
-from workflows.instruction_case import InstructionCase
-from workflows.instruction_table import INSTRUCTION_TABLE
-from workflows.reception_case import ReceptionCase
-from workflows.reception_table import RECEPTION_TABLE
+from workflows.kinds import KINDS
 
 ROLES = ["registrar", "controller", "executor", "official", "issuer", "head", "auditor", "system", "stranger"]
-TABLES = {"appeal": APPEAL_TABLE, "reception": RECEPTION_TABLE, "instruction": INSTRUCTION_TABLE}
-CASES: dict[str, Any] = {"appeal": AppealCase, "reception": ReceptionCase, "instruction": InstructionCase}
+TABLES = {kind.name: kind.table for kind in KINDS}
+CASES: dict[str, Any] = {kind.name: kind.case for kind in KINDS}
 NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 

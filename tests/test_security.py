@@ -16,7 +16,7 @@ from temporalio.worker import Replayer, Worker
 from runtime.client import data_converter
 from tests.factories import appeal_dict
 from tests.scenario import move, start_appeal
-from worker import WORKFLOWS
+from workflows.kinds import WORKFLOWS
 
 
 async def test_raw_history_holds_no_personal_data(env: WorkflowEnvironment, client: Client, worker: Worker) -> None:

@@ -1,0 +1,43 @@
+"""Every controlled workflow kind, once: the worker, the CLI, the audit tools, the diagrams and the
+tests take the kinds from here, so adding a kind needs no edits in scattered lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflows.appeal import AppealWorkflow
+from workflows.appeal_case import AppealCase
+from workflows.appeal_table import APPEAL_TABLES
+from workflows.case_machine import CaseModel, Table, TableVersions
+from workflows.controlled import ControlledWorkflow
+from workflows.half_year_report import HalfYearReportWorkflow
+from workflows.instruction import InstructionWorkflow
+from workflows.instruction_case import InstructionCase
+from workflows.instruction_table import INSTRUCTION_TABLES
+from workflows.reception import ReceptionWorkflow
+from workflows.reception_case import ReceptionCase
+from workflows.reception_table import RECEPTION_TABLES
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # as in policies/permissions.yaml and CaseKind
+    workflow: type[ControlledWorkflow]
+    tables: TableVersions
+    case: type[CaseModel]
+    prefix: str  # of its registration numbers
+
+    @property
+    def table(self) -> Table:
+        """The current version of the kind's table (new cases run under it)."""
+        return self.tables.current
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("appeal", AppealWorkflow, APPEAL_TABLES, AppealCase, "APL"),
+    Kind("reception", ReceptionWorkflow, RECEPTION_TABLES, ReceptionCase, "RCP"),
+    Kind("instruction", InstructionWorkflow, INSTRUCTION_TABLES, InstructionCase, "PRI"),
+)
+BY_NAME = {kind.name: kind for kind in KINDS}
+# Every workflow a worker runs: the controlled kinds and the scheduled report.
+WORKFLOWS: list[type] = [*(kind.workflow for kind in KINDS), HalfYearReportWorkflow]
