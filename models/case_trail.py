@@ -38,3 +38,13 @@ class CaseTrail:
     own_only: list[str] = field(default_factory=list)
     failed_effects: list[FailedEffect] = field(default_factory=list)
     runs: int = 1
+
+
+@dataclass
+class CaseRun:
+    """A workflow's one argument when a run continues as new: the case's input (as registered),
+    its facts and its trail. A new case's argument is its input alone."""
+
+    input: Any
+    case: Any = None
+    trail: CaseTrail | None = None

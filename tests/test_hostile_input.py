@@ -20,8 +20,7 @@ from typing import Any, TypeVar
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from temporalio.api.enums.v1 import HistoryEventFilterType
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowHistoryEventFilterType, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -313,9 +312,7 @@ def test_allowed_actors_with_hostile_payloads_never_fail_a_workflow_task(harness
 
 
 async def is_running(handle: WorkflowHandle[Any, Any]) -> bool:
-    closing = handle.fetch_history_events(
-        event_filter_type=HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT
-    )
+    closing = handle.fetch_history_events(event_filter_type=WorkflowHistoryEventFilterType.CLOSE_EVENT)
     async for _ in closing:
         return False
     return True

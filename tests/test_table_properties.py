@@ -36,20 +36,24 @@ DETAILS: list[dict[str, Any]] = [
 ]
 
 
+def case_class(kind: str) -> Any:
+    return BY_NAME[kind].case
+
+
 def case_for(kind: str, state: str) -> Any:
     """A case of the kind in `state`, with facts that let many conditions hold."""
     if kind == "appeal":
-        return BY_NAME[kind].case(
+        return case_class(kind)(
             state=state, executor="housing-dept", deadline="2026-12-15", original_deadline="2026-12-15"
         )
     if kind == "reception":
         slot = Slot(1, "housing-head", (NOW + timedelta(hours=1)).isoformat(), "", "office", "", "", "")
         news = {"R-1": InstructionStanding("R-1", "housing-dept", "closed", False, "", "")}
-        return BY_NAME[kind].case(
+        return case_class(kind)(
             state=state, executor="housing-head", slot=slot, instructions=news, instructions_given=1
         )
     proposal = ProposalState("P-1", ["housing-dept"], "r", "awaiting_approval", "")
-    return BY_NAME[kind].case(
+    return case_class(kind)(
         state=state,
         executors=["housing-dept", "roads-dept"],
         executor="housing-dept",
@@ -62,7 +66,7 @@ def case_for(kind: str, state: str) -> Any:
 def moves(draw: st.DrawFn, table: Table) -> MoveRequest:
     trigger = draw(st.sampled_from([*table.triggers(), "fly"]))
     schema = table.details_schema(trigger)
-    details = None
+    details: Any = None
     if schema is not None:
         names = {f.name for f in dataclasses.fields(schema)}
         raw = draw(st.sampled_from(DETAILS))

@@ -27,13 +27,10 @@ from models.control import (
     RouteRequest,
     TimerPoint,
 )
-from models.errors import InputError
 from models.moves import Actor, MoveRecord, MoveRequest
 from runtime import search_attributes as sa
-from runtime.failures import invalid
-from workflows.appeal_case import AppealCase, AppealRun
+from workflows.appeal_case import AppealCase
 from workflows.appeal_table import APPEAL_TABLES
-from workflows.carry import carried
 from workflows.controlled import ControlledWorkflow
 
 ROUTING_ACTOR = Actor(id="routing-policy", role="system")
@@ -42,41 +39,20 @@ HEAD_RECIPIENT = "head-of-department"
 INSTRUCTION_NEWS = "instruction_news"  # internal: an instruction tells its reception to look again
 
 
-def parse_appeal_run(raw: Any) -> AppealRun:
-    if isinstance(raw, AppealRun):
-        return raw
-    if isinstance(raw, dict) and "appeal" in raw:
-        from models.case_trail import CaseTrail
-
-        return AppealRun(
-            parse_appeal(raw["appeal"]), carried(raw, "case", AppealCase), carried(raw, "trail", CaseTrail)
-        )
-    return AppealRun(parse_appeal(raw))
-
-
 @workflow.defn(name="AppealWorkflow")
 class AppealWorkflow(ControlledWorkflow):
     TABLES = APPEAL_TABLES
+    CASE = AppealCase
+    parse_input = staticmethod(parse_appeal)
     case: AppealCase
 
     @workflow.init
     def __init__(self, run: Any) -> None:
-        self.input_error = ""
-        self.appeal: AppealInput | None = None
-        parsed: AppealRun | None = None
-        try:
-            parsed = parse_appeal_run(run)
-            self.appeal = parsed.appeal
-            if self.appeal.reg_number != workflow.info().workflow_id:
-                raise InputError("reg_number", "must equal the workflow id")
-        except InputError as err:
-            self.input_error = str(err)
-        self.setup_control(parsed.case if parsed and parsed.case else AppealCase(), parsed.trail if parsed else None)
+        self.start_case(run)
 
     @workflow.run
     async def run(self, run: Any) -> CaseStatus:
-        if self.input_error or self.appeal is None:
-            raise invalid(f"invalid appeal: {self.input_error}")
+        self.check_input()
         if self.trail.runs == 1:
             await self.register()
         return await self.run_controlled()
@@ -110,9 +86,6 @@ class AppealWorkflow(ControlledWorkflow):
             await self.system_move("route", ROUTING_ACTOR, target=a.executor)
         elif not self.case.possible_repeat_of:  # a possible repeat waits for the registrar's decision
             await self.system_move("route", ROUTING_ACTOR)
-
-    def next_run(self) -> AppealRun:
-        return AppealRun(self.appeal_(), self.case, self.trail)
 
     @workflow.query(name="status", description="State, deadline, executor, overdue flag and full history")
     def status(self) -> CaseStatus:
@@ -364,5 +337,5 @@ class AppealWorkflow(ControlledWorkflow):
         return "reception_instruction" if self.appeal_().reception else "appeal"
 
     def appeal_(self) -> AppealInput:
-        assert self.appeal is not None
-        return self.appeal
+        assert isinstance(self.input, AppealInput)
+        return self.input

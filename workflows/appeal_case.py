@@ -8,8 +8,6 @@ from datetime import date, datetime
 
 from temporalio import workflow
 
-from models.appeal import AppealInput
-from models.case_trail import CaseTrail
 from models.moves import MoveRequest
 from workflows.case_machine import CaseModel
 
@@ -78,12 +76,3 @@ class AppealCase(CaseModel):
 
     def _extension_limit(self) -> date:
         return add_months(date.fromisoformat(self.original_deadline or self.deadline), self.extension_max_months)
-
-
-@dataclass
-class AppealRun:
-    """The workflow's argument: the appeal, and what a previous run carried over."""
-
-    appeal: AppealInput
-    case: AppealCase | None = None
-    trail: CaseTrail | None = None

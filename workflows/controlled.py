@@ -29,7 +29,7 @@ from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from models.case_trail import CaseTrail, FailedEffect
+from models.case_trail import CaseRun, CaseTrail, FailedEffect
 from models.control import (
     CHECK_POLICIES,
     PLAN_WORKING_TIME,
@@ -53,6 +53,7 @@ from models.moves import Actor, MoveRecord, MoveRequest, Refusal, parse_move
 from models.permissions import PermissionMatrix
 from runtime import search_attributes as sa
 from runtime.failures import invalid, refused
+from workflows.carry import carried
 from workflows.case_machine import CaseMachine, CaseModel, Table, TableVersions
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -94,6 +95,7 @@ class ControlledWorkflow:
     here (not in each kind), so the Web UI's Signal dialog lists them."""
 
     TABLES: ClassVar[TableVersions]
+    CASE: ClassVar[type[CaseModel]]  # the kind's case dataclass
     # Messages between our own workflows: handled by the dynamic signal handler, so they are not
     # offered in the Web UI's list; their content is never trusted (a kind re-reads the facts).
     INTERNAL_SIGNALS: ClassVar[dict[str, str]] = {}
@@ -105,6 +107,44 @@ class ControlledWorkflow:
         super().__init_subclass__(**kwargs)
         for trigger in cls.TABLES.operator_triggers():
             setattr(cls, f"signal_{trigger}", trigger_signal(trigger, cls.TABLES.description(trigger)))
+
+    @staticmethod
+    def parse_input(raw: Any) -> Any:
+        """The kind's input parser (raises InputError naming the field)."""
+        raise NotImplementedError
+
+    def start_case(self, raw: Any) -> None:
+        """Read the workflow's argument (a new case's input, or a continued run's `CaseRun`) and set
+        up the case. Bad input is kept as `input_error`; `run` fails the start with it."""
+        self.input_error = ""
+        self.input: Any = None
+        run: CaseRun | None = None
+        try:
+            run = self.parse_run(raw)
+            self.input = run.input
+            if self.input.reg_number != workflow.info().workflow_id:
+                raise InputError("reg_number", "must equal the workflow id")
+        except InputError as err:
+            self.input_error = str(err)
+        self.setup_control(run.case if run and run.case else self.CASE(), run.trail if run else None)
+
+    def parse_run(self, raw: Any) -> CaseRun:
+        if isinstance(raw, CaseRun):
+            return raw
+        if isinstance(raw, dict) and "input" in raw and "trail" in raw:
+            return CaseRun(
+                self.parse_input(raw["input"]), carried(raw, "case", self.CASE), carried(raw, "trail", CaseTrail)
+            )
+        return CaseRun(self.parse_input(raw))
+
+    def check_input(self) -> None:
+        """At the start of `run`: a start with bad input fails, naming the field and the rule."""
+        if self.input_error or self.input is None:
+            raise invalid(f"invalid {self.TABLES.current.kind}: {self.input_error}")
+
+    def next_run(self) -> CaseRun:
+        """The argument of the next run: the input, the case and the trail."""
+        return CaseRun(self.input, self.case, self.trail)
 
     def setup_control(self, case: CaseModel, trail: CaseTrail | None) -> None:
         """`trail` is what a previous run carried (None for a new case)."""
@@ -268,10 +308,6 @@ class ControlledWorkflow:
 
     def kind_wants_new_run(self) -> bool:
         return False
-
-    def next_run(self) -> Any:
-        """The argument of the next run: the kind's input, its case and the trail."""
-        raise NotImplementedError
 
     async def reconcile(self) -> None:
         """React to `wake` (a kind that has children overrides this)."""

@@ -15,7 +15,6 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
-from models.case_trail import CaseTrail
 from models.control import (
     CHECK_EXECUTORS,
     DRAFT_INSTRUCTION_PROPOSAL,
@@ -35,14 +34,11 @@ from models.control import (
     ProposalStatusRequest,
     TimerPoint,
 )
-from models.errors import InputError
 from models.instruction import AssignDetails, FindingsDetails, InstructionInput, VerificationDetails, parse_instruction
 from models.moves import Actor, MoveRecord, MoveRequest
 from runtime import search_attributes as sa
-from runtime.failures import invalid
-from workflows.carry import carried
 from workflows.controlled import ControlledWorkflow
-from workflows.instruction_case import ExtensionRequest, InstructionCase, InstructionRun, VerificationPlan
+from workflows.instruction_case import ExtensionRequest, InstructionCase, VerificationPlan
 from workflows.instruction_table import INSTRUCTION_TABLES
 
 with workflow.unsafe.imports_passed_through():
@@ -53,41 +49,22 @@ HEAD = "head-of-department"
 LATE_STATES = ("routed", "under_consideration", "returned_for_finalization")
 
 
-def parse_instruction_run(raw: Any) -> InstructionRun:
-    if isinstance(raw, InstructionRun):
-        return raw
-    if isinstance(raw, dict) and "instruction" in raw:
-        case, trail = carried(raw, "case", InstructionCase), carried(raw, "trail", CaseTrail)
-        return InstructionRun(parse_instruction(raw["instruction"]), case, trail)
-    return InstructionRun(parse_instruction(raw))
-
-
 @workflow.defn(name="InstructionWorkflow")
 class InstructionWorkflow(ControlledWorkflow):
     TABLES = INSTRUCTION_TABLES
+    CASE = InstructionCase
+    parse_input = staticmethod(parse_instruction)
     case: InstructionCase
 
     @workflow.init
     def __init__(self, run: Any) -> None:
-        self.input_error = ""
-        self.instruction: InstructionInput | None = None
-        parsed: InstructionRun | None = None
-        try:
-            parsed = parse_instruction_run(run)
-            self.instruction = parsed.instruction
-            if self.instruction.reg_number != workflow.info().workflow_id:
-                raise InputError("reg_number", "must equal the workflow id")
-        except InputError as err:
-            self.input_error = str(err)
-        case = parsed.case if parsed and parsed.case else InstructionCase()
-        case.new_run_wanted = False
-        self.setup_control(case, parsed.trail if parsed else None)
+        self.start_case(run)
+        self.case.new_run_wanted = False
 
     @workflow.run
     async def run(self, run: Any) -> CaseStatus:
-        if self.input_error or self.instruction is None:
-            raise invalid(f"invalid instruction: {self.input_error}")
-        i = self.instruction
+        self.check_input()
+        i = self.instruction_()
         if self.trail.runs == 1:
             snapshot = await self.load_policies(PolicyRequest("instruction", i.issuer, "", "", executors=i.executors))
             self.case.rules = snapshot.instruction
@@ -101,9 +78,6 @@ class InstructionWorkflow(ControlledWorkflow):
 
     def kind_wants_new_run(self) -> bool:
         return self.case.new_run_wanted
-
-    def next_run(self) -> InstructionRun:
-        return InstructionRun(self.instruction_(), self.case, self.trail)
 
     @workflow.query(name="status", description="State, term, executors' reports and lateness, proposals, trail")
     def status(self) -> CaseStatus:
@@ -411,8 +385,8 @@ class InstructionWorkflow(ControlledWorkflow):
         ]
 
     def instruction_(self) -> InstructionInput:
-        assert self.instruction is not None
-        return self.instruction
+        assert isinstance(self.input, InstructionInput)
+        return self.input
 
     def irules(self) -> InstructionRules:
         assert self.case.rules is not None

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from models.case_trail import CaseTrail
 from models.control import ExecutorTrack, InstructionRules, ProposalState
-from models.instruction import AssignDetails, FindingsDetails, InstructionInput
+from models.instruction import AssignDetails, FindingsDetails
 from models.moves import MoveRequest
 from workflows.case_machine import CaseModel
 
@@ -93,12 +92,3 @@ class InstructionCase(CaseModel):
     def explain_proposal_awaiting(self, move: MoveRequest, now: datetime) -> str:
         waiting = [p.key for p in self.proposals if p.status == "awaiting_approval"]
         return f"no disciplinary proposal awaits approval under that key (waiting: {', '.join(waiting) or 'none'})"
-
-
-@dataclass
-class InstructionRun:
-    """The workflow's argument: the instruction, and what a previous run carried over."""
-
-    instruction: InstructionInput
-    case: InstructionCase | None = None
-    trail: CaseTrail | None = None

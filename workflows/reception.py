@@ -17,7 +17,6 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 from models.appeal import AppealInput
-from models.case_trail import CaseTrail
 from models.control import (
     BOOK_SLOT,
     CHECK_INSTRUCTIONS,
@@ -33,56 +32,35 @@ from models.control import (
     SlotRequest,
     TimerPoint,
 )
-from models.errors import InputError
 from models.moves import Actor, MoveRecord, MoveRequest
 from models.reception import HoldDetails, ReceptionInput, SlotDetails, parse_reception
 from runtime import search_attributes as sa
-from runtime.failures import invalid
 from workflows.appeal import INSTRUCTION_NEWS
-from workflows.carry import carried
 from workflows.controlled import ControlledWorkflow
-from workflows.reception_case import ReceptionCase, ReceptionRun
+from workflows.reception_case import ReceptionCase
 from workflows.reception_table import IN_WORK, RECEPTION_TABLES
 
 SYSTEM = Actor(id="reception-control", role="system")
 
 
-def parse_reception_run(raw: Any) -> ReceptionRun:
-    if isinstance(raw, ReceptionRun):
-        return raw
-    if isinstance(raw, dict) and "reception" in raw:
-        case, trail = carried(raw, "case", ReceptionCase), carried(raw, "trail", CaseTrail)
-        return ReceptionRun(parse_reception(raw["reception"]), case, trail)
-    return ReceptionRun(parse_reception(raw))
-
-
 @workflow.defn(name="ReceptionWorkflow")
 class ReceptionWorkflow(ControlledWorkflow):
     TABLES = RECEPTION_TABLES
+    CASE = ReceptionCase
+    parse_input = staticmethod(parse_reception)
     INTERNAL_SIGNALS = {INSTRUCTION_NEWS: "instruction_news"}
     case: ReceptionCase
 
     @workflow.init
     def __init__(self, run: Any) -> None:
-        self.input_error = ""
-        self.reception: ReceptionInput | None = None
         self.news: set[str] = set()  # instructions that said they changed: read them again
-        parsed: ReceptionRun | None = None
-        try:
-            parsed = parse_reception_run(run)
-            self.reception = parsed.reception
-            if self.reception.reg_number != workflow.info().workflow_id:
-                raise InputError("reg_number", "must equal the workflow id")
-        except InputError as err:
-            self.input_error = str(err)
-        self.setup_control(parsed.case if parsed and parsed.case else ReceptionCase(), parsed.trail if parsed else None)
+        self.start_case(run)
 
     @workflow.run
     async def run(self, run: Any) -> CaseStatus:
-        if self.input_error or self.reception is None:
-            raise invalid(f"invalid reception: {self.input_error}")
+        self.check_input()
         if self.trail.runs == 1:
-            r = self.reception
+            r = self.reception_()
             snapshot = await self.load_policies(
                 PolicyRequest("reception", "", r.category, r.district, r.requested_official)
             )
@@ -93,9 +71,6 @@ class ReceptionWorkflow(ControlledWorkflow):
             self.news.update(self.case.instructions)  # news may have come while the last run handed over
             self.wake = bool(self.news)
         return await self.run_controlled()
-
-    def next_run(self) -> ReceptionRun:
-        return ReceptionRun(self.reception_(), self.case, self.trail)
 
     def instruction_news(self, values: list[Any]) -> None:
         """An instruction says it changed. Its word is not taken: the reception reads its state."""
@@ -346,8 +321,8 @@ class ReceptionWorkflow(ControlledWorkflow):
         ]
 
     def reception_(self) -> ReceptionInput:
-        assert self.reception is not None
-        return self.reception
+        assert isinstance(self.input, ReceptionInput)
+        return self.input
 
     def rules_reception(self) -> ReceptionRules:
         assert self.case.rules is not None

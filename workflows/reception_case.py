@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from models.case_trail import CaseTrail
 from models.control import InstructionStanding, ReceptionRules, Slot
 from models.moves import MoveRequest
-from models.reception import ReceptionInput
 from workflows.case_machine import CaseModel
 
 DONE = "closed"
@@ -60,12 +58,3 @@ class ReceptionCase(CaseModel):
 
     def explain_slot_has_begun(self, move: MoveRequest, now: datetime) -> str:
         return f"the reception's slot begins at {self.slot.start if self.slot else 'a time not yet booked'}"
-
-
-@dataclass
-class ReceptionRun:
-    """The workflow's argument: the reception, and what a previous run carried over."""
-
-    reception: ReceptionInput
-    case: ReceptionCase | None = None
-    trail: CaseTrail | None = None
