@@ -46,10 +46,6 @@ class AppealWorkflow(ControlledWorkflow):
     parse_input = staticmethod(parse_appeal)
     case: AppealCase
 
-    @workflow.init
-    def __init__(self, run: Any) -> None:
-        self.start_case(run)
-
     @workflow.run
     async def run(self, run: Any) -> CaseStatus:
         self.check_input()

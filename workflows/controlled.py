@@ -108,6 +108,10 @@ class ControlledWorkflow:
         for trigger in cls.TABLES.operator_triggers():
             setattr(cls, f"signal_{trigger}", trigger_signal(trigger, cls.TABLES.description(trigger)))
 
+    @workflow.init
+    def __init__(self, run: Any) -> None:
+        self.start_case(run)
+
     @staticmethod
     def parse_input(raw: Any) -> Any:
         """The kind's input parser (raises InputError naming the field)."""

@@ -56,14 +56,10 @@ class InstructionWorkflow(ControlledWorkflow):
     parse_input = staticmethod(parse_instruction)
     case: InstructionCase
 
-    @workflow.init
-    def __init__(self, run: Any) -> None:
-        self.start_case(run)
-        self.case.new_run_wanted = False
-
     @workflow.run
     async def run(self, run: Any) -> CaseStatus:
         self.check_input()
+        self.case.new_run_wanted = False  # wanted by the run that handed over, done now
         i = self.instruction_()
         if self.trail.runs == 1:
             snapshot = await self.load_policies(PolicyRequest("instruction", i.issuer, "", "", executors=i.executors))

@@ -51,10 +51,11 @@ class ReceptionWorkflow(ControlledWorkflow):
     INTERNAL_SIGNALS = {INSTRUCTION_NEWS: "instruction_news"}
     case: ReceptionCase
 
-    @workflow.init
-    def __init__(self, run: Any) -> None:
-        self.news: set[str] = set()  # instructions that said they changed: read them again
-        self.start_case(run)
+    news: set[str]  # instructions that said they changed: read them again
+
+    def start_case(self, raw: Any) -> None:
+        self.news = set()
+        super().start_case(raw)
 
     @workflow.run
     async def run(self, run: Any) -> CaseStatus:
