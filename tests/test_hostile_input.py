@@ -237,14 +237,15 @@ def hostile_move(draw: st.DrawFn, kind: str, trigger: str, actor: dict[str, str]
     if details is not None:
         if "instructions" in {f.name for f in dataclasses.fields(table.details_schema(trigger) or object)}:
             details["instructions"] = [{"executor": "housing-dept", "text": "Сделать.", "term_working_days": 5}]
-        for name in list(details):
-            details[name] = draw(hostile(details[name]))
-        if draw(st.booleans()) and details.get("instructions"):
-            item = dict(details["instructions"][0]) if isinstance(details["instructions"], list) else {}
-            if isinstance(item, dict) and item:
-                key = draw(st.sampled_from(sorted(item)))
-                item[key] = draw(hostile(item[key]))
-                details["instructions"] = [item]
+        instructions = details.get("instructions")
+        if isinstance(instructions, list) and draw(st.booleans()):  # hostile one level deeper, in an item
+            item = dict(instructions[0])
+            key = draw(st.sampled_from(sorted(item)))
+            item[key] = draw(hostile(item[key]))
+            details["instructions"] = [item]
+        else:
+            for name in list(details):
+                details[name] = draw(hostile(details[name]))
         payload["details"] = draw(hostile(details))
     for name in draw(st.sets(st.sampled_from([*payload]), max_size=2)):
         payload[name] = draw(hostile(payload[name]))
