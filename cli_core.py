@@ -12,7 +12,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.moves import parse_move
 from runtime.client import connect, start_case
 from workflows.case_machine import Table

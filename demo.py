@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import devserver
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.identity import with_check_digit
 from models.registry import make_engine
 from policies import calendar

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from cli_core import out, print_status, send_move, start_or_refuse
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.errors import InputError
 from models.instruction import parse_instruction
 from models.registry import registry_engine

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from activities.receptions import create_slots, district_figures, list_slots
 from cli_core import out, print_status, send_move, start_or_refuse
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.errors import InputError
 from models.reception import parse_instructions, parse_reception
 from models.registry import registry_engine

@@ -27,7 +27,7 @@ from temporalio.service import RPCError
 from cli_core import CliError, err, fail, out, print_status, send_move
 from instruction_cli import instruction_app
 from models.appeal import AppealInput, parse_appeal
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.errors import InputError
 from models.registry import CaseRecord, registry_engine
 from policies.catalogue import check_catalogue

@@ -14,17 +14,14 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 
 from activities.letters import environment, render
-from models.control import (
+from models.activity_names import (
     CHECK_EXECUTORS,
     DRAFT_INSTRUCTION_PROPOSAL,
     SET_PROPOSAL_STATUS,
     WRITE_CONCLUSION,
     WRITE_HALF_YEAR_REPORT,
-    ConclusionRequest,
-    HalfYearRequest,
-    InstructionProposalRequest,
-    ProposalStatusRequest,
 )
+from models.notices import ConclusionRequest, HalfYearRequest, InstructionProposalRequest, ProposalStatusRequest
 from models.registry import CaseRecord, DisciplinaryProposalRecord, DocumentRecord, EventRecord
 from policies.routing import executor_name, executors, official_of
 

@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 from temporalio import activity
 
 from activities.letters import render
-from models.control import DRAFT_DISCIPLINARY_PROPOSAL, SEND_NOTIFICATION, NotificationRequest, ProposalRequest
+from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, SEND_NOTIFICATION
+from models.notices import NotificationRequest, ProposalRequest
 from models.registry import DisciplinaryProposalRecord, NotificationRecord
 from policies.routing import official_of
 

@@ -8,23 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from models.control import (
-    CHECK_POLICIES,
-    PLAN_DEADLINE,
-    PLAN_WORKING_TIME,
-    ROUTE_CASE,
-    ControlRules,
-    DeadlinePlan,
-    DeadlineRequest,
-    InstructionRules,
-    PolicyRequest,
-    PolicySnapshot,
-    ReceptionRules,
-    RouteRequest,
-    TimerPoint,
-    WorkingTimeRequest,
-)
+from models.activity_names import CHECK_POLICIES, PLAN_DEADLINE, PLAN_WORKING_TIME, ROUTE_CASE
+from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint, WorkingTimeRequest
 from models.errors import InputError
+from models.policy_snapshot import ControlRules, InstructionRules, PolicyRequest, PolicySnapshot, ReceptionRules
+from models.registry_writes import RouteRequest
 from policies import calendar
 from policies.catalogue import check_catalogue
 from policies.instructions import instruction_rules, issuers

@@ -12,19 +12,11 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from models.control import (
-    BOOK_SLOT,
-    CHECK_INSTRUCTIONS,
-    READ_INSTRUCTION,
-    RELEASE_SLOT,
-    CaseStatus,
-    InstructionCheck,
-    InstructionStanding,
-    Slot,
-    SlotRequest,
-)
+from models.activity_names import BOOK_SLOT, CHECK_INSTRUCTIONS, READ_INSTRUCTION, RELEASE_SLOT
+from models.case_status import CaseStatus, InstructionStanding
 from models.errors import InputError
 from models.registry import CaseRecord, EventRecord, ReceptionSlot
+from models.slots import InstructionCheck, Slot, SlotRequest
 from policies.calendar import local_zone
 from policies.receptions import slot_problem
 from policies.routing import executors

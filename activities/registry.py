@@ -11,9 +11,10 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from models.activity_names import RECORD_EVENT, REGISTER_CASE
 from models.appeal import parse_received_at
-from models.control import RECORD_EVENT, REGISTER_CASE, CaseCard, EventWrite, RegisterResult
 from models.registry import CaseRecord, EventRecord, utcnow
+from models.registry_writes import CaseCard, EventWrite, RegisterResult
 
 
 class RegistryActivities:

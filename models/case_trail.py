@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.control import ControlRules, TimelineEntry, TimerPoint
+from models.case_status import TimelineEntry
+from models.deadlines import TimerPoint
 from models.moves import MoveRecord, Refusal
+from models.policy_snapshot import ControlRules
 
 
 @dataclass

@@ -15,10 +15,10 @@ from models.appeal import (
     parse_contacts,
     parse_received_at,
 )
-from models.control import InstructionSpec
 from models.errors import InputError
 from models.fields import choice_field, text_field
 from models.schema import parse_object, rule
+from models.slots import InstructionSpec
 
 FORMATS = ("office", "visiting", "videoconference")
 RECEPTION_NUMBER = re.compile(r"^[A-ZА-ЯӘҒҚҢӨҰҮҺІ]{2,4}-\d{4}-\d{6,8}$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.control import InstructionRules
+from models.policy_snapshot import InstructionRules
 from policies.loading import load_policy
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from models.control import ControlRules
+from models.policy_snapshot import ControlRules
 from policies.loading import load_policy
 
 TIMING_PROFILE_ENV = "APPEALS_TIMING_PROFILE"

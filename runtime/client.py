@@ -58,7 +58,7 @@ async def start_case(client: Client, workflow: str, arg: Any, number: str, task_
 
 async def transition(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: Any) -> Any:
     """Send one move as the `transition` Update and return the case's new status."""
-    from models.control import CaseStatus
+    from models.case_status import CaseStatus
 
     payload = {"trigger": trigger, "actor": {"id": actor_id, "role": role}, **fields}
     return await handle.execute_update("transition", payload, result_type=CaseStatus)

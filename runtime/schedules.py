@@ -12,7 +12,7 @@ from temporalio.client import (
     ScheduleSpec,
 )
 
-from models.control import HalfYearRequest
+from models.notices import HalfYearRequest
 
 HALF_YEAR_SCHEDULE_ID = "half-year-instructions-report"
 

@@ -9,7 +9,7 @@ from temporalio.api.common.v1 import Payloads
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 
-from models.control import RECORD_EVENT, REGISTER_CASE
+from models.activity_names import RECORD_EVENT, REGISTER_CASE
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any
 
 from temporalio import workflow
 
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from workflows.appeal import AppealWorkflow
 from workflows.appeal_table import APPEAL_TABLES, APPEAL_TRANSITIONS
 from workflows.case_machine import Table, TableVersions

@@ -197,7 +197,7 @@ async def record(only: list[str]) -> None:
                     print(f"recorded {label}: {len(history.events)} events")
             await record_instruction_paths(env, engine, worker, only)
             if not only or "half_year_report" in only:
-                from models.control import HalfYearRequest
+                from models.notices import HalfYearRequest
 
                 report = await client.start_workflow(
                     "HalfYearReportWorkflow",

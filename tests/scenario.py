@@ -7,7 +7,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from runtime.client import transition
 from workflows.appeal import AppealWorkflow
 

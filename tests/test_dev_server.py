@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.registry import CaseRecord
 from runtime.client import TASK_QUEUE
 from tests.conftest import Served

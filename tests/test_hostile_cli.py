@@ -17,7 +17,7 @@ from sqlmodel import Session
 from temporalio.client import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.registry import CaseRecord
 from runtime.client import TASK_QUEUE
 from tests.conftest import Served

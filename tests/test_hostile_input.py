@@ -25,7 +25,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from models.appeal import parse_appeal
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.errors import InputError
 from models.instruction import parse_instruction
 from models.reception import parse_instructions, parse_reception

@@ -14,7 +14,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.registry import CaseRecord, DisciplinaryProposalRecord, DocumentRecord, EventRecord
 from policies.calendar import add_months
 from tests.scenario import move, status

@@ -19,7 +19,7 @@ from temporalio.common import RawValue, WorkflowIDReusePolicy
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.registry import CaseRecord, EventRecord
 from runtime.client import data_converter
 from runtime.codec import EncryptionCodec

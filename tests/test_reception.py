@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.receptions import create_slots, district_figures, list_slots
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.errors import InputError
 from models.registry import CaseRecord, DisciplinaryProposalRecord, NotificationRecord, ReceptionSlot
 from policies import calendar

@@ -8,9 +8,10 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.notifications import NotificationActivities
 from activities.registry import RegistryActivities
-from models.control import CaseCard, EventWrite, NotificationRequest, ProposalRequest
 from models.moves import MoveRecord
+from models.notices import NotificationRequest, ProposalRequest
 from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord, NotificationRecord
+from models.registry_writes import CaseCard, EventWrite
 
 
 def card(reg: str, identity: str = "850315300009", state: str = "registered") -> CaseCard:

@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.letters import TEMPLATE_DIR, TEMPLATE_DIR_ENV
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from models.moves import MoveRequest
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from runtime import search_attributes as sa

@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.control import InstructionStanding, ProposalState, Slot
+from models.case_status import InstructionStanding, ProposalState
 from models.moves import Actor, MoveRequest
 from models.schema import parse_object
+from models.slots import Slot
 from policies.permissions import permission_matrix
 from workflows.case_machine import STATES, CaseMachine, Table
 from workflows.kinds import BY_NAME, KINDS

@@ -20,7 +20,7 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from models.control import CaseStatus
+from models.case_status import CaseStatus
 from runtime.client import data_converter
 from tests.drill_table_v2 import AppealWorkflowV2
 from tests.factories import appeal_dict

@@ -13,21 +13,14 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
+from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE
 from models.appeal import AppealInput, parse_appeal, parse_received_at
-from models.control import (
-    DRAFT_DISCIPLINARY_PROPOSAL,
-    PLAN_DEADLINE,
-    ROUTE_CASE,
-    CaseCard,
-    CaseStatus,
-    DeadlinePlan,
-    DeadlineRequest,
-    PolicyRequest,
-    ProposalRequest,
-    RouteRequest,
-    TimerPoint,
-)
+from models.case_status import CaseStatus
+from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
+from models.notices import ProposalRequest
+from models.policy_snapshot import PolicyRequest
+from models.registry_writes import CaseCard, RouteRequest
 from runtime import search_attributes as sa
 from workflows.appeal_case import AppealCase
 from workflows.appeal_table import APPEAL_TABLES

@@ -29,28 +29,16 @@ from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from models.activity_names import CHECK_POLICIES, PLAN_WORKING_TIME, RECORD_EVENT, REGISTER_CASE, SEND_NOTIFICATION
+from models.case_status import CaseStatus, TimelineEntry
 from models.case_trail import CaseRun, CaseTrail, FailedEffect
-from models.control import (
-    CHECK_POLICIES,
-    PLAN_WORKING_TIME,
-    RECORD_EVENT,
-    REGISTER_CASE,
-    SEND_NOTIFICATION,
-    CaseCard,
-    CaseStatus,
-    ControlRules,
-    EventWrite,
-    NotificationRequest,
-    PolicyRequest,
-    PolicySnapshot,
-    RegisterResult,
-    TimelineEntry,
-    TimerPoint,
-    WorkingTimeRequest,
-)
+from models.deadlines import TimerPoint, WorkingTimeRequest
 from models.errors import InputError
 from models.moves import Actor, MoveRecord, MoveRequest, Refusal, parse_move
+from models.notices import NotificationRequest
 from models.permissions import PermissionMatrix
+from models.policy_snapshot import ControlRules, PolicyRequest, PolicySnapshot
+from models.registry_writes import CaseCard, EventWrite, RegisterResult
 from runtime import search_attributes as sa
 from runtime.failures import invalid, refused
 from workflows.carry import carried

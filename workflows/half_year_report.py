@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from temporalio import workflow
 
-from models.control import WRITE_HALF_YEAR_REPORT, HalfYearRequest
+from models.activity_names import WRITE_HALF_YEAR_REPORT
+from models.notices import HalfYearRequest
 from workflows.controlled import ACTIVITY_RETRY
 
 

@@ -15,27 +15,20 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
-from models.control import (
+from models.activity_names import (
     CHECK_EXECUTORS,
     DRAFT_INSTRUCTION_PROPOSAL,
     PLAN_DEADLINE,
     SET_PROPOSAL_STATUS,
     WRITE_CONCLUSION,
-    CaseCard,
-    CaseStatus,
-    ConclusionRequest,
-    DeadlinePlan,
-    DeadlineRequest,
-    ExecutorTrack,
-    InstructionProposalRequest,
-    InstructionRules,
-    PolicyRequest,
-    ProposalState,
-    ProposalStatusRequest,
-    TimerPoint,
 )
+from models.case_status import CaseStatus, ExecutorTrack, ProposalState
+from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint
 from models.instruction import AssignDetails, FindingsDetails, InstructionInput, VerificationDetails, parse_instruction
 from models.moves import Actor, MoveRecord, MoveRequest
+from models.notices import ConclusionRequest, InstructionProposalRequest, ProposalStatusRequest
+from models.policy_snapshot import InstructionRules, PolicyRequest
+from models.registry_writes import CaseCard
 from runtime import search_attributes as sa
 from workflows.controlled import ControlledWorkflow
 from workflows.instruction_case import ExtensionRequest, InstructionCase, VerificationPlan

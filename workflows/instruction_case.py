@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from models.control import ExecutorTrack, InstructionRules, ProposalState
+from models.case_status import ExecutorTrack, ProposalState
 from models.instruction import AssignDetails, FindingsDetails
 from models.moves import MoveRequest
+from models.policy_snapshot import InstructionRules
 from workflows.case_machine import CaseModel
 
 

@@ -16,24 +16,15 @@ from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
+from models.activity_names import BOOK_SLOT, CHECK_INSTRUCTIONS, READ_INSTRUCTION, RELEASE_SLOT
 from models.appeal import AppealInput
-from models.control import (
-    BOOK_SLOT,
-    CHECK_INSTRUCTIONS,
-    READ_INSTRUCTION,
-    RELEASE_SLOT,
-    CaseCard,
-    CaseStatus,
-    InstructionCheck,
-    InstructionStanding,
-    PolicyRequest,
-    ReceptionRules,
-    Slot,
-    SlotRequest,
-    TimerPoint,
-)
+from models.case_status import CaseStatus, InstructionStanding
+from models.deadlines import TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
+from models.policy_snapshot import PolicyRequest, ReceptionRules
 from models.reception import HoldDetails, ReceptionInput, SlotDetails, parse_reception
+from models.registry_writes import CaseCard
+from models.slots import InstructionCheck, Slot, SlotRequest
 from runtime import search_attributes as sa
 from workflows.appeal import INSTRUCTION_NEWS
 from workflows.controlled import ControlledWorkflow

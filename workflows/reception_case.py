@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from models.control import InstructionStanding, ReceptionRules, Slot
+from models.case_status import InstructionStanding
 from models.moves import MoveRequest
+from models.policy_snapshot import ReceptionRules
+from models.slots import Slot
 from workflows.case_machine import CaseModel
 
 DONE = "closed"

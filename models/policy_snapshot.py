@@ -1,0 +1,60 @@
+"""The policy values a case runs under, snapshotted from `policies/` at registration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ControlRules:
+    """Deadline-control values one case runs under, snapshotted from policy at registration."""
+
+    forward_working_days: int
+    hearing_working_days: int
+    finalization_working_days: int
+    extension_max_months: int
+    reminder_working_days_before: list[int]
+    reminder_hour: int
+    disciplinary_grace_working_days: int
+    staff_language: str
+    seconds_per_working_day: float | None = None
+    keep_refusals: int = 100  # policies/limits.yaml
+    keep_timeline: int = 300
+    new_run_after_events: int = 5000
+    new_run_after_signals: int = 100
+
+
+@dataclass
+class PolicyRequest:
+    kind: str
+    appeal_type: str
+    category: str
+    district: str
+    executor: str = ""  # an executor named by an official (reception instructions) must be known
+    executors: list[str] = field(default_factory=list)  # instructions: every executor must be known
+
+
+@dataclass
+class ReceptionRules:
+    reminder_hours_before: list[int]
+    no_show_grace_minutes: int
+    instruction_max_working_days: int
+
+
+@dataclass
+class PolicySnapshot:
+    term_working_days: int
+    rules: ControlRules
+    grants: dict[str, list[str]]
+    own_only: list[str]
+    suggested_executor: str
+    reception: ReceptionRules | None = None
+    instruction: InstructionRules | None = None
+
+
+@dataclass
+class InstructionRules:
+    late_terms_for_proposal: int
+    proposal_approval_working_days: int
+    finalization_working_days: int
+    continue_as_new_every_periods: int

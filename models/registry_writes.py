@@ -1,0 +1,55 @@
+"""What workflows ask the registry to write: the case's card and its events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.moves import MoveRecord
+
+
+@dataclass
+class CaseCard:
+    """The registry card of a case: what records keeping needs, written by activities only."""
+
+    reg_number: str
+    kind: str
+    appeal_type: str
+    channel: str
+    language: str
+    category: str
+    district: str
+    applicant_kind: str
+    applicant_identity: str
+    applicant_name: str
+    applicants_count: int
+    addressee: str
+    received_at: str
+    state: str
+    executor: str = ""
+    deadline: str = ""
+    overdue: bool = False
+    possible_repeat_of: list[str] = field(default_factory=list)
+    closure_reason: str = ""
+    answer_character: str = ""
+    parent: str = ""  # the reception an instruction was given at
+    workflow_run: str = ""  # the first run of the workflow that registered the number (it runs once)
+
+
+@dataclass
+class RegisterResult:
+    possible_repeat_of: list[str]
+
+
+@dataclass
+class RouteRequest:
+    category: str
+    district: str
+
+
+@dataclass
+class EventWrite:
+    """One accepted move to append to the registry, with the card's fields after it."""
+
+    card: CaseCard
+    record: MoveRecord
+    key: str  # idempotency key within the case: "move-<seq>" or a system event's key
