@@ -27,6 +27,28 @@ async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, ro
     return result
 
 
+async def until_state(handle: WorkflowHandle[Any, Any], state: str, tries: int = 200) -> CaseStatus:
+    """The case's status once it reaches `state` (bounded: fails instead of waiting for ever)."""
+    import asyncio
+
+    for _ in range(tries):
+        st = await status(handle)
+        if st.state == state:
+            return st
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{handle.id} never reached {state!r}")
+
+
+def worker_for(client: Client, engine: Any, queue: str, workflows: list[type], pool: Any) -> Worker:
+    """A worker for the given workflow classes with every real activity (tests that deploy a
+    variant of a kind: a changed table, a planted bug)."""
+    from worker import all_activities
+
+    return Worker(
+        client, task_queue=queue, workflows=workflows, activities=all_activities(engine), activity_executor=pool
+    )
+
+
 def registry_snapshot(engine: Any, reg_number: str) -> tuple[Any, ...]:
     """Everything the registry holds about one case, to compare before and after a refused move."""
     from sqlmodel import Session, select

@@ -14,8 +14,7 @@ from temporalio.worker import Worker
 
 from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord, NotificationRecord
 from tests.factories import appeal_dict
-from tests.scenario import move, registry_snapshot, start_appeal, status
-from tests.test_no_wedge import routed_appeal_state
+from tests.scenario import move, registry_snapshot, start_appeal, status, until_state
 
 
 def events_of(engine: Engine, reg: str) -> list[str]:
@@ -314,7 +313,7 @@ async def test_same_number_twice_is_refused(client: Client, worker: Worker, engi
     with pytest.raises(WorkflowAlreadyStartedError):  # our start path, while the first is open
         await start_case(client, "AppealWorkflow", appeal, appeal["reg_number"], worker.task_queue)
     first = client.get_workflow_handle(appeal["reg_number"])
-    await routed_appeal_state(first)
+    await until_state(first, "routed")
     await move(first, "withdraw", "reg-1", "registrar", reason="отозвано")
     await first.result()
     second = await client.start_workflow(

@@ -22,8 +22,7 @@ from runtime.client import data_converter
 from runtime.registration import register_search_attributes
 from tests.conftest import BIN
 from tests.factories import appeal_dict
-from tests.scenario import move, start_appeal, status
-from tests.test_no_wedge import routed_appeal_state
+from tests.scenario import move, start_appeal, status, until_state
 from worker import build_worker
 
 UNHANDLED_COMMAND = WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND
@@ -88,7 +87,7 @@ async def test_twenty_thousand_refused_signals_leave_the_appeal_healthy(tmp_path
 
 async def flood(client: Client, worker: Worker) -> None:
     handle = await start_appeal(client, worker, appeal_dict())
-    await routed_appeal_state(handle)
+    await until_state(handle, "routed")
     junk: list[Any] = [
         {"actor": {"id": "auditor-1", "role": "auditor"}},  # parsed, refused by the permissions policy
         {"actor": "nobody"},  # refused at the boundary

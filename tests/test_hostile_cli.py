@@ -22,6 +22,7 @@ from models.registry import CaseRecord
 from runtime.client import TASK_QUEUE
 from tests.conftest import Served
 from tests.factories import appeal_dict
+from tests.scenario import until_state
 
 TEMPORAL = str(Path(sys.executable).parent / "temporal")
 
@@ -49,12 +50,7 @@ async def status(env: WorkflowEnvironment, number: str) -> CaseStatus:
 
 
 async def routed(env: WorkflowEnvironment, number: str) -> CaseStatus:
-    for _ in range(200):
-        st = await status(env, number)
-        if st.state == "routed":
-            return st
-        await asyncio.sleep(0.05)
-    raise AssertionError("never routed")
+    return await until_state(env.client.get_workflow_handle(number), "routed")
 
 
 async def refusals(env: WorkflowEnvironment, number: str, count: int) -> CaseStatus:

@@ -25,7 +25,7 @@ from runtime.client import data_converter
 from runtime.codec import EncryptionCodec
 from tests import test_instruction, test_reception
 from tests.factories import appeal_dict
-from tests.scenario import move, start_appeal, status
+from tests.scenario import move, start_appeal, status, until_state
 
 
 async def failed_tasks(handle: WorkflowHandle[Any, Any]) -> int:
@@ -46,11 +46,8 @@ async def refusals_reach(handle: WorkflowHandle[Any, Any], count: int) -> CaseSt
 
 async def routed_appeal(client: Client, worker: Worker) -> WorkflowHandle[Any, Any]:
     handle = await start_appeal(client, worker, appeal_dict())
-    for _ in range(100):
-        if (await status(handle)).state == "routed":
-            return handle
-        await asyncio.sleep(0.02)
-    raise AssertionError("the appeal was never routed")
+    await until_state(handle, "routed")
+    return handle
 
 
 async def test_reception_instruction_update_with_a_list_number_is_refused(
@@ -185,7 +182,7 @@ async def test_a_registration_number_runs_once_whoever_starts_it(
     a second run and moved the registry card from closed back to routed."""
     data = appeal_dict()
     handle = await start_appeal(client, worker, data)
-    await routed_appeal_state(handle)
+    await until_state(handle, "routed")
     await move(handle, "withdraw", "reg-1", "registrar", reason="отозвано")
     await handle.result()
     with Session(engine) as session:
@@ -205,11 +202,3 @@ async def test_a_registration_number_runs_once_whoever_starts_it(
         assert card is not None and card.state == "closed" and card.closure_reason == "withdrawn"
         events = session.exec(select(EventRecord).where(EventRecord.reg_number == handle.id)).all()
         assert len(events) == events_before
-
-
-async def routed_appeal_state(handle: WorkflowHandle[Any, Any]) -> None:
-    for _ in range(100):
-        if (await status(handle)).state == "routed":
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("never routed")

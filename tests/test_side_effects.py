@@ -23,9 +23,8 @@ from models.moves import MoveRequest
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from runtime import search_attributes as sa
 from tests.factories import appeal_dict
-from tests.scenario import move, start_appeal, status
-from tests.test_no_wedge import failed_tasks, routed_appeal_state
-from worker import all_activities
+from tests.scenario import move, start_appeal, status, until_state, worker_for
+from tests.test_no_wedge import failed_tasks
 from workflows.appeal import AppealWorkflow
 
 
@@ -45,7 +44,7 @@ async def test_a_letter_that_fails_to_render_is_recorded_and_retried_after_the_f
     monkeypatch.setenv(TEMPLATE_DIR_ENV, str(templates))
 
     handle = await start_appeal(client, worker, appeal_dict())
-    await routed_appeal_state(handle)
+    await until_state(handle, "routed")
     await move(handle, "accept", "housing-dept", "executor")
     await move(
         handle,
@@ -100,16 +99,10 @@ async def test_a_bug_in_a_handler_leaves_no_half_made_move(
 ) -> None:
     queue = f"buggy-{uuid.uuid4()}"
     with ThreadPoolExecutor(4) as pool:
-        async with Worker(
-            client,
-            task_queue=queue,
-            workflows=[AppealWorkflowWithABug],
-            activities=all_activities(engine),
-            activity_executor=pool,
-        ):
+        async with worker_for(client, engine, queue, [AppealWorkflowWithABug], pool):
             data = appeal_dict()
             handle = await client.start_workflow("AppealWorkflow", data, id=data["reg_number"], task_queue=queue)
-            await routed_appeal_state(handle)
+            await until_state(handle, "routed")
             before = await status(handle)
             with Session(engine) as session:
                 events_before = len(session.exec(select(EventRecord).where(EventRecord.reg_number == handle.id)).all())

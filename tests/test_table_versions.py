@@ -7,35 +7,22 @@ its history still replays; a case registered after the change follows version 2.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import ResetStickyTaskQueueRequest
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer, Worker
+from temporalio.worker import Replayer
 
-from models.case_status import CaseStatus
 from runtime.client import data_converter
 from tests.drill_table_v2 import AppealWorkflowV2
 from tests.factories import appeal_dict
-from tests.scenario import move, status
-from worker import all_activities
+from tests.scenario import move, until_state, worker_for
 from workflows.appeal import AppealWorkflow
-
-
-async def routed(handle: WorkflowHandle[Any, Any]) -> CaseStatus:
-    for _ in range(200):
-        st = await status(handle)
-        if st.state == "routed":
-            return st
-        await asyncio.sleep(0.02)
-    raise AssertionError("never routed")
 
 
 async def test_a_changed_row_applies_to_new_cases_only(dev_env: WorkflowEnvironment, engine: Engine) -> None:
@@ -45,16 +32,10 @@ async def test_a_changed_row_applies_to_new_cases_only(dev_env: WorkflowEnvironm
     queue = f"versions-{uuid.uuid4()}"
     with ThreadPoolExecutor(4) as pool:
         # Before the change: version 1 only.
-        async with Worker(
-            client,
-            task_queue=queue,
-            workflows=[AppealWorkflow],
-            activities=all_activities(engine),
-            activity_executor=pool,
-        ):
+        async with worker_for(client, engine, queue, [AppealWorkflow], pool):
             data = appeal_dict()
             old = await client.start_workflow("AppealWorkflow", data, id=data["reg_number"], task_queue=queue)
-            st = await routed(old)
+            st = await until_state(old, "routed")
             assert st.table_version == 1
         # A new worker takes the case over now, not after the old worker's sticky queue times out.
         await client.workflow_service.reset_sticky_task_queue(
@@ -64,19 +45,13 @@ async def test_a_changed_row_applies_to_new_cases_only(dev_env: WorkflowEnvironm
         await Replayer(workflows=[AppealWorkflowV2], data_converter=data_converter()).replay_workflow(recorded)
 
         # After the change: the same queue, a worker that knows version 2.
-        async with Worker(
-            client,
-            task_queue=queue,
-            workflows=[AppealWorkflowV2],
-            activities=all_activities(engine),
-            activity_executor=pool,
-        ):
+        async with worker_for(client, engine, queue, [AppealWorkflowV2], pool):
             st = await move(old, "accept", "housing-dept", "executor")  # version 1: no reason needed
             assert st.state == "under_consideration" and st.table_version == 1
 
             data = appeal_dict()
             new = await client.start_workflow("AppealWorkflow", data, id=data["reg_number"], task_queue=queue)
-            st = await routed(new)
+            st = await until_state(new, "routed")
             assert st.table_version == 2
             with pytest.raises(WorkflowUpdateFailedError) as refused:
                 await move(new, "accept", "housing-dept", "executor")

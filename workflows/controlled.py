@@ -403,10 +403,7 @@ class ControlledWorkflow:
         )
         self.trail.points = [p for p in self.trail.points if datetime.fromisoformat(p.fire_at) > now]
         for point in due:
-            await self.guarded(f"timer {point.kind}", lambda point=point: self.fire(point))  # type: ignore[misc]
-
-    async def fire(self, point: TimerPoint) -> None:
-        await self.on_timer(point)
+            await self.guarded(f"timer {point.kind}", lambda point=point: self.on_timer(point))  # type: ignore[misc]
 
     async def on_timer(self, point: TimerPoint) -> None:
         raise NotImplementedError
