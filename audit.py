@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +29,9 @@ from temporalio.worker import Replayer
 
 from activities.letters import environment
 from cli_core import CliError, err, out
-from models.appeal import parse_received_at
 from models.registry import CaseRecord, EventRecord, registry_engine
 from policies import calendar
+from policies.appeals import appeal_rules
 from policies.calendar import add_months
 from policies.permissions import permission_matrix
 from policies.terms import control_rules, term_working_days
@@ -195,6 +195,7 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
         events = session.exec(select(EventRecord)).all()
     matrices = {kind: permission_matrix(kind) for kind in ("appeal", "reception", "instruction")}
     answered: dict[str, str] = {}
+    measured: dict[str, tuple[str, str, bool]] = {}
     for e in events:
         card = cards.get(e.reg_number)
         kind = "appeal" if card is None or card.kind in ("appeal", "reception_instruction") else card.kind
@@ -207,15 +208,21 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
             findings.append((e.reg_number, "forwarded later than 3 working days", f"due {detail.get('forward_by')}"))
         if e.trigger == "submit_answer" and e.reg_number not in answered:
             answered[e.reg_number] = e.at
+        if e.trigger == "approve" and "late" in detail:  # table v2: measured when the answer went out
+            measured[e.reg_number] = (e.at, str(detail.get("legal_term", "")), detail["late"] == "yes")
         if e.trigger == "extend_deadline" and card is not None and card.kind == "appeal":
             new = detail.get("deadline", "").split(" -> ")[-1]
-            original = calendar.due_date(parse_received_at(card.received_at), term_working_days(card.appeal_type))
-            limit = add_months(original, rules.extension_max_months)
+            limit = extension_limit(card, rules.extension_max_months)
             if new and datetime.fromisoformat(new).date() > limit:
                 findings.append((e.reg_number, "extension beyond the policy limit", f"{new} > {limit}"))
+    for number, (at, term, late) in measured.items():
+        if late:  # against the legal term as it stood: original or formally extended, never internal
+            findings.append((number, "answered after the term", f"answered {at[:16]}, term {term}"))
     for number, at in answered.items():
         card = cards.get(number)
-        if card and card.deadline and card.kind in ("appeal", "reception_instruction"):
+        if number in measured or not card or not card.deadline:
+            continue
+        if card.kind in ("appeal", "reception_instruction"):  # table v1 cases: the first answer, the card's term
             end = calendar.end_of_day(datetime.fromisoformat(card.deadline).date())
             if datetime.fromisoformat(at) >= end:
                 findings.append((number, "answered after the term", f"answered {at[:16]}, term {card.deadline}"))
@@ -233,6 +240,14 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
             if number not in existing:
                 findings.append((number, "registry row with no workflow", "no Temporal workflow has this id"))
     return findings
+
+
+def extension_limit(card: CaseRecord, months: int) -> date:
+    """The latest legal term an extension may set (policies/appeals.yaml extension.counted_from)."""
+    received = calendar.receipt_moment(card.received_at)
+    if appeal_rules().extension_counted_from == "receipt":
+        return add_months(calendar.registration_day(received), months) - timedelta(days=1)
+    return add_months(calendar.due_date(received, term_working_days(card.appeal_type)), months)
 
 
 @app.command()

@@ -12,9 +12,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from models.activity_names import RECORD_EVENT, REGISTER_CASE
-from models.appeal import parse_received_at
 from models.registry import CaseRecord, EventRecord, utcnow
 from models.registry_writes import CaseCard, EventWrite, RegisterResult
+from policies.calendar import receipt_moment
 
 
 class RegistryActivities:
@@ -23,22 +23,31 @@ class RegistryActivities:
 
     @activity.defn(name=REGISTER_CASE)
     def register_case(self, card: CaseCard) -> RegisterResult:
-        """Write the card and the registration event; flag earlier appeals of the same applicant
-        on the same category as a possible repeat (the registrar decides)."""
+        """Write the card and the registration event. An earlier appeal of the same applicant
+        (IIN/BIN) on the same category that was answered is a possible repeat (the controller
+        decides); an earlier one still open is related, not a repeat. Instructions given at a
+        reception are the official's, not the applicant's: they are never repeats."""
         with Session(self.engine) as session:
             repeats: list[str] = []
-            if card.applicant_identity:
+            related: list[str] = []
+            answers: dict[str, str] = {}
+            if card.applicant_identity and card.kind == "appeal":
                 rows = session.exec(
                     select(CaseRecord)
                     .where(CaseRecord.applicant_identity == card.applicant_identity)
-                    .where(CaseRecord.category == card.category)
                     .where(CaseRecord.kind == card.kind)
                     .where(CaseRecord.reg_number != card.reg_number)
                     .order_by(col(CaseRecord.created_at))
                 ).all()
-                mine = (parse_received_at(card.received_at), card.reg_number)
+                mine = (receipt_moment(card.received_at), card.reg_number)
                 # Earlier by receipt, whatever order the workers registered them in.
-                repeats = [r.reg_number for r in rows if (parse_received_at(r.received_at), r.reg_number) < mine]
+                earlier = [r for r in rows if (receipt_moment(r.received_at), r.reg_number) < mine]
+                for r in earlier:
+                    if r.state != "closed":
+                        related.append(r.reg_number)
+                    elif r.closure_reason == "answered" and r.category == card.category:
+                        repeats.append(r.reg_number)
+                        answers[r.reg_number] = f"{r.answer_character}: {r.answer_excerpt}".strip(": ")
             existing = session.get(CaseRecord, card.reg_number)
             if existing is not None and existing.workflow_run != card.workflow_run:
                 raise permanent(
@@ -47,9 +56,11 @@ class RegistryActivities:
                 )
             if existing is not None:  # a retry: the first attempt wrote the card
                 return RegisterResult(
-                    possible_repeat_of=existing.possible_repeat_of.split(",") if existing.possible_repeat_of else []
+                    possible_repeat_of=_split(existing.possible_repeat_of),
+                    related_to=_split(existing.related_to),
+                    earlier_answers=answers,
                 )
-            card.possible_repeat_of = repeats
+            card.possible_repeat_of, card.related_to = repeats, related
             session.add(_card_row(card))
             session.add(
                 EventRecord(
@@ -62,7 +73,7 @@ class RegistryActivities:
                     from_state="",
                     to_state=card.state,
                     at=card.received_at,
-                    detail=json.dumps({"possible_repeat_of": repeats}),
+                    detail=json.dumps({"possible_repeat_of": repeats, "related_to": related}),
                 )
             )
             try:
@@ -74,7 +85,7 @@ class RegistryActivities:
                     raise permanent(
                         f"{card.reg_number} is already registered; a registration number runs once"
                     ) from None
-            return RegisterResult(possible_repeat_of=repeats)
+            return RegisterResult(possible_repeat_of=repeats, related_to=related, earlier_answers=answers)
 
     @activity.defn(name=RECORD_EVENT)
     def record_event(self, write: EventWrite) -> None:
@@ -124,4 +135,9 @@ def permanent(message: str) -> ApplicationError:
 def _card_row(card: CaseCard) -> CaseRecord:
     data = asdict(card)
     data["possible_repeat_of"] = ",".join(card.possible_repeat_of)
+    data["related_to"] = ",".join(card.related_to)
     return CaseRecord(**data)
+
+
+def _split(joined: str) -> list[str]:
+    return joined.split(",") if joined else []

@@ -62,27 +62,30 @@ class AppealInput:
     category: str
     district: str
     text: str
-    received_at: str  # ISO 8601; a time without offset is local time (UTC+5)
+    received_at: str  # ISO 8601; a time without offset is local time of that date (Asia/Almaty)
     # Set when the appeal is an instruction given at a personal reception (a child workflow):
     executor: str = ""  # assigned by the official at the reception, instead of the routing policy
     term_working_days: int = 0  # the term the official set, instead of the term for the type
     reception: str = ""  # the reception's registration number
     attachments: list[Attachment] = field(default_factory=list)
+    accepted_by: str = ""  # who accepted the appeal (the applicant is told; domain.md "registration")
+
+    def is_anonymous(self) -> bool:
+        """No name to answer to (domain.md: an anonymous appeal is not considered)."""
+        return self.applicant.kind == "anonymous" or not self.applicant.name.strip()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def parse_received_at(value: str) -> datetime:
-    """Aware datetime; a value without an offset is read as local time (UTC+5)."""
-    from datetime import timedelta, timezone
-
+    """Validated receipt time. A value without an offset stays naive: it is local time of the date
+    it names (UTC+6 before 1 March 2024, UTC+5 since), resolved with the zone's rules by
+    `policies.calendar.receipt_moment` in activities (zone data is file I/O, kept out of workflows)."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise InputError("received_at", f"not an ISO 8601 date-time: {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone(timedelta(hours=5)))
     if not 2000 <= moment.year <= 2100:
         raise InputError("received_at", f"year {moment.year} is outside 2000-2100")
     return moment
@@ -165,6 +168,7 @@ def parse_appeal(raw: Any) -> AppealInput:
         term_working_days=term,
         reception=text_field(raw, "reception", required=False, limit=40),
         attachments=attachments,
+        accepted_by=text_field(raw, "accepted_by", required=False, limit=200),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -30,7 +31,11 @@ def local_zone() -> ZoneInfo:
 
 @cache
 def _overrides() -> tuple[frozenset[date], frozenset[date]]:
-    data = load_policy("calendar_overrides")
+    return overrides_from(load_policy("calendar_overrides"))
+
+
+def overrides_from(data: dict[str, Any]) -> tuple[frozenset[date], frozenset[date]]:
+    """(days off, working days) of an override file's content."""
     off = frozenset(_as_date(e["date"]) for e in data.get("days_off") or [])
     work = frozenset(_as_date(e["date"]) for e in data.get("working_days") or [])
     return off, work
@@ -41,18 +46,25 @@ def _as_date(value: object) -> date:
 
 
 @cache
-def _national_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("KZ", years=year).keys())
+def _national_calendar(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("KZ", years=year)
+
+
+def national_working_day(day: date) -> bool:
+    """The `holidays` package's own answer: weekends, public holidays and the days off it moves,
+    and the weekend days the Government made working days by transfer (`weekend_workdays`)."""
+    return bool(_national_calendar(day.year).is_working_day(day))
 
 
 def is_working_day(day: date) -> bool:
-    """A weekday that is not a public holiday, after the project's overrides."""
+    """Kazakhstan's official calendar: the package's working-day knowledge, corrected by the
+    project's override file (transfers the package lacks or learns late win over it)."""
     off, work = _overrides()
     if day in work:
         return True
     if day in off:
         return False
-    return day.weekday() < 5 and day not in _national_holidays(day.year)
+    return national_working_day(day)
 
 
 def next_working_day(day: date) -> date:
@@ -106,13 +118,21 @@ def working_days_between(start: date, end: date) -> int:
 
 
 def registration_day(received_at: datetime) -> date:
-    """The day a receipt counts from: next working day if received on a day off or after hours."""
+    """The day a receipt counts from: next working day if received on a day off or after hours.
+    A time without a zone is local time of the date it names (the zone's offset on that date)."""
     local = received_at.astimezone(local_zone()) if received_at.tzinfo else received_at.replace(tzinfo=local_zone())
     cutoff = time.fromisoformat(str(load_policy("terms")["after_hours_cutoff"]))
     day = local.date()
     if local.time() >= cutoff:
         day += timedelta(days=1)
     return next_working_day(day)
+
+
+def receipt_moment(value: str) -> datetime:
+    """An aware receipt time: a value without an offset is local time of the date it names, with
+    the offset the zone had on that date (Kazakhstan moved from UTC+6 to UTC+5 on 1 March 2024)."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
 
 
 def due_date(received_at: datetime, term_working_days: int) -> date:
