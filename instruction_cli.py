@@ -33,7 +33,7 @@ def _move(number: str, trigger: str, actor: str, role: str, **fields: Any) -> Ca
 
 @instruction_app.command()
 def register(
-    issuer: str = typer.Option(..., help="president, state_adviser, administration, appeals_department"),
+    issuer: str = typer.Option(..., help="president, state_adviser, administration, appeals_department, akim"),
     issuer_official: str = typer.Option(..., help="who gave the instruction and where"),
     text: str = typer.Option(...),
     first_term: str = typer.Option(..., help="YYYY-MM-DD"),
@@ -122,11 +122,14 @@ def decide_extension(
     number: str,
     actor: str = typer.Option(...),
     approve: bool = typer.Option(..., "--approve/--refuse"),
-    role: str = typer.Option("issuer"),
+    decided_by: str = typer.Option(..., help="the issuer whose decision this is (must be the instruction's issuer)"),
+    document: str = typer.Option(..., help="the decision's document reference (number and date)"),
+    role: str = typer.Option("issuer", help="issuer, or controller recording the issuer's decision"),
     reason: str = typer.Option(""),
 ) -> None:
-    """The issuer's decision on the extension request."""
-    _move(number, "approve_extension" if approve else "refuse_extension", actor, role, reason=reason)
+    """Record the issuer's decision on the extension request (only the issuer decides)."""
+    details = {"decided_by": decided_by, "document_ref": document}
+    _move(number, "approve_extension" if approve else "refuse_extension", actor, role, reason=reason, details=details)
 
 
 @instruction_app.command()

@@ -13,7 +13,7 @@ from models.errors import InputError
 from models.fields import choice_field, text_field
 from models.schema import rule
 
-ISSUERS = ("president", "state_adviser", "administration", "appeals_department")
+ISSUERS = ("president", "state_adviser", "administration", "appeals_department", "akim")  # instructions.yaml
 CONTROL_KINDS = ("once", "monthly")
 NUMBER = re.compile(r"^[A-ZА-ЯӘҒҚҢӨҰҮҺІ]{2,4}-\d{4}-\d{6,8}$")
 MAX_EXECUTORS = 30
@@ -54,6 +54,16 @@ class VerificationDetails:
     """`schedule_verification`'s details: where the on-site check takes place."""
 
     place: str = rule(default="", limit=300)
+
+
+@dataclass
+class IssuerDecision:
+    """`approve_extension` / `refuse_extension`: the issuer's decision as the department records it.
+    Only the issuer decides on a term it set (Decree No. 976; domain.md "Presidential
+    instructions"): `decided_by` must be the instruction's issuer, `document_ref` its document."""
+
+    decided_by: str = rule(limit=40, required=True)
+    document_ref: str = rule(limit=200, required=True)
 
 
 def _names(raw: Any, field_name: str, limit: int) -> list[str]:

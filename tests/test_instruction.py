@@ -169,13 +169,26 @@ async def test_extensions_refused_and_approved(env: WorkflowEnvironment, client:
     with pytest.raises(WorkflowUpdateFailedError) as twice:
         await move(handle, "request_extension", SLOW, "executor", new_deadline=asked, reason="и нам")
     assert "already waiting" in str(twice.value.cause)
-    st = await move(handle, "refuse_extension", "issuer-1", "issuer", reason="срок не продлевается")
+    decision = {"decided_by": "president", "document_ref": "№ 21-01-4567 от 01.12"}
+    st = await move(handle, "refuse_extension", "issuer-1", "issuer", reason="срок не продлевается", details=decision)
     assert st.deadline == term.isoformat()
     await move(handle, "request_extension", CO, "executor", new_deadline=asked, reason="экспертиза назначена")
     with pytest.raises(WorkflowUpdateFailedError):
-        await move(handle, "approve_extension", CO, "executor")  # not the executor's to decide
-    st = await move(handle, "approve_extension", "issuer-1", "issuer")
+        await move(handle, "approve_extension", CO, "executor", details=decision)  # not the executor's to decide
+    with pytest.raises(WorkflowUpdateFailedError) as head:  # nor the department head's (issue 9)
+        await move(handle, "approve_extension", "head-1", "head", details=decision)
+    assert "may not" in str(head.value.cause) or "not allowed" in str(head.value.cause)
+    with pytest.raises(WorkflowUpdateFailedError) as other:  # a decision of someone other than the issuer
+        await move(handle, "approve_extension", "ctl-1", "controller", details={**decision, "decided_by": "akim"})
+    assert "only the issuer (president)" in str(other.value.cause)
+    with pytest.raises(WorkflowUpdateFailedError) as no_document:
+        await move(handle, "approve_extension", "ctl-1", "controller", details={"decided_by": "president"})
+    assert "details.document_ref" in str(no_document.value.cause)
+    # The controller records the issuer's decision, with its document.
+    st = await move(handle, "approve_extension", "ctl-1", "controller", details=decision)
     assert term < date.fromisoformat(st.deadline) <= date.fromisoformat(asked)
+    assert st.history[-1].detail["document_ref"] == decision["document_ref"]
+    assert st.history[-1].detail["decided_by"] == "president"
     assert [h.trigger for h in st.history][-4:] == [
         "request_extension",
         "refuse_extension",

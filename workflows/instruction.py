@@ -24,7 +24,14 @@ from models.activity_names import (
 )
 from models.case_status import CaseStatus, ExecutorTrack, ProposalState
 from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint
-from models.instruction import AssignDetails, FindingsDetails, InstructionInput, VerificationDetails, parse_instruction
+from models.instruction import (
+    AssignDetails,
+    FindingsDetails,
+    InstructionInput,
+    IssuerDecision,
+    VerificationDetails,
+    parse_instruction,
+)
 from models.moves import Actor, MoveRecord, MoveRequest
 from models.notices import ConclusionRequest, InstructionProposalRequest, ProposalStatusRequest
 from models.policy_snapshot import InstructionRules, PolicyRequest
@@ -54,6 +61,7 @@ class InstructionWorkflow(ControlledWorkflow):
         self.check_input()
         self.case.new_run_wanted = False  # wanted by the run that handed over, done now
         i = self.instruction_()
+        self.case.issuer = i.issuer
         if self.trail.runs == 1:
             snapshot = await self.load_policies(PolicyRequest("instruction", i.issuer, "", "", executors=i.executors))
             self.case.rules = snapshot.instruction
@@ -128,10 +136,16 @@ class InstructionWorkflow(ControlledWorkflow):
         )
         return None
 
+    def decision_detail(self, move: MoveRequest, extension: ExtensionRequest) -> dict[str, str]:
+        detail = {"requested": extension.new_deadline, "by": extension.by}
+        if isinstance(move.details, IssuerDecision):  # table v2: the issuer's decision and its document
+            detail.update(decided_by=move.details.decided_by, document_ref=move.details.document_ref)
+        return detail
+
     async def on_approve_extension(self, move: MoveRequest) -> str | None:
         extension = self.case.extension
         assert extension is not None  # condition extension_pending
-        record = self.make_move(move, {"requested": extension.new_deadline, "by": extension.by})
+        record = self.make_move(move, self.decision_detail(move, extension))
         await self.plan_term(date.fromisoformat(extension.new_deadline))
         self.case.extension = None
         await self.done(record)
@@ -140,7 +154,7 @@ class InstructionWorkflow(ControlledWorkflow):
     async def on_refuse_extension(self, move: MoveRequest) -> str | None:
         extension = self.case.extension
         assert extension is not None  # condition extension_pending
-        record = self.make_move(move, {"requested": extension.new_deadline, "by": extension.by})
+        record = self.make_move(move, self.decision_detail(move, extension))
         self.case.extension = None
         await self.done(record)
         return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from models.case_status import ExecutorTrack, ProposalState
-from models.instruction import AssignDetails, FindingsDetails
+from models.instruction import AssignDetails, FindingsDetails, IssuerDecision
 from models.moves import MoveRequest
 from models.policy_snapshot import InstructionRules
 from workflows.case_machine import CaseModel
@@ -47,11 +47,18 @@ class InstructionCase(CaseModel):
     conclusion: str = ""
     rules: InstructionRules | None = None
     new_run_wanted: bool = False  # periodic control hands over to a new run every few periods
+    issuer: str = ""  # who gave the instruction: the only one who decides on its terms
 
     def is_assigned(self, actor_id: str) -> bool:
         return actor_id in self.executors
 
     # --- conditions (pure: they read the case, the move and the time) ---
+    def decided_by_issuer(self, move: MoveRequest, now: datetime) -> bool:
+        return isinstance(move.details, IssuerDecision) and move.details.decided_by == self.issuer
+
+    def explain_decided_by_issuer(self, move: MoveRequest, now: datetime) -> str:
+        return f"details.decided_by: only the issuer ({self.issuer}) decides on the term of its instruction"
+
     def executors_given(self, move: MoveRequest, now: datetime) -> bool:
         return isinstance(move.details, AssignDetails) and bool(move.details.executors)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.instruction import AssignDetails, FindingsDetails, VerificationDetails
+from models.instruction import AssignDetails, FindingsDetails, IssuerDecision, VerificationDetails
 from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions
 
 OPEN = ["registered", "routed", "under_consideration", "returned_for_finalization", "answered"]
@@ -67,14 +67,14 @@ INSTRUCTION_TRANSITIONS: list[dict[str, Any]] = [
         "source": WORKING,
         "dest": None,
         "conditions": ["extension_pending"],
-        "description": "the issuer grants the requested term",
+        "description": "the issuer's decision granting the requested term (details: decided_by, document_ref)",
     },
     {
         "trigger": "refuse_extension",
         "source": WORKING,
         "dest": None,
         "conditions": ["extension_pending"],
-        "description": "the issuer refuses; the term stays",
+        "description": "the issuer's decision refusing it; the term stays (details: decided_by, document_ref)",
     },
     {
         "trigger": "schedule_verification",
@@ -142,5 +142,21 @@ INSTRUCTION_TRANSITIONS: list[dict[str, Any]] = [
     RETRY_SIDE_EFFECTS,
 ]
 
-INSTRUCTION_TABLES = TableVersions((Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS, version=1),))
+# Version 2 (issue 9): an extension is the issuer's decision, recorded with its document; the
+# department (or its head) never decides on a term the President's side or the akim set.
+ISSUER_DECIDES: dict[str, Any] = {
+    "details": IssuerDecision,
+    "conditions": ["extension_pending", "decided_by_issuer"],
+}
+INSTRUCTION_TRANSITIONS_V2: list[dict[str, Any]] = [
+    {**row, **ISSUER_DECIDES} if row["trigger"] in ("approve_extension", "refuse_extension") else row
+    for row in INSTRUCTION_TRANSITIONS
+]
+
+INSTRUCTION_TABLES = TableVersions(
+    (
+        Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS, version=1),
+        Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V2, version=2),
+    )
+)
 INSTRUCTION_TABLE = INSTRUCTION_TABLES.current
