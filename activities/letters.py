@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from policies import calendar
+from policies.appeals import closure_ground, forward_body, unit_name
 from policies.receptions import officials
 from policies.routing import executor_name, official_of
 
@@ -20,15 +23,49 @@ def template_dir() -> Path:
     return Path(os.environ.get(TEMPLATE_DIR_ENV) or TEMPLATE_DIR)
 
 
+def local(value: str) -> str:
+    """A date or moment as people in Kazakhstan read it: local date (and time), never raw UTC.
+    An ISO moment with an offset is shown in Asia/Almaty; one without is local already."""
+    if not value:
+        return ""
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).strftime("%d.%m.%Y")
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(calendar.local_zone())
+        if moment.time() == time(0, 0):  # the end of a term: the day before, in full
+            return (moment.date() - timedelta(days=1)).strftime("%d.%m.%Y") + " 23:59"
+    return moment.strftime("%d.%m.%Y %H:%M")
+
+
+def body_name(key: str, language: str) -> str:
+    """A forwarding target by its catalogue key (Kazakh: the dative form the notice needs)."""
+    body = forward_body(key)
+    if not body:
+        return key
+    return str(body["name_kk_dative"] if language == "kk" else body["name_ru"])
+
+
+def ground_text(key: str, language: str) -> str:
+    ground = closure_ground(key)
+    return str(ground.get(language) or ground.get("ru") or key)
+
+
 @cache
 def _environment(directory: Path) -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(directory),
         undefined=StrictUndefined,  # a missing value is a bug in the caller, not an empty line in a letter
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["local"] = local
+    env.globals.update(body_name=body_name, ground_text=ground_text, unit_name=unit_name)
+    return env
 
 
 def environment() -> Environment:
