@@ -266,7 +266,7 @@ def move(
     reason: str = typer.Option(""),
     target: str = typer.Option("", help="executor (route, reassign), receiving body (forward) or slot (schedule)"),
     answer_text: str = typer.Option(""),
-    answer_character: str = typer.Option("", help="explained, satisfied or refused"),
+    answer_character: str = typer.Option("", help="explained, satisfied, partially_satisfied or refused"),
     new_deadline: str = typer.Option("", help="YYYY-MM-DD (extend_deadline)"),
     details: str = typer.Option("", help="a JSON object with the kind's own fields"),
 ) -> None:

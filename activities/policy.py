@@ -11,9 +11,17 @@ from temporalio.exceptions import ApplicationError
 from models.activity_names import CHECK_POLICIES, PLAN_DEADLINE, PLAN_WORKING_TIME, ROUTE_CASE
 from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint, WorkingTimeRequest
 from models.errors import InputError
-from models.policy_snapshot import ControlRules, InstructionRules, PolicyRequest, PolicySnapshot, ReceptionRules
+from models.policy_snapshot import (
+    AppealRules,
+    ControlRules,
+    InstructionRules,
+    PolicyRequest,
+    PolicySnapshot,
+    ReceptionRules,
+)
 from models.registry_writes import RouteRequest
 from policies import calendar
+from policies.appeals import appeal_rules
 from policies.catalogue import check_catalogue
 from policies.instructions import instruction_rules, issuers
 from policies.permissions import permission_matrix
@@ -27,6 +35,7 @@ def check_policies(req: PolicyRequest) -> PolicySnapshot:
     """Catalogue check, term, control rules, permissions and routing suggestion for a new case."""
     reception: ReceptionRules | None = None
     instruction: InstructionRules | None = None
+    appeal: AppealRules | None = None
     try:
         if req.kind == "instruction":
             if req.appeal_type not in issuers():
@@ -48,6 +57,7 @@ def check_policies(req: PolicyRequest) -> PolicySnapshot:
                 raise InputError(
                     "executor", f"unknown executor {req.executor!r}; known: {', '.join(sorted(executors()))}"
                 )
+            appeal = appeal_rules()
     except InputError as err:
         raise ApplicationError(str(err), type="InvalidInput", non_retryable=True) from None
     matrix = permission_matrix(req.kind)
@@ -59,6 +69,7 @@ def check_policies(req: PolicyRequest) -> PolicySnapshot:
         suggested_executor=executor_for(req.category, req.district) if req.kind != "instruction" else "",
         reception=reception,
         instruction=instruction,
+        appeal=appeal,
     )
 
 
@@ -78,6 +89,13 @@ def _compress(now: datetime, legal: datetime, spd: float | None) -> datetime:
     days = calendar.working_days_between(today, local.date())
     fraction = (local.hour * 3600 + local.minute * 60) / 86400
     return now + timedelta(seconds=spd * (days + fraction))
+
+
+def _day_of(moment: datetime) -> str:
+    """The local day a moment belongs to; the end of a day (00:00 of the next) belongs to that day."""
+    local = moment.astimezone(calendar.local_zone())
+    day = local.date() - timedelta(days=1) if local.time() == datetime.min.time() else local.date()
+    return day.isoformat()
 
 
 def _utc(moment: datetime) -> str:
@@ -109,11 +127,34 @@ def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
         calendar.add_working_days(calendar.next_working_day(due + timedelta(days=1)), grace)
     )
     points.append(TimerPoint("disciplinary", _utc(proposal_at), _utc(_compress(now, proposal_at, spd)), grace))
-    forward_by = ""
+    if req.watch_hearing_start:
+        # The last day a preliminary decision can be sent so that the hearing (counted from the next
+        # day) still ends inside the term (APPC art. 73).
+        start_by = calendar.working_days_before(due, rules.hearing_working_days)
+        legal = calendar.at_local(start_by, rules.reminder_hour)
+        if legal > now:
+            point = TimerPoint(
+                "hearing_start", _utc(legal), _utc(_compress(now, legal, spd)), rules.hearing_working_days
+            )
+            point.local_day = start_by.isoformat()
+            points.append(point)
+    forward_by = registered_on = ""
     if req.from_receipt:
-        forward_day = calendar.add_working_days(calendar.registration_day(start), rules.forward_working_days)
-        forward_by = _utc(calendar.end_of_day(forward_day))
-    return DeadlinePlan(due_date=due.isoformat(), due_at=_utc(due_at), points=points, forward_by=forward_by)
+        registered = calendar.registration_day(start)
+        registered_on = registered.isoformat()
+        forward_day = calendar.add_working_days(registered, rules.forward_working_days)
+        forward_end = calendar.end_of_day(forward_day)
+        forward_by = _utc(forward_end)
+        if req.watch_forwarding:
+            remind = calendar.at_local(forward_day, rules.reminder_hour)
+            if remind > now:
+                points.append(TimerPoint("forward_reminder", _utc(remind), _utc(_compress(now, remind, spd)), 0))
+            points.append(TimerPoint("forward_escalation", forward_by, _utc(_compress(now, forward_end, spd)), 0))
+    for point in points:
+        point.local_day = point.local_day or _day_of(datetime.fromisoformat(point.legal_at))
+    return DeadlinePlan(
+        due_date=due.isoformat(), due_at=_utc(due_at), points=points, forward_by=forward_by, registered_on=registered_on
+    )
 
 
 @activity.defn(name=PLAN_WORKING_TIME)
@@ -123,7 +164,7 @@ def plan_working_time(req: WorkingTimeRequest) -> TimerPoint:
     start = datetime.fromisoformat(req.start).astimezone(calendar.local_zone()).date()
     end = calendar.end_of_day(calendar.add_working_days(start, req.working_days))
     fire = _compress(now, end, req.rules.seconds_per_working_day)
-    return TimerPoint(req.kind, _utc(end), _utc(fire), req.working_days)
+    return TimerPoint(req.kind, _utc(end), _utc(fire), req.working_days, local_day=_day_of(end))
 
 
 ACTIVITIES = [check_policies, route_case, plan_deadline, plan_working_time]

@@ -68,6 +68,11 @@ class CaseStatus:
     answer_character: str = ""  # appeals
     hearing_until: str = ""  # appeals
     forward_by: str = ""  # appeals
+    internal_deadline: str = ""  # appeals: the finalization term (never past the legal term)
+    original_deadline: str = ""  # appeals: the legal term before any extension
+    related_to: list[str] = field(default_factory=list)  # appeals: earlier open appeals of the applicant
+    answered_late: bool = False  # appeals: approved after the legal term as it stood
+    hearing_late: bool = False  # appeals: the hearing cannot end inside the legal term
     slot: Slot | None = None  # receptions
     instructions: list[InstructionStanding] = field(default_factory=list)  # receptions
     executors: list[ExecutorTrack] = field(default_factory=list)  # Presidential instructions

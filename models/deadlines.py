@@ -18,6 +18,8 @@ class DeadlineRequest:
     term_working_days: int = 0
     due_date: str = ""
     from_receipt: bool = False  # count from receipt (after-hours and day-off rules apply)
+    watch_forwarding: bool = False  # points for the 3-working-day forwarding term (from receipt)
+    watch_hearing_start: bool = False  # a point on the last day a hearing can start inside the term
 
 
 @dataclass
@@ -29,6 +31,7 @@ class TimerPoint:
     fire_at: str  # when the workflow's timer fires (UTC ISO; earlier than legal_at in demo timing)
     working_days: int = 0  # reminders: working days before the term; disciplinary: working days overdue
     hours_before: int = 0  # reception reminders: hours before the slot
+    local_day: str = ""  # the local date of legal_at (ISO), for terms shown to people
 
 
 @dataclass
@@ -37,6 +40,7 @@ class DeadlinePlan:
     due_at: str
     points: list[TimerPoint]
     forward_by: str = ""  # end of the term to forward outside competence (UTC ISO), from receipt only
+    registered_on: str = ""  # the day the term counts from (ISO date), from receipt only
 
 
 @dataclass

@@ -22,7 +22,8 @@ MAX_REASON_CHARS = 2_000
 # Cyrillic character takes 6 bytes (JSON escapes), so an answer of 30,000 characters still fits.
 MAX_ANSWER_CHARS = 30_000
 MAX_MOVE_BYTES = 200_000
-ANSWER_CHARACTERS = ("explained", "satisfied", "refused")  # APPC: character of the answer
+# APPC: character of the answer; refused and partially_satisfied are adverse (art. 73 hearing).
+ANSWER_CHARACTERS = ("explained", "satisfied", "partially_satisfied", "refused")
 MOVE_FIELDS = ("trigger", "actor", "reason", "target", "answer_text", "answer_character", "new_deadline", "details")
 
 

@@ -42,6 +42,18 @@ class ReceptionRules:
 
 
 @dataclass
+class AppealRules:
+    """policies/appeals.yaml, as one appeal runs under it."""
+
+    anonymous_forward_categories: list[str]
+    anonymous_competent_body: str
+    forward_bodies: list[str]
+    closure_outcomes: dict[str, str]  # ground -> left_without_consideration | terminated
+    extension_counted_from: str  # receipt | original_term
+    extension_notice_working_days: int
+
+
+@dataclass
 class PolicySnapshot:
     term_working_days: int
     rules: ControlRules
@@ -50,6 +62,7 @@ class PolicySnapshot:
     suggested_executor: str
     reception: ReceptionRules | None = None
     instruction: InstructionRules | None = None
+    appeal: AppealRules | None = None
 
 
 @dataclass

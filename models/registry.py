@@ -47,6 +47,9 @@ class CaseRecord(SQLModel, table=True):
     answer_character: str = ""
     parent: str = Field(default="", index=True)  # reception of an instruction
     workflow_run: str = ""  # first run id of the workflow that registered the number
+    related_to: str = ""  # comma-separated: earlier open appeals of the same applicant
+    answered_late: bool = False  # approved after the legal term as it stood (original or extended)
+    answer_excerpt: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -33,11 +33,16 @@ class CaseCard:
     answer_character: str = ""
     parent: str = ""  # the reception an instruction was given at
     workflow_run: str = ""  # the first run of the workflow that registered the number (it runs once)
+    related_to: list[str] = field(default_factory=list)  # earlier open appeals of the same applicant
+    answered_late: bool = False  # approved after the legal term as it stood
+    answer_excerpt: str = ""  # the answer's first words, shown when a later appeal repeats this one
 
 
 @dataclass
 class RegisterResult:
-    possible_repeat_of: list[str]
+    possible_repeat_of: list[str]  # earlier answered appeals of the applicant on the same category
+    related_to: list[str] = field(default_factory=list)  # earlier appeals of the applicant still open
+    earlier_answers: dict[str, str] = field(default_factory=dict)  # repeat number -> its answer
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -71,13 +71,18 @@ async def test_happy_path(client: Client, worker: Worker, engine: Engine) -> Non
 async def test_forwarding_closes_and_notifies_in_kazakh(client: Client, worker: Worker, engine: Engine) -> None:
     appeal = appeal_dict(language="kk", category="social")
     handle = await start_appeal(client, worker, appeal)
-    st = await move(handle, "forward", "reg-1", "registrar", target="Еңбек министрлігі", reason="құзыреті емес")
+    with pytest.raises(WorkflowUpdateFailedError) as free_text:  # targets come from the catalogue
+        await move(handle, "forward", "reg-1", "registrar", target="Еңбек министрлігі", reason="құзыреті емес")
+    assert "target_is_known_body" in str(free_text.value.cause) and "prosecutor_centre" in str(free_text.value.cause)
+    st = await move(handle, "forward", "reg-1", "registrar", target="ministry", reason="құзыреті емес")
     assert st.state == "closed" and st.closure_reason == "forwarded"
     assert st.forward_by and st.history[-1].detail["forward_late"] == "no"
     await handle.result()
     notes = notifications_of(engine, appeal["reg_number"])
     forwarding = [n for n in notes if n.template == "forwarding_notice"]
-    assert len(forwarding) == 1 and forwarding[0].language == "kk" and "Еңбек министрлігі" in forwarding[0].body
+    assert len(forwarding) == 1 and forwarding[0].language == "kk"
+    # The receiving body in the dative case ("... органға жіберілді": sent to whom).
+    assert "Құзыреті бойынша орталық мемлекеттік органға жіберілді" in forwarding[0].body
 
 
 async def test_return_for_finalization_and_reanswer(client: Client, worker: Worker, engine: Engine) -> None:
@@ -87,11 +92,16 @@ async def test_return_for_finalization_and_reanswer(client: Client, worker: Work
     await move(
         handle, "submit_answer", "utilities-dept", "executor", answer_text="Изучаем.", answer_character="explained"
     )
-    first_deadline = (await status(handle)).deadline
+    before = await status(handle)
     st = await move(handle, "return_for_finalization", "ctl-1", "controller", reason="ответ не по существу")
     assert st.state == "returned_for_finalization"
-    assert st.deadline != "" and st.answer_character == ""
-    assert date.fromisoformat(st.deadline) < date.fromisoformat(first_deadline)  # 5 working days from now
+    assert st.answer_character == ""
+    # The legal term never moves on a return: only an internal finalization term, inside it, is set.
+    assert (st.deadline, st.due_at) == (before.deadline, before.due_at)
+    assert st.internal_deadline and date.fromisoformat(st.internal_deadline) <= date.fromisoformat(st.deadline)
+    assert st.history[-1].detail["finalization_term"] == st.internal_deadline
+    assignment = [n for n in notifications_of(engine, appeal["reg_number"]) if n.template == "assignment"][-1]
+    assert "Срок доработки" in assignment.body and "не изменяется" in assignment.body
     st = await move(
         handle,
         "submit_answer",
@@ -280,24 +290,6 @@ async def test_applicant_reply_ends_hearing(client: Client, worker: Worker) -> N
     await move(handle, "record_applicant_reply", "reg-1", "registrar", reason="возражение получено")
     st = await move(handle, "approve", "head-1", "head")
     assert st.state == "closed"
-
-
-async def test_possible_repeat_waits_for_the_registrar(client: Client, worker: Worker, engine: Engine) -> None:
-    first = appeal_dict()
-    handle1 = await start_appeal(client, worker, first)
-    await status(handle1)
-    await move(handle1, "accept", "housing-dept", "executor")
-    later = (datetime.fromisoformat(first["received_at"]) + timedelta(minutes=5)).isoformat()
-    second = appeal_dict(applicant=first["applicant"], text="Снова о крыше.", received_at=later)
-    handle2 = await start_appeal(client, worker, second)
-    st = await move(handle2, "leave_without_consideration", "reg-1", "registrar", reason="повторное без новых доводов")
-    assert st.possible_repeat_of == [first["reg_number"]]
-    assert st.closure_reason == "left_without_consideration" and [h.trigger for h in st.history] == [
-        "leave_without_consideration"
-    ]
-    with Session(engine) as s:
-        card = s.get(CaseRecord, second["reg_number"])
-    assert card is not None and card.possible_repeat_of == first["reg_number"]
 
 
 async def test_same_number_twice_is_refused(client: Client, worker: Worker, engine: Engine) -> None:

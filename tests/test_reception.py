@@ -137,6 +137,8 @@ async def test_two_instructions_one_late_one_returned(
         templates = [n.template for n in s.exec(select(NotificationRecord))]
     assert card is not None and card.state == "closed" and card.kind == "reception"
     assert sorted(c.kind for c in children) == ["reception_instruction", "reception_instruction"]
+    # Instructions given at one reception are the official's, never repeats of each other (issue 9).
+    assert [(c.possible_repeat_of, c.related_to) for c in children] == [("", ""), ("", "")]
     assert templates.count("instruction_sheet") == 2
     assert {"booking_confirmation", "reception_answer"} <= set(templates)
     figures = {f.district: f for f in district_figures(engine)}["medeu"]

@@ -85,8 +85,9 @@ def test_every_write_is_idempotent(engine: Engine) -> None:
     assert row is not None and row.state == "routed"
     assert "Е. Нурланова" in drafted.official and "2 рабочих" in drafted.body
     assert note.language == "kk" and "тіркелді" in note.subject
-    # A second appeal of the same applicant on the same category is flagged as a possible repeat.
+    # A second appeal of the same applicant while the first is open is related, not a repeat.
     second = env.run(registry.register_case, card("APL-2026-000002"))
-    assert second.possible_repeat_of == ["APL-2026-000001"]
+    assert (second.possible_repeat_of, second.related_to) == ([], ["APL-2026-000001"])
+    assert env.run(registry.register_case, card("APL-2026-000002")).related_to == ["APL-2026-000001"]  # a retry
     third = env.run(registry.register_case, card("APL-2026-000003", identity="050440400018"))
     assert third.possible_repeat_of == []

@@ -14,21 +14,28 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
 from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE
-from models.appeal import AppealInput, parse_appeal, parse_received_at
+from models.appeal import AppealInput, parse_appeal
+from models.appeal_moves import LeaveDetails, PartForwardDetails
 from models.case_status import CaseStatus
 from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
 from models.notices import ProposalRequest
-from models.policy_snapshot import PolicyRequest
+from models.policy_snapshot import AppealRules, PolicyRequest
 from models.registry_writes import CaseCard, RouteRequest
 from runtime import search_attributes as sa
-from workflows.appeal_case import AppealCase
+from workflows.appeal_case import ADVERSE, AppealCase
 from workflows.appeal_table import APPEAL_TABLES
 from workflows.controlled import ControlledWorkflow
 
 ROUTING_ACTOR = Actor(id="routing-policy", role="system")
+REGISTRATION_ACTOR = Actor(id="registration-policy", role="system")
 TIMER_STATES = ("registered", "routed", "under_consideration", "returned_for_finalization")
+# Table v2: the legal term is watched in every open state, also while an answer waits for approval.
+TIMER_STATES_V2 = (*TIMER_STATES, "answered")
+NOT_YET_ANSWERED = ("routed", "under_consideration", "returned_for_finalization")
+LEGAL_POINTS = ("reminder", "escalation", "disciplinary", "hearing_start")  # replaced when the legal term moves
 HEAD_RECIPIENT = "head-of-department"
+CONTROLLER_RECIPIENT = "department-controller"
 INSTRUCTION_NEWS = "instruction_news"  # internal: an instruction tells its reception to look again
 
 
@@ -46,35 +53,89 @@ class AppealWorkflow(ControlledWorkflow):
             await self.register()
         return await self.run_controlled()
 
+    @property
+    def v2(self) -> bool:
+        """Table v2 and later (issue 9): legal term and internal terms kept apart."""
+        return self.table.version >= 2
+
     async def register(self) -> None:
         a = self.appeal_()
         snapshot = await self.load_policies(PolicyRequest("appeal", a.type, a.category, a.district, a.executor))
         self.case.extension_max_months = snapshot.rules.extension_max_months
+        rules = snapshot.appeal if self.v2 else None
+        if rules is not None:
+            self.case.extension_counted_from = rules.extension_counted_from
+            self.case.extension_notice_working_days = rules.extension_notice_working_days
+            self.case.forward_bodies = list(rules.forward_bodies)
         plan: DeadlinePlan = await self.call(
             PLAN_DEADLINE,
             DeadlineRequest(
                 a.reg_number,
                 workflow.now().isoformat(),
-                parse_received_at(a.received_at).isoformat(),
+                a.received_at,  # naive = local time of that date; the activity applies the zone
                 snapshot.rules,
                 term_working_days=a.term_working_days or snapshot.term_working_days,
                 from_receipt=True,
+                watch_forwarding=self.v2 and not a.reception,
+                watch_hearing_start=self.v2,
             ),
             DeadlinePlan,
         )
         self.case.original_deadline = plan.due_date
         self.case.forward_by = plan.forward_by
+        self.case.registered_on = plan.registered_on
         self.use_plan(plan)
         registered = await self.register_card()
         self.case.possible_repeat_of = registered.possible_repeat_of
+        if self.v2:
+            self.case.related_to = registered.related_to
+            self.case.earlier_answers = dict(registered.earlier_answers)
         if self.case.possible_repeat_of:
-            self.note("possible_repeat", "earlier appeals on this category: " + ", ".join(self.case.possible_repeat_of))
+            earlier = self.earlier_answers_text() if self.v2 else ", ".join(self.case.possible_repeat_of)
+            self.note("possible_repeat", "earlier appeals on this category: " + earlier)
+        if self.case.related_to:
+            self.note("related", "earlier open appeals of the same applicant: " + ", ".join(self.case.related_to))
         self.upsert_search_attributes()
-        await self.notify("applicant", "acknowledgement", "registered")
+        if rules is not None and not a.reception and a.is_anonymous():
+            await self.close_anonymous(rules)
+            return
+        await self.notify("applicant", "acknowledgement", "registered", accepted_by=a.accepted_by)
         if a.executor:  # an instruction given at a reception goes to the executor the official named
             await self.system_move("route", ROUTING_ACTOR, target=a.executor)
-        elif not self.case.possible_repeat_of:  # a possible repeat waits for the registrar's decision
+        elif not self.case.possible_repeat_of:  # a possible repeat waits for a decision
             await self.system_move("route", ROUTING_ACTOR)
+        elif self.v2:
+            await self.notify(
+                "controller",
+                "control_alert",
+                "possible-repeat",
+                alert="possible_repeat",
+                earlier=self.earlier_answers_text(),
+            )
+
+    async def close_anonymous(self, rules: AppealRules) -> None:
+        """An anonymous appeal is not considered, except a report of a crime or of a threat to
+        security, which goes at once to the competent body (policies/appeals.yaml, anonymous)."""
+        a = self.appeal_()
+        if a.category in rules.anonymous_forward_categories:
+            await self.system_move(
+                "forward",
+                REGISTRATION_ACTOR,
+                target=rules.anonymous_competent_body,
+                reason=f"anonymous report ({a.category}): forwarded at once to the competent body",
+            )
+        else:
+            await self.system_move(
+                "leave_without_consideration",
+                REGISTRATION_ACTOR,
+                reason="anonymous appeal: no name or contacts to answer to",
+                details=LeaveDetails(ground="anonymous"),
+            )
+
+    def earlier_answers_text(self) -> str:
+        return "; ".join(
+            f"{number} ({self.case.earlier_answers.get(number, 'answered')})" for number in self.case.possible_repeat_of
+        )
 
     @workflow.query(name="status", description="State, deadline, executor, overdue flag and full history")
     def status(self) -> CaseStatus:
@@ -87,6 +148,11 @@ class AppealWorkflow(ControlledWorkflow):
             answer_character=c.answer_character,
             hearing_until=c.hearing_until,
             forward_by=c.forward_by,
+            internal_deadline=c.internal_deadline,
+            original_deadline=c.original_deadline,
+            related_to=list(c.related_to),
+            answered_late=c.answered_late,
+            hearing_late=c.hearing_late,
         )
 
     # ---- one handler per trigger: what an allowed move does ----
@@ -104,7 +170,39 @@ class AppealWorkflow(ControlledWorkflow):
             await self.done(record, ("executor", "assignment", {"reason": move.reason, "trigger": "route"}))
         return None
 
+    async def on_consider_as_new(self, move: MoveRequest) -> str | None:
+        """The controller found new arguments in a possible repeat: it is routed as a new appeal."""
+        a = self.appeal_()
+        executor = await self.call(ROUTE_CASE, RouteRequest(a.category, a.district), str)
+        record = self.make_move(
+            move, {"executor": executor, "possible_repeat_of": ",".join(self.case.possible_repeat_of)}
+        )
+        self.case.executor = executor
+        await self.done(record, ("executor", "assignment", {"reason": move.reason, "trigger": "route"}))
+        return None
+
+    async def on_forward_part(self, move: MoveRequest) -> str | None:
+        assert isinstance(move.details, PartForwardDetails)
+        detail = {"target": move.target, "questions": move.details.questions, **self.forward_timing()}
+        record = self.make_move(move, detail)
+        self.case.forwarded_parts.append(move.target)
+        context = {"target": move.target, "reason": move.reason, "partial": "yes", "questions": move.details.questions}
+        await self.done(record, ("applicant", "forwarding_notice", context))
+        return None
+
+    def forward_timing(self) -> dict[str, str]:
+        """APPC: forward within 3 working days of receipt; a later forwarding is recorded as late."""
+        if not self.case.forward_by:
+            return {}
+        late = workflow.now() > datetime.fromisoformat(self.case.forward_by)
+        return {"forward_by": self.case.forward_by, "forward_late": "yes" if late else "no"}
+
     async def on_forward(self, move: MoveRequest) -> str | None:
+        if self.v2:
+            record = self.make_move(move, {"target": move.target, **self.forward_timing()})
+            context = {"target": move.target, "reason": move.reason, "partial": "no", "questions": ""}
+            await self.done(record, ("applicant", "forwarding_notice", context))
+            return None
         detail = {"target": move.target}
         if self.case.forward_by:  # APPC: within 3 working days of receipt
             detail["forward_by"] = self.case.forward_by
@@ -117,12 +215,19 @@ class AppealWorkflow(ControlledWorkflow):
     async def on_leave_without_consideration(self, move: MoveRequest) -> str | None:
         return await self.closed_with_notice(move)
 
+    async def on_terminate_consideration(self, move: MoveRequest) -> str | None:
+        return await self.closed_with_notice(move)
+
     async def on_withdraw(self, move: MoveRequest) -> str | None:
         return await self.closed_with_notice(move)
 
     async def closed_with_notice(self, move: MoveRequest) -> str | None:
-        record = self.make_move(move)
-        context = {"reason": move.reason, "closure": self.trail.closure_reason}
+        ground = getattr(move.details, "ground", "")
+        earlier = getattr(move.details, "earlier", "") or ""
+        if ground == "repeated_without_new_arguments" and not earlier and self.case.possible_repeat_of:
+            earlier = self.case.possible_repeat_of[0]
+        record = self.make_move(move, {"ground": ground, "earlier": earlier} if ground else None)
+        context = {"reason": move.reason, "closure": self.trail.closure_reason, "ground": ground, "earlier": earlier}
         await self.done(record, ("applicant", "closure_notice", context))
         return None
 
@@ -137,19 +242,40 @@ class AppealWorkflow(ControlledWorkflow):
         return None
 
     async def on_submit_answer(self, move: MoveRequest) -> str | None:
-        record = self.make_move(move, {"answer_character": move.answer_character})
+        detail = {"answer_character": move.answer_character}
+        if self.v2:
+            detail.update(self.against_legal_term())
+        record = self.make_move(move, detail)
         self.case.answer_text = move.answer_text
         self.case.answer_character = move.answer_character
+        self.case.answered_at = workflow.now().isoformat()
+        if self.v2:  # the finalization term is met by the answer; the legal term is still watched
+            self.case.internal_deadline = self.case.internal_due_at = ""
+            self.trail.points = [p for p in self.trail.points if p.kind != "finalization_due"]
         notices = []
-        if move.answer_character == "refused" and not self.case.hearing_until:
-            # APPC hearing: the applicant is told of the preliminary decision before a refusal is approved.
+        adverse = ADVERSE if self.v2 else ("refused",)
+        if move.answer_character in adverse and not self.case.hearing_until:
+            # APPC art. 73 hearing: the applicant is told of the preliminary decision first.
             end = await self.working_days_after_today(self.rules_().hearing_working_days, "hearing_end")
             self.case.hearing_until = end.legal_at
             self.case.hearing_fires_at = end.fire_at
             self.trail.points.append(end)
-            notices.append(("applicant", "preliminary_decision", {"hearing_until": end.legal_at}))
+            context = {"hearing_until": end.legal_at, "answer_character": move.answer_character}
+            notices.append(("applicant", "preliminary_decision", context))
+            if self.v2 and self.case.due_at and end.legal_at > self.case.due_at:
+                self.case.hearing_late = True
+                self.note(
+                    "hearing_past_term", f"the hearing ends {end.legal_at}, after the legal term {self.case.due_at}"
+                )
+                alert = {"alert": "hearing_late", "hearing_until": end.legal_at, "now": workflow.now().isoformat()}
+                notices.append(("head", "control_alert", alert))
         await self.done(record, *notices)
         return None
+
+    def against_legal_term(self) -> dict[str, str]:
+        """The move's time against the legal term as it stands now (original or formally extended)."""
+        late = bool(self.case.due_at) and workflow.now() >= datetime.fromisoformat(self.case.due_at)
+        return {"legal_term": self.case.deadline, "late": "yes" if late else "no"}
 
     async def on_record_applicant_reply(self, move: MoveRequest) -> str | None:
         record = self.make_move(move)
@@ -160,13 +286,33 @@ class AppealWorkflow(ControlledWorkflow):
     async def on_return_for_finalization(self, move: MoveRequest) -> str | None:
         record = self.make_move(move)
         self.reset_answer()
-        await self.replan(term_working_days=self.rules_().finalization_working_days)
-        trigger = "return_for_finalization"
-        await self.done(record, ("executor", "assignment", {"reason": move.reason, "trigger": trigger}))
+        context = {"reason": move.reason, "trigger": "return_for_finalization"}
+        if self.v2:
+            await self.set_finalization_term()
+            record.detail.update({"finalization_term": self.case.internal_deadline, "legal_term": self.case.deadline})
+            context["internal_deadline"] = self.case.internal_deadline
+        else:
+            await self.replan(term_working_days=self.rules_().finalization_working_days)
+        await self.done(record, ("executor", "assignment", context))
         return None
 
+    async def set_finalization_term(self) -> None:
+        """An internal term for the finalized answer (policy days from tomorrow), never past the
+        legal term; the legal term itself does not move (only an extension moves it)."""
+        point = await self.working_days_after_today(self.rules_().finalization_working_days, "finalization_due")
+        self.trail.points = [p for p in self.trail.points if p.kind != "finalization_due"]
+        if self.case.due_at and point.legal_at >= self.case.due_at:
+            # Capped at the legal term, whose own timers (escalation, proposal) watch that moment.
+            self.case.internal_deadline, self.case.internal_due_at = self.case.deadline, self.case.due_at
+            return
+        self.case.internal_deadline, self.case.internal_due_at = point.local_day, point.legal_at
+        self.trail.points.append(point)
+
     async def on_approve(self, move: MoveRequest) -> str | None:
-        record = self.make_move(move)
+        detail = self.against_legal_term() if self.v2 else {}
+        record = self.make_move(move, detail)
+        if self.v2:
+            self.case.answered_late = detail["late"] == "yes"
         letter = {"answer_text": self.case.answer_text, "answer_character": self.case.answer_character}
         await self.done(record, ("applicant", "answer_letter", letter))
         return None
@@ -174,6 +320,12 @@ class AppealWorkflow(ControlledWorkflow):
     async def on_extend_deadline(self, move: MoveRequest) -> str | None:
         record = self.make_move(move, {"deadline": f"{self.case.deadline} -> {move.new_deadline}"})
         await self.replan(due_date=move.new_deadline)
+        if self.v2:
+            # The applicant must be told within the notice term: a timer checks the notice went out.
+            days = self.case.extension_notice_working_days
+            point = await self.working_days_after_today(days, "extension_notice_due")
+            point.local_day = self.case.deadline
+            self.trail.points.append(point)
         await self.done(record, ("applicant", "extension_notice", {"reason": move.reason}))
         return None
 
@@ -214,6 +366,7 @@ class AppealWorkflow(ControlledWorkflow):
                 self.rules_(),
                 term_working_days=term_working_days,
                 due_date=due_date,
+                watch_hearing_start=self.v2,
             ),
             DeadlinePlan,
         )
@@ -223,6 +376,9 @@ class AppealWorkflow(ControlledWorkflow):
         self.case.deadline = plan.due_date
         self.case.due_at = plan.due_at
         self.case.overdue = workflow.now() >= datetime.fromisoformat(plan.due_at)
+        if self.v2:  # the legal plan replaces only the legal points (hearing, finalization, notices stay)
+            self.trail.points = [p for p in self.trail.points if p.kind not in LEGAL_POINTS] + plan.points
+            return
         self.trail.points = [p for p in self.trail.points if p.kind == "hearing_end"] + plan.points
 
     # ---- what a due timer point does ----
@@ -231,20 +387,31 @@ class AppealWorkflow(ControlledWorkflow):
             self.case.hearing_elapsed = True
             self.note("hearing_end", "hearing period ended without the applicant's reply")
             return
-        if self.case.state not in TIMER_STATES:
+        if self.v2 and await self.on_control_timer(point):
+            return
+        if self.case.state not in (TIMER_STATES_V2 if self.v2 else TIMER_STATES):
             return
         key = f"{point.kind}-{point.legal_at}"
+        waiting_approval = self.case.state == "answered"
         if point.kind == "reminder":
             self.note("reminder", f"{point.working_days} working day(s) before the term {self.case.deadline}")
-            await self.notify("executor", "reminder", key, days_left=str(point.working_days))
+            # An answer waiting for approval: the approvers are reminded, not the executor.
+            await self.notify(
+                "head" if waiting_approval else "executor", "reminder", key, days_left=str(point.working_days)
+            )
         elif point.kind == "escalation":
             self.case.overdue = True
-            self.note("escalation", f"term {self.case.deadline} missed; overdue notice to the head")
+            where = " while the answer waited for approval" if waiting_approval else ""
+            self.note("escalation", f"term {self.case.deadline} missed{where}; overdue notice to the head")
             await self.record(self.system_record("escalate"), key)
             self.upsert_search_attributes()
             await self.notify("head", "overdue_notice", key)
             await self.tell_reception()
         elif point.kind == "disciplinary":
+            if waiting_approval and self.case.answered_at and self.case.answered_at < self.case.due_at:
+                # The executor answered in time; the delay is the approval's, not theirs.
+                self.note("disciplinary_skipped", "the executor answered within the term; approval is late")
+                return
             executor = self.case.executor or "appeals-dept"
             self.note("disciplinary_proposal", f"drafted for {executor}: {point.working_days} working day(s) overdue")
             number = workflow.info().workflow_id
@@ -259,18 +426,56 @@ class AppealWorkflow(ControlledWorkflow):
             )
             await self.effect(DRAFT_DISCIPLINARY_PROPOSAL, request, f"disciplinary proposal for {executor}")
 
+    async def on_control_timer(self, point: TimerPoint) -> bool:
+        """Table v2's own timer points: the hearing's last start day, the finalization term, the
+        extension notice and the forwarding term. True when `point` was one of them."""
+        c, key = self.case, f"{point.kind}-{point.legal_at}"
+        if point.kind == "hearing_start":
+            if c.state in NOT_YET_ANSWERED:
+                self.note("hearing_start", f"last day to send an adverse preliminary decision: {point.local_day}")
+                alert = {"alert": "hearing_start", "start_by": point.local_day, "hearing_days": str(point.working_days)}
+                await self.notify("executor", "control_alert", key, **alert)
+        elif point.kind == "finalization_due":
+            if c.state == "returned_for_finalization":
+                self.note("finalization_term_missed", f"finalization term {c.internal_deadline} missed")
+                alert = {"alert": "finalization_overdue", "internal_deadline": c.internal_deadline}
+                await self.notify("executor", "control_alert", key, **alert)
+                await self.notify("controller", "control_alert", f"{key}-controller", **alert)
+        elif point.kind == "extension_notice_due":
+            unsent = [e for e in self.trail.failed_effects if e.label == "notice extension_notice"]
+            if unsent:
+                self.note(
+                    "extension_notice_overdue", f"the applicant was not told of the term {point.local_day} in time"
+                )
+                alert = {"alert": "extension_notice_overdue", "notice_days": str(point.working_days)}
+                await self.notify("head", "control_alert", key, **alert)
+            else:
+                self.note("extension_notice_sent", f"the applicant was told of the term {point.local_day} in time")
+        elif point.kind in ("forward_reminder", "forward_escalation"):
+            if c.state in ("registered", "routed"):  # competence not yet settled by an accepting executor
+                overdue = point.kind == "forward_escalation"
+                self.note("forward_overdue" if overdue else "forward_reminder", f"forwarding term {c.forward_by}")
+                alert = {"alert": "forward_overdue" if overdue else "forward_reminder", "forward_by": c.forward_by}
+                await self.notify("head" if overdue else "controller", "control_alert", key, **alert)
+        else:
+            return False
+        return True
+
     # ---- helpers ----
-    async def notify(self, to: str, template: str, key: str, **context: str) -> None:
+    async def notify(self, to: str, template: str, key: str, **context: str) -> bool:
+        """Send a notice; False when it did not go out (no contacts, or it failed for good)."""
         a = self.appeal_()
         rules = self.rules_()
         if to == "applicant":
             recipient = a.contacts.email or a.contacts.phone or a.contacts.address
             if not recipient:
                 self.note("notification_skipped", f"{template}: the applicant left no contacts")
-                return
+                return False
             language = a.language
+        elif to == "executor":
+            recipient, language = self.case.executor or "appeals-dept", rules.staff_language
         else:
-            recipient = (self.case.executor or "appeals-dept") if to == "executor" else HEAD_RECIPIENT
+            recipient = CONTROLLER_RECIPIENT if to == "controller" else HEAD_RECIPIENT
             language = rules.staff_language
         base = {
             "reg_number": a.reg_number,
@@ -281,8 +486,10 @@ class AppealWorkflow(ControlledWorkflow):
             "category": a.category,
             "district": a.district,
         }
+        if self.v2:
+            base.update(internal_deadline=self.case.internal_deadline, forward_by=self.case.forward_by)
         base.update(context)
-        await self.send(recipient, template, language, key, base)
+        return await self.send(recipient, template, language, key, base)
 
     def card(self) -> CaseCard:
         a, c = self.appeal_(), self.case
@@ -309,6 +516,9 @@ class AppealWorkflow(ControlledWorkflow):
             answer_character=c.answer_character,
             parent=a.reception,
             workflow_run=workflow.info().first_execution_run_id,
+            related_to=list(c.related_to),
+            answered_late=c.answered_late,
+            answer_excerpt=c.answer_text[:300] if self.trail.closure_reason == "answered" else "",
         )
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:

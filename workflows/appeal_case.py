@@ -4,12 +4,14 @@ conditions its table names, each with the reason it blocks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 
 from models.moves import MoveRequest
 from workflows.case_machine import CaseModel
+
+ADVERSE = ("refused", "partially_satisfied")  # APPC art. 73: these answers need the hearing
 
 with workflow.unsafe.imports_passed_through():
     from policies.calendar import add_months
@@ -19,9 +21,21 @@ with workflow.unsafe.imports_passed_through():
 class AppealCase(CaseModel):
     state: str = "registered"
     executor: str = ""
-    deadline: str = ""  # current due date (ISO)
-    due_at: str = ""  # the moment the term ends (UTC ISO)
+    deadline: str = ""  # the legal term (ISO date): from receipt, moved only by a formal extension
+    due_at: str = ""  # the moment the legal term ends (UTC ISO)
     original_deadline: str = ""
+    registered_on: str = ""  # the day the term counts from (ISO date)
+    internal_deadline: str = ""  # an internal control term (finalization), never past the legal term
+    internal_due_at: str = ""
+    extension_counted_from: str = "original_term"  # v1 cases: two months after the original term
+    forward_bodies: list[str] = field(default_factory=list)  # v1 cases: empty (free text)
+    related_to: list[str] = field(default_factory=list)  # earlier open appeals of the same applicant
+    earlier_answers: dict[str, str] = field(default_factory=dict)  # repeat: earlier number -> its answer
+    forwarded_parts: list[str] = field(default_factory=list)  # bodies some questions were forwarded to
+    answered_at: str = ""  # when the current answer was submitted (UTC ISO)
+    answered_late: bool = False  # the approved answer came after the legal term as it stood
+    hearing_late: bool = False  # the hearing cannot end inside the legal term (flagged to the head)
+    extension_notice_working_days: int = 3
     overdue: bool = False
     forward_by: str = ""  # end of the term to forward outside competence (UTC ISO)
     extension_max_months: int = 2
@@ -34,6 +48,28 @@ class AppealCase(CaseModel):
     applicant_replied: bool = False
 
     # --- conditions (pure: they read the case, the move and the time) ---
+    def is_possible_repeat(self, move: MoveRequest, now: datetime) -> bool:
+        return bool(self.possible_repeat_of)
+
+    def explain_is_possible_repeat(self, move: MoveRequest, now: datetime) -> str:
+        return "no earlier answered appeal of this applicant on this category: route it as usual"
+
+    def waits_for_repeat_decision(self, move: MoveRequest, now: datetime) -> bool:
+        return bool(self.possible_repeat_of)
+
+    def explain_waits_for_repeat_decision(self, move: MoveRequest, now: datetime) -> str:
+        earlier = ", ".join(self.possible_repeat_of)
+        return (
+            f"a possible repeat of {earlier} waits for the controller: consider_as_new or "
+            "terminate_consideration (ground repeated_without_new_arguments)"
+        )
+
+    def target_is_known_body(self, move: MoveRequest, now: datetime) -> bool:
+        return not self.forward_bodies or move.target in self.forward_bodies
+
+    def explain_target_is_known_body(self, move: MoveRequest, now: datetime) -> str:
+        return f"target: {move.target!r} is not a body of the catalogue; known: {', '.join(self.forward_bodies)}"
+
     def target_is_new_executor(self, move: MoveRequest, now: datetime) -> bool:
         return move.target != self.executor
 
@@ -50,7 +86,7 @@ class AppealCase(CaseModel):
 
     def hearing_satisfied(self, move: MoveRequest, now: datetime) -> bool:
         """APPC hearing: a refusal is approved only after the applicant replied or the period ran out."""
-        if self.answer_character != "refused":
+        if self.answer_character not in ADVERSE:
             return True
         # Time itself, not only the timer's handler, ends the hearing: an approval that arrives in the
         # same workflow task as the timer must not be refused.
@@ -59,7 +95,7 @@ class AppealCase(CaseModel):
 
     def explain_hearing_satisfied(self, move: MoveRequest, now: datetime) -> str:
         until = self.hearing_until or "the end of the hearing period"
-        return f"a refusal cannot be approved before the hearing ends ({until}) or the applicant replies"
+        return f"an adverse answer cannot be approved before the hearing ends ({until}) or the applicant replies"
 
     def extension_within_limit(self, move: MoveRequest, now: datetime) -> bool:
         if not move.new_deadline or not self.deadline:
@@ -68,11 +104,19 @@ class AppealCase(CaseModel):
         return date.fromisoformat(self.deadline) < new <= self._extension_limit()
 
     def explain_extension_within_limit(self, move: MoveRequest, now: datetime) -> str:
+        if self.extension_counted_from == "receipt":
+            counted = (
+                f"the total term is at most {self.extension_max_months} months from receipt ({self.registered_on})"
+            )
+        else:
+            counted = f"{self.extension_max_months} months after the original term {self.original_deadline}"
         return (
-            f"new deadline must be after the current one ({self.deadline}) and no later than "
-            f"{self._extension_limit().isoformat()} ({self.extension_max_months} months after the original term "
-            f"{self.original_deadline}, APPC)"
+            f"new_deadline: must be after the current term ({self.deadline}) and no later than "
+            f"{self._extension_limit().isoformat()} ({counted}; APPC, policies/appeals.yaml extension)"
         )
 
     def _extension_limit(self) -> date:
+        if self.extension_counted_from == "receipt" and self.registered_on:
+            # The day before the same date `months` later: a term counted from receipt (day 1).
+            return add_months(date.fromisoformat(self.registered_on), self.extension_max_months) - timedelta(days=1)
         return add_months(date.fromisoformat(self.original_deadline or self.deadline), self.extension_max_months)

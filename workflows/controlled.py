@@ -463,10 +463,10 @@ class ControlledWorkflow:
             at=workflow.now().isoformat(),
         )
 
-    async def send(self, recipient: str, template: str, language: str, key: str, context: dict[str, str]) -> None:
+    async def send(self, recipient: str, template: str, language: str, key: str, context: dict[str, str]) -> bool:
         number = workflow.info().workflow_id
         request = NotificationRequest(number, f"{number}:{template}:{key}", recipient, template, language, context)
-        await self.effect(SEND_NOTIFICATION, request, f"notice {template}")  # no personal data in the label
+        return await self.effect(SEND_NOTIFICATION, request, f"notice {template}")  # no personal data in the label
 
     async def effect(self, activity: str, arg: Any, label: str) -> bool:
         """Run a side effect that must not stop the case: transient failures retry without limit;

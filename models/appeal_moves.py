@@ -1,0 +1,34 @@
+"""Details of appeal moves: the closure grounds and partial forwarding (policies/appeals.yaml
+holds each ground's outcome and wording with its source; a test keeps the two in step)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from models.schema import rule
+
+LeaveGround = Literal["anonymous", "no_essence"]
+TerminateGround = Literal["repeated_without_new_arguments", "court_act_in_force", "earlier_decision_on_same_subject"]
+
+
+@dataclass
+class LeaveDetails:
+    """`leave_without_consideration`: the appeal is not considered, on this ground."""
+
+    ground: LeaveGround
+
+
+@dataclass
+class TerminateDetails:
+    """`terminate_consideration`: the consideration is terminated, on this ground."""
+
+    ground: TerminateGround
+    earlier: str = rule(default="", limit=40)  # the earlier appeal's number (repeats)
+
+
+@dataclass
+class PartForwardDetails:
+    """`forward_part`: the questions sent to the competent body (`target`); the rest stay here."""
+
+    questions: str = rule(limit=2000, required=True)

@@ -1,0 +1,34 @@
+"""Rules for particular appeals (anonymous, closure grounds, forwarding targets, extensions),
+read from `policies/appeals.yaml`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.policy_snapshot import AppealRules
+from policies.loading import load_policy
+
+
+def appeal_rules() -> AppealRules:
+    data = load_policy("appeals")
+    return AppealRules(
+        anonymous_forward_categories=[str(c) for c in data["anonymous"]["forward_categories"]],
+        anonymous_competent_body=str(data["anonymous"]["competent_body"]),
+        forward_bodies=sorted(data["forward_bodies"]),
+        closure_outcomes={str(k): str(v["outcome"]) for k, v in data["closure_grounds"].items()},
+        extension_counted_from=str(data["extension"]["counted_from"]),
+        extension_notice_working_days=int(data["extension"]["notice_working_days"]),
+    )
+
+
+def forward_body(key: str) -> dict[str, Any]:
+    return dict(load_policy("appeals")["forward_bodies"].get(key) or {})
+
+
+def closure_ground(key: str) -> dict[str, Any]:
+    return dict(load_policy("appeals")["closure_grounds"].get(key) or {})
+
+
+def unit_name(language: str) -> str:
+    unit = load_policy("appeals")["unit"]
+    return str(unit.get(language) or unit["ru"])
