@@ -45,7 +45,41 @@ async def happy(env: WorkflowEnvironment, h: Handle) -> None:
 
 
 async def forwarded(env: WorkflowEnvironment, h: Handle) -> None:
-    await move(h, "forward", "reg-1", "registrar", target="Министерство труда", reason="вне компетенции")
+    await move(h, "forward", "reg-1", "registrar", target="ministry", reason="вне компетенции")
+
+
+async def closed_at_registration(env: WorkflowEnvironment, h: Handle) -> None:
+    """Anonymous: left without consideration, or a crime report forwarded, by the workflow itself."""
+
+
+async def partly_forwarded_late_in_approval(env: WorkflowEnvironment, h: Handle) -> None:
+    await move(h, "accept", "housing-dept", "executor")
+    await move(h, "forward_part", "ctl-1", "controller", target="police", reason="r", details={"questions": "угрозы"})
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await env.sleep(timedelta(days=40))  # the legal term passes while the answer waits for approval
+    await move(h, "approve", "head-1", "head")
+
+
+async def partial_satisfaction_after_hearing(env: WorkflowEnvironment, h: Handle) -> None:
+    await move(h, "accept", "housing-dept", "executor")
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Нет.", answer_character="explained")
+    await move(h, "return_for_finalization", "ctl-1", "controller", reason="не по существу")
+    await env.sleep(timedelta(days=9))  # the finalization term passes
+    part = {"answer_text": "Частично.", "answer_character": "partially_satisfied"}
+    await move(h, "submit_answer", "housing-dept", "executor", **part)
+    await env.sleep(timedelta(days=7))
+    await move(h, "approve", "head-1", "head")
+
+
+async def terminated_in_consideration(env: WorkflowEnvironment, h: Handle) -> None:
+    await move(h, "accept", "housing-dept", "executor")
+    st = await h.query("status")
+    from datetime import date
+
+    new = date.fromisoformat(st["deadline"]) + timedelta(days=7)
+    await move(h, "extend_deadline", "dep-1", "deputy_head", new_deadline=new.isoformat(), reason="экспертиза")
+    await env.sleep(timedelta(days=5))
+    await move(h, "terminate_consideration", "ctl-1", "controller", details={"ground": "court_act_in_force"})
 
 
 async def returned(env: WorkflowEnvironment, h: Handle) -> None:
@@ -150,6 +184,20 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
     "appeal_extended_then_overdue": extended_then_overdue,
     "appeal_refusal_after_hearing": refused_after_hearing,
     "appeal_withdrawn_by_signal": withdrawn_by_signal,
+    "appeal_anonymous_left": closed_at_registration,
+    "appeal_anonymous_crime_forwarded": closed_at_registration,
+    "appeal_partly_forwarded_late_in_approval": partly_forwarded_late_in_approval,
+    "appeal_partial_satisfaction_after_hearing": partial_satisfaction_after_hearing,
+    "appeal_terminated_in_consideration": terminated_in_consideration,
+}
+# Appeals that differ from the factory's (anonymous applicants).
+APPEAL_INPUTS: dict[str, dict[str, Any]] = {
+    "appeal_anonymous_left": {"applicant": {"kind": "anonymous"}, "contacts": {"email": "x@example.kz"}},
+    "appeal_anonymous_crime_forwarded": {
+        "applicant": {"kind": "anonymous"},
+        "contacts": {},
+        "category": "crime_report",
+    },
 }
 
 
@@ -168,7 +216,8 @@ async def record(only: list[str]) -> None:
                 if only and name not in only:
                     continue
                 factories.clock_now = await env.get_current_time()
-                appeal = factories.appeal_dict(reg_number=f"APL-2026-{len(name) * 1000 + hash(name) % 1000:06d}")
+                number = f"APL-2026-{len(name) * 1000 + sum(map(ord, name)) % 1000:06d}"
+                appeal = factories.appeal_dict(reg_number=number, **APPEAL_INPUTS.get(name, {}))
                 handle = await client.start_workflow(
                     AppealWorkflow.run, appeal, id=appeal["reg_number"], task_queue=worker.task_queue
                 )
