@@ -78,6 +78,39 @@ async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
         ["--name", "instruction_update", "--input", '{"reg_number": ["x"], "state": "closed"}'],
         ["--name", "approve", "--input", '{"actor": {"id": "h", "role": "head"}, "answer_text": "\\u0000"}'],
         ["--name", "__temporal_workflow_metadata", "--input", "{}"],
+        # Table v2's moves (issue 9), with garbage where their details and targets go.
+        [
+            "--name",
+            "forward_part",
+            "--input",
+            '{"actor": {"id": "c", "role": "controller"}, "target": "x", "reason": "r"}',
+        ],
+        [
+            "--name",
+            "forward_part",
+            "--input",
+            '{"actor": {"id": "c", "role": "controller"}, "details": {"questions": 7}}',
+        ],
+        ["--name", "terminate_consideration", "--input", '{"actor": {"id": "c", "role": "controller"}, "details": {}}'],
+        [
+            "--name",
+            "leave_without_consideration",
+            "--input",
+            '{"actor": {"id": "c", "role": "controller"}, "details": {"ground": "bored"}}',
+        ],
+        ["--name", "consider_as_new", "--input", '{"actor": {"id": "c", "role": "controller"}, "reason": "r"}'],
+        [
+            "--name",
+            "extend_deadline",
+            "--input",
+            '{"actor": {"id": "h", "role": "deputy_head"}, "new_deadline": "2099-01-01", "reason": "r"}',
+        ],
+        [
+            "--name",
+            "forward",
+            "--input",
+            '{"actor": {"id": "c", "role": "controller"}, "target": "Минтруда", "reason": "r"}',
+        ],
     ]
     for attack in attacks:
         sent = await temporal(dev_env, "workflow", "signal", "-w", number, *attack)
