@@ -72,16 +72,12 @@ async def seed(task_queue: str) -> list[str]:
             district="medeu",  # late: reminder, escalation, proposal
             received_at=f"{late_received.isoformat()}T10:00:00+05:00",
         ),
-        appeal(
-            numbers[4],
-            base + 1,
-            text="Повторно о ремонте крыши.",  # possible repeat of the first
-            received_at=(datetime.now(UTC) + timedelta(seconds=1)).isoformat(),
-        ),
         appeal(numbers[5], base + 6, type="complaint", category="social"),  # refusal waiting for the hearing
     ]
     for raw in appeals:
         await start_appeal(client, validated(raw), task_queue)
+    # Registered once the first is answered: a possible repeat, waiting for the controller's decision.
+    repeat = appeal(numbers[4], base + 1, text="Повторно о ремонте крыши.")
 
     async def act(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
         result: CaseStatus = await transition(client.get_workflow_handle(number), trigger, actor, role, **fields)
@@ -103,6 +99,8 @@ async def seed(task_queue: str) -> list[str]:
         answer_character="satisfied",
     )
     await act(numbers[0], "approve", "head-1", "head")
+    repeat["received_at"] = datetime.now(UTC).isoformat()
+    await start_appeal(client, validated(repeat), task_queue)
     await act(numbers[1], "accept", "utilities-dept", "executor")
     await act(
         numbers[1],
@@ -118,7 +116,7 @@ async def seed(task_queue: str) -> list[str]:
         "forward",
         "registrar-1",
         "registrar",
-        target="Министерство труда",
+        target="ministry",
         reason="вопрос пенсионного обеспечения вне компетенции акимата",
     )
     await act(numbers[3], "accept", "akimat-medeu", "executor")

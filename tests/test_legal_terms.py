@@ -69,6 +69,16 @@ async def until_noted(handle: WorkflowHandle[Any, Any], kind: str) -> CaseStatus
     raise AssertionError(f"{handle.id}: {kind!r} never noted")
 
 
+async def until_sent(engine: Engine, reg: str, template: str) -> list[NotificationRecord]:
+    """The case's notices of `template` once at least one is in the outbox (bounded)."""
+    for _ in range(200):
+        sent = notes_of(engine, reg, template)
+        if sent:
+            return sent
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{reg}: no {template} sent")
+
+
 async def under_consideration(client: Client, worker: Worker, **overrides: Any) -> WorkflowHandle[Any, Any]:
     handle = await start_appeal(client, worker, appeal_dict(**overrides))
     await until_state(handle, "routed")
@@ -394,7 +404,7 @@ async def test_a_repeat_of_an_answered_appeal_waits_for_the_controller(
     handle = await start_appeal(client, worker, second)
     st = await until_noted(handle, "possible_repeat")
     assert st.state == "registered" and st.possible_repeat_of == [first["reg_number"]]
-    (alert,) = notes_of(engine, handle.id, "control_alert")
+    (alert,) = await until_sent(engine, handle.id, "control_alert")
     assert alert.recipient == "department-controller"
     assert first["reg_number"] in alert.body and "Крыша будет отремонтирована" in alert.body
     with pytest.raises(WorkflowUpdateFailedError) as routed:
@@ -524,3 +534,42 @@ async def test_a_reception_instruction_term_is_capped_at_the_appeal_term(
         handle, "hold", "housing-head", "official", answer_text="Поручено.", details={"instructions": within}
     )
     assert st.state == "under_consideration"
+
+
+APPLICANT_LETTERS: dict[str, dict[str, str]] = {
+    "acknowledgement": {"accepted_by": ""},
+    "forwarding_notice": {"target": "adaldyk_alany", "reason": "r", "partial": "no", "questions": ""},
+    "closure_notice": {
+        "closure": "terminated",
+        "reason": "",
+        "ground": "earlier_decision_on_same_subject",
+        "earlier": "",
+    },
+    "preliminary_decision": {"hearing_until": "2026-12-03T19:00:00+00:00", "answer_character": "refused"},
+    "answer_letter": {"answer_text": "Ответ.", "answer_character": "partially_satisfied"},
+    "extension_notice": {"reason": "экспертиза"},
+}
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+@pytest.mark.parametrize("template", sorted(APPLICANT_LETTERS))
+def test_every_applicant_letter_exists_in_both_languages_with_local_dates(template: str, language: str) -> None:
+    from activities.letters import render
+
+    context = {
+        "reg_number": "APL-2026-000042",
+        "applicant_name": "Айгерим",
+        "received_at": "2026-11-30T04:15:00+00:00",
+        "deadline": "2026-12-18",
+        "executor": "housing-dept",
+        "category": "housing",
+        "district": "almaly",
+        **APPLICANT_LETTERS[template],
+    }
+    subject, body = render(template, language, context)
+    assert subject and body.strip()
+    assert "+00:00" not in subject + body and "2026-12-18" not in body  # dates as people read them
+    if template == "acknowledgement":
+        assert "30.11.2026 09:15" in body and "18.12.2026" in body
+    if template == "preliminary_decision":
+        assert "03.12.2026 23:59" in body  # the end of the hearing's last day, local time

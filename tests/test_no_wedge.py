@@ -147,7 +147,8 @@ async def test_undecryptable_signal_is_refused_and_the_case_keeps_its_timers(
     st = await refusals_reach(handle, 2)
     messages = " | ".join(r.message for r in st.refusals)
     assert "fails authentication" in messages and "'k9'" in messages
-    await env.sleep(timedelta(days=40))  # the term passes: the escalation still comes
+    for _ in range(8):  # the term passes: the escalation still comes (short skips: one long one can time out)
+        await env.sleep(timedelta(days=5))
     st = await status(handle)
     assert st.overdue and any(t.kind == "escalation" for t in st.timeline)
     assert await failed_tasks(handle) == 0
