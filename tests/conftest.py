@@ -155,7 +155,7 @@ async def close_open_cases(client: Client, engine: Engine, started: list[str]) -
 
     with Session(engine) as session:
         numbers = list(session.exec(select(CaseRecord.reg_number).where(CaseRecord.state != "closed")))
-    for number in dict.fromkeys([*started, *numbers]):
+    for number in reversed(dict.fromkeys([*started, *numbers])):  # children (registered later) first
         handle = client.get_workflow_handle(number)
         try:
             # The test server keeps time locked for a workflow terminated while it had a workflow

@@ -534,6 +534,13 @@ async def test_a_reception_instruction_term_is_capped_at_the_appeal_term(
         handle, "hold", "housing-head", "official", answer_text="Поручено.", details={"instructions": within}
     )
     assert st.state == "under_consideration"
+    # Close what the test opened: a reception and its instruction left open and terminated at the
+    # end of a test were seen to keep the shared test server's clock locked for later tests.
+    child = client.get_workflow_handle(f"{handle.id}-1")
+    await until_state(child, "routed")
+    await move(child, "withdraw", "reg-1", "registrar", reason="вопрос решён")
+    await until_state(handle, "answered")
+    await move(handle, "close", "ctl-1", "controller")
 
 
 APPLICANT_LETTERS: dict[str, dict[str, str]] = {
