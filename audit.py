@@ -199,6 +199,14 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
     for e in events:
         card = cards.get(e.reg_number)
         kind = "appeal" if card is None or card.kind in ("appeal", "reception_instruction") else card.kind
+        if e.actor_role != "system" and e.trigger != "register" and e.seq > 0 and not e.auth:
+            findings.append(
+                (
+                    e.reg_number,
+                    "move by an unauthenticated or unknown actor",
+                    f"{e.actor_id}/{e.actor_role}: {e.trigger} (self-declared, no seal)",
+                )
+            )
         if e.actor_role != "system" and e.trigger != "register" and not matrices[kind].allows(e.actor_role, e.trigger):
             findings.append(
                 (e.reg_number, "move by a role the policy does not allow", f"{e.actor_id}/{e.actor_role}: {e.trigger}")

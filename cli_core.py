@@ -64,7 +64,19 @@ def start_or_refuse(workflow: str, arg: Any, number: str) -> None:
 
 def send_move(number: str, payload: dict[str, Any], table: Table) -> CaseStatus:
     """Send one move as the `transition` Update; a refusal becomes a one-line error (exit 1).
-    The payload is checked against the kind's table first, as the workflow will check it."""
+    The payload is checked against the kind's table first, as the workflow will check it, and
+    sealed for the logged-in user (a claim of another person or role is refused here)."""
+    from runtime.seal import seal_move
+    from users_cli import logged_in
+
+    parse_move({**payload, "actor": {"id": "-", "role": "-"}}, details_schema=table.details_schema)  # fields first
+    who, method = logged_in()
+    actor = payload.get("actor")
+    claimed = {k: v for k, v in actor.items() if v} if isinstance(actor, dict) else {}
+    try:
+        payload = seal_move({**payload, "actor": claimed}, who, method)
+    except PermissionError as error:
+        raise CliError(f"refused: {error}", 1) from None
     parse_move(payload, details_schema=table.details_schema)
 
     async def go() -> CaseStatus:

@@ -1,35 +1,131 @@
-"""Codec server for the Temporal Web UI (`--ui-codec-endpoint`): an operator's browser sends the
-encrypted payloads it shows here and gets them back decoded. CORS admits only the UI's origin.
+"""Codec server for the Temporal Web UI (`--ui-codec-endpoint`), and the point where operators
+are authenticated.
 
-    python codec_server.py [--port 8081] [--origin http://127.0.0.1:8233]
+The Web UI sends every Signal and Update input here (`/encode`) before sending it, and every
+payload it shows (`/decode`). Both need a logged-in user: a session cookie from `/login` (the
+embedded user directory; the UI's codec setting "include cross-origin credentials" must be on),
+a session token from the CLI (`Authorization: Bearer`), or an OIDC access token in production
+(the UI's "pass access token"). On `/encode` a move is sealed for the user (runtime/seal.py):
+its actor is set to who logged in, a claim of another person or of a role they do not hold is
+refused (403), and auditors may decode but never encode. CORS admits only the UI's origins.
+
+    python codec_server.py [--port 8081] [--origin http://127.0.0.1:8233] [--secure-cookie]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import json
+from collections.abc import Sequence
+from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from google.protobuf import json_format
-from temporalio.api.common.v1 import Payloads
+from sqlalchemy.engine import Engine
+from temporalio.api.common.v1 import Payload, Payloads
 
+from models.moves import MOVE_FIELDS
+from models.registry import make_engine
+from policies.loading import load_policy
 from runtime.codec import EncryptionCodec
+from runtime.oidc import OidcSettings, TokenError, oidc_settings, verify_token
+from runtime.seal import Identity, seal_move
+from runtime.users import DirectoryError, log_in, log_out, read_only, session_identity
 
 DEFAULT_ORIGINS = ("http://127.0.0.1:8233", "http://localhost:8233")
 MAX_BODY = 16 * 1024 * 1024
+COOKIE = "appeals_session"
+LOGIN_PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Вход / Кіру</title>
+<style>body{{font-family:sans-serif;max-width:28em;margin:4em auto}}label,input,button{{display:block;margin:.4em 0}}
+input{{width:100%;padding:.4em}}.who{{padding:.6em;background:#eef}}.err{{color:#a00}}</style></head><body>
+<h1>Обращения: вход оператора</h1>{status}
+<form method="post" action="/login">
+<label>Пользователь / Пайдаланушы <input name="user" autocomplete="username"></label>
+<label>Пароль / Құпиясөз <input name="password" type="password" autocomplete="current-password"></label>
+<button type="submit">Войти / Кіру</button></form>
+<form method="post" action="/logout"><button type="submit">Выйти / Шығу</button></form>
+<p>В Temporal Web UI: Data Encoder settings → Remote Codec Endpoint = this server's address,
+and switch on «Include cross-origin credentials».</p></body></html>"""
 
 
-def make_handler(codec: EncryptionCodec, origins: tuple[str, ...]) -> type[BaseHTTPRequestHandler]:
+class Refusal(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class CodecService:
+    """What the HTTP handler does, apart from HTTP: authenticate, seal, encode, decode."""
+
+    def __init__(self, codec: EncryptionCodec, engine: Engine, oidc: OidcSettings | None) -> None:
+        self.codec, self.engine, self.oidc = codec, engine, oidc
+
+    def authenticate(self, authorization: str, cookie: str) -> tuple[Identity, str]:
+        """(who, how) or Refusal(401)."""
+        if authorization.startswith("Bearer "):
+            token = authorization[len("Bearer ") :].strip()
+            if token.count(".") == 2 and self.oidc is not None:
+                try:
+                    return verify_token(token, self.oidc), "oidc"
+                except TokenError as err:
+                    raise Refusal(401, str(err)) from None
+            found = session_identity(self.engine, token)
+            if found is None:
+                raise Refusal(401, "not logged in: the session token is unknown or has expired")
+            return found
+        if cookie:
+            found = session_identity(self.engine, cookie)
+            if found is not None:
+                return found
+        raise Refusal(401, "not logged in: log in at this codec server's /login page (or send a token)")
+
+    def encode(self, payloads: Sequence[Payload], who: Identity, method: str) -> list[Payload]:
+        if read_only(who):
+            raise Refusal(403, f"{who.id} may read and decode, not make moves (roles: {', '.join(who.roles)})")
+        sealed = [self._sealed(p, who, method) for p in payloads]
+        return asyncio.run(self.codec.encode(sealed))
+
+    def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return asyncio.run(self.codec.decode(list(payloads)))
+
+    @staticmethod
+    def _sealed(payload: Payload, who: Identity, method: str) -> Payload:
+        """A move (a JSON object with only move fields) sealed for `who`; anything else as it is."""
+        if payload.metadata.get("encoding") != b"json/plain":
+            return payload
+        try:
+            value = json.loads(payload.data)
+        except ValueError:
+            return payload
+        if not isinstance(value, dict) or any(key not in MOVE_FIELDS for key in value):
+            return payload
+        try:
+            moved = seal_move(value, who, method)
+        except PermissionError as err:
+            raise Refusal(403, str(err)) from None
+        data = json.dumps(moved, ensure_ascii=False).encode()
+        return Payload(metadata=dict(payload.metadata), data=data)
+
+
+def make_handler(
+    service: CodecService, origins: tuple[str, ...], secure_cookie: bool = False
+) -> type[BaseHTTPRequestHandler]:
+    hours = float(load_policy("identity")["session_hours"])
+
     class Handler(BaseHTTPRequestHandler):
         def _cors(self) -> None:
             origin = self.headers.get("Origin", "")
             if origin in origins:
                 self.send_header("Access-Control-Allow-Origin", origin)
+                self.send_header("Access-Control-Allow-Credentials", "true")
                 self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
-                self.send_header("Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization")
+                self.send_header(
+                    "Access-Control-Allow-Headers", "Content-Type, X-Namespace, Authorization, Authorization-Extras"
+                )
                 self.send_header("Vary", "Origin")
 
         def do_OPTIONS(self) -> None:  # noqa: N802 (the http.server API)
@@ -37,12 +133,29 @@ def make_handler(codec: EncryptionCodec, origins: tuple[str, ...]) -> type[BaseH
             self._cors()
             self.end_headers()
 
+        def do_GET(self) -> None:  # noqa: N802
+            path = urlsplit(self.path).path
+            if path == "/login":
+                self._login_page()
+            elif path == "/whoami":
+                try:
+                    who, how = self._who()
+                except Refusal as err:
+                    self._reply(err.code, {"error": str(err)})
+                    return
+                self._reply(200, {"id": who.id, "name": who.name, "roles": who.roles, "unit": who.unit, "method": how})
+            else:
+                self._reply(404, {"error": "GET /login or /whoami; POST /login, /logout, /encode, /decode"})
+
         def do_POST(self) -> None:  # noqa: N802
             path = urlsplit(self.path).path  # the Web UI adds ?preserveStorageRefs=true
+            origin = self.headers.get("Origin")
+            if path in ("/login", "/logout"):
+                self._login(path)
+                return
             if path not in ("/encode", "/decode"):
                 self._reply(404, {"error": "POST /encode or /decode"})
                 return
-            origin = self.headers.get("Origin")
             if origin is not None and origin not in origins:
                 self._reply(403, {"error": f"origin {origin} is not allowed"})
                 return
@@ -51,38 +164,108 @@ def make_handler(codec: EncryptionCodec, origins: tuple[str, ...]) -> type[BaseH
                 self._reply(413, {"error": "payloads too large"})
                 return
             try:
-                payloads = json_format.Parse(self.rfile.read(length), Payloads())
-                coder = codec.encode if path == "/encode" else codec.decode
-                result = asyncio.run(coder(list(payloads.payloads)))
+                who, how = self._who()
+                payloads = list(json_format.Parse(self.rfile.read(length), Payloads()).payloads)
+                if path == "/encode":
+                    result = service.encode(payloads, who, how)
+                else:
+                    result = service.decode(payloads)
+            except Refusal as err:
+                self._reply(err.code, {"error": str(err)})
+                return
             except Exception as err:  # malformed input: a clear 400, never a stack trace
                 self._reply(400, {"error": f"{type(err).__name__}: {err}"})
                 return
             self._reply(200, json.loads(json_format.MessageToJson(Payloads(payloads=result))))
 
+        def _who(self) -> tuple[Identity, str]:
+            return service.authenticate(self.headers.get("Authorization", ""), self._cookie())
+
+        def _cookie(self) -> str:
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(self.headers.get("Cookie", ""))
+            except Exception:
+                return ""
+            morsel = jar.get(COOKIE)
+            return morsel.value if morsel else ""
+
+        def _login(self, path: str) -> None:
+            length = min(int(self.headers.get("Content-Length", "0")), 10_000)
+            body = self.rfile.read(length).decode(errors="replace")
+            as_json = self.headers.get("Content-Type", "").startswith("application/json")
+            if path == "/logout":
+                log_out(service.engine, self._cookie())
+                token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+                if token:
+                    log_out(service.engine, token)
+                self._login_page("<p class=who>Вы вышли / Сіз шықтыңыз.</p>", clear=True)
+                return
+            fields = json.loads(body or "{}") if as_json else {k: v[0] for k, v in parse_qs(body).items()}
+            user, password = str(fields.get("user", "")), str(fields.get("password", ""))
+            try:
+                token = log_in(service.engine, user, password, "cli" if as_json else "ui_session")
+            except DirectoryError as err:
+                if as_json:
+                    self._reply(401, {"error": str(err)})
+                else:
+                    self._login_page(f"<p class=err>{html.escape(str(err))}</p>", code=401)
+                return
+            if as_json:  # the CLI keeps the token itself
+                self._reply(200, {"token": token, "user": user})
+                return
+            self._login_page(f"<p class=who>Вы вошли как / Сіз кірдіңіз: {html.escape(user)}</p>", token=token)
+
+        def _login_page(self, status: str = "", *, code: int = 200, token: str = "", clear: bool = False) -> None:
+            if not status:
+                found = session_identity(service.engine, self._cookie())
+                status = f"<p class=who>{html.escape(found[0].name)} ({html.escape(found[0].id)})</p>" if found else ""
+            data = LOGIN_PAGE.format(status=status).encode()
+            self.send_response(code)
+            if token or clear:
+                attributes = f"HttpOnly; SameSite=Lax; Path=/; Max-Age={0 if clear else int(hours * 3600)}"
+                self.send_header("Set-Cookie", f"{COOKIE}={token}; {attributes}{'; Secure' if secure_cookie else ''}")
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(data)
+
         def _reply(self, code: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
+            data = json.dumps(body, ensure_ascii=False).encode()
             self.send_response(code)
             self._cors()
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: Any) -> None:  # quiet: payloads are personal data
+        def log_message(self, format: str, *args: Any) -> None:  # quiet: payloads, cookies and tokens are secrets
             return
 
     return Handler
 
 
-def serve(port: int, origins: tuple[str, ...] = DEFAULT_ORIGINS, host: str = "127.0.0.1") -> ThreadingHTTPServer:
-    return ThreadingHTTPServer((host, port), make_handler(EncryptionCodec(tolerant=False), origins))
+def serve(
+    port: int,
+    origins: tuple[str, ...] = DEFAULT_ORIGINS,
+    host: str = "127.0.0.1",
+    *,
+    engine: Engine | None = None,
+    secure_cookie: bool = False,
+) -> ThreadingHTTPServer:
+    service = CodecService(EncryptionCodec(tolerant=False), engine or make_engine(), oidc_settings())
+    return ThreadingHTTPServer((host, port), make_handler(service, origins, secure_cookie))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--origin", action="append", help="allowed UI origin (repeatable)")
+    parser.add_argument("--secure-cookie", action="store_true", help="mark the session cookie Secure (https)")
     args = parser.parse_args()
-    server = serve(args.port, tuple(args.origin) if args.origin else DEFAULT_ORIGINS)
+    server = serve(args.port, tuple(args.origin) if args.origin else DEFAULT_ORIGINS, secure_cookie=args.secure_cookie)
     print(f"codec server on http://127.0.0.1:{args.port} for {', '.join(args.origin or DEFAULT_ORIGINS)}")
+    print(f"operators log in at http://127.0.0.1:{args.port}/login")
     server.serve_forever()

@@ -23,6 +23,7 @@ from models.registry import make_engine
 from policies import calendar
 from runtime.client import transition
 from runtime.numbering import allocate_number
+from runtime.seal import staff
 
 
 def iin_for(seed: int) -> str:
@@ -80,7 +81,8 @@ async def seed(task_queue: str) -> list[str]:
     repeat = appeal(numbers[4], base + 1, text="Повторно о ремонте крыши.")
 
     async def act(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
-        result: CaseStatus = await transition(client.get_workflow_handle(number), trigger, actor, role, **fields)
+        handle = client.get_workflow_handle(number)
+        result: CaseStatus = await transition(handle, trigger, staff(actor, role), role, **fields)
         return result
 
     for number in numbers[:4] + numbers[5:]:  # wait until routing by policy is done
@@ -175,7 +177,8 @@ async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]
         await client.start_workflow(ReceptionWorkflow.run, parse_reception(raw), id=number, task_queue=task_queue)
 
     async def act(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
-        result: CaseStatus = await transition(client.get_workflow_handle(number), trigger, actor, role, **fields)
+        handle = client.get_workflow_handle(number)
+        result: CaseStatus = await transition(handle, trigger, staff(actor, role), role, **fields)
         return result
 
     await act(numbers[0], "schedule", "registrar-1", "registrar", target=str(slots[0].slot_id))
@@ -203,6 +206,29 @@ async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]
     return numbers
 
 
+DEMO_PASSWORD = "demo-password-2026"  # demo users only; `starter.py users passwd` changes it
+DEMO_USERS = [  # (id, name, role, unit)
+    ("registrar-1", "Регистратор (демо)", "registrar", ""),
+    ("controller-1", "Контролёр (демо)", "controller", ""),
+    ("housing-exec", "Исполнитель управления жилищной политики (демо)", "executor", "housing-dept"),
+    ("head-1", "Заведующий отделом (демо)", "head", ""),
+    ("auditor-1", "Аудитор (демо)", "auditor", ""),
+]
+
+
+def ensure_demo_users() -> None:
+    """The demo's operators in the embedded user directory (created once)."""
+    from models.registry import make_engine
+    from runtime.users import DirectoryError, add_user
+
+    engine = make_engine()
+    for user_id, name, role, unit in DEMO_USERS:
+        try:
+            add_user(engine, user_id, name, [role], unit, DEMO_PASSWORD)
+        except DirectoryError:
+            pass  # already there from an earlier demo
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--once", action="store_true", help="seed, print, and stop (no waiting)")
@@ -221,6 +247,7 @@ def main() -> int:
         from runtime.codec import load_key_ring
 
         load_key_ring()  # creates .keys/codec.json on the first run, before any process needs it
+        ensure_demo_users()
         procs.append(subprocess.Popen([sys.executable, "codec_server.py"], cwd=devserver.ROOT, env=os.environ.copy()))
         procs.append(subprocess.Popen([sys.executable, "worker.py"], cwd=devserver.ROOT, env=os.environ.copy()))
         numbers = asyncio.run(seed("appeals"))
@@ -230,6 +257,12 @@ def main() -> int:
         print(f"Watch {numbers[3]}: a reminder, an escalation and a disciplinary proposal arrive within minutes.")
         print("CLI: .venv/bin/python starter.py list   |   .venv/bin/python starter.py status", numbers[3])
         print("Receptions:", ", ".join(numbers[6:]), "  |  .venv/bin/python starter.py reception show", numbers[6])
+        print("\nOperators log in at http://127.0.0.1:8081/login  (demo password:", DEMO_PASSWORD + ")")
+        for user_id, name, role, unit in DEMO_USERS:
+            print(f"  {user_id:<13} {role}{' of ' + unit if unit else ''}  ({name})")
+        print("In the Web UI: gear icon (Data Encoder) -> Remote Codec Endpoint http://127.0.0.1:8081 and switch on")
+        print('"Include cross-origin credentials"; then Signals and Updates are sent as the logged-in user.')
+        print("CLI moves: .venv/bin/python starter.py login housing-exec   (then starter.py move ...)")
         if args.once:
             time.sleep(3)
             return 0

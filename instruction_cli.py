@@ -72,7 +72,7 @@ def register(
 def assign(
     number: str,
     executor: list[str] = typer.Option(..., help="repeatable; the first named coordinates"),
-    actor: str = typer.Option(...),
+    actor: str = typer.Option("", help="you (the logged-in user)"),
 ) -> None:
     """Assign executors (controller)."""
     _move(number, "assign", actor, "controller", details={"executors": executor})
@@ -80,7 +80,9 @@ def assign(
 
 @instruction_app.command()
 def report(
-    number: str, actor: str = typer.Option(..., help="the executor reporting"), text: str = typer.Option(...)
+    number: str,
+    actor: str = typer.Option("", help="the executor reporting: you (the logged-in user)"),
+    text: str = typer.Option(...),
 ) -> None:
     """An executor's interim report for the current period."""
     _move(number, "report", actor, "executor", answer_text=text)
@@ -88,7 +90,9 @@ def report(
 
 @instruction_app.command()
 def consolidate(
-    number: str, actor: str = typer.Option(..., help="the lead executor"), text: str = typer.Option(...)
+    number: str,
+    actor: str = typer.Option("", help="the lead executor: you (the logged-in user)"),
+    text: str = typer.Option(...),
 ) -> None:
     """The lead executor's consolidated report."""
     _move(number, "submit_consolidated", actor, "executor", answer_text=text)
@@ -97,9 +101,9 @@ def consolidate(
 @instruction_app.command("return")
 def return_(
     number: str,
-    actor: str = typer.Option(...),
+    actor: str = typer.Option("", help="you (the logged-in user)"),
     reason: str = typer.Option(...),
-    role: str = typer.Option("controller"),
+    role: str = typer.Option("", help="one of your roles (if you hold several)"),
     new_term: str = typer.Option("", help="YYYY-MM-DD"),
 ) -> None:
     """Return for finalization with a new term (policy term if none is given)."""
@@ -109,7 +113,7 @@ def return_(
 @instruction_app.command()
 def extend(
     number: str,
-    actor: str = typer.Option(..., help="the executor asking"),
+    actor: str = typer.Option("", help="the executor asking: you (the logged-in user)"),
     new_term: str = typer.Option(...),
     reason: str = typer.Option(...),
 ) -> None:
@@ -120,11 +124,11 @@ def extend(
 @instruction_app.command("decide-extension")
 def decide_extension(
     number: str,
-    actor: str = typer.Option(...),
+    actor: str = typer.Option("", help="you (the logged-in user)"),
     approve: bool = typer.Option(..., "--approve/--refuse"),
     decided_by: str = typer.Option(..., help="the issuer whose decision this is (must be the instruction's issuer)"),
     document: str = typer.Option(..., help="the decision's document reference (number and date)"),
-    role: str = typer.Option("issuer", help="issuer, or controller recording the issuer's decision"),
+    role: str = typer.Option("", help="issuer, or controller recording the issuer's decision (if you hold several)"),
     reason: str = typer.Option(""),
 ) -> None:
     """Record the issuer's decision on the extension request (only the issuer decides)."""
@@ -135,7 +139,7 @@ def decide_extension(
 @instruction_app.command()
 def verify(
     number: str,
-    actor: str = typer.Option(...),
+    actor: str = typer.Option("", help="you (the logged-in user)"),
     date: str = typer.Option(..., help="YYYY-MM-DD of the visit"),
     place: str = typer.Option(...),
 ) -> None:
@@ -146,7 +150,7 @@ def verify(
 @instruction_app.command()
 def findings(
     number: str,
-    actor: str = typer.Option(...),
+    actor: str = typer.Option("", help="you (the logged-in user)"),
     text: str = typer.Option(...),
     poor: bool = typer.Option(False, "--poor", help="poor execution: returns an answered instruction"),
     poor_executor: list[str] = typer.Option([], help="executor found poor (repeatable)"),
@@ -166,7 +170,7 @@ def findings(
 def proposal(
     number: str,
     key: str = typer.Option(...),
-    actor: str = typer.Option(..., help="the head"),
+    actor: str = typer.Option("", help="the head: you (the logged-in user)"),
     approve: bool = typer.Option(..., "--approve/--reject"),
     reason: str = typer.Option(""),
 ) -> None:
@@ -177,9 +181,9 @@ def proposal(
 @instruction_app.command()
 def lift(
     number: str,
-    actor: str = typer.Option(...),
+    actor: str = typer.Option("", help="you (the logged-in user)"),
     conclusion: str = typer.Option(...),
-    role: str = typer.Option("controller"),
+    role: str = typer.Option("", help="one of your roles (if you hold several)"),
 ) -> None:
     """Lift control by decision, with the conclusion (seed 9.7)."""
     _move(number, "lift_control", actor, role, answer_text=conclusion)
@@ -187,7 +191,10 @@ def lift(
 
 @instruction_app.command()
 def transfer(
-    number: str, actor: str = typer.Option(...), to: str = typer.Option(...), reason: str = typer.Option(...)
+    number: str,
+    actor: str = typer.Option("", help="you (the logged-in user)"),
+    to: str = typer.Option(...),
+    reason: str = typer.Option(...),
 ) -> None:
     """Transfer control to another body."""
     _move(number, "transfer", actor, "controller", target=to, reason=reason)

@@ -111,8 +111,8 @@ def _actor(actor: str, role: str) -> dict[str, str]:
 def schedule(
     number: str,
     slot: int = typer.Option(..., help="slot number (see `reception slots --free`)"),
-    actor: str = typer.Option(...),
-    role: str = typer.Option("registrar"),
+    actor: str = typer.Option("", help="you (the logged-in user)"),
+    role: str = typer.Option("", help="one of your roles (if you hold several)"),
     participant: list[str] = typer.Option([], help="invite someone (repeatable)"),
     link: str = typer.Option("", help="videoconference link"),
     reschedule: bool = typer.Option(False, help="move an already scheduled reception"),
@@ -137,7 +137,7 @@ def schedule(
 @reception_app.command()
 def hold(
     number: str,
-    actor: str = typer.Option(..., help="the official who held the reception"),
+    actor: str = typer.Option("", help="the official who held the reception: you (the logged-in user)"),
     outcome: str = typer.Option(..., help="what was decided"),
     instruction: list[str] = typer.Option([], help="EXECUTOR:WORKING_DAYS:TEXT (repeatable)"),
     instructions_file: Path | None = typer.Option(None, help="JSON list of {executor, text, term_working_days}"),
@@ -167,7 +167,10 @@ def hold(
 
 @reception_app.command()
 def cancel(
-    number: str, actor: str = typer.Option(...), reason: str = typer.Option(...), role: str = typer.Option("registrar")
+    number: str,
+    actor: str = typer.Option("", help="you (the logged-in user)"),
+    reason: str = typer.Option(...),
+    role: str = typer.Option("", help="one of your roles (if you hold several)"),
 ) -> None:
     """Cancel a reception at the citizen's request (frees the slot)."""
     st = send_move(number, {"trigger": "cancel", "actor": _actor(actor, role), "reason": reason}, RECEPTION_TABLE)

@@ -34,6 +34,7 @@ from policies.catalogue import check_catalogue
 from reception_cli import reception_app
 from runtime.client import TASK_QUEUE, connect, start_case
 from runtime.numbering import allocate_number
+from users_cli import login, logout, users_app, whoami
 from workflows.appeal_table import APPEAL_TABLE
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -261,8 +262,8 @@ def status(number: str, as_json: bool = typer.Option(False, "--json")) -> None:
 def move(
     number: str,
     trigger: str,
-    actor: str = typer.Option(..., help="the acting person's id"),
-    role: str = typer.Option(..., help="registrar, controller, executor, official, head, auditor"),
+    actor: str = typer.Option("", help="you (the logged-in user); another id is refused"),
+    role: str = typer.Option("", help="one of your roles (needed only if you hold several)"),
     reason: str = typer.Option(""),
     target: str = typer.Option("", help="executor (route, reassign), receiving body (forward) or slot (schedule)"),
     answer_text: str = typer.Option(""),
@@ -270,7 +271,8 @@ def move(
     new_deadline: str = typer.Option("", help="YYYY-MM-DD (extend_deadline)"),
     details: str = typer.Option("", help="a JSON object with the kind's own fields"),
 ) -> None:
-    """Make any move as an actor (sent as the `transition` Update, so a refusal is reported here)."""
+    """Make any move as the logged-in user (sealed; sent as the `transition` Update, so a refusal is
+    reported here)."""
     payload: dict[str, Any] = {
         "trigger": trigger,
         "actor": {"id": actor, "role": role},
@@ -307,6 +309,10 @@ def diagrams(check: bool = typer.Option(False, "--check", help="fail if docs/sta
 
 app.add_typer(reception_app, name="reception")
 app.add_typer(instruction_app, name="instruction")
+app.add_typer(users_app, name="users")
+app.command()(login)
+app.command()(logout)
+app.command()(whoami)
 
 
 def main(argv: list[str] | None = None) -> int:

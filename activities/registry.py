@@ -111,6 +111,8 @@ class RegistryActivities:
                         at=record.at,
                         reason=record.reason,
                         detail=json.dumps(record.detail, ensure_ascii=False),
+                        actor_name=record.actor_name,
+                        auth=record.auth,
                     )
                 )
             row = session.get(CaseRecord, write.card.reg_number)

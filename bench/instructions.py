@@ -32,6 +32,7 @@ from devserver import local_environment  # noqa: E402
 from models.registry import make_engine  # noqa: E402
 from runtime.client import data_converter  # noqa: E402
 from runtime.registration import register_search_attributes  # noqa: E402
+from runtime.seal import seal_as_named  # noqa: E402
 from worker import build_worker  # noqa: E402
 from workflows.instruction import InstructionWorkflow  # noqa: E402
 
@@ -60,19 +61,24 @@ async def one(client: Any, queue: str, number: str, periods: int) -> list[int]:
             for executor in EXECUTORS:
                 await handle.signal(
                     "report",
-                    {"actor": {"id": executor, "role": "executor"}, "answer_text": f"Отчёт за период {period}"},
+                    seal_as_named(
+                        {"actor": {"id": executor, "role": "executor"}, "answer_text": f"Отчёт за период {period}"}
+                    ),
                 )
         await asyncio.sleep(0.1)
     await handle.execute_update(
         "transition",
-        {
-            "trigger": "submit_consolidated",
-            "actor": {"id": EXECUTORS[0], "role": "executor"},
-            "answer_text": "Свод за год",
-        },
+        seal_as_named(
+            {
+                "trigger": "submit_consolidated",
+                "actor": {"id": EXECUTORS[0], "role": "executor"},
+                "answer_text": "Свод за год",
+            }
+        ),
     )
     await handle.execute_update(
-        "transition", {"trigger": "lift_control", "actor": {"id": "h", "role": "head"}, "answer_text": "Исполнено"}
+        "transition",
+        seal_as_named({"trigger": "lift_control", "actor": {"id": "h", "role": "head"}, "answer_text": "Исполнено"}),
     )
     await handle.result()
     sizes = []

@@ -31,6 +31,7 @@ from temporalio.worker import Worker  # noqa: E402
 
 from devserver import local_environment  # noqa: E402
 from runtime.client import data_converter, transition  # noqa: E402
+from runtime.seal import seal_as_named, staff  # noqa: E402
 
 EXECUTOR = "housing-dept"
 MOVES: list[tuple[str, dict[str, Any]]] = [
@@ -62,7 +63,7 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
                 AppealWorkflow.run, appeal, id=f"{appeal['reg_number']}", task_queue=queue
             )
             for trigger, payload in MOVES:
-                await handle.signal(trigger, payload)
+                await handle.signal(trigger, seal_as_named(payload))
             result = await asyncio.wait_for(handle.result(), timeout=300)  # a stuck case fails the run, not hangs it
             assert result.state == "closed", result.state
 
@@ -106,13 +107,17 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
             handle = await client.start_workflow(
                 ReceptionWorkflow.run, reception_dict(number, datetime.now(UTC)), id=number, task_queue=queue
             )
-            await transition(handle, "schedule", "reg-1", "registrar", target=str(slots[i].slot_id))
+            await transition(handle, "schedule", staff("reg-1", "registrar"), target=str(slots[i].slot_id))
             specs = [
                 {"executor": "housing-dept", "text": "Откачать воду.", "term_working_days": 5},
                 {"executor": "roads-dept", "text": "Засыпать яму.", "term_working_days": 5},
             ]
             await transition(
-                handle, "hold", "housing-head", "official", answer_text="Поручено.", details={"instructions": specs}
+                handle,
+                "hold",
+                staff("housing-head", "official"),
+                answer_text="Поручено.",
+                details={"instructions": specs},
             )
             for k, executor in ((1, "housing-dept"), (2, "roads-dept")):
                 child = client.get_workflow_handle(f"{number}-{k}")
@@ -120,21 +125,15 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
                     if (await child.query("status"))["state"] == "routed":
                         break
                     await asyncio.sleep(0.05)
-                await child.signal("accept", {"actor": {"id": executor, "role": "executor"}})
-                await child.signal(
-                    "submit_answer",
-                    {
-                        "actor": {"id": executor, "role": "executor"},
-                        "answer_text": "Сделано.",
-                        "answer_character": "satisfied",
-                    },
-                )
-                await child.signal("approve", {"actor": {"id": "head-1", "role": "head"}})
+                await child.signal("accept", seal_as_named({"actor": {"id": executor, "role": "executor"}}))
+                answer = {"actor": {"id": executor, "role": "executor"}, "answer_text": "Сделано."}
+                await child.signal("submit_answer", seal_as_named({**answer, "answer_character": "satisfied"}))
+                await child.signal("approve", seal_as_named({"actor": {"id": "head-1", "role": "head"}}))
             for _ in range(400):
                 if (await handle.query("status"))["state"] == "answered":
                     break
                 await asyncio.sleep(0.05)
-            await transition(handle, "close", "ctl-1", "controller")
+            await transition(handle, "close", staff("ctl-1", "controller"))
             await handle.result()
 
     with ThreadPoolExecutor(16) as pool:

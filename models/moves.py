@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from models.errors import InputError
@@ -24,13 +24,29 @@ MAX_ANSWER_CHARS = 30_000
 MAX_MOVE_BYTES = 200_000
 # APPC: character of the answer; refused and partially_satisfied are adverse (art. 73 hearing).
 ANSWER_CHARACTERS = ("explained", "satisfied", "partially_satisfied", "refused")
-MOVE_FIELDS = ("trigger", "actor", "reason", "target", "answer_text", "answer_character", "new_deadline", "details")
+MOVE_FIELDS = (
+    "trigger",
+    "actor",
+    "reason",
+    "target",
+    "answer_text",
+    "answer_character",
+    "new_deadline",
+    "details",
+    "seal",
+)
+SEAL_FIELDS = ("id", "name", "role", "unit", "method", "issued_at")
+AUTH_METHODS = ("ui_session", "oidc", "cli", "test")
+UNSEALED = "unsealed"  # what the payload converter puts where a seal arrived without encryption
 
 
 @dataclass
 class Actor:
     id: str
     role: str
+    name: str = ""  # display name of an authenticated user
+    unit: str = ""  # the user's unit (an executor's department): own-only roles act for it
+    method: str = ""  # how the user authenticated (AUTH_METHODS); "" = self-declared, not proven
 
 
 @dataclass
@@ -45,6 +61,7 @@ class MoveRequest:
     answer_character: str = ""
     new_deadline: str = ""  # ISO date (extend_deadline, request_extension, a verification date)
     details: Any = None  # an instance of the trigger's details schema
+    sealed_at: str = ""  # when the codec server sealed the actor into the move ("" = not sealed)
 
 
 @dataclass
@@ -60,6 +77,8 @@ class MoveRecord:
     at: str
     reason: str = ""
     detail: dict[str, str] = field(default_factory=dict)
+    actor_name: str = ""  # the authenticated user's display name
+    auth: str = ""  # how the actor was authenticated ("" = self-declared, before sealed moves)
 
 
 @dataclass
@@ -91,6 +110,22 @@ def parse_actor(raw: Any) -> Actor:
     return Actor(id=actor_id, role=role)
 
 
+def parse_seal(raw: Any) -> Actor:
+    """The authenticated actor the codec server sealed into the move (inside the encryption)."""
+    if raw == UNSEALED:
+        raise InputError("seal", "was not sealed by the codec server (it arrived unencrypted)")
+    if not isinstance(raw, dict) or any(k not in SEAL_FIELDS for k in raw):
+        raise InputError("seal", f"must be an object with {', '.join(SEAL_FIELDS)}")
+    values = {k: text_field(raw, k, "seal.", required=k in ("id", "role", "method", "issued_at")) for k in SEAL_FIELDS}
+    if values["method"] not in AUTH_METHODS:
+        raise InputError("seal.method", f"unknown method {values['method']!r}")
+    try:
+        datetime.fromisoformat(values["issued_at"])
+    except ValueError:
+        raise InputError("seal.issued_at", "not an ISO date-time") from None
+    return Actor(values["id"], values["role"], values["name"], values["unit"], values["method"])
+
+
 DetailsSchema = Callable[[str], "type | None"]
 
 
@@ -120,15 +155,26 @@ def parse_move(raw: Any, trigger: str | None = None, details_schema: DetailsSche
         raise InputError("trigger", "is required")
     if trigger and raw.get("trigger") not in (None, "", trigger):
         raise InputError("trigger", f"payload names {str(raw.get('trigger'))[:64]!r} but the signal is {trigger!r}")
+    sealed: Actor | None = parse_seal(raw["seal"]) if "seal" in raw else None
+    if sealed is not None:
+        claimed = raw.get("actor")
+        if claimed is not None:
+            said = parse_actor(claimed)
+            if (said.id, said.role) != (sealed.id, sealed.role):
+                raise InputError(
+                    "actor", f"says {said.id}/{said.role}, but the move was sealed for {sealed.id}/{sealed.role}"
+                )
     move = MoveRequest(
         trigger=name,
-        actor=parse_actor(raw.get("actor")),
+        actor=sealed or parse_actor(raw.get("actor")),
         reason=text_field(raw, "reason", required=False, limit=MAX_REASON_CHARS),
         target=text_field(raw, "target", required=False, limit=100),
         answer_text=text_field(raw, "answer_text", required=False, limit=MAX_ANSWER_CHARS),
         answer_character=text_field(raw, "answer_character", required=False, limit=20),
         new_deadline=text_field(raw, "new_deadline", required=False, limit=10),
     )
+    if sealed is not None:
+        move.sealed_at = str(raw["seal"]["issued_at"])
     schema = details_schema(name) if details_schema else None
     details = raw.get("details")
     if schema is not None:

@@ -22,6 +22,7 @@ class ControlRules:
     keep_timeline: int = 300
     new_run_after_events: int = 5000
     new_run_after_signals: int = 100
+    seal_max_age_seconds: int = 300
 
 
 @dataclass

@@ -14,6 +14,8 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, create_engine
 
+import models.users  # noqa: F401  (the user directory's tables live in the same database)
+
 DEFAULT_DATABASE_URL = "sqlite:///registry.db"
 
 
@@ -71,6 +73,8 @@ class EventRecord(SQLModel, table=True):
     at: str
     reason: str = ""
     detail: str = ""  # JSON object
+    actor_name: str = ""  # the authenticated user's display name
+    auth: str = ""  # how the actor was authenticated (ui_session, oidc, cli; system; "" = self-declared)
     recorded_at: datetime = Field(default_factory=utcnow)
 
 

@@ -43,4 +43,5 @@ def control_rules(profile: str | None = None) -> ControlRules:
         keep_timeline=int(limits["keep_timeline"]),
         new_run_after_events=int(limits["new_run_after_events"]),
         new_run_after_signals=int(limits["new_run_after_signals"]),
+        seal_max_age_seconds=int(limits["seal_max_age_seconds"]),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from datetime import datetime
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
@@ -13,6 +14,7 @@ from temporalio.converter import DataConverter, PayloadCodec, default
 from runtime.codec import EncryptionCodec
 from runtime.failures import PlainReasonFailureConverter
 from runtime.payloads import TolerantPayloadConverter
+from runtime.seal import Identity, seal_move
 
 TASK_QUEUE = "appeals"
 DEFAULT_ADDRESS = "localhost:7233"
@@ -40,11 +42,43 @@ def temporal_namespace() -> str:
     return os.environ.get("TEMPORAL_NAMESPACE", DEFAULT_NAMESPACE)
 
 
+TLS_CERT_ENV, TLS_KEY_ENV = "APPEALS_TLS_CERT", "APPEALS_TLS_KEY"  # the client's certificate and key (PEM files)
+TLS_CA_ENV, TLS_SERVER_NAME_ENV = "APPEALS_TLS_CA", "APPEALS_TLS_SERVER_NAME"  # the frontend's CA; its name
+TOKEN_ENV = "APPEALS_TEMPORAL_TOKEN"  # a token for Temporal's JWT authorizer (Authorization header)
+
+
+def connection_options() -> dict[str, Any]:
+    """How every process (worker, codec server, CLI, demo) reaches the cluster: plain on the
+    embedded default; with mutual TLS when the frontend requires client certificates, and a
+    bearer token when Temporal's JWT authorizer is on. All from the environment."""
+    from pathlib import Path
+
+    from temporalio.service import TLSConfig
+
+    options: dict[str, Any] = {}
+    cert, key = os.environ.get(TLS_CERT_ENV, ""), os.environ.get(TLS_KEY_ENV, "")
+    ca, name = os.environ.get(TLS_CA_ENV, ""), os.environ.get(TLS_SERVER_NAME_ENV, "")
+    if bool(cert) != bool(key):
+        raise ValueError(f"{TLS_CERT_ENV} and {TLS_KEY_ENV}: set both (the client certificate and its key) or neither")
+    if cert or ca:
+        options["tls"] = TLSConfig(
+            client_cert=Path(cert).read_bytes() if cert else None,
+            client_private_key=Path(key).read_bytes() if key else None,
+            server_root_ca_cert=Path(ca).read_bytes() if ca else None,
+            domain=name or None,
+        )
+    token = os.environ.get(TOKEN_ENV, "")
+    if token:
+        options["rpc_metadata"] = {"authorization": f"Bearer {token}"}
+    return options
+
+
 async def connect(address: str | None = None, namespace: str | None = None) -> Client:
     return await Client.connect(
         address or temporal_address(),
         namespace=namespace or temporal_namespace(),
         data_converter=data_converter(),
+        **connection_options(),
     )
 
 
@@ -56,9 +90,20 @@ async def start_case(client: Client, workflow: str, arg: Any, number: str, task_
     )
 
 
-async def transition(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: Any) -> Any:
-    """Send one move as the `transition` Update and return the case's new status."""
+async def transition(
+    handle: WorkflowHandle[Any, Any],
+    trigger: str,
+    who: Identity,
+    role: str = "",
+    *,
+    method: str = "cli",
+    now: datetime | None = None,
+    **fields: Any,
+) -> Any:
+    """Send one move as the `transition` Update, sealed for `who` (this process holds the codec
+    key: the worker's host, a logged-in CLI on the embedded default, tests), and return the
+    case's new status."""
     from models.case_status import CaseStatus
 
-    payload = {"trigger": trigger, "actor": {"id": actor_id, "role": role}, **fields}
+    payload = seal_move({"trigger": trigger, "actor": {"id": who.id, "role": role}, **fields}, who, method, now)
     return await handle.execute_update("transition", payload, result_type=CaseStatus)

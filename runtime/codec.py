@@ -22,6 +22,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
 from runtime.payloads import undecodable_payload
+from runtime.seal import SEALED_META
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -93,10 +94,17 @@ class EncryptionCodec(PayloadCodec):
         decoded = []
         for payload in payloads:
             if payload.metadata.get("encoding") != ENCODING:
-                decoded.append(payload)  # written before encryption was on: pass through
+                # Unencrypted (written before encryption, or sent by a client without the key):
+                # passed through, but never marked as sealed, whatever its metadata claims.
+                if SEALED_META in payload.metadata:
+                    payload = Payload(metadata=dict(payload.metadata), data=payload.data)
+                    del payload.metadata[SEALED_META]
+                decoded.append(payload)
                 continue
             try:
-                decoded.append(self._decrypt(payload))
+                inner = self._decrypt(payload)
+                inner.metadata[SEALED_META] = b"1"  # only a key holder could have produced it
+                decoded.append(inner)
             except Exception as err:
                 if not self.tolerant:
                     raise

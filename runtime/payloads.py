@@ -20,7 +20,11 @@ from typing import Any
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import DefaultPayloadConverter
 
-# The codec marks what it could not decrypt with this encoding, and says why in REASON_KEY.
+# The codec marks what it could not decrypt with this encoding, and says why in REASON_KEY, and
+# what it did decrypt with SEALED (runtime.seal.SEALED_META; repeated here to keep this module
+# free of imports the workflow sandbox would load).
+SEALED = "appeals-sealed"
+UNSEALED = "unsealed"  # models.moves.UNSEALED
 UNDECODABLE = b"binary/undecodable"
 REASON_KEY = "undecodable-reason"
 
@@ -59,11 +63,15 @@ class TolerantPayloadConverter(DefaultPayloadConverter):
                     continue
                 raise ValueError(f"payload {index} cannot be decrypted: {reason}")
             try:
-                values.extend(super().from_payloads([payload], [hint] if hint is not None else None))
+                value = super().from_payloads([payload], [hint] if hint is not None else None)[0]
             except Exception as err:  # unknown encoding, malformed JSON, nesting past the recursion limit
                 if not untyped:
                     raise
                 values.append(Unreadable(_why(err)))
+                continue
+            if untyped and isinstance(value, dict) and "seal" in value and payload.metadata.get(SEALED) != b"1":
+                value = {**value, "seal": UNSEALED}  # a seal anyone could have typed: not a seal
+            values.append(value)
         return values
 
 

@@ -38,9 +38,19 @@ async def _decode(converter: DataConverter, payloads: Payloads) -> list[Any]:
 
 
 def _actor(value: Any) -> tuple[str, str]:
+    if isinstance(value, dict) and isinstance(value.get("seal"), dict):  # proven by the codec server
+        return str(value["seal"].get("id", "")), str(value["seal"].get("role", ""))
     if isinstance(value, dict) and isinstance(value.get("actor"), dict):
         return str(value["actor"].get("id", "")), str(value["actor"].get("role", ""))
     return "", ""
+
+
+def _proof(value: Any) -> str:
+    """How the sender of a signal or Update was authenticated, as the trail shows it."""
+    seal = value.get("seal") if isinstance(value, dict) else None
+    if isinstance(seal, dict):
+        return f" [{seal.get('method', '')}: {seal.get('name', '')}]"
+    return " [not authenticated]" if isinstance(value, dict) and value.get("actor") else ""
 
 
 async def read_trail(history: WorkflowHistory, converter: DataConverter) -> Trail:
@@ -62,7 +72,8 @@ async def read_trail(history: WorkflowHistory, converter: DataConverter) -> Trai
             attrs = event.workflow_execution_signaled_event_attributes
             args = await _decode(converter, attrs.input)
             actor, role = _actor(args[0] if args else None)
-            entry = TrailEntry(at, "signal", f"signal {attrs.signal_name}", actor, role)
+            proof = _proof(args[0] if args else None)
+            entry = TrailEntry(at, "signal", f"signal {attrs.signal_name}{proof}", actor, role)
             trail.entries.append(entry)
             if attrs.signal_name != "instruction_update":
                 signals.append(entry)
@@ -71,8 +82,9 @@ async def read_trail(history: WorkflowHistory, converter: DataConverter) -> Trai
             args = await _decode(converter, attrs.accepted_request.input.args)
             actor, role = _actor(args[0] if args else None)
             trigger = args[0].get("trigger", "") if args and isinstance(args[0], dict) else ""
+            proof = _proof(args[0] if args else None)
             trail.entries.append(
-                TrailEntry(at, "update", f"update {attrs.accepted_request.input.name}: {trigger}", actor, role)
+                TrailEntry(at, "update", f"update {attrs.accepted_request.input.name}: {trigger}{proof}", actor, role)
             )
         elif kind == "workflow_execution_update_completed_event_attributes":
             outcome = event.workflow_execution_update_completed_event_attributes.outcome
@@ -91,7 +103,9 @@ async def read_trail(history: WorkflowHistory, converter: DataConverter) -> Trai
                     TrailEntry(
                         str(record.get("at", at)),
                         "move" if is_move else "system_event",
-                        f"{record.get('trigger')}" + (f" ({record.get('reason')})" if record.get("reason") else ""),
+                        f"{record.get('trigger')}"
+                        + (f" ({record.get('reason')})" if record.get("reason") else "")
+                        + (f" [{record.get('auth')}: {record.get('actor_name')}]" if record.get("auth") else ""),
                         str(record.get("actor_id", "")),
                         str(record.get("actor_role", "")),
                         str(record.get("from_state", "")),
@@ -101,7 +115,7 @@ async def read_trail(history: WorkflowHistory, converter: DataConverter) -> Trai
                 if is_move:
                     for pending in signals:
                         if (
-                            pending.summary == f"signal {record.get('trigger')}"
+                            pending.summary.startswith(f"signal {record.get('trigger')}")
                             and pending.actor == record.get("actor_id")
                             and pending.kind == "signal"
                         ):

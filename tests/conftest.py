@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from temporalio.client import (
     Client,
     Interceptor,
@@ -170,12 +171,33 @@ async def close_open_cases(client: Client, engine: Engine, started: list[str]) -
             pass  # already closed
 
 
+TEST_PASSWORD = "test-password-1"  # every test user's (tests only)
+
+
 @dataclass
 class Served:
     """A worker on the dev server with its own registry, and the environment for CLI processes."""
 
     engine: Engine
     env: dict[str, str]
+    home: Path
+
+    def as_user(self, user_id: str, role: str, unit: str = "") -> dict[str, str]:
+        """The CLI environment of `user_id`, logged in (created in the directory on first use,
+        holding `role`; the unit defaults to the id, as test executors are named after theirs)."""
+        import json
+
+        from models.users import UserRecord
+        from runtime.users import add_user, log_in
+
+        with Session(self.engine) as s:
+            known = s.get(UserRecord, user_id) is not None
+        if not known:
+            add_user(self.engine, user_id, user_id, [role], unit or user_id, TEST_PASSWORD)
+        session = self.home / f"session-{user_id}.json"
+        token = log_in(self.engine, user_id, TEST_PASSWORD, "cli")
+        session.write_text(json.dumps({"user": user_id, "token": token}), encoding="utf-8")
+        return dict(self.env, APPEALS_SESSION_FILE=str(session))
 
 
 @pytest.fixture
@@ -185,7 +207,7 @@ async def served(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[
     env = dict(os.environ, TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host, DATABASE_URL=db)
     with ThreadPoolExecutor(8) as pool:
         async with build_worker(dev_env.client, engine, task_queue=TASK_QUEUE, pool=pool):
-            yield Served(engine, env)
+            yield Served(engine, env, tmp_path)
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from models.registry import make_engine
 from runtime.client import data_converter
 from runtime.registration import register_search_attributes
 from tests import factories
-from tests.scenario import move
+from tests.scenario import move, sealed
 from worker import build_worker
 from workflows.appeal import AppealWorkflow
 
@@ -105,14 +105,14 @@ async def extended_then_overdue(env: WorkflowEnvironment, h: Handle) -> None:
 async def refused_after_hearing(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
     await move(h, "submit_answer", "housing-dept", "executor", answer_text="Нет.", answer_character="refused")
-    await h.signal("approve", {"actor": {"id": "head-1", "role": "head"}})  # refused: hearing not over
+    await h.signal("approve", await sealed(h, {"actor": {"id": "head-1", "role": "head"}}))  # refused: hearing not over
     await h.signal("approve")  # empty payload from the Web UI: refused
     await env.sleep(timedelta(days=7))
     await move(h, "approve", "head-1", "head")
 
 
 async def withdrawn_by_signal(env: WorkflowEnvironment, h: Handle) -> None:
-    await h.signal("withdraw", {"actor": {"id": "reg-1", "role": "registrar"}, "reason": "отзыв"})
+    await h.signal("withdraw", await sealed(h, {"actor": {"id": "reg-1", "role": "registrar"}, "reason": "отзыв"}))
 
 
 async def reception_with_instructions(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
@@ -159,7 +159,7 @@ async def reception_no_show(env: WorkflowEnvironment, h: Handle, engine: Any) ->
 
 
 async def reception_cancelled(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
-    await h.signal("cancel", {"actor": {"id": "reg-1", "role": "registrar"}, "reason": "передумал"})
+    await h.signal("cancel", await sealed(h, {"actor": {"id": "reg-1", "role": "registrar"}, "reason": "передумал"}))
     return []
 
 

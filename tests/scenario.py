@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
@@ -9,6 +10,7 @@ from temporalio.worker import Worker
 
 from models.case_status import CaseStatus
 from runtime.client import transition
+from runtime.seal import seal_as_named, staff
 from workflows.appeal import AppealWorkflow
 
 
@@ -22,8 +24,27 @@ async def status(handle: WorkflowHandle[Any, Any]) -> CaseStatus:
     return await handle.query("status", result_type=CaseStatus)
 
 
+async def server_now(client: Client) -> datetime:
+    """The server's clock: the time-skipping server's own time (it runs ahead of the wall clock)."""
+    from google.protobuf.empty_pb2 import Empty
+
+    try:
+        stamp = await client.test_service.get_current_time(Empty())
+        return stamp.time.ToDatetime(tzinfo=UTC)
+    except Exception:  # a dev server: its clock is the wall clock
+        return datetime.now(UTC)
+
+
+async def sealed(handle: WorkflowHandle[Any, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """A signal payload sealed for the actor it names (as the codec server seals a logged-in user's)."""
+    return seal_as_named(payload, "test", await server_now(handle._client))  # noqa: SLF001
+
+
 async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: Any) -> CaseStatus:
-    result: CaseStatus = await transition(handle, trigger, actor_id, role, **fields)
+    now = await server_now(handle._client)  # noqa: SLF001
+    result: CaseStatus = await transition(
+        handle, trigger, staff(actor_id, role), role, method="test", now=now, **fields
+    )
     return result
 
 

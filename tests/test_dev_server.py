@@ -85,10 +85,18 @@ async def test_starter_registers_imports_moves_and_lists(
         env=env,
     )
     assert again.returncode == 2 and "already registered" in again.stderr
-    moved = await cli("move", number, "accept", "--actor", "akimat-almaly", "--role", "executor", env=env)
+    moved = await cli("move", number, "accept", env=served.as_user("akimat-almaly", "executor"))
     assert moved.returncode == 0, moved.stderr
-    refused = await cli("move", number, "approve", "--actor", "h", "--role", "head", env=env)
+    refused = await cli("move", number, "approve", "--role", "head", env=served.as_user("h", "head"))
     assert refused.returncode == 1 and "refused" in refused.stderr and "Traceback" not in refused.stderr
+    # The CLI cannot claim another person, or a role its user does not hold.
+    executor = served.as_user("akimat-almaly", "executor")
+    claimed = await cli("move", number, "approve", "--actor", "h", "--role", "head", env=executor)
+    assert claimed.returncode == 1 and "cannot be made as 'h'" in claimed.stderr
+    role = await cli("move", number, "approve", "--role", "head", env=executor)
+    assert role.returncode == 1 and "does not hold the role 'head'" in role.stderr
+    logged_out = await cli("move", number, "approve", env=dict(env, APPEALS_SESSION_FILE=str(tmp_path / "none.json")))
+    assert logged_out.returncode == 1 and "not logged in" in logged_out.stderr
     shown = await cli("status", number, "--json", env=env)
     assert shown.returncode == 0, shown.stderr
     data = json.loads(shown.stdout)
@@ -159,9 +167,10 @@ async def test_reception_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, se
     free = await cli("reception", "slots", "--official", "housing-head", "--free", env=env)
     slot_id = free.stdout.split("│")[1].strip() if "│" in free.stdout else ""
     assert slot_id.isdigit(), free.stdout
-    scheduled = await cli("reception", "schedule", number, "--slot", slot_id, "--actor", "reg-1", env=env)
+    registrar = served.as_user("reg-1", "registrar")
+    scheduled = await cli("reception", "schedule", number, "--slot", slot_id, env=registrar)
     assert scheduled.returncode == 0 and "routed" in scheduled.stdout, scheduled.stderr
-    taken = await cli("reception", "schedule", number, "--slot", slot_id, "--actor", "reg-1", env=env)
+    taken = await cli("reception", "schedule", number, "--slot", slot_id, env=registrar)
     assert taken.returncode == 1 and "refused" in taken.stderr
     held = await cli(
         "reception",
@@ -173,7 +182,7 @@ async def test_reception_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, se
         "Поручено",
         "--instruction",
         "housing-dept:5:Откачать воду",
-        env=env,
+        env=served.as_user("housing-head", "official"),
     )
     assert held.returncode == 0 and f"{number}-1" in held.stdout, held.stderr
     for _ in range(50):
@@ -252,7 +261,7 @@ async def test_instruction_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, 
     )
     assert made.returncode == 0, made.stderr
     number = made.stdout.strip()
-    steps = [
+    steps = [  # each step as its user, logged in (the --actor option is only checked against the login)
         ("report", number, "--actor", "roads-dept", "--text", "Работы начаты"),
         ("extend", number, "--actor", "roads-dept", "--new-term", "2099-01-01", "--reason", "экспертиза"),
         (
@@ -271,14 +280,16 @@ async def test_instruction_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, 
         ("consolidate", number, "--actor", "housing-dept", "--text", "Свод: выполнено"),
         ("lift", number, "--actor", "ctl-1", "--conclusion", "Исполнено в срок"),
     ]
+    roles = {"roads-dept": "executor", "issuer-1": "issuer", "housing-dept": "executor", "ctl-1": "controller"}
     for step in steps:
+        user = step[3]
         for _ in range(50):  # the first step waits for the executors to be assigned
-            done = await cli("instruction", *step, env=env)
+            done = await cli("instruction", *step, env=served.as_user(user, roles[user]))
             if done.returncode == 0 or "assigned" not in done.stderr:
                 break
             await asyncio.sleep(0.2)
         assert done.returncode == 0, (step, done.stderr)
-    refused = await cli("instruction", "report", number, "--actor", "roads-dept", "--text", "x", env=env)
+    refused = await cli("instruction", "report", number, "--text", "x", env=served.as_user("roads-dept", "executor"))
     assert refused.returncode == 1 and "closed" in refused.stderr
     shown = await cli("instruction", "show", number, env=env)
     assert "closed" in shown.stdout and "roads-dept" in shown.stdout and "control_lifted" in shown.stdout
@@ -302,7 +313,7 @@ async def test_audit_export_replay_trail_and_compliance(
     from sqlmodel import Session
 
     from models.registry import EventRecord
-    from tests.scenario import move
+    from tests.scenario import move, sealed
 
     engine, env = served.engine, served.env
     client = dev_env.client
@@ -316,7 +327,9 @@ async def test_audit_export_replay_trail_and_compliance(
                 break
             await asyncio.sleep(0.1)
         await move(handle, "accept", "housing-dept", "executor")
-        await handle.signal("approve", {"actor": {"id": "head-1", "role": "head"}})  # refused: not answered
+        await handle.signal(
+            "approve", await sealed(handle, {"actor": {"id": "head-1", "role": "head"}})
+        )  # refused: not answered
         await move(
             handle,
             "submit_answer",

@@ -22,7 +22,7 @@ from models.registry import CaseRecord
 from runtime.client import TASK_QUEUE
 from tests.conftest import Served
 from tests.factories import appeal_dict
-from tests.scenario import until_state
+from tests.scenario import move, sealed, until_state
 
 TEMPORAL = str(Path(sys.executable).parent / "temporal")
 
@@ -122,18 +122,8 @@ async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
     assert "Traceback" not in update.stderr + update.stdout
     st = await refusals(dev_env, number, len(attacks))
     assert st.state == "routed" and [h.trigger for h in st.history] == ["route"]
-    moved = await temporal(
-        dev_env,
-        "workflow",
-        "signal",
-        "-w",
-        number,
-        "--name",
-        "accept",
-        "--input",
-        '{"actor": {"id": "housing-dept", "role": "executor"}}',
-    )
-    assert moved.returncode == 0
+    handle = dev_env.client.get_workflow_handle(number)  # a logged-in executor's sealed move still counts
+    await handle.signal("accept", await sealed(handle, {"actor": {"id": "housing-dept", "role": "executor"}}))
     for _ in range(100):
         if (await status(dev_env, number)).state == "under_consideration":
             break
@@ -149,9 +139,7 @@ async def test_a_closed_number_started_again_from_the_cli_is_refused(
     number = data["reg_number"]
     handle = await dev_env.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
     await routed(dev_env, number)
-    await handle.execute_update(
-        "transition", {"trigger": "withdraw", "actor": {"id": "reg-1", "role": "registrar"}, "reason": "отозвано"}
-    )
+    await move(handle, "withdraw", "reg-1", "registrar", reason="отозвано")
     await handle.result()
     again = await temporal(
         dev_env,
@@ -196,12 +184,110 @@ async def test_a_hundred_refused_signals_of_the_largest_size_leave_the_case_heal
     assert all("too large" in r.message for r in st.refusals[-5:])
     described = await handle.describe()
     assert described.status is not None and described.status.name == "RUNNING"
-    st = await handle.execute_update(
-        "transition", {"trigger": "accept", "actor": {"id": "housing-dept", "role": "executor"}}, result_type=CaseStatus
-    )
+    st = await move(handle, "accept", "housing-dept", "executor")
     assert st.state == "under_consideration"
     history = await dev_env.client.get_workflow_handle(number).fetch_history()
     size = sum(e.ByteSize() for e in history.events)
     assert size < 30_000_000  # far from the 50 MB limit
     assert first_run is not None and await task_failures(dev_env, number, first_run) == 0
+    assert await task_failures(dev_env, number) == 0
+
+
+async def test_the_impersonation_reproduction_is_refused(dev_env: WorkflowEnvironment, served: Served) -> None:
+    """Issue 10's reproduction with nothing but the `temporal` CLI: an Update accepting as the
+    executor, a made-up answer, and `approve` signalled as "anyone"/head. None counts; each is
+    refused with a plain reason (the signals are recorded with who tried); no letter goes out."""
+    from sqlmodel import select
+
+    from models.registry import EventRecord, NotificationRecord
+
+    data = appeal_dict(category="utilities")
+    number = data["reg_number"]
+    await dev_env.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
+    await routed(dev_env, number)
+    accept = '{"trigger":"accept","actor":{"id":"utilities-dept","role":"executor"}}'
+    update = await temporal(
+        dev_env, "workflow", "update", "execute", "-w", number, "--name", "transition", "--input", accept
+    )
+    assert update.returncode != 0 and "move not authenticated" in update.stderr + update.stdout
+    answer = (
+        '{"actor":{"id":"utilities-dept","role":"executor"},"answer_text":"Всё сделано","answer_character":"satisfied"}'
+    )
+    forged_seal = (
+        '{"actor":{"id":"anyone","role":"head"},"seal":{"id":"anyone","name":"x","role":"head","unit":"",'
+        '"method":"ui_session","issued_at":"2026-11-25T00:00:00+00:00"}}'
+    )
+    for name, body, meta in (
+        ("submit_answer", answer, []),
+        ("approve", '{"actor": {"id": "anyone", "role": "head"}}', []),
+        ("approve", forged_seal, ["--input-meta", "appeals-sealed=1"]),
+    ):
+        sent = await temporal(dev_env, "workflow", "signal", "-w", number, "--name", name, "--input", body, *meta)
+        assert sent.returncode == 0, sent.stderr
+    st = await refusals(dev_env, number, 3)
+    assert st.state == "routed" and [h.trigger for h in st.history] == ["route"]
+    assert [r.actor_id for r in st.refusals] == ["utilities-dept", "anyone", "anyone"]
+    assert all("not authenticated" in r.message or "not sealed" in r.message for r in st.refusals)
+    with Session(served.engine) as s:
+        events = [e.trigger for e in s.exec(select(EventRecord).where(EventRecord.reg_number == number))]
+        letters = [
+            n.template for n in s.exec(select(NotificationRecord).where(NotificationRecord.reg_number == number))
+        ]
+    assert events == ["register", "route"] and "answer_letter" not in letters
+    assert await task_failures(dev_env, number) == 0
+
+
+async def test_a_move_encoded_by_the_codec_server_for_a_logged_in_user_counts(
+    dev_env: WorkflowEnvironment, served: Served
+) -> None:
+    """What the Web UI does: the input goes through the codec server's /encode with the session
+    cookie, then the encoded payload is sent as the signal. The move counts, as that user."""
+    import threading
+    import urllib.request
+
+    from google.protobuf import json_format
+    from temporalio.api.common.v1 import Payload
+    from temporalio.client import Client
+    from temporalio.common import RawValue
+
+    import codec_server
+    from runtime.client import data_converter
+    from runtime.users import add_user
+
+    add_user(served.engine, "u.akhmetova", "У. Ахметова", ["executor"], "utilities-dept", "long enough password")
+    server = codec_server.serve(0, ("http://127.0.0.1:8233",), engine=served.engine)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        form = b"user=u.akhmetova&password=long+enough+password"
+        with urllib.request.urlopen(urllib.request.Request(f"{base}/login", data=form, method="POST")) as r:
+            cookie = r.headers["Set-Cookie"].split(";")[0]
+        data = appeal_dict(category="utilities")
+        number = data["reg_number"]
+        await dev_env.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
+        await routed(dev_env, number)
+        plain = Payload(metadata={"encoding": b"json/plain"}, data=b"{}")  # the UI's data box: {}
+        body = json.dumps({"payloads": [json.loads(json_format.MessageToJson(plain))]}).encode()
+        headers = {"Content-Type": "application/json", "Origin": "http://127.0.0.1:8233", "Cookie": cookie}
+        request = urllib.request.Request(f"{base}/encode", data=body, method="POST", headers=headers)
+        with urllib.request.urlopen(request) as r:
+            encoded = json_format.ParseDict(json.loads(r.read())["payloads"][0], Payload())
+    finally:
+        server.shutdown()
+    config = dev_env.client.config()
+    config["data_converter"] = data_converter(encrypt=False)  # the browser holds no key
+    await Client(**config).get_workflow_handle(number).signal("accept", RawValue(encoded))
+    for _ in range(300):
+        st = await status(dev_env, number)
+        if st.state == "under_consideration":
+            break
+        await asyncio.sleep(0.05)
+    assert st.state == "under_consideration", st.refusals
+    accepted = st.history[-1]
+    assert (accepted.trigger, accepted.actor_id, accepted.actor_name, accepted.auth) == (
+        "accept",
+        "u.akhmetova",
+        "У. Ахметова",
+        "ui_session",
+    )
     assert await task_failures(dev_env, number) == 0

@@ -32,8 +32,9 @@ from models.reception import parse_instructions, parse_reception
 from models.registry import make_engine
 from policies.permissions import permission_matrix
 from runtime.client import data_converter
+from runtime.seal import seal_as_named
 from tests.factories import appeal_dict, valid_iin
-from tests.scenario import valid_details
+from tests.scenario import server_now, valid_details
 from worker import build_worker
 from workflows.kinds import BY_NAME, KINDS
 
@@ -277,6 +278,12 @@ def test_allowed_actors_with_hostile_payloads_never_fail_a_workflow_task(harness
         role = data.draw(st.sampled_from(matrix.roles_for(trigger)))
         actor_id = st_before.executor if role in matrix.own_only and st_before.executor else f"{role}-1"
         payload = data.draw(hostile_move(kind, trigger, {"id": actor_id, "role": role}))
+        # Sealed for the actor it names, as the codec server seals a logged-in user's move, so the
+        # hostile fields reach the parser and the handlers (an unsealed move stops at the seal).
+        try:
+            payload = seal_as_named(payload, "test", harness.run(server_now(harness.client)))
+        except PermissionError:
+            pass  # a hostile actor that names nobody: sent unsealed, refused at the seal
         as_signal, as_update = data.draw(st.booleans()), data.draw(st.booleans())
         try:
             if as_signal:

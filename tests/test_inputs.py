@@ -164,7 +164,7 @@ def test_cli_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
             ],
             "type: unknown value 'gossip'",
         ),
-        (["move", "APL-2026-000001", "approve", "--actor", "u"], "--role"),
+        (["move", "APL-2026-000001", "approve", "--details", "{not json"], "details: not JSON"),
         (
             ["move", "APL-2026-000001", "extend_deadline", "--actor", "u", "--role", "head", "--new-deadline", "soon"],
             "new_deadline",

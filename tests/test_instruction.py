@@ -17,7 +17,7 @@ from temporalio.worker import Worker
 from models.case_status import CaseStatus
 from models.registry import CaseRecord, DisciplinaryProposalRecord, DocumentRecord, EventRecord
 from policies.calendar import add_months
-from tests.scenario import move, status
+from tests.scenario import move, sealed, status
 from workflows.instruction import InstructionWorkflow
 
 LEAD, CO, SLOW = "housing-dept", "roads-dept", "land-dept"
@@ -136,7 +136,10 @@ async def test_periodic_control_continues_as_new_and_keeps_the_trail(
     await until(handle, lambda s: s.state == "routed")
     first_run = (await handle.describe()).run_id
     for period in range(1, 13):
-        await handle.signal("report", {"actor": {"id": LEAD, "role": "executor"}, "answer_text": f"Отчёт {period}"})
+        await handle.signal(
+            "report",
+            await sealed(handle, {"actor": {"id": LEAD, "role": "executor"}, "answer_text": f"Отчёт {period}"}),
+        )
         st = await until(handle, reported(period))
         if period < 12:
             await sleep_past(env, date.fromisoformat(st.deadline))

@@ -58,13 +58,11 @@ async def test_raw_history_holds_no_personal_data(env: WorkflowEnvironment, clie
     assert blind.replay_failure is not None  # without the key the workflow cannot even read its input
 
 
-def _post(url: str, body: dict[str, Any], origin: str) -> tuple[int, dict[str, Any], dict[str, str]]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json", "Origin": origin},
-    )
+def _post(url: str, body: dict[str, Any], origin: str, token: str = "") -> tuple[int, dict[str, Any], dict[str, str]]:
+    headers = {"Content-Type": "application/json", "Origin": origin}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read()), dict(response.headers)
@@ -72,29 +70,36 @@ def _post(url: str, body: dict[str, Any], origin: str) -> tuple[int, dict[str, A
         return err.code, json.loads(err.read()), dict(err.headers)
 
 
-async def test_codec_server_decodes_for_the_ui_only() -> None:
+async def test_codec_server_decodes_for_the_ui_only(engine: Any) -> None:
     from google.protobuf import json_format
     from temporalio.api.common.v1 import Payload
 
     import codec_server
     from runtime.codec import EncryptionCodec
+    from runtime.users import add_user, log_in
 
-    server = codec_server.serve(0, ("http://127.0.0.1:8233",))
+    add_user(engine, "auditor-1", "Аудитор", ["auditor"], "", "long enough password")
+    token = log_in(engine, "auditor-1", "long enough password", "cli")
+    server = codec_server.serve(0, ("http://127.0.0.1:8233",), engine=engine)
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         secret = Payload(metadata={"encoding": b"json/plain"}, data='"Айгерим, ИИН 850315300009"'.encode())
         [encrypted] = await EncryptionCodec().encode([secret])
         body = {"payloads": [json.loads(json_format.MessageToJson(encrypted))]}
+        status, refused, _ = _post(f"http://127.0.0.1:{port}/decode", body, "http://127.0.0.1:8233")
+        assert status == 401 and "not logged in" in refused["error"]  # personal data for logged-in users only
         # the Web UI calls /decode?preserveStorageRefs=true
         status, decoded, headers = _post(
-            f"http://127.0.0.1:{port}/decode?preserveStorageRefs=true", body, "http://127.0.0.1:8233"
+            f"http://127.0.0.1:{port}/decode?preserveStorageRefs=true", body, "http://127.0.0.1:8233", token
         )
         assert status == 200 and headers.get("Access-Control-Allow-Origin") == "http://127.0.0.1:8233"
         assert json_format.ParseDict(decoded["payloads"][0], Payload()).data == secret.data
-        status, refused, headers = _post(f"http://127.0.0.1:{port}/decode", body, "http://evil.example")
+        status, refused, headers = _post(f"http://127.0.0.1:{port}/decode", body, "http://evil.example", token)
         assert status == 403 and "Access-Control-Allow-Origin" not in headers
-        status, bad, _ = _post(f"http://127.0.0.1:{port}/decode", {"payloads": "nonsense"}, "http://127.0.0.1:8233")
+        status, bad, _ = _post(
+            f"http://127.0.0.1:{port}/decode", {"payloads": "nonsense"}, "http://127.0.0.1:8233", token
+        )
         assert status == 400 and "error" in bad
     finally:
         server.shutdown()

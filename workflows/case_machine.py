@@ -217,9 +217,10 @@ class CaseMachine:
         if not matrix.allows(role, trig):
             allowed = ", ".join(matrix.roles_for(trig)) or "nobody"
             return f"role {role!r} may not trigger {trig!r} (permissions policy: allowed to {allowed})"
-        if role in matrix.own_only and not self.case.is_assigned(move.actor.id):
+        acting_for = move.actor.unit or move.actor.id  # an authenticated executor acts for their unit
+        if role in matrix.own_only and not self.case.is_assigned(acting_for):
             assigned = self.case.executor or "nobody yet"
-            return f"{role} {move.actor.id!r} may act only on cases assigned to them (assigned: {assigned})"
+            return f"{role} {acting_for!r} may act only on cases assigned to them (assigned: {assigned})"
         return None
 
     def apply(self, move: MoveRequest, now: datetime) -> Step:

@@ -45,6 +45,8 @@ from workflows.carry import carried
 from workflows.case_machine import CaseMachine, CaseModel, Table, TableVersions
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
+NOT_AUTHENTICATED = "move not authenticated: send it from the Web UI or the CLI after logging in"
+SEAL_CLOCK_SKEW_SECONDS = 60  # the codec server's clock may run this far ahead of the server's
 # Errors no retry can fix: a template that does not render, input a rule refuses, a row that will
 # never appear. Everything else (database busy or down, network) retries until it succeeds.
 PERMANENT_ERRORS = ["TemplateError", "TemplateSyntaxError", "UndefinedError", "TemplateNotFound", "PermanentFailure"]
@@ -213,6 +215,10 @@ class ControlledWorkflow:
             move = self.parse_request(args)
         except InputError as err:
             raise invalid(str(err)) from None
+        # Validators run only when an Update arrives, never in a replay: the seal is always required.
+        unauthenticated = self.authentication_refusal(move)
+        if unauthenticated:
+            raise refused(unauthenticated)
         if not self.ready:
             return  # the handler waits for registration and checks again
         refusal = self.check(move)
@@ -260,7 +266,8 @@ class ControlledWorkflow:
         while True:
             while self.inbox:
                 ticket, move = self.inbox.popleft()
-                refusal = await self.handle(move)
+                refusal = self.authentication_refusal(move) if self.sealed_moves_required() else None
+                refusal = refusal or await self.handle(move)
                 if refusal:
                     self.record_refusal(move.trigger, move.actor.id, move.actor.role, refusal)
                 if ticket:
@@ -281,6 +288,23 @@ class ControlledWorkflow:
                 )
             except TimeoutError:
                 await self.fire_due_points()
+
+    def sealed_moves_required(self) -> bool:
+        """Operator moves count only when sealed (issue 10). Cases whose history was recorded
+        before keep replaying as they ran; from now on every case, old or new, requires seals."""
+        return workflow.patched("sealed-moves")
+
+    def authentication_refusal(self, move: MoveRequest) -> str | None:
+        """Why an operator move does not count as made by an authenticated user (None: it does)."""
+        if not move.sealed_at:
+            return NOT_AUTHENTICATED
+        age = workflow.now() - datetime.fromisoformat(move.sealed_at)
+        limit = self.rules_or_default().seal_max_age_seconds
+        if age > timedelta(seconds=limit):
+            return f"move not authenticated: its seal ({move.sealed_at[:19]}) is older than {limit} s; send it again"
+        if age < -timedelta(seconds=SEAL_CLOCK_SKEW_SECONDS):
+            return f"move not authenticated: its seal ({move.sealed_at[:19]}) is dated in the future"
+        return None
 
     def new_run_due(self) -> bool:
         """Hand over to a new run when Temporal suggests it, the run's events or signals pass the
@@ -368,6 +392,8 @@ class ControlledWorkflow:
             at=workflow.now().isoformat(),
             reason=move.reason,
             detail=extra,
+            actor_name=move.actor.name,
+            auth=move.actor.method or ("system" if move.actor.role == "system" else ""),
         )
         self.trail.history.append(record)
         return record

@@ -1,0 +1,86 @@
+"""Production identity: an OIDC access token, verified by the codec server (and the CLI's remote
+encoding) with PyJWT: signature against the provider's JWKS, issuer, audience and expiry; its
+claims mapped to our roles by `policies/identity.yaml` (oidc.group_roles)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from policies.loading import load_policy
+from runtime.seal import Identity
+
+ISSUER_ENV, AUDIENCE_ENV, JWKS_ENV = "APPEALS_OIDC_ISSUER", "APPEALS_OIDC_AUDIENCE", "APPEALS_OIDC_JWKS"
+
+
+class TokenError(Exception):
+    """A token that does not prove who the user is (message safe to show; no token content)."""
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    issuer: str
+    audience: str
+    jwks: str  # https URL of the provider's JWKS, or a JSON file holding it
+
+
+def oidc_settings() -> OidcSettings | None:
+    """The provider from the environment; None when OIDC is not configured (embedded default)."""
+    issuer, audience, jwks = (os.environ.get(n, "") for n in (ISSUER_ENV, AUDIENCE_ENV, JWKS_ENV))
+    if not issuer:
+        return None
+    if not audience or not jwks:
+        raise ValueError(f"{ISSUER_ENV} is set: {AUDIENCE_ENV} and {JWKS_ENV} are required too")
+    return OidcSettings(issuer, audience, jwks)
+
+
+@cache
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600)
+
+
+def _signing_key(token: str, source: str) -> Any:
+    if source.startswith(("https://", "http://")):
+        return _jwks_client(source).get_signing_key_from_jwt(token).key
+    keys = jwt.PyJWKSet.from_dict(json.loads(Path(source).read_text(encoding="utf-8")))
+    kid = jwt.get_unverified_header(token).get("kid")
+    for key in keys.keys:
+        if kid is None or key.key_id == kid:
+            return key.key
+    raise TokenError("access token: signed with a key the provider's JWKS does not list")
+
+
+def verify_token(token: str, settings: OidcSettings) -> Identity:
+    """The user an access token proves, or TokenError saying why it proves nothing."""
+    policy = load_policy("identity")["oidc"]
+    try:
+        claims = jwt.decode(
+            token,
+            _signing_key(token, settings.jwks),
+            algorithms=list(policy["algorithms"]),
+            audience=settings.audience,
+            issuer=settings.issuer,
+            options={"require": ["exp", "iss", "aud", "sub"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise TokenError("access token: expired; log in again") from None
+    except jwt.PyJWTError as err:
+        raise TokenError(f"access token: {type(err).__name__}: {str(err)[:200]}") from None
+    names: dict[str, str] = policy["claims"]
+    groups = claims.get(names["groups"]) or []
+    roles = sorted({policy["group_roles"][g] for g in groups if g in policy["group_roles"]})
+    if not roles:
+        raise TokenError("access token: none of the user's groups maps to a role (policies/identity.yaml)")
+    user_id = str(claims.get(names["id"]) or claims["sub"])
+    return Identity(
+        id=user_id,
+        name=str(claims.get(names["name"]) or user_id),
+        roles=roles,
+        unit=str(claims.get(names["unit"]) or ""),
+    )

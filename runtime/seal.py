@@ -1,0 +1,65 @@
+"""Sealed moves: who made a move is proven, not declared.
+
+Whoever holds the codec key (the codec server, which authenticates the operator; the worker; a
+CLI on the embedded default after logging in) puts the authenticated actor and the time into
+the move, under the same AES-GCM encryption as the payload: `seal`. The worker's codec marks
+every payload it decrypted (`SEALED_META`) and strips that mark from anything that arrived
+unencrypted, and the payload converter replaces a `seal` that did not come out of the
+encryption with `UNSEALED`, which the move parser refuses. So a client without the key (the
+bare `temporal` CLI, a stranger) cannot make a move count, whatever actor it claims.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+SEALED_META = "appeals-sealed"  # payload metadata: this payload came out of our AES-GCM encryption
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An authenticated user as the seal names them."""
+
+    id: str
+    name: str
+    roles: list[str] = field(default_factory=list)
+    unit: str = ""  # an executor's department: own-only roles act on the unit's cases
+
+    def role_for(self, claimed: str) -> str:
+        """The role a move is made in: the claimed one if the user holds it, else the only one."""
+        if claimed:
+            if claimed not in self.roles:
+                raise PermissionError(f"{self.id} does not hold the role {claimed!r} (roles: {', '.join(self.roles)})")
+            return claimed
+        if len(self.roles) != 1:
+            raise PermissionError(f"{self.id} holds several roles: set actor.role to one of {', '.join(self.roles)}")
+        return self.roles[0]
+
+
+def seal_move(payload: dict[str, Any], who: Identity, method: str, now: datetime | None = None) -> dict[str, Any]:
+    """The move with its actor set to `who` and sealed; refuses (PermissionError) a payload that
+    claims another person or a role `who` does not hold."""
+    claimed = payload.get("actor")
+    claimed = claimed if isinstance(claimed, dict) else {}
+    if claimed.get("id") not in (None, "", who.id):
+        raise PermissionError(f"you are {who.id}; a move cannot be made as {str(claimed.get('id'))[:100]!r}")
+    role = who.role_for(str(claimed.get("role") or ""))
+    moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
+    seal = {"id": who.id, "name": who.name, "role": role, "unit": who.unit, "method": method, "issued_at": moment}
+    return {**payload, "actor": {"id": who.id, "role": role}, "seal": seal}
+
+
+def staff(actor_id: str, role: str) -> Identity:
+    """A staff member as a key holder vouches for them (demo seeding, benchmarks, tests): the id
+    is also the unit (an executor's id is its department) and the only role is `role`."""
+    return Identity(id=actor_id, name=actor_id, roles=[role], unit=actor_id)
+
+
+def seal_as_named(payload: dict[str, Any], method: str = "cli", now: datetime | None = None) -> dict[str, Any]:
+    """`payload` sealed for the actor it names: only for a key holder acting for known staff."""
+    actor = payload.get("actor")
+    named: dict[str, Any] = actor if isinstance(actor, dict) else {}
+    who = staff(str(named.get("id", "")), str(named.get("role", "")))
+    return seal_move(payload, who, method, now)

@@ -1,0 +1,131 @@
+"""Operators' identity from the CLI: the user directory (`users add|list|disable|enable|passwd`)
+and the CLI's own session (`login`, `logout`, `whoami`). A move sent by the CLI is sealed for
+the logged-in user; the CLI cannot claim a person or a role the user does not hold."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+from cli_core import CliError, out
+from models.registry import registry_engine
+from runtime.seal import Identity
+from runtime.users import (
+    DirectoryError,
+    add_user,
+    list_users,
+    log_in,
+    log_out,
+    session_identity,
+    set_disabled,
+    set_password,
+)
+
+SESSION_ENV = "APPEALS_SESSION_FILE"
+users_app = typer.Typer(no_args_is_help=True, help="The user directory of the embedded default.")
+
+
+def session_file() -> Path:
+    return Path(os.environ.get(SESSION_ENV) or Path.home() / ".config" / "appeals" / "session.json")
+
+
+def _password(prompt: str) -> str:
+    """From the terminal (hidden), or one line on stdin when piped (scripts, tests)."""
+    if sys.stdin.isatty():
+        return str(typer.prompt(prompt, hide_input=True))
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _directory(call: object) -> None:
+    try:
+        call()  # type: ignore[operator]
+    except DirectoryError as error:
+        raise CliError(str(error)) from None
+
+
+@users_app.command("add")
+def users_add(
+    user_id: str,
+    name: str = typer.Option(..., help="display name, shown in every move the user makes"),
+    role: list[str] = typer.Option(..., help="a role (repeatable): registrar, controller, executor, head, ..."),
+    unit: str = typer.Option("", help="the unit own-only roles act for (an executor's department)"),
+) -> None:
+    """Add a user; the password is asked for (or read from stdin)."""
+    password = _password("password")
+    _directory(lambda: add_user(registry_engine(), user_id, name, list(role), unit, password))
+    out.print(f"user {user_id} added ({', '.join(role)}{', unit ' + unit if unit else ''})")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    for user in list_users(registry_engine()):
+        state = "DISABLED" if user.disabled else "active"
+        out.print(f"{user.id}\t{user.name}\t{user.roles}\t{user.unit or '-'}\t{state}")
+
+
+@users_app.command("disable")
+def users_disable(user_id: str) -> None:
+    """Disable a user: their sessions end now, and they cannot log in."""
+    _directory(lambda: set_disabled(registry_engine(), user_id, True))
+    out.print(f"user {user_id} disabled")
+
+
+@users_app.command("enable")
+def users_enable(user_id: str) -> None:
+    _directory(lambda: set_disabled(registry_engine(), user_id, False))
+    out.print(f"user {user_id} enabled")
+
+
+@users_app.command("passwd")
+def users_passwd(user_id: str) -> None:
+    """Set a new password (asked for, or read from stdin)."""
+    password = _password("new password")
+    _directory(lambda: set_password(registry_engine(), user_id, password))
+    out.print(f"password of {user_id} changed")
+
+
+def login(user_id: str = typer.Argument(..., help="your user id")) -> None:
+    """Log in (password asked for, or read from stdin); the session is kept in APPEALS_SESSION_FILE."""
+    password = _password("password")
+    try:
+        token = log_in(registry_engine(), user_id, password, "cli")
+    except DirectoryError as error:
+        raise CliError(str(error), 1) from None
+    path = session_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"user": user_id, "token": token}), encoding="utf-8")
+    path.chmod(0o600)
+    out.print(f"logged in as {user_id}")
+
+
+def logout() -> None:
+    """End the CLI's session."""
+    path = session_file()
+    if path.exists():
+        log_out(registry_engine(), json.loads(path.read_text(encoding="utf-8")).get("token", ""))
+        path.unlink()
+    out.print("logged out")
+
+
+def whoami() -> None:
+    who, how = logged_in()
+    out.print(f"{who.id} ({who.name}) roles {', '.join(who.roles)} unit {who.unit or '-'} via {how}")
+
+
+def logged_in() -> tuple[Identity, str]:
+    """The CLI's user, from its live session; a clear error if there is none."""
+    path = session_file()
+    token = ""
+    if path.exists():
+        try:
+            token = str(json.loads(path.read_text(encoding="utf-8")).get("token", ""))
+        except ValueError:
+            token = ""
+    found = session_identity(registry_engine(), token)
+    if found is None:
+        raise CliError("not logged in (or the session expired): run `python starter.py login USER`", 1)
+    return found
