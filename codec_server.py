@@ -153,6 +153,9 @@ def make_handler(
             if path in ("/login", "/logout"):
                 self._login(path)
                 return
+            if path == "/whoami":
+                self.do_GET()
+                return
             if path not in ("/encode", "/decode"):
                 self._reply(404, {"error": "POST /encode or /decode"})
                 return

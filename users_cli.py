@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 import typer
 
 from cli_core import CliError, out
 from models.registry import registry_engine
+from runtime.remote_codec import CODEC_URL_ENV, CodecServerRefused, call_codec_server, session_file, session_token
 from runtime.seal import Identity
 from runtime.users import (
     DirectoryError,
@@ -25,12 +25,7 @@ from runtime.users import (
     set_password,
 )
 
-SESSION_ENV = "APPEALS_SESSION_FILE"
 users_app = typer.Typer(no_args_is_help=True, help="The user directory of the embedded default.")
-
-
-def session_file() -> Path:
-    return Path(os.environ.get(SESSION_ENV) or Path.home() / ".config" / "appeals" / "session.json")
 
 
 def _password(prompt: str) -> str:
@@ -91,9 +86,14 @@ def users_passwd(user_id: str) -> None:
 def login(user_id: str = typer.Argument(..., help="your user id")) -> None:
     """Log in (password asked for, or read from stdin); the session is kept in APPEALS_SESSION_FILE."""
     password = _password("password")
+    remote = os.environ.get(CODEC_URL_ENV, "")
     try:
-        token = log_in(registry_engine(), user_id, password, "cli")
-    except DirectoryError as error:
+        if remote:  # a host without the key: the codec server checks the password and keeps the session
+            answer = call_codec_server(remote, "/login", {"user": user_id, "password": password})
+            token = str(answer["token"]) if isinstance(answer, dict) else ""
+        else:
+            token = log_in(registry_engine(), user_id, password, "cli")
+    except (DirectoryError, CodecServerRefused) as error:
         raise CliError(str(error), 1) from None
     path = session_file()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,16 +116,22 @@ def whoami() -> None:
     out.print(f"{who.id} ({who.name}) roles {', '.join(who.roles)} unit {who.unit or '-'} via {how}")
 
 
+def remote_codec() -> bool:
+    """True on a host without the key: the codec server seals (and checks) every move."""
+    return bool(os.environ.get(CODEC_URL_ENV, ""))
+
+
 def logged_in() -> tuple[Identity, str]:
     """The CLI's user, from its live session; a clear error if there is none."""
-    path = session_file()
-    token = ""
-    if path.exists():
+    token = session_token()
+    found = session_identity(registry_engine(), token) if not remote_codec() else None
+    if remote_codec() and token:
         try:
-            token = str(json.loads(path.read_text(encoding="utf-8")).get("token", ""))
-        except ValueError:
-            token = ""
-    found = session_identity(registry_engine(), token)
+            answer = call_codec_server(os.environ[CODEC_URL_ENV], "/whoami", None, token)
+        except CodecServerRefused as error:
+            raise CliError(f"{error}: run `python starter.py login USER`", 1) from None
+        if isinstance(answer, dict):
+            found = (Identity(answer["id"], answer["name"], list(answer["roles"]), answer["unit"]), answer["method"])
     if found is None:
         raise CliError("not logged in (or the session expired): run `python starter.py login USER`", 1)
     return found

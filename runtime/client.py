@@ -25,7 +25,10 @@ def data_converter(codec: PayloadCodec | None = None, *, encrypt: bool = True) -
     """Our converter: plain refusal reasons, unreadable inbound payloads refused instead of failing
     a task (runtime.payloads), and payloads encrypted (personal data) unless told not to."""
     if encrypt and codec is None:
-        codec = EncryptionCodec()
+        from runtime.remote_codec import CODEC_URL_ENV, RemoteCodec, session_token
+
+        remote = os.environ.get(CODEC_URL_ENV, "")
+        codec = RemoteCodec(remote, session_token()) if remote else EncryptionCodec()
     return dataclasses.replace(
         default(),
         payload_converter_class=TolerantPayloadConverter,

@@ -397,3 +397,65 @@ async def test_audit_export_replay_trail_and_compliance(
     broken.write_text(json.dumps(history), encoding="utf-8")
     failed = await audit("replay", str(exported), env=env)
     assert failed.returncode == 1 and "1 failed" in failed.stdout and "ondeterminism" in failed.stdout
+
+
+async def test_the_cli_without_the_key_moves_through_the_codec_server(
+    dev_env: WorkflowEnvironment, tmp_path: Path, served: Served
+) -> None:
+    """Production CLI: no codec key on the host. It logs in at the codec server and sends every
+    payload there to be encoded; the codec server seals the moves for the logged-in user."""
+    import threading
+
+    import codec_server
+    from runtime.users import add_user
+
+    add_user(served.engine, "u.remote", "У. Удалённый", ["executor"], "akimat-almaly", "long enough password")
+    server = codec_server.serve(0, ("http://127.0.0.1:8233",), engine=served.engine)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    no_key = tmp_path / "no-key-here.json"
+    env = dict(
+        served.env,
+        APPEALS_CODEC_URL=f"http://127.0.0.1:{server.server_address[1]}",
+        APPEALS_SESSION_FILE=str(tmp_path / "remote-session.json"),
+        APPEALS_CODEC_KEY_FILE=str(no_key),
+    )
+    try:
+        data = appeal_dict(category="roads", district="almaly")
+        number = data["reg_number"]
+        handle = await dev_env.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
+        for _ in range(100):
+            if (await handle.query("status", result_type=CaseStatus)).state == "routed":
+                break
+            await asyncio.sleep(0.1)
+        wrong = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "starter.py", "login", "u.remote"],
+            cwd=ROOT,
+            input="not the password\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert wrong.returncode == 1 and "log-in refused" in wrong.stderr
+        logged = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "starter.py", "login", "u.remote"],
+            cwd=ROOT,
+            input="long enough password\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert logged.returncode == 0, logged.stderr
+        moved = await cli("move", number, "accept", env=env)
+        assert moved.returncode == 0, moved.stderr
+        claimed = await cli("move", number, "approve", "--role", "head", env=env)
+        assert claimed.returncode == 1 and "does not hold the role 'head'" in claimed.stderr
+    finally:
+        server.shutdown()
+    status = await handle.query("status", result_type=CaseStatus)
+    accepted = status.history[-1]
+    assert (accepted.trigger, accepted.actor_id, accepted.auth) == ("accept", "u.remote", "cli")
+    assert not no_key.exists()  # the CLI never needed (nor made) a key

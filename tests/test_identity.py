@@ -253,12 +253,11 @@ async def test_unsealed_moves_are_refused_and_recorded(client: Client, worker: W
             break
     assert st.state == "routed" and [h.trigger for h in st.history] == ["route"]
     unsealed = "seal: was not sealed by the codec server (it arrived unencrypted)"
-    assert [r.message for r in st.refusals] == [
-        "move not authenticated: send it from the Web UI or the CLI after logging in",
-        unsealed,
-        unsealed,
-    ]
-    assert st.refusals[0].actor_id == "anyone"  # who tried is shown
+    unauthenticated = "move not authenticated: send it from the Web UI or the CLI after logging in"
+    # (a seal's shape is refused as the signal arrives; authentication when the move is taken up)
+    assert sorted((r.message, r.actor_id) for r in st.refusals) == sorted(
+        [(unauthenticated, "anyone"), (unsealed, "h"), (unsealed, "h")]
+    )  # who tried is shown
 
 
 async def test_an_expired_seal_is_refused(client: Client, worker: Worker) -> None:

@@ -1,0 +1,148 @@
+"""The real Temporal Web UI, driven by Playwright with the system's Chromium (issue 10): an
+operator logs in at the codec server, sends `accept` from the UI's Signal dialog and is recorded
+as themselves; an `approve` they may not make is refused in the UI's Update dialog and changes
+nothing; after logging out the UI can no longer decode the case's data."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import re
+import shutil
+import socket
+import threading
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import codec_server
+import devserver
+from models.case_status import CaseStatus
+from models.registry import make_engine
+from runtime.client import TASK_QUEUE, connect
+from runtime.registration import register_search_attributes
+from runtime.users import add_user
+from tests.factories import appeal_dict
+from tests.scenario import until_state
+from worker import build_worker
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "long enough password"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() or importlib.util.find_spec("playwright") is None,
+    reason="needs Chromium from the system's package manager (apt-get install chromium) and Playwright "
+    "from PyPI; .ci/run installs both: run it, or install them, to drive the real Web UI",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    ui: str
+    codec: str
+    client: Any
+
+
+@pytest.fixture
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    """A dev server with its Web UI pointed at our codec server, the codec server, and a worker."""
+    frontend, ui_port, codec_port = free_port(), free_port(), free_port()
+    ui, codec = f"http://127.0.0.1:{ui_port}", f"http://127.0.0.1:{codec_port}"
+    config = devserver.load_config()
+    config.update(
+        frontend_port=frontend, ui_port=ui_port, db_filename=str(tmp_path / "temporal.db"), ui_codec_endpoint=codec
+    )
+    server = devserver.start(config)
+    engine = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
+    add_user(engine, "a.exec", "А. Исполнитель", ["executor"], "housing-dept", PASSWORD)
+    http = codec_server.serve(codec_port, (ui,), engine=engine)
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    try:
+        client = await connect(f"127.0.0.1:{frontend}")
+        await register_search_attributes(client)
+        with ThreadPoolExecutor(4) as pool:
+            async with build_worker(client, engine, task_queue=TASK_QUEUE, pool=pool):
+                yield Stack(ui, codec, client)
+    finally:
+        http.shutdown()
+        server.terminate()
+        server.wait(timeout=20)
+
+
+async def test_an_operator_logged_in_at_the_codec_server_acts_as_themselves_in_the_web_ui(stack: Stack) -> None:
+    from playwright.async_api import async_playwright
+
+    data = appeal_dict(category="housing")
+    number = data["reg_number"]
+    handle = await stack.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
+    await until_state(handle, "routed")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        page = await browser.new_page()
+        page.set_default_timeout(15_000)
+        # Log in at the codec server (the session cookie is HttpOnly: the page cannot read it).
+        await page.goto(f"{stack.codec}/login")
+        await page.fill("input[name=user]", "a.exec")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.get_by_role("button", name=re.compile("Войти")).click()
+        assert "a.exec" in await page.locator(".who").inner_text()
+        assert await page.evaluate("() => document.cookie") == ""
+        # The UI's codec settings: this codec server, with cross-origin credentials (README).
+        await page.goto(f"{stack.ui}/namespaces/default/workflows/{number}")
+        await page.evaluate(
+            """endpoint => {
+                localStorage.setItem('endpoint', JSON.stringify(endpoint));
+                localStorage.setItem('overrideRemoteCodecConfiguration', 'true');
+                localStorage.setItem('includeCredentials', 'true');
+                localStorage.setItem('passAccessToken', 'false');
+            }""",
+            stack.codec,
+        )
+        await page.reload()
+        await page.get_by_text(data["applicant"]["name"]).first.wait_for()  # decoded for the logged-in user
+
+        # accept, from the Signal dialog, with an empty object: the codec server names the actor.
+        await page.get_by_role("button", name="More Actions").click()
+        await page.get_by_role("menuitem", name="Send a Signal").click()
+        dialog = page.get_by_role("dialog")
+        await dialog.get_by_role("button", name="Select a signal").click()
+        await page.get_by_role("option", name=re.compile(r"^accept")).click()
+        await dialog.locator(".cm-content").first.click()
+        await page.keyboard.type("{}")
+        await dialog.get_by_role("button", name="Submit").click()
+        st = await until_state(handle, "under_consideration")
+        accepted = st.history[-1]
+        assert (accepted.actor_id, accepted.actor_name, accepted.auth) == ("a.exec", "А. Исполнитель", "ui_session")
+
+        # approve, as that executor, from the Update dialog: refused, shown, nothing changes.
+        await page.get_by_role("button", name="More Actions").click()
+        await page.get_by_role("menuitem", name="Send an Update").click()
+        dialog = page.get_by_role("dialog")
+        await dialog.get_by_role("button", name="Select an Update").click()
+        await page.get_by_role("option", name=re.compile(r"^transition")).click()
+        await dialog.locator(".cm-content").first.click()
+        await page.keyboard.type('{"trigger": "approve"}')
+        await dialog.get_by_role("button", name="Submit").click()
+        await dialog.get_by_text(re.compile("may not trigger 'approve'")).wait_for()
+        after = await handle.query("status", result_type=CaseStatus)
+        assert after.state == "under_consideration" and after.history == st.history
+
+        # Log out: the UI can no longer decode the case's data.
+        await page.goto(f"{stack.codec}/login")
+        await page.get_by_role("button", name=re.compile("Выйти")).click()
+        await page.goto(f"{stack.ui}/namespaces/default/workflows/{number}")
+        await asyncio.sleep(3)
+        assert data["applicant"]["name"] not in await page.content()
+        await browser.close()
