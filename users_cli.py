@@ -83,10 +83,29 @@ def users_passwd(user_id: str) -> None:
     out.print(f"password of {user_id} changed")
 
 
-def login(user_id: str = typer.Argument(..., help="your user id")) -> None:
+def login(
+    user_id: str = typer.Argument("", help="your user id (not with --access-token)"),
+    access_token: bool = typer.Option(
+        False, "--access-token", help="read an OIDC access token from stdin instead (production, APPEALS_CODEC_URL)"
+    ),
+) -> None:
     """Log in (password asked for, or read from stdin); the session is kept in APPEALS_SESSION_FILE."""
-    password = _password("password")
     remote = os.environ.get(CODEC_URL_ENV, "")
+    if access_token:
+        if not remote:
+            raise CliError(f"--access-token: only with {CODEC_URL_ENV} (the codec server verifies the token)")
+        token = sys.stdin.readline().strip()
+        try:
+            who = call_codec_server(remote, "/whoami", None, token)
+        except CodecServerRefused as error:
+            raise CliError(str(error), 1) from None
+        user_id = str(who.get("id", "")) if isinstance(who, dict) else ""
+        _save_session(user_id, token)
+        out.print(f"logged in as {user_id} (access token)")
+        return
+    if not user_id:
+        raise CliError("user: give your user id (or --access-token)")
+    password = _password("password")
     try:
         if remote:  # a host without the key: the codec server checks the password and keeps the session
             answer = call_codec_server(remote, "/login", {"user": user_id, "password": password})
@@ -95,11 +114,15 @@ def login(user_id: str = typer.Argument(..., help="your user id")) -> None:
             token = log_in(registry_engine(), user_id, password, "cli")
     except (DirectoryError, CodecServerRefused) as error:
         raise CliError(str(error), 1) from None
+    _save_session(user_id, token)
+    out.print(f"logged in as {user_id}")
+
+
+def _save_session(user_id: str, token: str) -> None:
     path = session_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"user": user_id, "token": token}), encoding="utf-8")
     path.chmod(0o600)
-    out.print(f"logged in as {user_id}")
 
 
 def logout() -> None:

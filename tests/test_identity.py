@@ -365,3 +365,25 @@ async def test_connect_uses_tls_when_configured(dev_env: Any, tmp_path: Path, mo
     monkeypatch.setenv("APPEALS_TLS_CA", str(cert))
     with pytest.raises(RuntimeError):
         await connect(address)
+
+
+def test_the_cli_logs_in_with_an_oidc_access_token(codec: tuple[str, OidcSettings], tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    base, settings = codec
+    token = provider(settings)
+    env = dict(os.environ, APPEALS_CODEC_URL=base, APPEALS_SESSION_FILE=str(tmp_path / "session.json"))
+
+    def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        root = Path(__file__).resolve().parent.parent
+        command = [sys.executable, "starter.py", *args]
+        return subprocess.run(command, cwd=root, input=stdin, capture_output=True, text=True, timeout=60, env=env)
+
+    expired = cli("login", "--access-token", stdin=token(exp=datetime.now(UTC) - timedelta(minutes=1)) + "\n")
+    assert expired.returncode == 1 and "expired" in expired.stderr
+    logged = cli("login", "--access-token", stdin=token() + "\n")
+    assert logged.returncode == 0 and "b.omarov" in logged.stdout, logged.stderr
+    who = cli("whoami")
+    assert who.returncode == 0 and "b.omarov" in who.stdout and "via oidc" in who.stdout
