@@ -21,11 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-async def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+async def cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "starter.py", *args],
         cwd=ROOT,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -427,27 +428,9 @@ async def test_the_cli_without_the_key_moves_through_the_codec_server(
             if (await handle.query("status", result_type=CaseStatus)).state == "routed":
                 break
             await asyncio.sleep(0.1)
-        wrong = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "starter.py", "login", "u.remote"],
-            cwd=ROOT,
-            input="not the password\n",
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-        )
+        wrong = await cli("login", "u.remote", env=env, stdin="not the password\n")
         assert wrong.returncode == 1 and "log-in refused" in wrong.stderr
-        logged = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "starter.py", "login", "u.remote"],
-            cwd=ROOT,
-            input="long enough password\n",
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-        )
+        logged = await cli("login", "u.remote", env=env, stdin="long enough password\n")
         assert logged.returncode == 0, logged.stderr
         moved = await cli("move", number, "accept", env=env)
         assert moved.returncode == 0, moved.stderr

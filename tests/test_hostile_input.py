@@ -32,6 +32,7 @@ from models.reception import parse_instructions, parse_reception
 from models.registry import make_engine
 from policies.permissions import permission_matrix
 from runtime.client import data_converter
+from runtime.registration import register_search_attributes
 from runtime.seal import seal_as_named
 from tests.factories import appeal_dict, valid_iin
 from tests.scenario import server_now, valid_details
@@ -170,9 +171,31 @@ class Harness:
         self.pool.shutdown()
 
 
+@pytest.fixture(scope="module")
+def own_server() -> Iterator[str]:
+    """A time-skipping server of this module's own: hundreds of hostile cases, some left with work
+    in flight when the harness stops, must not hold the shared server's clock for later tests."""
+    import sys
+
+    async def start() -> WorkflowEnvironment:
+        return await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server"),
+            data_converter=data_converter(),
+        )
+
+    loop = asyncio.new_event_loop()
+    env = loop.run_until_complete(start())
+    try:
+        loop.run_until_complete(register_search_attributes(env.client))
+        yield env.client.service_client.config.target_host
+    finally:
+        loop.run_until_complete(env.shutdown())
+        loop.close()
+
+
 @pytest.fixture
-def harness(env: WorkflowEnvironment, tmp_path: Path) -> Iterator[Harness]:
-    h = Harness(env.client.service_client.config.target_host, tmp_path)
+def harness(own_server: str, tmp_path: Path) -> Iterator[Harness]:
+    h = Harness(own_server, tmp_path)
     yield h
     h.close()
 

@@ -79,6 +79,19 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         server.wait(timeout=20)
 
 
+async def send_from_dialog(page: Any, action: str, choose: str, name: str, data: str) -> Any:
+    """More Actions -> `action`; pick `name` in the dialog's list, type `data`, submit; the dialog."""
+    await page.get_by_role("button", name="More Actions").click()
+    await page.get_by_role("menuitem", name=action).click()
+    dialog = page.get_by_role("dialog")
+    await dialog.get_by_role("button", name=choose).click()
+    await page.get_by_role("option", name=re.compile(rf"^{name}")).click()
+    await dialog.locator(".cm-content").first.click()
+    await page.keyboard.type(data)
+    await dialog.get_by_role("button", name="Submit").click()
+    return dialog
+
+
 async def test_an_operator_logged_in_at_the_codec_server_acts_as_themselves_in_the_web_ui(stack: Stack) -> None:
     from playwright.async_api import async_playwright
 
@@ -114,27 +127,15 @@ async def test_an_operator_logged_in_at_the_codec_server_acts_as_themselves_in_t
         await page.get_by_text(data["applicant"]["name"]).first.wait_for()  # decoded for the logged-in user
 
         # accept, from the Signal dialog, with an empty object: the codec server names the actor.
-        await page.get_by_role("button", name="More Actions").click()
-        await page.get_by_role("menuitem", name="Send a Signal").click()
-        dialog = page.get_by_role("dialog")
-        await dialog.get_by_role("button", name="Select a signal").click()
-        await page.get_by_role("option", name=re.compile(r"^accept")).click()
-        await dialog.locator(".cm-content").first.click()
-        await page.keyboard.type("{}")
-        await dialog.get_by_role("button", name="Submit").click()
+        await send_from_dialog(page, "Send a Signal", "Select a signal", "accept", "{}")
         st = await until_state(handle, "under_consideration")
         accepted = st.history[-1]
         assert (accepted.actor_id, accepted.actor_name, accepted.auth) == ("a.exec", "А. Исполнитель", "ui_session")
 
         # approve, as that executor, from the Update dialog: refused, shown, nothing changes.
-        await page.get_by_role("button", name="More Actions").click()
-        await page.get_by_role("menuitem", name="Send an Update").click()
-        dialog = page.get_by_role("dialog")
-        await dialog.get_by_role("button", name="Select an Update").click()
-        await page.get_by_role("option", name=re.compile(r"^transition")).click()
-        await dialog.locator(".cm-content").first.click()
-        await page.keyboard.type('{"trigger": "approve"}')
-        await dialog.get_by_role("button", name="Submit").click()
+        dialog = await send_from_dialog(
+            page, "Send an Update", "Select an Update", "transition", '{"trigger": "approve"}'
+        )
         await dialog.get_by_text(re.compile("may not trigger 'approve'")).wait_for()
         after = await handle.query("status", result_type=CaseStatus)
         assert after.state == "under_consideration" and after.history == st.history

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.appeal_moves import LeaveDetails, PartForwardDetails, TerminateDetails
-from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions
+from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions, revised
 
 ACTIVE = ["routed", "under_consideration", "returned_for_finalization"]
 OPEN = ["registered", *ACTIVE, "answered"]
@@ -104,118 +104,63 @@ APPEAL_TRANSITIONS: list[dict[str, Any]] = [
 # the controller's decision on a repeat, a return that never moves the legal term.
 BEFORE_ANSWER = ["registered", *ACTIVE]
 
-APPEAL_TRANSITIONS_V2: list[dict[str, Any]] = [
-    {
-        "trigger": "route",
-        "source": "registered",
-        "dest": "routed",
-        "unless": ["waits_for_repeat_decision"],
-        "description": "send to an executor (by routing policy unless `target` names one)",
-    },
-    {
-        "trigger": "consider_as_new",
-        "source": "registered",
-        "dest": "routed",
-        "conditions": ["is_possible_repeat"],
-        "requires": ["reason"],
-        "description": "a possible repeat has new arguments: consider it as a new appeal (routing policy)",
-    },
-    {
-        "trigger": "forward",
+V2_CHANGED: dict[str, dict[str, Any]] = {  # v1 rows as they read in v2 (only the keys that changed)
+    "route": {"unless": ["waits_for_repeat_decision"]},
+    "forward": {
         "source": BEFORE_ANSWER,
-        "dest": "closed",
-        "requires": ["target", "reason"],
         "conditions": ["target_is_known_body"],
-        "closure": "forwarded",
         "description": "outside competence: send to the competent body (`target`, from the catalogue)",
     },
-    {
-        "trigger": "forward_part",
+    "leave_without_consideration": {
         "source": BEFORE_ANSWER,
-        "dest": None,
-        "requires": ["target", "reason"],
-        "details": PartForwardDetails,
-        "conditions": ["target_is_known_body"],
-        "description": "forward some questions to the competent body; the rest are considered here",
-    },
-    {
-        "trigger": "leave_without_consideration",
-        "source": BEFORE_ANSWER,
-        "dest": "closed",
+        "requires": [],
         "details": LeaveDetails,
-        "closure": "left_without_consideration",
         "description": "not considered: anonymous, or no essence stated (details.ground)",
     },
-    {
-        "trigger": "terminate_consideration",
-        "source": BEFORE_ANSWER,
-        "dest": "closed",
-        "details": TerminateDetails,
-        "closure": "terminated",
-        "description": "consideration terminated: repeated without new arguments, a court act in force, "
-        "an earlier decision on the same subject (details.ground)",
+    "submit_answer": {"description": "the executor's answer, for quality review (an adverse one opens the hearing)"},
+    "return_for_finalization": {
+        "description": "poor answer: back to the executor with a finalization term (the legal term stays)"
     },
-    {
-        "trigger": "accept",
-        "source": "routed",
-        "dest": "under_consideration",
-        "description": "the executor takes the appeal into work",
-    },
-    {
-        "trigger": "reassign",
-        "source": ACTIVE,
-        "dest": "routed",
-        "requires": ["target"],
-        "conditions": ["target_is_new_executor"],
-        "description": "hand over to another executor",
-    },
-    {
-        "trigger": "submit_answer",
-        "source": ["under_consideration", "returned_for_finalization"],
-        "dest": "answered",
-        "requires": ["answer_text", "answer_character"],
-        "description": "the executor's answer, for quality review (an adverse one opens the hearing)",
-    },
-    {
-        "trigger": "record_applicant_reply",
-        "source": "answered",
-        "dest": None,
-        "conditions": ["hearing_open"],
-        "description": "the applicant replied to the preliminary decision (hearing)",
-    },
-    {
-        "trigger": "return_for_finalization",
-        "source": "answered",
-        "dest": "returned_for_finalization",
-        "requires": ["reason"],
-        "description": "poor answer: back to the executor with a finalization term (the legal term stays)",
-    },
-    {
-        "trigger": "approve",
-        "source": "answered",
-        "dest": "closed",
-        "conditions": ["hearing_satisfied"],
-        "closure": "answered",
-        "description": "answer approved and delivered to the applicant",
-    },
-    {
-        "trigger": "withdraw",
+    "extend_deadline": {
         "source": OPEN,
-        "dest": "closed",
-        "requires": ["reason"],
-        "closure": "withdrawn",
-        "description": "the applicant withdrew the appeal",
-    },
-    {
-        "trigger": "extend_deadline",
-        "source": OPEN,
-        "dest": None,
-        "requires": ["new_deadline", "reason"],
-        "conditions": ["extension_within_limit"],
         "description": "motivated extension of the legal term by the head or a deputy (no state change)",
     },
-    RETRY_SIDE_EFFECTS,
-]
+}
+V2_ADDED: dict[str, list[dict[str, Any]]] = {  # new rows, placed after the row of the trigger named
+    "route": [
+        {
+            "trigger": "consider_as_new",
+            "source": "registered",
+            "dest": "routed",
+            "conditions": ["is_possible_repeat"],
+            "requires": ["reason"],
+            "description": "a possible repeat has new arguments: consider it as a new appeal (routing policy)",
+        }
+    ],
+    "forward": [
+        {
+            "trigger": "forward_part",
+            "source": BEFORE_ANSWER,
+            "dest": None,
+            "requires": ["target", "reason"],
+            "details": PartForwardDetails,
+            "conditions": ["target_is_known_body"],
+            "description": "forward some questions to the competent body; the rest are considered here",
+        }
+    ],
+    "leave_without_consideration": [
+        {
+            "trigger": "terminate_consideration",
+            "source": BEFORE_ANSWER,
+            "dest": "closed",
+            "details": TerminateDetails,
+            "closure": "terminated",
+            "description": "consideration terminated: repeated without new arguments, a court act in force, "
+            "an earlier decision on the same subject (details.ground)",
+        }
+    ],
+}
+APPEAL_TRANSITIONS_V2 = revised(APPEAL_TRANSITIONS, V2_CHANGED, V2_ADDED)
 
 # Every version of the table, oldest first. To change a row: add a version (README, "Changing a
 # table"); cases already running keep the version they were registered under.

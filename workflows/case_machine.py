@@ -117,6 +117,20 @@ class TableVersions:
         return chosen
 
 
+def revised(
+    rows: list[dict[str, Any]], changed: dict[str, dict[str, Any]], added: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The next version of a table, written as what changes: `changed` gives the keys that change
+    in the row of each trigger (an empty list or None removes a key), `added` the new rows placed
+    after the row of the trigger named. Reviewers read a new version as this difference."""
+    result: list[dict[str, Any]] = []
+    for row in rows:
+        new = {**row, **changed.get(row["trigger"], {})}
+        result.append({k: v for k, v in new.items() if v not in ([], None) or k == "dest"})
+        result.extend(added.get(row["trigger"], []))
+    return result
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
