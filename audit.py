@@ -36,6 +36,7 @@ from policies.calendar import add_months
 from policies.permissions import permission_matrix
 from policies.terms import control_rules, term_working_days
 from runtime.client import connect, data_converter
+from runtime.sandbox import workflow_runner
 from runtime.trail import Trail, read_trail
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -100,7 +101,7 @@ def replay(paths: list[Path]) -> None:
         raise CliError("paths: no history files found")
 
     async def go() -> list[tuple[str, str]]:
-        replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
+        replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(), workflow_runner=workflow_runner())
 
         async def histories() -> AsyncIterator[WorkflowHistory]:
             for path in files:
