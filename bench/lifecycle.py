@@ -57,7 +57,8 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
 
     async def one(i: int) -> None:
         async with gate:
-            appeal = factories.appeal_dict(reg_number=f"APL-2026-{90_000_000 + i:08d}")
+            # A number runs once (the registry refuses a second start): every run takes fresh ones.
+            appeal = factories.appeal_dict(reg_number=factories.new_reg_number())
             ids.append(appeal["reg_number"])
             handle = await client.start_workflow(
                 AppealWorkflow.run, appeal, id=f"{appeal['reg_number']}", task_queue=queue
@@ -102,7 +103,7 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
 
     async def one(i: int) -> None:
         async with gate:
-            number = f"RCP-2026-{80_000_000 + i:08d}"
+            number = f"RCP-2026-{uuid.uuid4().int % 10**8:08d}"
             ids.append(number)
             handle = await client.start_workflow(
                 ReceptionWorkflow.run, reception_dict(number, datetime.now(UTC)), id=number, task_queue=queue
