@@ -15,7 +15,7 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,6 @@ from cli_core import CliError, err, out
 from models.registry import CaseRecord, EventRecord, registry_engine
 from policies import calendar
 from policies.appeals import appeal_rules
-from policies.calendar import add_months
 from policies.permissions import permission_matrix
 from policies.terms import control_rules, term_working_days
 from runtime.client import connect, data_converter
@@ -254,9 +253,9 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
 def extension_limit(card: CaseRecord, months: int) -> date:
     """The latest legal term an extension may set (policies/appeals.yaml extension.counted_from)."""
     received = calendar.receipt_moment(card.received_at)
-    if appeal_rules().extension_counted_from == "receipt":
-        return add_months(calendar.registration_day(received), months) - timedelta(days=1)
-    return add_months(calendar.due_date(received, term_working_days(card.appeal_type)), months)
+    original = calendar.due_date(received, term_working_days(card.appeal_type))
+    counted_from = appeal_rules().extension_counted_from
+    return calendar.extension_limit(calendar.registration_day(received), original, months, counted_from)
 
 
 @app.command()

@@ -15,7 +15,7 @@ from typing import Any
 from models.errors import InputError
 from models.fields import text_field
 from models.schema import describe, parse_object
-from runtime.payloads import unreadable_reason
+from runtime.payloads import UNSEALED, unreadable_reason
 
 MAX_REASON_CHARS = 2_000
 # A move travels as one payload, capped by the server at 256 KiB (temporal-dev.yaml); as sent, a
@@ -37,7 +37,6 @@ MOVE_FIELDS = (
 )
 SEAL_FIELDS = ("id", "name", "role", "unit", "method", "issued_at")
 AUTH_METHODS = ("ui_session", "oidc", "cli", "test")
-UNSEALED = "unsealed"  # what the payload converter puts where a seal arrived without encryption
 
 
 @dataclass

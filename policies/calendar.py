@@ -25,6 +25,14 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
+def extension_limit(registered_on: date, original_due: date, months: int, counted_from: str) -> date:
+    """The latest legal term an extension may set: the total term at most `months` from receipt
+    (registration day = day 1), or `months` after the original term (policies/appeals.yaml)."""
+    if counted_from == "receipt":
+        return add_months(registered_on, months) - timedelta(days=1)
+    return add_months(original_due, months)
+
+
 def local_zone() -> ZoneInfo:
     return ZoneInfo(str(load_policy("terms")["timezone"]))
 

@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
+from runtime.payloads import SEALED as SEALED_META
 from runtime.payloads import undecodable_payload
-from runtime.seal import SEALED_META
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"

@@ -21,10 +21,9 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import DefaultPayloadConverter
 
 # The codec marks what it could not decrypt with this encoding, and says why in REASON_KEY, and
-# what it did decrypt with SEALED (runtime.seal.SEALED_META; repeated here to keep this module
-# free of imports the workflow sandbox would load).
+# every payload it did decrypt with SEALED (runtime/seal.py: only a key holder can seal a move).
 SEALED = "appeals-sealed"
-UNSEALED = "unsealed"  # models.moves.UNSEALED
+UNSEALED = "unsealed"  # what a `seal` becomes when it did not come out of the encryption
 UNDECODABLE = b"binary/undecodable"
 REASON_KEY = "undecodable-reason"
 

@@ -3,7 +3,7 @@
 Whoever holds the codec key (the codec server, which authenticates the operator; the worker; a
 CLI on the embedded default after logging in) puts the authenticated actor and the time into
 the move, under the same AES-GCM encryption as the payload: `seal`. The worker's codec marks
-every payload it decrypted (`SEALED_META`) and strips that mark from anything that arrived
+every payload it decrypted (`runtime.payloads.SEALED`) and strips that mark from anything that arrived
 unencrypted, and the payload converter replaces a `seal` that did not come out of the
 encryption with `UNSEALED`, which the move parser refuses. So a client without the key (the
 bare `temporal` CLI, a stranger) cannot make a move count, whatever actor it claims.
@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-SEALED_META = "appeals-sealed"  # payload metadata: this payload came out of our AES-GCM encryption
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ conditions its table names, each with the reason it blocks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from temporalio import workflow
 
@@ -14,7 +14,7 @@ from workflows.case_machine import CaseModel
 ADVERSE = ("refused", "partially_satisfied")  # APPC art. 73: these answers need the hearing
 
 with workflow.unsafe.imports_passed_through():
-    from policies.calendar import add_months
+    from policies.calendar import extension_limit
 
 
 @dataclass(eq=False)
@@ -116,7 +116,7 @@ class AppealCase(CaseModel):
         )
 
     def _extension_limit(self) -> date:
-        if self.extension_counted_from == "receipt" and self.registered_on:
-            # The day before the same date `months` later: a term counted from receipt (day 1).
-            return add_months(date.fromisoformat(self.registered_on), self.extension_max_months) - timedelta(days=1)
-        return add_months(date.fromisoformat(self.original_deadline or self.deadline), self.extension_max_months)
+        original = date.fromisoformat(self.original_deadline or self.deadline)
+        registered = date.fromisoformat(self.registered_on) if self.registered_on else original
+        counted_from = self.extension_counted_from if self.registered_on else "original_term"
+        return extension_limit(registered, original, self.extension_max_months, counted_from)
