@@ -220,7 +220,7 @@ def start_case(harness: Harness, kind: str) -> Any:
     handle = harness.run(harness.client.start_workflow(workflow, data, id=number, task_queue=harness.queue))
     settled = "registered" if kind == "reception" else "routed"
     for _ in range(200):  # bounded: registration (and routing or assignment) first
-        if harness.run(handle.query("status", result_type=CaseStatus)).state == settled:
+        if ask_status(harness, handle).state == settled:
             return handle
         time.sleep(0.02)
     raise AssertionError(f"{kind} {number} never reached {settled}")
@@ -293,10 +293,10 @@ def test_allowed_actors_with_hostile_payloads_never_fail_a_workflow_task(harness
         if not harness.run(is_running(handle)):
             cases.append(start_case(harness, kind))
             handle = cases[-1]
-        st_before = harness.run(handle.query("status", result_type=CaseStatus))
+        st_before = ask_status(harness, handle)
         if st_before.state == "closed":
             cases.append(start_case(harness, kind))
-            handle, st_before = cases[-1], harness.run(cases[-1].query("status", result_type=CaseStatus))
+            handle, st_before = cases[-1], ask_status(harness, cases[-1])
         trigger = data.draw(st.sampled_from(triggers))
         role = data.draw(st.sampled_from(matrix.roles_for(trigger)))
         actor_id = st_before.executor if role in matrix.own_only and st_before.executor else f"{role}-1"
@@ -323,7 +323,7 @@ def test_allowed_actors_with_hostile_payloads_never_fail_a_workflow_task(harness
             assert "size" in str(err).lower() or "limit" in str(err).lower() or "closed" in str(err).lower(), err
         counts["moves"] += 1
         if harness.run(is_running(handle)):
-            harness.run(handle.query("status", result_type=CaseStatus))  # a running case always answers
+            ask_status(harness, handle)  # a running case always answers
         else:  # a case that closed ends with its status as its result, never a failure
             harness.run(handle.result())
 
@@ -340,6 +340,18 @@ def test_allowed_actors_with_hostile_payloads_never_fail_a_workflow_task(harness
     for handle in cases:
         with contextlib.suppress(RPCError):
             harness.run(handle.terminate("test finished"))
+
+
+def ask_status(harness: Harness, handle: WorkflowHandle[Any, Any]) -> CaseStatus:
+    """The case's status. A query that times out while a busy 2-core machine replays a long hostile
+    history is asked again (three times at most): slowness is not a wedge, a refusal to answer is."""
+    for attempt in range(3):
+        try:
+            return harness.run(handle.query("status", result_type=CaseStatus))
+        except RPCError as err:
+            if "deadline" not in str(err).lower() or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def is_running(handle: WorkflowHandle[Any, Any]) -> bool:
