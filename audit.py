@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,6 @@ from rich.table import Table
 from sqlmodel import Session, select
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Replayer
 
 from activities.letters import environment
 from cli_core import CliError, err, out
@@ -35,7 +33,7 @@ from policies.appeals import appeal_rules
 from policies.permissions import permission_matrix
 from policies.terms import control_rules, term_working_days
 from runtime.client import connect, data_converter
-from runtime.sandbox import workflow_runner
+from runtime.replay import load_history, replay_all
 from runtime.trail import Trail, read_trail
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -80,43 +78,24 @@ def history_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_history(path: Path) -> WorkflowHistory:
-    name = path.stem
-    workflow_id = (
-        name.split("__")[1]
-        if name.count("__") == 1 and not name.startswith(("APL", "RCP", "PRI"))
-        else (name.split("__")[0])
-    )
-    return WorkflowHistory.from_json(workflow_id, path.read_text(encoding="utf-8"))
-
-
 @app.command()
 def replay(paths: list[Path]) -> None:
     """Replay exported histories against the current code; report each, fail on any failure."""
-    from workflows.kinds import WORKFLOWS
 
     files = history_files(paths)
     if not files:
         raise CliError("paths: no history files found")
 
     async def go() -> list[tuple[str, str]]:
-        replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(), workflow_runner=workflow_runner())
-
-        async def histories() -> AsyncIterator[WorkflowHistory]:
-            for path in files:
-                yield load_history(path)
-
         results = []
         with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), console=err) as progress:
             task = progress.add_task("replay", total=len(files))
+            index = 0
             # One replay worker for all histories: much faster than one per history.
-            async with replayer.workflow_replay_iterator(histories()) as replayed:
-                index = 0
-                async for result in replayed:
-                    failure = str(result.replay_failure) if result.replay_failure else ""
-                    results.append((files[index].name, failure))
-                    index += 1
-                    progress.advance(task)
+            async for outcome in replay_all(load_history(path) for path in files):
+                results.append((files[index].name, outcome.failure))
+                index += 1
+                progress.advance(task)
         return results
 
     started = datetime.now()

@@ -19,9 +19,10 @@ from activities.notifications import NotificationActivities
 from activities.policy import ACTIVITIES as POLICY_ACTIVITIES
 from activities.receptions import ReceptionActivities, read_instruction
 from activities.registry import RegistryActivities
-from models.registry import make_engine
+from models.registry import POOL_SIZE, make_engine
 from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
+from runtime.sandbox import workflow_runner
 from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
 from workflows.kinds import WORKFLOWS
 
@@ -49,7 +50,7 @@ def all_activities(engine: Engine) -> list[Any]:
     ]
 
 
-ACTIVITY_THREADS = 16
+ACTIVITY_THREADS = POOL_SIZE  # one registry connection per activity thread
 
 
 def build_worker(
@@ -63,9 +64,11 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=all_activities(engine),
         activity_executor=pool,
+        workflow_runner=workflow_runner(),  # our deterministic modules imported once per process
         # As many activity slots as threads: a queued activity must not spend its start-to-close
         # timeout waiting for a thread (temporal-notes.md).
         max_concurrent_activities=threads,
+        max_concurrent_local_activities=threads,
     )
 
 

@@ -13,7 +13,7 @@ from temporalio.exceptions import ApplicationError
 
 from models.activity_names import RECORD_EVENT, REGISTER_CASE
 from models.registry import CaseRecord, EventRecord, utcnow
-from models.registry_writes import CaseCard, EventWrite, RegisterResult
+from models.registry_writes import CaseCard, EventReceipt, EventWrite, RegisterResult
 from policies.calendar import receipt_moment
 
 
@@ -88,7 +88,7 @@ class RegistryActivities:
             return RegisterResult(possible_repeat_of=repeats, related_to=related, earlier_answers=answers)
 
     @activity.defn(name=RECORD_EVENT)
-    def record_event(self, write: EventWrite) -> None:
+    def record_event(self, write: EventWrite) -> EventReceipt:
         """Append the event (once per key) and bring the card up to date."""
         record = write.record
         with Session(self.engine) as session:
@@ -127,6 +127,7 @@ class RegistryActivities:
                 session.commit()
             except IntegrityError:
                 session.rollback()
+        return EventReceipt(write.key, record)
 
 
 def permanent(message: str) -> ApplicationError:

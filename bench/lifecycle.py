@@ -32,8 +32,11 @@ from temporalio.worker import Worker  # noqa: E402
 from devserver import local_environment  # noqa: E402
 from runtime.client import data_converter, transition  # noqa: E402
 from runtime.seal import seal_as_named, staff  # noqa: E402
+from worker import ACTIVITY_THREADS  # noqa: E402
 
 EXECUTOR = "housing-dept"
+# The fixed naive reference (issue 11): an appeal-shaped bare workflow of 4 signals and 5 activities.
+NAIVE_SIGNALS, NAIVE_ACTIVITIES = 4, 5
 MOVES: list[tuple[str, dict[str, Any]]] = [
     ("accept", {"actor": {"id": EXECUTOR, "role": "executor"}}),
     (
@@ -68,14 +71,43 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
             result = await asyncio.wait_for(handle.result(), timeout=300)  # a stuck case fails the run, not hangs it
             assert result.state == "closed", result.state
 
-    with ThreadPoolExecutor(16) as pool:
+    with ThreadPoolExecutor(ACTIVITY_THREADS) as pool:
         async with build_worker(client, engine, task_queue=queue, pool=pool):
             started = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(n)))
             elapsed = time.perf_counter() - started
-    history = await client.get_workflow_handle(ids[0]).fetch_history()
-    activities = sum(1 for e in history.events if e.HasField("activity_task_scheduled_event_attributes"))
-    return {"elapsed": elapsed, "per_s": n / elapsed, "events": len(history.events), "activities": activities}
+    shape = await history_shape(client, ids)
+    return {"elapsed": elapsed, "per_s": n / elapsed, **shape}
+
+
+async def history_shape(client: Client, ids: list[str]) -> dict[str, Any]:
+    """Events and activities per workflow (mean over all), and every activity that timed out or
+    ran more than once, server-side or local."""
+    events = activities = timeouts = retried = 0
+    for workflow_id in ids:
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+        events += len(history.events)
+        for e in history.events:
+            kind = e.WhichOneof("attributes")
+            if kind == "activity_task_scheduled_event_attributes":
+                activities += 1
+            elif kind == "activity_task_timed_out_event_attributes":
+                timeouts += 1
+            elif kind == "activity_task_started_event_attributes":
+                retried += e.activity_task_started_event_attributes.attempt > 1
+            elif kind == "marker_recorded_event_attributes":
+                marker = e.marker_recorded_event_attributes
+                if marker.marker_name != "core_local_activity":
+                    continue
+                activities += 1
+                retried += int(json.loads(marker.details["data"].payloads[0].data).get("attempt", 1)) > 1
+                timeouts += marker.HasField("failure") and "timeout" in marker.failure.message.lower()
+    return {
+        "events": events / len(ids),
+        "activities": activities / len(ids),
+        "activity_timeouts": timeouts,
+        "activity_retries": retried,
+    }
 
 
 async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) -> dict[str, Any]:
@@ -137,7 +169,7 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
             await transition(handle, "close", staff("ctl-1", "controller"))
             await handle.result()
 
-    with ThreadPoolExecutor(16) as pool:
+    with ThreadPoolExecutor(ACTIVITY_THREADS) as pool:
         async with build_worker(client, engine, task_queue=queue, pool=pool):
             started = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(n)))
@@ -154,33 +186,33 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
     }
 
 
-async def run_bare(client: Client, n: int, concurrency: int, activities: int) -> dict[str, Any]:
+async def run_bare(client: Client, n: int, concurrency: int, activities: int, signals: int) -> dict[str, Any]:
     from bench.bare_workflow import BareWorkflow, bare_noop
 
     queue = f"bench-bare-{uuid.uuid4()}"
     gate = asyncio.Semaphore(concurrency)
-    first = ""
+    ids: list[str] = []
 
     async def one(i: int) -> None:
-        nonlocal first
         async with gate:
             handle = await client.start_workflow(
-                BareWorkflow.run, args=[activities, len(MOVES)], id=f"bare-{uuid.uuid4()}", task_queue=queue
+                BareWorkflow.run, args=[activities, signals], id=f"bare-{uuid.uuid4()}", task_queue=queue
             )
-            first = first or handle.id
-            for trigger, payload in MOVES:
+            ids.append(handle.id)
+            for k in range(signals):
+                trigger, payload = MOVES[k % len(MOVES)]
                 await handle.signal("move", {"trigger": trigger, **payload})
             await handle.result()
 
-    with ThreadPoolExecutor(16) as pool:
+    with ThreadPoolExecutor(ACTIVITY_THREADS) as pool:
         async with Worker(
             client, task_queue=queue, workflows=[BareWorkflow], activities=[bare_noop], activity_executor=pool
         ):
             started = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(n)))
             elapsed = time.perf_counter() - started
-    history = await client.get_workflow_handle(first).fetch_history()
-    return {"elapsed": elapsed, "per_s": n / elapsed, "events": len(history.events), "activities": activities}
+    shape = await history_shape(client, ids[:50])
+    return {"elapsed": elapsed, "per_s": n / elapsed, **shape}
 
 
 async def child(args: argparse.Namespace) -> None:
@@ -190,12 +222,14 @@ async def child(args: argparse.Namespace) -> None:
     elif args.child == "reception":
         result = await run_receptions(client, args.n, args.concurrency, args.db)
     else:
-        result = await run_bare(client, args.n, args.concurrency, args.activities)
+        result = await run_bare(client, args.n, args.concurrency, args.activities, args.signals)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps(result), flush=True)
 
 
-def run_child(variant: str, address: str, n: int, concurrency: int, db: str, activities: int) -> dict[str, Any]:
+def run_child(
+    variant: str, address: str, n: int, concurrency: int, db: str, activities: int = 0, signals: int = 0
+) -> dict[str, Any]:
     cmd = [
         sys.executable,
         __file__,
@@ -211,6 +245,8 @@ def run_child(variant: str, address: str, n: int, concurrency: int, db: str, act
         db,
         "--activities",
         str(activities),
+        "--signals",
+        str(signals),
     ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600)
     for line in proc.stdout.splitlines():
@@ -229,29 +265,42 @@ async def parent(args: argparse.Namespace) -> None:
             await register_search_attributes(env.client)
             address = env.client.service_client.config.target_host
             db = f"sqlite:///{tmp}/registry.db"
-            run_child("appeal", address, 5, 5, db, 0)  # warm-up: server caches, SQLite files
-            appeal = run_child("appeal", address, args.n, args.concurrency, db, 0)
-            bare = run_child("bare", address, args.n, args.concurrency, db, appeal["activities"])
+            run_child("appeal", address, 5, 5, db)  # warm-up: server caches, SQLite files
+            appeal = run_child("appeal", address, args.n, args.concurrency, db)
+            same = run_child("bare", address, args.n, args.concurrency, db, round(appeal["activities"]), len(MOVES))
+            naive = run_child("bare", address, args.n, args.concurrency, db, NAIVE_ACTIVITIES, NAIVE_SIGNALS)
             reception = (
-                run_child("reception", address, args.receptions, min(args.concurrency, 25), db, 0)
+                run_child("reception", address, args.receptions, min(args.concurrency, 25), db)
                 if args.receptions
                 else None
             )
         finally:
             await env.shutdown()
     print(f"lifecycle benchmark: N={args.n}, {args.concurrency} in flight, {os.cpu_count()} cores, dev server with WAL")
-    print(f"{'variant':<10}{'per s':>10}{'elapsed s':>12}{'peak RSS MB':>14}{'events/wf':>12}{'activities/wf':>15}")
-    for name, r in (("appeal", appeal), ("bare", bare)):
+    print(
+        f"{'variant':<24}{'per s':>8}{'elapsed s':>11}{'peak RSS MB':>13}{'events/wf':>11}{'activities/wf':>15}"
+        f"{'timeouts':>10}{'retries':>9}"
+    )
+    rows = (
+        ("appeal (full lifecycle)", appeal),
+        ("bare, same shape", same),
+        (f"bare, naive {NAIVE_SIGNALS}s+{NAIVE_ACTIVITIES}a", naive),
+    )
+    for name, r in rows:
         print(
-            f"{name:<10}{r['per_s']:>10.1f}{r['elapsed']:>12.1f}{r['peak_rss_mb']:>14.0f}{r['events']:>12}"
-            f"{r['activities']:>15}"
+            f"{name:<24}{r['per_s']:>8.1f}{r['elapsed']:>11.1f}{r['peak_rss_mb']:>13.0f}{r['events']:>11.1f}"
+            f"{r['activities']:>15.1f}{r['activity_timeouts']:>10}{r['activity_retries']:>9}"
         )
-    print(f"ratio appeal/bare throughput: {appeal['per_s'] / bare['per_s']:.2f}")
+    print(f"ratio appeal / bare of the same shape: {appeal['per_s'] / same['per_s']:.2f}   (goal >= 0.8)")
+    print(f"ratio appeal / naive bare shape:       {appeal['per_s'] / naive['per_s']:.2f}   (goal >= 1.0)")
+    print(f"history events per appeal:             {appeal['events']:.1f}   (goal <= 60)")
+    print(f"peak worker RSS, appeals:              {appeal['peak_rss_mb']:.0f} MB   (goal <= 150)")
+    print(f"activity timeouts, appeals:            {appeal['activity_timeouts']}   (goal 0)")
     if reception:
         print(
             f"receptions (2 instructions each, {args.receptions}): {reception['per_s']:.2f}/s, "
             f"{reception['elapsed']:.1f} s, peak RSS {reception['peak_rss_mb']:.0f} MB, "
-            f"{reception['events']} events per reception, {reception['child_events']} per instruction"
+            f"{reception['events']:.0f} events per reception, {reception['child_events']} per instruction"
         )
 
 
@@ -264,6 +313,7 @@ def main() -> None:
     parser.add_argument("--address", default="")
     parser.add_argument("--db", default="")
     parser.add_argument("--activities", type=int, default=0)
+    parser.add_argument("--signals", type=int, default=0)
     args = parser.parse_args()
     asyncio.run(child(args) if args.child else parent(args))
     sys.stdout.flush()

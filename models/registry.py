@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, create_engine
 
@@ -122,13 +123,31 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
+POOL_SIZE = 16  # connections kept open: the worker runs this many activity threads
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """WAL lets readers go on while one writer commits, and `synchronous=NORMAL` syncs at WAL
+    checkpoints rather than at every commit: the pragmas the dev server itself runs with
+    (temporal-notes.md). A commit survives a crash of the process; a power cut may lose the
+    last commits, which the workflow's retried, idempotent writes put back."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
 def make_engine(url: str | None = None) -> Engine:
     """Engine with the tables created (first use creates the SQLite file)."""
     url = url or database_url()
     kwargs: dict[str, object] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["pool_size"] = POOL_SIZE  # one connection per activity thread, none opened per write
     engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
     SQLModel.metadata.create_all(engine)
     add_missing_columns(engine)
     return engine

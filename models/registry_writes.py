@@ -58,3 +58,12 @@ class EventWrite:
     card: CaseCard
     record: MoveRecord
     key: str  # idempotency key within the case: "move-<seq>" or a system event's key
+
+
+@dataclass
+class EventReceipt:
+    """What `record_event` wrote: a local activity's marker keeps only its result, so the audit
+    trail reads the move from here (a server-side activity's input is in its scheduled event)."""
+
+    key: str
+    record: MoveRecord

@@ -11,6 +11,8 @@ from temporalio.converter import DataConverter
 
 from models.activity_names import RECORD_EVENT, REGISTER_CASE
 
+LOCAL_ACTIVITY_MARKER = "core_local_activity"  # the marker the SDK's core records per local activity
+
 
 @dataclass
 class TrailEntry:
@@ -94,45 +96,28 @@ async def read_trail(history: WorkflowHistory, converter: DataConverter) -> Trai
             attrs = event.activity_task_scheduled_event_attributes
             args = await _decode(converter, attrs.input)
             scheduled[event.event_id] = (attrs.activity_type.name, args[0] if args else None)
-            if attrs.activity_type.name == RECORD_EVENT and args:
-                write = args[0]
-                record, key = write.get("record", {}), str(write.get("key", ""))
-                trail.registry_keys.add(key)
-                is_move = int(record.get("seq", 0)) > 0
-                trail.entries.append(
-                    TrailEntry(
-                        str(record.get("at", at)),
-                        "move" if is_move else "system_event",
-                        f"{record.get('trigger')}"
-                        + (f" ({record.get('reason')})" if record.get("reason") else "")
-                        + (f" [{record.get('auth')}: {record.get('actor_name')}]" if record.get("auth") else ""),
-                        str(record.get("actor_id", "")),
-                        str(record.get("actor_role", "")),
-                        str(record.get("from_state", "")),
-                        str(record.get("to_state", "")),
-                    )
-                )
-                if is_move:
-                    for pending in signals:
-                        if (
-                            pending.summary.startswith(f"signal {record.get('trigger')}")
-                            and pending.actor == record.get("actor_id")
-                            and pending.kind == "signal"
-                        ):
-                            pending.kind = "signal_accepted"
-                            break
-            elif attrs.activity_type.name == REGISTER_CASE:
-                trail.registry_keys.add("register")
+            _registry_write(trail, signals, attrs.activity_type.name, args[0] if args else None, at)
         elif kind == "activity_task_completed_event_attributes":
             attrs = event.activity_task_completed_event_attributes
             name, _ = scheduled.get(attrs.scheduled_event_id, ("?", None))
             result = await _decode(converter, attrs.result)
+            _completed(trail, name, result[0] if result else None, at)
+        elif kind == "marker_recorded_event_attributes" and (
+            event.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
+        ):
+            # A local activity: one marker holds its type and its result (not its input), so the
+            # registry write is read from `record_event`'s receipt.
+            details = event.marker_recorded_event_attributes.details
+            data = await _decode(converter, details["data"]) if "data" in details else []
+            name = str(data[0].get("activity_type", "?")) if data and isinstance(data[0], dict) else "?"
+            result = await _decode(converter, details["result"]) if "result" in details else []
             value = result[0] if result else None
-            if isinstance(value, dict) and "due_date" in value:
-                trail.entries.append(TrailEntry(at, "deadline", f"term set to {value['due_date']} ({name})"))
-            elif name not in (RECORD_EVENT,):
-                shown = value if not isinstance(value, dict) else {k: v for k, v in value.items() if k != "points"}
-                trail.entries.append(TrailEntry(at, "activity", f"{name} -> {str(shown)[:160]}"))
+            if event.marker_recorded_event_attributes.HasField("failure"):
+                failure = event.marker_recorded_event_attributes.failure
+                trail.entries.append(TrailEntry(at, "activity", f"{name} failed: {failure.message}"))
+                continue
+            _registry_write(trail, signals, name, value, at)
+            _completed(trail, name, value, at)
         elif kind == "activity_task_failed_event_attributes":
             attrs = event.activity_task_failed_event_attributes
             name, _ = scheduled.get(attrs.scheduled_event_id, ("?", None))
@@ -156,3 +141,46 @@ async def read_trail(history: WorkflowHistory, converter: DataConverter) -> Trai
             entry.kind = "refused"
             entry.summary += ": refused (no move followed)"
     return trail
+
+
+def _registry_write(trail: Trail, signals: list[TrailEntry], name: str, write: Any, at: str) -> None:
+    """A registry write the history made: `record_event`'s input (server-side activity) or its
+    receipt (local activity) both hold the key and the move."""
+    if name == REGISTER_CASE:
+        trail.registry_keys.add("register")
+    if name != RECORD_EVENT or not isinstance(write, dict):
+        return
+    record, key = write.get("record", {}), str(write.get("key", ""))
+    trail.registry_keys.add(key)
+    is_move = int(record.get("seq", 0)) > 0
+    trail.entries.append(
+        TrailEntry(
+            str(record.get("at", at)),
+            "move" if is_move else "system_event",
+            f"{record.get('trigger')}"
+            + (f" ({record.get('reason')})" if record.get("reason") else "")
+            + (f" [{record.get('auth')}: {record.get('actor_name')}]" if record.get("auth") else ""),
+            str(record.get("actor_id", "")),
+            str(record.get("actor_role", "")),
+            str(record.get("from_state", "")),
+            str(record.get("to_state", "")),
+        )
+    )
+    if is_move:
+        for pending in signals:
+            if (
+                pending.summary.startswith(f"signal {record.get('trigger')}")
+                and pending.actor == record.get("actor_id")
+                and pending.kind == "signal"
+            ):
+                pending.kind = "signal_accepted"
+                break
+
+
+def _completed(trail: Trail, name: str, value: Any, at: str) -> None:
+    """An activity's result, as the trail shows it (a registry write shows as its move)."""
+    if isinstance(value, dict) and "due_date" in value:
+        trail.entries.append(TrailEntry(at, "deadline", f"term set to {value['due_date']} ({name})"))
+    elif name not in (RECORD_EVENT,):
+        shown = value if not isinstance(value, dict) else {k: v for k, v in value.items() if k != "points"}
+        trail.entries.append(TrailEntry(at, "activity", f"{name} -> {str(shown)[:160]}"))

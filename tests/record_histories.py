@@ -314,3 +314,5 @@ async def _runs(client: Any, workflow_id: str) -> Any:
 
 if __name__ == "__main__":
     asyncio.run(record(sys.argv[1:]))
+    sys.stdout.flush()
+    os._exit(0)  # the SDK's core threads can abort at interpreter finalization once all is written

@@ -48,11 +48,14 @@ async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, ro
     return result
 
 
-async def until_state(handle: WorkflowHandle[Any, Any], state: str, tries: int = 200) -> CaseStatus:
-    """The case's status once it reaches `state` (bounded: fails instead of waiting for ever)."""
+async def until_state(handle: WorkflowHandle[Any, Any], state: str, within: float = 20.0) -> CaseStatus:
+    """The case's status once it reaches `state` (bounded: fails instead of waiting for ever; the
+    bound is generous, for a 2-core machine running the whole suite)."""
     import asyncio
+    import time
 
-    for _ in range(tries):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
         st = await status(handle)
         if st.state == state:
             return st

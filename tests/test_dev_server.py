@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import subprocess
 import sys
@@ -391,9 +392,12 @@ async def test_audit_export_replay_trail_and_compliance(
     assert "move by a role the policy does not allow" in found.stdout and "APL-2026-99999999" in found.stdout
     broken = next(exported.glob("*.json"))
     history = json.loads(broken.read_text(encoding="utf-8"))
-    for event in history["events"]:
-        if "activityTaskScheduledEventAttributes" in event:
-            event["activityTaskScheduledEventAttributes"]["activityType"]["name"] = "renamed_activity"
+    for event in history["events"]:  # the first activity renamed: a local activity's marker
+        marker = event.get("markerRecordedEventAttributes", {})
+        if marker.get("markerName") == "core_local_activity":
+            payload = marker["details"]["data"]["payloads"][0]
+            data = base64.b64decode(payload["data"]).replace(b'"activity_type":"', b'"activity_type":"renamed_')
+            payload["data"] = base64.b64encode(data).decode()
             break
     broken.write_text(json.dumps(history), encoding="utf-8")
     failed = await audit("replay", str(exported), env=env)

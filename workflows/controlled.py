@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 from models.activity_names import CHECK_POLICIES, PLAN_WORKING_TIME, RECORD_EVENT, REGISTER_CASE, SEND_NOTIFICATION
 from models.case_status import CaseStatus, TimelineEntry
@@ -252,6 +252,8 @@ class ControlledWorkflow:
             await workflow.wait_condition(lambda: workflow.all_handlers_finished() or bool(self.inbox))
             if self.inbox:
                 continue  # an Update arrived meanwhile: answer it first
+            if await self.let_messages_in():
+                continue  # look again at what arrived while local activities ran
             if self.finished():
                 return self.status()
             self.note("continue_as_new", f"run {self.trail.runs} hands over after {self.history_length()} events")
@@ -562,9 +564,51 @@ class ControlledWorkflow:
 
     # ---- activities ----
     async def call(self, name: str, arg: Any, result_type: type | None = None) -> Any:
+        """Run one of our activities. They are all short and idempotent (a registry write or read,
+        a policy or calendar look-up, a notice into the outbox), so they run as local activities:
+        in the workflow task that asked for them, recorded as one marker each, with no round trip
+        through the server's task queues (issue 11). Runs whose history began with server-side
+        activities keep them until they hand over to a new run."""
+        if self.local_effects():
+            try:
+                return await workflow.execute_local_activity(
+                    name,
+                    arg,
+                    result_type=result_type,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
+                )
+            except ApplicationError as err:
+                # A local activity's failure arrives bare; callers handle activity failures one
+                # way, whichever kind ran (the cause is what the activity raised).
+                raise ActivityError(
+                    "Local activity failed",
+                    scheduled_event_id=0,
+                    started_event_id=0,
+                    identity="",
+                    activity_type=name,
+                    activity_id="",
+                    retry_state=RetryState.NON_RETRYABLE_FAILURE,
+                ) from err
         return await workflow.execute_activity(
             name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY
         )
+
+    def local_effects(self) -> bool:
+        if workflow.patched("local-effects"):
+            self.local_effects_task = self.history_length()  # the workflow task they run in
+            return True
+        return False
+
+    async def let_messages_in(self) -> bool:
+        """Before the run closes or hands over: if this workflow task ran local activities, end it
+        first (a 1 ms timer). Signals and Updates that arrived while they ran then come in with
+        the next task, instead of the server refusing a close command that ignores them
+        (UNHANDLED_COMMAND, a failed workflow task). True when it waited."""
+        if getattr(self, "local_effects_task", None) != self.history_length():
+            return False
+        await workflow.sleep(timedelta(milliseconds=1))
+        return True
 
 
 # Caps before the policies are loaded (a case that is still registering): the policy's defaults.
