@@ -36,6 +36,7 @@ def all_activities(engine: Engine) -> list[Any]:
         *POLICY_ACTIVITIES,
         registry.register_case,
         registry.record_event,
+        registry.commit_move,
         notifications.send_notification,
         notifications.draft_disciplinary_proposal,
         receptions.book_slot,

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import Any
 
-from sqlalchemy.engine import Engine
+from jinja2 import TemplateError
+from sqlalchemy import insert, literal, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from models.activity_names import RECORD_EVENT, REGISTER_CASE
-from models.registry import CaseRecord, EventRecord, utcnow
-from models.registry_writes import CaseCard, EventReceipt, EventWrite, RegisterResult
+from activities.letters import render
+from models.activity_names import COMMIT_MOVE, RECORD_EVENT, REGISTER_CASE
+from models.notices import NotificationRequest
+from models.registry import CaseRecord, EventRecord, NotificationRecord, utcnow
+from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommit, RegisterResult
 from policies.calendar import receipt_moment
 
 
@@ -89,45 +94,88 @@ class RegistryActivities:
 
     @activity.defn(name=RECORD_EVENT)
     def record_event(self, write: EventWrite) -> EventReceipt:
-        """Append the event (once per key) and bring the card up to date."""
+        """Append the event (once per key) and bring the card up to date (runs that began before
+        `commit_move`)."""
+        return self.commit_move(MoveCommit(write))
+
+    @activity.defn(name=COMMIT_MOVE)
+    def commit_move(self, commit: MoveCommit) -> EventReceipt:
+        """The move made for good, in one transaction: its event (once per key), the card
+        brought up to date, and its notices into the outbox (once per key). Written with
+        SQLAlchemy Core: one small transaction per move is the registry's hottest path (issue 11).
+        A letter that does not render is left out and reported; the move still stands."""
+        write = commit.write
         record = write.record
-        with Session(self.engine) as session:
-            already = session.exec(
-                select(EventRecord.id)
-                .where(EventRecord.reg_number == write.card.reg_number)
-                .where(EventRecord.key == write.key)
+        rendered, failed = _render_all(commit.notices)
+        now = utcnow()
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(CaseRecord.state, CaseRecord.workflow_run).where(CaseRecord.reg_number == write.card.reg_number)
             ).first()
-            if already is None:
-                session.add(
-                    EventRecord(
-                        reg_number=write.card.reg_number,
-                        key=write.key,
-                        seq=record.seq,
-                        trigger=record.trigger,
-                        actor_id=record.actor_id,
-                        actor_role=record.actor_role,
-                        from_state=record.from_state,
-                        to_state=record.to_state,
-                        at=record.at,
-                        reason=record.reason,
-                        detail=json.dumps(record.detail, ensure_ascii=False),
-                        actor_name=record.actor_name,
-                        auth=record.auth,
-                    )
-                )
-            row = session.get(CaseRecord, write.card.reg_number)
             if row is None or row.workflow_run != write.card.workflow_run:
                 raise permanent(f"{write.card.reg_number}: no card registered by this workflow")
+            event = {
+                "reg_number": write.card.reg_number,
+                "key": write.key,
+                "seq": record.seq,
+                "trigger": record.trigger,
+                "actor_id": record.actor_id,
+                "actor_role": record.actor_role,
+                "from_state": record.from_state,
+                "to_state": record.to_state,
+                "at": record.at,
+                "reason": record.reason,
+                "detail": json.dumps(record.detail, ensure_ascii=False),
+                "actor_name": record.actor_name,
+                "auth": record.auth,
+                "recorded_at": now,
+            }
+            _insert_once(
+                conn, EventRecord, event, EventRecord.reg_number == write.card.reg_number, EventRecord.key == write.key
+            )
             if row.state != "closed" or write.card.state == "closed":  # a closed card never opens again
-                fresh = _card_row(write.card)
-                for name, value in fresh.model_dump(exclude={"created_at", "workflow_run"}).items():
-                    setattr(row, name, value)
-                row.updated_at = utcnow()
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-        return EventReceipt(write.key, record)
+                fields = _card_row(write.card).model_dump(exclude={"created_at", "workflow_run", "reg_number"})
+                fields["updated_at"] = now
+                conn.execute(
+                    update(CaseRecord).where(col(CaseRecord.reg_number) == write.card.reg_number).values(**fields)
+                )
+            for notice, subject, body in rendered:
+                values = {
+                    "key": notice.key,
+                    "reg_number": notice.reg_number,
+                    "recipient": notice.recipient,
+                    "template": notice.template,
+                    "language": notice.language,
+                    "subject": subject,
+                    "body": body,
+                    "created_at": now,
+                    "sent": False,
+                }
+                _insert_once(conn, NotificationRecord, values, NotificationRecord.key == notice.key)
+        return EventReceipt(write.key, record, failed)
+
+
+def _render_all(
+    notices: list[NotificationRequest],
+) -> tuple[list[tuple[NotificationRequest, str, str]], dict[str, str]]:
+    """Each notice's letter, and why each that cannot be rendered cannot (a template error no
+    retry fixes; anything else raises, and the whole move is retried)."""
+    rendered: list[tuple[NotificationRequest, str, str]] = []
+    failed: dict[str, str] = {}
+    for notice in notices:
+        try:
+            subject, body = render(notice.template, notice.language, notice.context)
+        except TemplateError as err:
+            failed[notice.key] = f"{type(err).__name__}: {err}"
+            continue
+        rendered.append((notice, subject, body))
+    return rendered, failed
+
+
+def _insert_once(conn: Connection, table: Any, values: dict[str, Any], *key: Any) -> None:
+    """Insert the row unless its key is already there (a retried write writes nothing twice)."""
+    if conn.execute(select(literal(1)).select_from(table).where(*key)).first() is None:
+        conn.execute(insert(table).values(**values))
 
 
 def permanent(message: str) -> ApplicationError:

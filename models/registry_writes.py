@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from models.moves import MoveRecord
+from models.notices import NotificationRequest
 
 
 @dataclass
@@ -61,9 +62,21 @@ class EventWrite:
 
 
 @dataclass
+class MoveCommit:
+    """A move made for good: its event, the card after it, and the notices it sends, written in
+    one transaction."""
+
+    write: EventWrite
+    notices: list[NotificationRequest] = field(default_factory=list)
+
+
+@dataclass
 class EventReceipt:
-    """What `record_event` wrote: a local activity's marker keeps only its result, so the audit
-    trail reads the move from here (a server-side activity's input is in its scheduled event)."""
+    """What `record_event`/`commit_move` wrote: a local activity's marker keeps only its result,
+    so the audit trail reads the move from here (a server-side activity's input is in its
+    scheduled event). A notice whose letter cannot be rendered is not written; the move stands
+    and the workflow flags the notice for a retry after the fix."""
 
     key: str
     record: MoveRecord
+    failed_notices: dict[str, str] = field(default_factory=dict)  # notice key -> why

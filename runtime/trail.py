@@ -9,7 +9,7 @@ from temporalio.api.common.v1 import Payloads
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 
-from models.activity_names import RECORD_EVENT, REGISTER_CASE
+from models.activity_names import COMMIT_MOVE, RECORD_EVENT, REGISTER_CASE
 
 LOCAL_ACTIVITY_MARKER = "core_local_activity"  # the marker the SDK's core records per local activity
 
@@ -148,7 +148,7 @@ def _registry_write(trail: Trail, signals: list[TrailEntry], name: str, write: A
     receipt (local activity) both hold the key and the move."""
     if name == REGISTER_CASE:
         trail.registry_keys.add("register")
-    if name != RECORD_EVENT or not isinstance(write, dict):
+    if name not in (RECORD_EVENT, COMMIT_MOVE) or not isinstance(write, dict):
         return
     record, key = write.get("record", {}), str(write.get("key", ""))
     trail.registry_keys.add(key)
@@ -181,6 +181,6 @@ def _completed(trail: Trail, name: str, value: Any, at: str) -> None:
     """An activity's result, as the trail shows it (a registry write shows as its move)."""
     if isinstance(value, dict) and "due_date" in value:
         trail.entries.append(TrailEntry(at, "deadline", f"term set to {value['due_date']} ({name})"))
-    elif name not in (RECORD_EVENT,):
+    elif name not in (RECORD_EVENT, COMMIT_MOVE):
         shown = value if not isinstance(value, dict) else {k: v for k, v in value.items() if k != "points"}
         trail.entries.append(TrailEntry(at, "activity", f"{name} -> {str(shown)[:160]}"))

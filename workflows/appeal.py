@@ -13,13 +13,13 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
-from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE
+from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE, SEND_NOTIFICATION
 from models.appeal import AppealInput, parse_appeal
 from models.appeal_moves import LeaveDetails, PartForwardDetails
 from models.case_status import CaseStatus
 from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
-from models.notices import ProposalRequest
+from models.notices import NotificationRequest, ProposalRequest
 from models.policy_snapshot import AppealRules, PolicyRequest
 from models.registry_writes import CaseCard, RouteRequest
 from runtime import search_attributes as sa
@@ -332,10 +332,16 @@ class AppealWorkflow(ControlledWorkflow):
     async def done(self, record: MoveRecord, *notices: tuple[str, str, dict[str, str]]) -> None:
         """What follows every move: the registry write (the move is made for good), the search
         attributes, the notices, and the reception's wake-up for an instruction given there."""
-        await self.record(record)
-        self.upsert_search_attributes()
-        for to, template, context in notices:
-            await self.notify(to, template, f"move-{record.seq}", **context)
+        key = f"move-{record.seq}"
+        if self.local_effects():  # one transaction: the event, the card and the notices
+            requests = [self.notice(to, template, key, **context) for to, template, context in notices]
+            await self.record(record, notices=[r for r in requests if r is not None])
+            self.upsert_search_attributes()
+        else:
+            await self.record(record)
+            self.upsert_search_attributes()
+            for to, template, context in notices:
+                await self.notify(to, template, key, **context)
         await self.tell_reception()
 
     async def tell_reception(self) -> None:
@@ -464,13 +470,21 @@ class AppealWorkflow(ControlledWorkflow):
     # ---- helpers ----
     async def notify(self, to: str, template: str, key: str, **context: str) -> bool:
         """Send a notice; False when it did not go out (no contacts, or it failed for good)."""
+        request = self.notice(to, template, key, **context)
+        if request is None:
+            return False
+        return await self.effect(SEND_NOTIFICATION, request, f"notice {template}")  # no personal data in the label
+
+    def notice(self, to: str, template: str, key: str, **context: str) -> NotificationRequest | None:
+        """The notice to `to` ("applicant", "executor", "controller", "head"); None, noted, when
+        the applicant left no contacts."""
         a = self.appeal_()
         rules = self.rules_()
         if to == "applicant":
             recipient = a.contacts.email or a.contacts.phone or a.contacts.address
             if not recipient:
                 self.note("notification_skipped", f"{template}: the applicant left no contacts")
-                return False
+                return None
             language = a.language
         elif to == "executor":
             recipient, language = self.case.executor or "appeals-dept", rules.staff_language
@@ -489,7 +503,7 @@ class AppealWorkflow(ControlledWorkflow):
         if self.v2:
             base.update(internal_deadline=self.case.internal_deadline, forward_by=self.case.forward_by)
         base.update(context)
-        return await self.send(recipient, template, language, key, base)
+        return self.notice_request(recipient, template, language, key, base)
 
     def card(self) -> CaseCard:
         a, c = self.appeal_(), self.case

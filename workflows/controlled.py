@@ -29,7 +29,14 @@ from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
-from models.activity_names import CHECK_POLICIES, PLAN_WORKING_TIME, RECORD_EVENT, REGISTER_CASE, SEND_NOTIFICATION
+from models.activity_names import (
+    CHECK_POLICIES,
+    COMMIT_MOVE,
+    PLAN_WORKING_TIME,
+    RECORD_EVENT,
+    REGISTER_CASE,
+    SEND_NOTIFICATION,
+)
 from models.case_status import CaseStatus, TimelineEntry
 from models.case_trail import CaseRun, CaseTrail, FailedEffect
 from models.deadlines import TimerPoint, WorkingTimeRequest
@@ -38,7 +45,7 @@ from models.moves import Actor, MoveRecord, MoveRequest, Refusal, parse_move
 from models.notices import NotificationRequest
 from models.permissions import PermissionMatrix
 from models.policy_snapshot import ControlRules, PolicyRequest, PolicySnapshot
-from models.registry_writes import CaseCard, EventWrite, RegisterResult
+from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommit, RegisterResult
 from runtime import search_attributes as sa
 from runtime.failures import invalid, refused
 from workflows.carry import carried
@@ -472,11 +479,24 @@ class ControlledWorkflow:
             raise invalid(f"not registered: {_failure_message(err)}") from None
         return result
 
-    async def record(self, record: MoveRecord, key: str = "") -> None:
+    async def record(self, record: MoveRecord, key: str = "", notices: Sequence[NotificationRequest] = ()) -> None:
         """Append a move (or a system event) to the registry and refresh the card: the point at
-        which a move is made for good."""
-        await self.call(RECORD_EVENT, EventWrite(self.card(), record, key or f"move-{record.seq}"), None)
+        which a move is made for good. With local activities, the move's notices are written in
+        the same transaction; a notice whose letter does not render is flagged for a retry."""
+        write = EventWrite(self.card(), record, key or f"move-{record.seq}")
+        if not self.local_effects():
+            await self.call(RECORD_EVENT, write, None)
+            self.committed = True
+            for notice in notices:  # runs that began before one commit per move
+                await self.effect(SEND_NOTIFICATION, notice, f"notice {notice.template}")
+            return
+        receipt: EventReceipt = await self.call(COMMIT_MOVE, MoveCommit(write, list(notices)), EventReceipt)
         self.committed = True
+        for notice in notices:
+            if notice.key in receipt.failed_notices:
+                self.fail_effect(
+                    SEND_NOTIFICATION, notice, f"notice {notice.template}", receipt.failed_notices[notice.key]
+                )
 
     def system_record(self, trigger: str, actor_id: str = "deadline-control") -> MoveRecord:
         """A registry event for something the workflow did by itself (not a move of the table)."""
@@ -492,9 +512,14 @@ class ControlledWorkflow:
         )
 
     async def send(self, recipient: str, template: str, language: str, key: str, context: dict[str, str]) -> bool:
-        number = workflow.info().workflow_id
-        request = NotificationRequest(number, f"{number}:{template}:{key}", recipient, template, language, context)
+        request = self.notice_request(recipient, template, language, key, context)
         return await self.effect(SEND_NOTIFICATION, request, f"notice {template}")  # no personal data in the label
+
+    def notice_request(
+        self, recipient: str, template: str, language: str, key: str, context: dict[str, str]
+    ) -> NotificationRequest:
+        number = workflow.info().workflow_id
+        return NotificationRequest(number, f"{number}:{template}:{key}", recipient, template, language, context)
 
     async def effect(self, activity: str, arg: Any, label: str) -> bool:
         """Run a side effect that must not stop the case: transient failures retry without limit;
