@@ -10,7 +10,7 @@ from temporalio import activity
 from activities.letters import render
 from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, SEND_NOTIFICATION
 from models.notices import NotificationRequest, ProposalRequest
-from models.registry import DisciplinaryProposalRecord, NotificationRecord
+from models.registry import DisciplinaryProposalRecord, NotificationRecord, write_lock
 from policies.routing import official_of
 
 
@@ -21,7 +21,7 @@ class NotificationActivities:
     @activity.defn(name=SEND_NOTIFICATION)
     def send_notification(self, req: NotificationRequest) -> None:
         subject, body = render(req.template, req.language, req.context)
-        with Session(self.engine) as session:
+        with write_lock(self.engine), Session(self.engine) as session:
             if session.exec(select(NotificationRecord.id).where(NotificationRecord.key == req.key)).first():
                 return
             session.add(
@@ -52,7 +52,7 @@ class NotificationActivities:
             overdue_days=str(req.overdue_working_days),
         )
         _, body = render("disciplinary_proposal", req.language, context)
-        with Session(self.engine) as session:
+        with write_lock(self.engine), Session(self.engine) as session:
             if session.exec(
                 select(DisciplinaryProposalRecord.id).where(DisciplinaryProposalRecord.key == req.key)
             ).first():

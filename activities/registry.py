@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from activities.letters import render
 from models.activity_names import COMMIT_MOVE, RECORD_EVENT, REGISTER_CASE
 from models.notices import NotificationRequest
-from models.registry import CaseRecord, EventRecord, NotificationRecord, utcnow
+from models.registry import CaseRecord, EventRecord, NotificationRecord, utcnow, write_lock
 from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommit, RegisterResult
 from policies.calendar import receipt_moment
 
@@ -32,7 +32,7 @@ class RegistryActivities:
         (IIN/BIN) on the same category that was answered is a possible repeat (the controller
         decides); an earlier one still open is related, not a repeat. Instructions given at a
         reception are the official's, not the applicant's: they are never repeats."""
-        with Session(self.engine) as session:
+        with write_lock(self.engine), Session(self.engine) as session:
             repeats: list[str] = []
             related: list[str] = []
             answers: dict[str, str] = {}
@@ -108,7 +108,7 @@ class RegistryActivities:
         record = write.record
         rendered, failed = _render_all(commit.notices)
         now = utcnow()
-        with self.engine.begin() as conn:
+        with write_lock(self.engine), self.engine.begin() as conn:
             row = conn.execute(
                 select(CaseRecord.state, CaseRecord.workflow_run).where(CaseRecord.reg_number == write.card.reg_number)
             ).first()

@@ -223,7 +223,9 @@ async def child(args: argparse.Namespace) -> None:
         result = await run_receptions(client, args.n, args.concurrency, args.db)
     else:
         result = await run_bare(client, args.n, args.concurrency, args.activities, args.signals)
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["peak_rss_mb"] = usage.ru_maxrss / 1024
+    result["worker_cpu_ms"] = 1000 * (usage.ru_utime + usage.ru_stime) / args.n  # per workflow, whole process
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -279,7 +281,7 @@ async def parent(args: argparse.Namespace) -> None:
     print(f"lifecycle benchmark: N={args.n}, {args.concurrency} in flight, {os.cpu_count()} cores, dev server with WAL")
     print(
         f"{'variant':<24}{'per s':>8}{'elapsed s':>11}{'peak RSS MB':>13}{'events/wf':>11}{'activities/wf':>15}"
-        f"{'timeouts':>10}{'retries':>9}"
+        f"{'timeouts':>10}{'retries':>9}{'worker CPU ms/wf':>18}"
     )
     rows = (
         ("appeal (full lifecycle)", appeal),
@@ -290,6 +292,7 @@ async def parent(args: argparse.Namespace) -> None:
         print(
             f"{name:<24}{r['per_s']:>8.1f}{r['elapsed']:>11.1f}{r['peak_rss_mb']:>13.0f}{r['events']:>11.1f}"
             f"{r['activities']:>15.1f}{r['activity_timeouts']:>10}{r['activity_retries']:>9}"
+            f"{r['worker_cpu_ms']:>18.1f}"
         )
     print(f"ratio appeal / bare of the same shape: {appeal['per_s'] / same['per_s']:.2f}   (goal >= 0.8)")
     print(f"ratio appeal / naive bare shape:       {appeal['per_s'] / naive['per_s']:.2f}   (goal >= 1.0)")

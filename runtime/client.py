@@ -13,7 +13,7 @@ from temporalio.converter import DataConverter, PayloadCodec, default
 
 from runtime.codec import EncryptionCodec
 from runtime.failures import PlainReasonFailureConverter
-from runtime.payloads import TolerantPayloadConverter
+from runtime.payloads import TolerantPayloadConverter, cache_type_hints
 from runtime.seal import Identity, seal_move
 
 TASK_QUEUE = "appeals"
@@ -24,6 +24,7 @@ DEFAULT_NAMESPACE = "default"
 def data_converter(codec: PayloadCodec | None = None, *, encrypt: bool = True) -> DataConverter:
     """Our converter: plain refusal reasons, unreadable inbound payloads refused instead of failing
     a task (runtime.payloads), and payloads encrypted (personal data) unless told not to."""
+    cache_type_hints()
     if encrypt and codec is None:
         from runtime.remote_codec import CODEC_URL_ENV, RemoteCodec, session_token
 
