@@ -18,11 +18,10 @@ from temporalio.api.common.v1 import Payload
 from temporalio.api.history.v1 import History
 from temporalio.client import WorkflowHistory
 from temporalio.converter import PayloadCodec
-from temporalio.worker import Replayer
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from runtime.client import data_converter
 from runtime.codec import EncryptionCodec
-from runtime.sandbox import workflow_runner
 
 
 class DecryptOnlyCodec(PayloadCodec):
@@ -66,12 +65,16 @@ def load_history(path: Path) -> WorkflowHistory:
 
 
 def replayer() -> Replayer:
+    """The replayer. A replay compares the commands the current code issues with those in the
+    history, so it needs no sandbox: the sandbox guards live runs against non-deterministic
+    calls (the worker keeps it, and tests check what workflows import). Without it, each replayed
+    workflow skips the sandbox's per-run set-up and its per-activation serialization hops."""
     from workflows.kinds import WORKFLOWS
 
     return Replayer(
         workflows=WORKFLOWS,
         data_converter=data_converter(DecryptOnlyCodec()),
-        workflow_runner=workflow_runner(),
+        workflow_runner=UnsandboxedWorkflowRunner(),
     )
 
 
