@@ -33,7 +33,7 @@ from policies.appeals import appeal_rules
 from policies.permissions import permission_matrix
 from policies.terms import control_rules, term_working_days
 from runtime.client import connect, data_converter
-from runtime.replay import load_history, replay_all
+from runtime.replay import replay_files
 from runtime.trail import Trail, read_trail
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -79,27 +79,28 @@ def history_files(paths: list[Path]) -> list[Path]:
 
 
 @app.command()
-def replay(paths: list[Path]) -> None:
+def replay(
+    paths: list[Path],
+    jobs: int = typer.Option(0, help="replay processes (0: one per core)", min=0, max=64),
+) -> None:
     """Replay exported histories against the current code; report each, fail on any failure."""
 
     files = history_files(paths)
     if not files:
         raise CliError("paths: no history files found")
 
-    async def go() -> list[tuple[str, str]]:
+    def go() -> list[tuple[str, str]]:
         results = []
         with Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), console=err) as progress:
             task = progress.add_task("replay", total=len(files))
-            index = 0
-            # One replay worker for all histories: much faster than one per history.
-            async for outcome in replay_all(load_history(path) for path in files):
-                results.append((files[index].name, outcome.failure))
-                index += 1
-                progress.advance(task)
+            # One replayer per chunk of histories, chunks spread over the cores.
+            for batch in replay_files(files, jobs):
+                results += [(path.name, outcome.failure) for path, outcome in batch]
+                progress.advance(task, len(batch))
         return results
 
     started = datetime.now()
-    results = asyncio.run(go())
+    results = go()
     seconds = (datetime.now() - started).total_seconds()
     table = Table("history", "replay")
     for name, failure in results:

@@ -45,3 +45,22 @@ async def test_replay_detects_a_changed_workflow() -> None:
                 break
         result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
         assert result.replay_failure is not None and "ondeterminism" in str(result.replay_failure), prefix
+
+
+def test_replay_across_processes_keeps_each_outcome_with_its_file(tmp_path: Path) -> None:
+    """`audit.py replay` spreads chunks of files over processes: every outcome comes back with
+    its own file, in order, and a changed history among them is reported where it is."""
+    from runtime.replay import CHUNK, replay_files
+
+    files = [HISTORIES[i % len(HISTORIES)] for i in range(CHUNK + 10)]  # two chunks, two processes
+    happy = next(p for p in HISTORIES if p.stem.startswith("appeal_happy_path"))
+    broken = tmp_path / happy.name
+    broken.write_text(
+        happy.read_text(encoding="utf-8").replace('"markerName": "core_local_activity"', '"markerName": "renamed"', 1),
+        encoding="utf-8",
+    )
+    files[CHUNK + 3] = broken
+    results = [(path, outcome) for batch in replay_files(files, jobs=2) for path, outcome in batch]
+    assert [path for path, _ in results] == files
+    failed = [path for path, outcome in results if outcome.failure]
+    assert failed == [broken]
