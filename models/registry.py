@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import threading
-from contextlib import AbstractContextManager, nullcontext
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -140,18 +142,30 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-_WRITE_LOCKS: dict[int, threading.Lock] = {}
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+WRITE_LOCK_WAIT_SECONDS = 30.0  # as long as SQLite's own busy timeout
 
 
-def write_lock(engine: Engine) -> AbstractContextManager[Any]:
+@contextmanager
+def write_lock(engine: Engine) -> Iterator[None]:
     """Held around a write transaction. SQLite has one writer at a time; writers that find it
     busy sleep in its busy handler in steps of up to 100 ms, so 16 activity threads writing at
     once spend most of their time asleep (issue 11's profile). The process's writers queue on a
-    lock instead and take turns at once. Other processes still meet the busy handler. PostgreSQL
-    writers run concurrently: no lock."""
+    lock instead and take turns at once. The wait is bounded: past it, the writer goes on and
+    meets SQLite's busy handler as before, so a stuck writer never stalls the others for good.
+    Other processes still meet the busy handler. PostgreSQL writers run concurrently: no lock."""
     if engine.dialect.name != "sqlite":
-        return nullcontext()
-    return _WRITE_LOCKS.setdefault(id(engine), threading.Lock())
+        yield
+        return
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
+    acquired = lock.acquire(timeout=WRITE_LOCK_WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        if acquired:
+            lock.release()
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -60,7 +60,23 @@ async def until_state(handle: WorkflowHandle[Any, Any], state: str, within: floa
         if st.state == state:
             return st
         await asyncio.sleep(0.02)
-    raise AssertionError(f"{handle.id} never reached {state!r}")
+    raise AssertionError(f"{handle.id} never reached {state!r}; {await history_summary(handle)}")
+
+
+async def history_summary(handle: WorkflowHandle[Any, Any]) -> str:
+    """The history in brief (event types, failures and markers' activity types), for a failure
+    message: what a case was doing when a test gave up on it."""
+    parts: list[str] = []
+    async for event in handle.fetch_history_events():
+        kind = event.WhichOneof("attributes") or "?"
+        text = kind.removesuffix("_event_attributes")
+        attrs = getattr(event, kind)
+        if hasattr(attrs, "failure") and attrs.HasField("failure"):
+            text += f"({attrs.failure.message[:200]})"
+        if kind == "marker_recorded_event_attributes" and "data" in attrs.details:
+            text += f"({attrs.details['data'].payloads[0].data[:80]!r})"
+        parts.append(text)
+    return "history: " + ", ".join(parts)
 
 
 def worker_for(client: Client, engine: Any, queue: str, workflows: list[type], pool: Any) -> Worker:

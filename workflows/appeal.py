@@ -103,7 +103,10 @@ class AppealWorkflow(ControlledWorkflow):
         if a.executor:  # an instruction given at a reception goes to the executor the official named
             await self.system_move("route", ROUTING_ACTOR, target=a.executor)
         elif not self.case.possible_repeat_of:  # a possible repeat waits for a decision
-            await self.system_move("route", ROUTING_ACTOR)
+            # The policy snapshot already names the executor the routing policy picks: no second
+            # look-up (runs that began before local activities ask `route_case`).
+            routed = snapshot.suggested_executor if self.local_effects() else ""
+            await self.system_move("route", ROUTING_ACTOR, target=routed)
         elif self.v2:
             await self.notify(
                 "controller",
