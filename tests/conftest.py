@@ -1,4 +1,4 @@
-"""One time-skipping server per session; each test gets its own task queue and registry."""
+"""One time-skipping server per test module; each test gets its own task queue and registry."""
 
 from __future__ import annotations
 
@@ -40,8 +40,11 @@ os.environ.setdefault("APPEALS_CODEC_KEY_FILE", str(Path(__file__).resolve().par
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='appeals-tests-')}/registry.db")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """One time-skipping server per test module. Its clock only moves forward, by every skip of
+    every test; over the whole suite it was seen to pass the year 2100, where an appeal's receipt
+    date is refused (an appeal's dates are kept within 2000-2100), so no server outlives a module."""
     environment = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=data_converter()
     )
