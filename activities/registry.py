@@ -10,7 +10,7 @@ from jinja2 import TemplateError
 from sqlalchemy import insert, literal, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -114,25 +114,23 @@ class RegistryActivities:
             ).first()
             if row is None or row.workflow_run != write.card.workflow_run:
                 raise permanent(f"{write.card.reg_number}: no card registered by this workflow")
-            event = {
-                "reg_number": write.card.reg_number,
-                "key": write.key,
-                "seq": record.seq,
-                "trigger": record.trigger,
-                "actor_id": record.actor_id,
-                "actor_role": record.actor_role,
-                "from_state": record.from_state,
-                "to_state": record.to_state,
-                "at": record.at,
-                "reason": record.reason,
-                "detail": json.dumps(record.detail, ensure_ascii=False),
-                "actor_name": record.actor_name,
-                "auth": record.auth,
-                "recorded_at": now,
-            }
-            _insert_once(
-                conn, EventRecord, event, EventRecord.reg_number == write.card.reg_number, EventRecord.key == write.key
+            event = EventRecord(
+                reg_number=write.card.reg_number,
+                key=write.key,
+                seq=record.seq,
+                trigger=record.trigger,
+                actor_id=record.actor_id,
+                actor_role=record.actor_role,
+                from_state=record.from_state,
+                to_state=record.to_state,
+                at=record.at,
+                reason=record.reason,
+                detail=json.dumps(record.detail, ensure_ascii=False),
+                actor_name=record.actor_name,
+                auth=record.auth,
+                recorded_at=now,
             )
+            _insert_once(conn, event, EventRecord.reg_number == write.card.reg_number, EventRecord.key == write.key)
             if row.state != "closed" or write.card.state == "closed":  # a closed card never opens again
                 fields = _card_row(write.card).model_dump(exclude={"created_at", "workflow_run", "reg_number"})
                 fields["updated_at"] = now
@@ -140,18 +138,17 @@ class RegistryActivities:
                     update(CaseRecord).where(col(CaseRecord.reg_number) == write.card.reg_number).values(**fields)
                 )
             for notice, subject, body in rendered:
-                values = {
-                    "key": notice.key,
-                    "reg_number": notice.reg_number,
-                    "recipient": notice.recipient,
-                    "template": notice.template,
-                    "language": notice.language,
-                    "subject": subject,
-                    "body": body,
-                    "created_at": now,
-                    "sent": False,
-                }
-                _insert_once(conn, NotificationRecord, values, NotificationRecord.key == notice.key)
+                row_values = NotificationRecord(
+                    key=notice.key,
+                    reg_number=notice.reg_number,
+                    recipient=notice.recipient,
+                    template=notice.template,
+                    language=notice.language,
+                    subject=subject,
+                    body=body,
+                    created_at=now,
+                )
+                _insert_once(conn, row_values, NotificationRecord.key == notice.key)
         return EventReceipt(write.key, record, failed)
 
 
@@ -172,10 +169,12 @@ def _render_all(
     return rendered, failed
 
 
-def _insert_once(conn: Connection, table: Any, values: dict[str, Any], *key: Any) -> None:
-    """Insert the row unless its key is already there (a retried write writes nothing twice)."""
+def _insert_once(conn: Connection, row: SQLModel, *key: Any) -> None:
+    """Insert the row (built as the model, with its defaults) unless its key is already there:
+    a retried write writes nothing twice."""
+    table = type(row)
     if conn.execute(select(literal(1)).select_from(table).where(*key)).first() is None:
-        conn.execute(insert(table).values(**values))
+        conn.execute(insert(table).values(**row.model_dump(exclude={"id"})))
 
 
 def permanent(message: str) -> ApplicationError:

@@ -32,6 +32,7 @@ from temporalio.worker import Worker  # noqa: E402
 from devserver import local_environment  # noqa: E402
 from runtime.client import data_converter, transition  # noqa: E402
 from runtime.seal import seal_as_named, staff  # noqa: E402
+from runtime.trail import LOCAL_ACTIVITY_MARKER  # noqa: E402
 from worker import ACTIVITY_THREADS  # noqa: E402
 
 EXECUTOR = "housing-dept"
@@ -97,7 +98,7 @@ async def history_shape(client: Client, ids: list[str]) -> dict[str, Any]:
                 retried += e.activity_task_started_event_attributes.attempt > 1
             elif kind == "marker_recorded_event_attributes":
                 marker = e.marker_recorded_event_attributes
-                if marker.marker_name != "core_local_activity":
+                if marker.marker_name != LOCAL_ACTIVITY_MARKER:
                     continue
                 activities += 1
                 retried += int(json.loads(marker.details["data"].payloads[0].data).get("attempt", 1)) > 1

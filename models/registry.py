@@ -171,12 +171,13 @@ def write_lock(engine: Engine) -> Iterator[None]:
 def make_engine(url: str | None = None) -> Engine:
     """Engine with the tables created (first use creates the SQLite file)."""
     url = url or database_url()
+    sqlite = url.startswith("sqlite")
     kwargs: dict[str, object] = {}
-    if url.startswith("sqlite"):
+    if sqlite:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         kwargs["pool_size"] = POOL_SIZE  # one connection per activity thread, none opened per write
     engine = create_engine(url, **kwargs)
-    if url.startswith("sqlite"):
+    if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     SQLModel.metadata.create_all(engine)
     add_missing_columns(engine)

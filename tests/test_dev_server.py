@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.case_status import CaseStatus
 from models.registry import CaseRecord
 from runtime.client import TASK_QUEUE
+from runtime.trail import LOCAL_ACTIVITY_MARKER
 from tests.conftest import Served
 from tests.factories import appeal_dict, valid_iin
 
@@ -394,7 +395,7 @@ async def test_audit_export_replay_trail_and_compliance(
     history = json.loads(broken.read_text(encoding="utf-8"))
     for event in history["events"]:  # the first activity renamed: a local activity's marker
         marker = event.get("markerRecordedEventAttributes", {})
-        if marker.get("markerName") == "core_local_activity":
+        if marker.get("markerName") == LOCAL_ACTIVITY_MARKER:
             payload = marker["details"]["data"]["payloads"][0]
             data = base64.b64decode(payload["data"]).replace(b'"activity_type":"', b'"activity_type":"renamed_')
             payload["data"] = base64.b64encode(data).decode()

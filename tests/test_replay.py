@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from runtime.replay import load_history, replayer
+from runtime.trail import LOCAL_ACTIVITY_MARKER
 
 HISTORIES = sorted((Path(__file__).resolve().parent / "histories").glob("*.json"))
 
@@ -39,7 +40,7 @@ async def test_replay_detects_a_changed_workflow() -> None:
                 event.activity_task_scheduled_event_attributes.activity_type.name = "some_other_activity"
                 break
             marker = event.marker_recorded_event_attributes
-            if event.HasField("marker_recorded_event_attributes") and marker.marker_name == "core_local_activity":
+            if event.HasField("marker_recorded_event_attributes") and marker.marker_name == LOCAL_ACTIVITY_MARKER:
                 data = marker.details["data"].payloads[0]
                 data.data = data.data.replace(b'"activity_type":"', b'"activity_type":"some_other_')
                 break
@@ -56,7 +57,9 @@ def test_replay_across_processes_keeps_each_outcome_with_its_file(tmp_path: Path
     happy = next(p for p in HISTORIES if p.stem.startswith("appeal_happy_path"))
     broken = tmp_path / happy.name
     broken.write_text(
-        happy.read_text(encoding="utf-8").replace('"markerName": "core_local_activity"', '"markerName": "renamed"', 1),
+        happy.read_text(encoding="utf-8").replace(
+            f'"markerName": "{LOCAL_ACTIVITY_MARKER}"', '"markerName": "renamed"', 1
+        ),
         encoding="utf-8",
     )
     files[CHUNK + 3] = broken

@@ -13,7 +13,7 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
-from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE, SEND_NOTIFICATION
+from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE
 from models.appeal import AppealInput, parse_appeal
 from models.appeal_moves import LeaveDetails, PartForwardDetails
 from models.case_status import CaseStatus
@@ -336,15 +336,16 @@ class AppealWorkflow(ControlledWorkflow):
         """What follows every move: the registry write (the move is made for good), the search
         attributes, the notices, and the reception's wake-up for an instruction given there."""
         key = f"move-{record.seq}"
+        requests = [self.notice(to, template, key, **context) for to, template, context in notices]
+        sent = [r for r in requests if r is not None]
         if self.local_effects():  # one transaction: the event, the card and the notices
-            requests = [self.notice(to, template, key, **context) for to, template, context in notices]
-            await self.record(record, notices=[r for r in requests if r is not None])
+            await self.record(record, notices=sent)
             self.upsert_search_attributes()
-        else:
+        else:  # runs that began before local activities: the notices follow the search attributes
             await self.record(record)
             self.upsert_search_attributes()
-            for to, template, context in notices:
-                await self.notify(to, template, key, **context)
+            for request in sent:
+                await self.deliver(request)
         await self.tell_reception()
 
     async def tell_reception(self) -> None:
@@ -474,9 +475,7 @@ class AppealWorkflow(ControlledWorkflow):
     async def notify(self, to: str, template: str, key: str, **context: str) -> bool:
         """Send a notice; False when it did not go out (no contacts, or it failed for good)."""
         request = self.notice(to, template, key, **context)
-        if request is None:
-            return False
-        return await self.effect(SEND_NOTIFICATION, request, f"notice {template}")  # no personal data in the label
+        return request is not None and await self.deliver(request)
 
     def notice(self, to: str, template: str, key: str, **context: str) -> NotificationRequest | None:
         """The notice to `to` ("applicant", "executor", "controller", "head"); None, noted, when

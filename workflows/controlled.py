@@ -163,6 +163,7 @@ class ControlledWorkflow:
         self.wake = False  # something other than a request needs a look (e.g. a child's news)
         self.committed = False  # the move in progress has been written to the registry
         self.signals_this_run = 0  # the server caps signals per run: a new run takes them again
+        self.local_effects_task = 0  # history length of the workflow task that last ran a local activity
 
     @property
     def table(self) -> Table:
@@ -488,15 +489,13 @@ class ControlledWorkflow:
             await self.call(RECORD_EVENT, write, None)
             self.committed = True
             for notice in notices:  # runs that began before one commit per move
-                await self.effect(SEND_NOTIFICATION, notice, f"notice {notice.template}")
+                await self.deliver(notice)
             return
         receipt: EventReceipt = await self.call(COMMIT_MOVE, MoveCommit(write, list(notices)), EventReceipt)
         self.committed = True
         for notice in notices:
             if notice.key in receipt.failed_notices:
-                self.fail_effect(
-                    SEND_NOTIFICATION, notice, f"notice {notice.template}", receipt.failed_notices[notice.key]
-                )
+                self.fail_effect(SEND_NOTIFICATION, notice, notice_label(notice), receipt.failed_notices[notice.key])
 
     def system_record(self, trigger: str, actor_id: str = "deadline-control") -> MoveRecord:
         """A registry event for something the workflow did by itself (not a move of the table)."""
@@ -512,8 +511,11 @@ class ControlledWorkflow:
         )
 
     async def send(self, recipient: str, template: str, language: str, key: str, context: dict[str, str]) -> bool:
-        request = self.notice_request(recipient, template, language, key, context)
-        return await self.effect(SEND_NOTIFICATION, request, f"notice {template}")  # no personal data in the label
+        return await self.deliver(self.notice_request(recipient, template, language, key, context))
+
+    async def deliver(self, notice: NotificationRequest) -> bool:
+        """A notice into the outbox on its own (not with a move's commit)."""
+        return await self.effect(SEND_NOTIFICATION, notice, notice_label(notice))
 
     def notice_request(
         self, recipient: str, template: str, language: str, key: str, context: dict[str, str]
@@ -595,6 +597,7 @@ class ControlledWorkflow:
         through the server's task queues (issue 11). Runs whose history began with server-side
         activities keep them until they hand over to a new run."""
         if self.local_effects():
+            self.local_effects_task = self.history_length()  # the workflow task it runs in
             try:
                 return await workflow.execute_local_activity(
                     name,
@@ -620,17 +623,16 @@ class ControlledWorkflow:
         )
 
     def local_effects(self) -> bool:
-        if workflow.patched("local-effects"):
-            self.local_effects_task = self.history_length()  # the workflow task they run in
-            return True
-        return False
+        """Our activities run as local activities (runs whose history began before keep
+        server-side ones)."""
+        return workflow.patched("local-effects")
 
     async def let_messages_in(self) -> bool:
         """Before the run closes or hands over: if this workflow task ran local activities, end it
         first (a 1 ms timer). Signals and Updates that arrived while they ran then come in with
         the next task, instead of the server refusing a close command that ignores them
         (UNHANDLED_COMMAND, a failed workflow task). True when it waited."""
-        if getattr(self, "local_effects_task", None) != self.history_length():
+        if self.local_effects_task != self.history_length():
             return False
         await workflow.sleep(timedelta(milliseconds=1))
         return True
@@ -638,6 +640,11 @@ class ControlledWorkflow:
 
 # Caps before the policies are loaded (a case that is still registering): the policy's defaults.
 _DEFAULT_LIMITS = ControlRules(0, 0, 0, 0, [], 0, 0, "ru")
+
+
+def notice_label(notice: NotificationRequest) -> str:
+    """How a notice is named in failures and the timeline: its template, no personal data."""
+    return f"notice {notice.template}"
 
 
 def _trim(items: list[Any], keep: int) -> int:
