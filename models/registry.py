@@ -10,7 +10,7 @@ import os
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import UniqueConstraint, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, create_engine
+from temporalio import activity
 
 import models.users  # noqa: F401  (the user directory's tables live in the same database)
 
@@ -154,18 +155,30 @@ def write_lock(engine: Engine) -> Iterator[None]:
     once spend most of their time asleep (issue 11's profile). The process's writers queue on a
     lock instead and take turns at once. The wait is bounded: past it, the writer goes on and
     meets SQLite's busy handler as before, so a stuck writer never stalls the others for good.
-    Other processes still meet the busy handler. PostgreSQL writers run concurrently: no lock."""
+    Other processes still meet the busy handler. PostgreSQL writers run concurrently: no lock.
+
+    The SDK cancels a sync activity (a local activity past its timeout, a worker shutting down)
+    by raising an exception in its thread at whatever line it is on. One raised between taking
+    the lock and the `try` kept the lock held by no one (seen in the lifecycle benchmark: every
+    writer then waited the full 30 s). So the cancel is held back (`shield_thread_cancel_exception`)
+    from before the lock is taken until it is released: the write commits or rolls back whole,
+    then the cancel comes through."""
     if engine.dialect.name != "sqlite":
         yield
         return
-    with _WRITE_LOCKS_GUARD:
-        lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
-    acquired = lock.acquire(timeout=WRITE_LOCK_WAIT_SECONDS)
-    try:
-        yield
-    finally:
-        if acquired:
-            lock.release()
+    with _cancel_held_back():
+        with _WRITE_LOCKS_GUARD:
+            lock = _WRITE_LOCKS.setdefault(engine, threading.Lock())
+        acquired = lock.acquire(timeout=WRITE_LOCK_WAIT_SECONDS)
+        try:
+            yield
+        finally:
+            if acquired:
+                lock.release()
+
+
+def _cancel_held_back() -> AbstractContextManager[None]:
+    return activity.shield_thread_cancel_exception() if activity.in_activity() else nullcontext()
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Any
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 from temporalio.testing import ActivityEnvironment
@@ -91,3 +95,50 @@ def test_every_write_is_idempotent(engine: Engine) -> None:
     assert env.run(registry.register_case, card("APL-2026-000002")).related_to == ["APL-2026-000001"]  # a retry
     third = env.run(registry.register_case, card("APL-2026-000003", identity="050440400018"))
     assert third.possible_repeat_of == []
+
+
+def test_an_activity_cancelled_while_it_waits_for_the_write_lock_does_not_keep_the_lock(tmp_path: Path) -> None:
+    """Found by the lifecycle benchmark: every activity thread stuck on the registry's write lock,
+    held by no one. The SDK cancels a sync activity (a local activity past its timeout) by raising
+    an exception in its thread; one raised just as the lock was acquired left it held for good,
+    and every writer after it waited the full 30 s. The cancel is now held back until the lock
+    is released."""
+    import threading
+
+    from temporalio.exceptions import CancelledError
+    from models.registry import make_engine, write_lock
+
+    engine = make_engine(f"sqlite:///{tmp_path}/registry.db")
+    environment = ActivityEnvironment()
+    outcome: list[str] = []
+
+    def writer() -> None:
+        with write_lock(engine):
+            outcome.append("wrote")
+
+    def activity_thread() -> None:
+        try:
+            environment.run(writer)
+        except CancelledError:
+            outcome.append("cancelled")
+
+    with write_lock(engine):  # the lock is busy: the activity waits for it
+        thread = threading.Thread(target=activity_thread)
+        thread.start()
+        time.sleep(0.3)
+        environment.cancel()  # raised in the activity's thread as soon as it runs Python again
+        time.sleep(0.1)
+    thread.join(5)
+    assert not thread.is_alive()
+    assert outcome == ["wrote", "cancelled"]  # the write finished, then the cancel came through
+    free = threading.Event()
+    threading.Thread(target=lambda: write_lock_is_free(engine, free)).start()
+    assert free.wait(2), "the write lock is still held"
+
+
+def write_lock_is_free(engine: Any, free: Any) -> None:
+    from models.registry import _WRITE_LOCKS
+
+    if _WRITE_LOCKS[engine].acquire(timeout=1):
+        _WRITE_LOCKS[engine].release()
+        free.set()
