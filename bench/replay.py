@@ -5,6 +5,11 @@
 Prints histories/s for the whole corpus and per workflow kind, with the time spent loading
 (reading and parsing the JSON) shown apart from the replay itself. Process start-up (imports) is
 not counted: it is paid once per `audit.py replay` run, whatever the number of files.
+
+With `--floor N` it also measures the SDK's own floor on this machine: N bare workflows of the
+naive appeal shape (bench/bare_workflow.py, no codec, no state machine) run on a dev server, and
+their histories replay through the same kind of replayer. What a replay of our histories cannot
+beat is that rate scaled by events per history.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ import os
 import sys
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,6 +56,10 @@ async def measure(files: list[Path]) -> None:
     for kind, times in sorted(kinds.items()):
         print(f"  {kind:<24}{len(times):>5} histories  {len(times) / sum(times):8.0f} histories/s (replay only)")
     print(f"  failures: {failures}")
+
+
+def measure_audit_way(files: list[Path]) -> None:
+    """`audit.py replay`'s engine: spawned processes that each load and replay chunks."""
     started = time.perf_counter()
     outcomes = [outcome for batch in replay_files(files) for _, outcome in batch]
     seconds = time.perf_counter() - started
@@ -58,13 +69,71 @@ async def measure(files: list[Path]) -> None:
     )
 
 
+async def floor(n: int) -> None:
+    """Replay rate of bare workflows (the SDK with next to no workflow code) on this machine."""
+    import uuid
+    from concurrent.futures import ThreadPoolExecutor
+
+    from temporalio.client import WorkflowHistory
+    from temporalio.converter import DataConverter
+    from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, Worker
+
+    from bench.bare_workflow import BareWorkflow, bare_noop
+    from bench.lifecycle import NAIVE_ACTIVITIES, NAIVE_SIGNALS
+    from devserver import local_environment
+
+    env = await local_environment(data_converter=DataConverter.default)
+    try:
+        queue = f"floor-{uuid.uuid4()}"
+        with ThreadPoolExecutor(8) as pool:
+            async with Worker(
+                env.client, task_queue=queue, workflows=[BareWorkflow], activities=[bare_noop], activity_executor=pool
+            ):
+                handles = [
+                    await env.client.start_workflow(
+                        BareWorkflow.run, args=[NAIVE_ACTIVITIES, NAIVE_SIGNALS], id=f"floor-{i}", task_queue=queue
+                    )
+                    for i in range(n)
+                ]
+                for handle in handles:
+                    for k in range(NAIVE_SIGNALS):
+                        await handle.signal("move", k)
+                for handle in handles:
+                    await handle.result()
+        histories: list[WorkflowHistory] = [await handle.fetch_history() for handle in handles]
+    finally:
+        await env.shutdown()
+    events = sum(len(h.events) for h in histories) / n
+    started = time.perf_counter()
+    replayer = Replayer(workflows=[BareWorkflow], workflow_runner=UnsandboxedWorkflowRunner())
+    failures = 0
+    async with replayer.workflow_replay_iterator(_each(histories)) as replayed:
+        async for result in replayed:
+            failures += result.replay_failure is not None
+    seconds = time.perf_counter() - started
+    print(
+        f"  SDK floor: {n} bare {NAIVE_SIGNALS}s+{NAIVE_ACTIVITIES}a histories ({events:.0f} events each), "
+        f"one process: {n / seconds:6.0f} histories/s, {1000 * seconds / n / events:.2f} ms per event; "
+        f"failures: {failures}"
+    )
+
+
+async def _each(histories: list[Any]) -> AsyncIterator[Any]:
+    for history in histories:
+        yield history
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=300)
+    parser.add_argument("--floor", type=int, default=0, help="also measure the SDK's replay floor on N bare workflows")
     args = parser.parse_args()
     corpus = sorted(CORPUS.glob("*.json"))
     files = [corpus[i % len(corpus)] for i in range(args.files)]
     asyncio.run(measure(files))
+    measure_audit_way(files)
+    if args.floor:
+        asyncio.run(floor(args.floor))
 
 
 if __name__ == "__main__":

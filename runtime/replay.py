@@ -26,6 +26,7 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
 from runtime.client import data_converter
 from runtime.codec import EncryptionCodec
+from runtime.history_json import parse_into
 
 
 class DecryptOnlyCodec(PayloadCodec):
@@ -57,14 +58,20 @@ def workflow_id_of(path: Path) -> str:
 
 
 def load_history(path: Path) -> WorkflowHistory:
-    """A history exported as JSON. Parsed with the protobuf C++ parser straight from the JSON
-    object (the same result as `WorkflowHistory.from_json`, which first rewrites the enums)."""
+    """A history exported as JSON, read by the fast reader (`runtime.history_json`). A file that
+    reader cannot take goes to `ParseDict`, and an older export with the SDK's enum spelling to
+    `WorkflowHistory.from_json`, which rewrites the enums first."""
     text = path.read_text(encoding="utf-8")
+    data = json.loads(text)
     history = History()
     try:
-        json_format.ParseDict(json.loads(text), history, ignore_unknown_fields=True)
-    except json_format.ParseError:  # an older export with the SDK's enum spelling
-        return WorkflowHistory.from_json(workflow_id_of(path), text)
+        parse_into(data, history)
+    except (KeyError, ValueError, TypeError, AttributeError):
+        history = History()
+        try:
+            json_format.ParseDict(data, history, ignore_unknown_fields=True)
+        except json_format.ParseError:
+            return WorkflowHistory.from_json(workflow_id_of(path), text)
     return WorkflowHistory(workflow_id_of(path), list(history.events))
 
 

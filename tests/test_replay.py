@@ -67,3 +67,53 @@ def test_replay_across_processes_keeps_each_outcome_with_its_file(tmp_path: Path
     assert [path for path, _ in results] == files
     failed = [path for path, outcome in results if outcome.failure]
     assert failed == [broken]
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem.split("__")[0] for p in HISTORIES])
+def test_the_fast_reader_reads_what_parse_dict_reads(path: Path) -> None:
+    """`runtime.history_json` gives the very message `json_format.ParseDict` gives."""
+    import json
+
+    from google.protobuf import json_format
+    from temporalio.api.history.v1 import History
+
+    from runtime.history_json import parse_into
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    expected, fast = History(), History()
+    json_format.ParseDict(data, expected, ignore_unknown_fields=True)
+    parse_into(data, fast)
+    assert fast == expected
+    assert fast.SerializeToString(deterministic=True) == expected.SerializeToString(deterministic=True)
+
+
+def test_the_fast_reader_handles_the_rarer_json_forms() -> None:
+    """Numbers as strings or numbers, enums by name or number, unpadded URL-safe base64, maps,
+    well-known types, empty sub-messages (present, not absent) and unknown or null fields."""
+    from google.protobuf import json_format
+    from temporalio.api.history.v1 import HistoryEvent
+
+    from runtime.history_json import parse_into
+
+    data = {
+        "eventId": "7",
+        "eventTime": "2026-11-26T02:00:00.123Z",
+        "eventType": 10,
+        "taskId": 9,
+        "someFutureField": {"x": 1},
+        "workerMayIgnore": None,
+        "workflowExecutionStartedEventAttributes": {
+            "workflowType": {"name": "AppealWorkflow"},
+            "workflowRunTimeout": "3.5s",
+            "input": {"payloads": [{"metadata": {"encoding": "anNvbi9wbGFpbg"}, "data": "_-8"}]},
+            "memo": {"fields": {"k": {"data": "AA=="}}},
+            "retryPolicy": {},
+            "attempt": 2,
+        },
+    }
+    expected, fast = HistoryEvent(), HistoryEvent()
+    json_format.ParseDict(data, expected, ignore_unknown_fields=True)
+    parse_into(data, fast)
+    assert fast == expected
+    assert fast.workflow_execution_started_event_attributes.HasField("retry_policy")
+    assert fast.workflow_execution_started_event_attributes.input.payloads[0].data == b"\xff\xef"
