@@ -12,7 +12,7 @@ import csv
 import json
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from instruction_cli import instruction_app
 from models.appeal import AppealInput, parse_appeal
 from models.case_status import CaseStatus
 from models.errors import InputError
+from models.notices import ReportRequest
 from models.registry import CaseRecord, registry_engine
 from policies.catalogue import check_catalogue
 from reception_cli import reception_app
@@ -305,6 +306,53 @@ def diagrams(check: bool = typer.Option(False, "--check", help="fail if docs/sta
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text(text, encoding="utf-8")
     out.print(f"wrote {DOC}")
+
+
+@app.command()
+def report(
+    kind: str = typer.Argument(..., help="systemic | district | performance | half-year | digest"),
+    start: str = typer.Option("", "--from", help="first day, YYYY-MM-DD (default: the period the kind covers)"),
+    end: str = typer.Option("", "--to", help="last day, YYYY-MM-DD"),
+    district: str = typer.Option("", help="one district (a district card for every district when omitted)"),
+    lang: str = typer.Option("ru", "--lang", help="ru | kk | both"),
+    out_dir: Path = typer.Option(Path("reports"), "--out", help="folder for the HTML and CSV files"),
+) -> None:
+    """Render a report for the akim from the registry (HTML with charts, CSV for each table)."""
+    from activities.reports import scope_of
+    from analysis.reports import KINDS, build
+    from analysis.scope import LANGUAGES
+    from policies.routing import districts
+
+    if kind not in KINDS:
+        fail(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+    for option, value in (("--from", start), ("--to", end)):
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)")
+    if bool(start) != bool(end):
+        fail("--from and --to: give both, or neither for the period the kind covers")
+    if lang not in (*LANGUAGES, "both"):
+        fail(f"--lang: {lang!r} is not one of ru, kk, both")
+    if district and district not in districts():
+        fail(f"--district: {district!r} is not one of {', '.join(districts())}")
+    languages = list(LANGUAGES) if lang == "both" else [lang]
+    names = [district] if district or kind != "district" else districts()
+    engine = registry_engine()
+    today = datetime.now(UTC).isoformat()
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task(f"{kind} report", total=len(names) * len(languages))
+        for name in names:
+            for language in languages:
+                try:
+                    scope = scope_of(ReportRequest(kind, language, name, today, start, end), name)
+                    written = build(kind, engine, scope).write(out_dir)
+                except ValueError as error:
+                    fail(str(error))
+                progress.advance(task)
+                for path in written:
+                    out.print(str(path))
 
 
 app.add_typer(reception_app, name="reception")

@@ -19,11 +19,12 @@ from activities.notifications import NotificationActivities
 from activities.policy import ACTIVITIES as POLICY_ACTIVITIES
 from activities.receptions import ReceptionActivities, read_instruction
 from activities.registry import RegistryActivities
+from activities.reports import ReportActivities
 from models.registry import POOL_SIZE, make_engine
 from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
 from runtime.sandbox import workflow_runner
-from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
+from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule, ensure_report_schedules
 from workflows.kinds import WORKFLOWS
 
 
@@ -32,6 +33,7 @@ def all_activities(engine: Engine) -> list[Any]:
     notifications = NotificationActivities(engine)
     receptions = ReceptionActivities(engine)
     instructions = InstructionActivities(engine)
+    reports = ReportActivities(engine)
     return [
         *POLICY_ACTIVITIES,
         registry.register_case,
@@ -48,6 +50,8 @@ def all_activities(engine: Engine) -> list[Any]:
         instructions.set_proposal_status,
         instructions.write_conclusion,
         instructions.write_half_year_report,
+        reports.write_report,
+        reports.send_digest,
     ]
 
 
@@ -82,6 +86,8 @@ async def main() -> None:
         logging.info("registered search attributes: %s", ", ".join(added))
     if await ensure_half_year_schedule(client, TASK_QUEUE):
         logging.info("created the half-year report schedule %r", HALF_YEAR_SCHEDULE_ID)
+    for schedule_id in await ensure_report_schedules(client, TASK_QUEUE):
+        logging.info("created the report schedule %r", schedule_id)
     engine = make_engine()
     logging.info("worker on task queue %r, namespace %r, registry %s", TASK_QUEUE, client.namespace, engine.url)
     await build_worker(client, engine).run()

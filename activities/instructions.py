@@ -4,16 +4,14 @@ conclusions (seed 9.7) and the half-year report for the akim (seed 7.6)."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import date, timedelta
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from temporalio import activity
 
-from activities.letters import environment, render
+from activities.letters import render
 from models.activity_names import (
     CHECK_EXECUTORS,
     DRAFT_INSTRUCTION_PROPOSAL,
@@ -21,11 +19,15 @@ from models.activity_names import (
     WRITE_CONCLUSION,
     WRITE_HALF_YEAR_REPORT,
 )
-from models.notices import ConclusionRequest, HalfYearRequest, InstructionProposalRequest, ProposalStatusRequest
-from models.registry import CaseRecord, DisciplinaryProposalRecord, DocumentRecord, EventRecord
+from models.notices import (
+    ConclusionRequest,
+    HalfYearRequest,
+    InstructionProposalRequest,
+    ProposalStatusRequest,
+    ReportRequest,
+)
+from models.registry import DisciplinaryProposalRecord, DocumentRecord
 from policies.routing import executor_name, executors, official_of
-
-REPORTS_DIR_ENV = "APPEALS_REPORTS_DIR"
 
 
 def _insert_once(engine: Engine, row: DocumentRecord | DisciplinaryProposalRecord) -> None:
@@ -116,58 +118,23 @@ class InstructionActivities:
 
     @activity.defn(name=WRITE_HALF_YEAR_REPORT)
     def write_half_year_report(self, req: HalfYearRequest) -> str:
-        """The half-year report on all instructions under control, for the akim (seed 7.6): into the
-        registry and as an HTML file."""
+        """The half-year report for the akim (seed 7.6): the instructions of the President and the
+        Administration and the appeals of the half-year, in Russian and Kazakh, as HTML and CSV
+        files and in the registry's documents. `period_end` on 30 June or 31 December is that
+        half-year; any other day (a schedule's run on 5 January or 5 July) is the half-year
+        that ended before it."""
+        from activities.reports import ReportActivities
+        from analysis.scope import half_year_of
+
         end = date.fromisoformat(req.period_end)
-        start = end - timedelta(days=182)
-        with Session(self.engine) as session:
-            cases = session.exec(
-                select(CaseRecord).where(CaseRecord.kind == "instruction").order_by(col(CaseRecord.reg_number))
-            ).all()
-            late = session.exec(select(EventRecord.reg_number).where(EventRecord.trigger == "late")).all()
-            proposals = session.exec(select(DisciplinaryProposalRecord)).all()
-        late_count: dict[str, int] = {}
-        for number in late:
-            late_count[number] = late_count.get(number, 0) + 1
-        rows = [
-            {
-                "reg_number": c.reg_number,
-                "issuer": c.category,
-                "lead": c.executor,
-                "state": c.state,
-                "term": c.deadline,
-                "overdue": c.overdue,
-                "late_terms": late_count.get(c.reg_number, 0),
-                "proposals": sum(1 for p in proposals if p.reg_number == c.reg_number),
-                "closure": c.closure_reason,
-            }
-            for c in cases
-        ]
-        totals = {
-            "instructions": len(rows),
-            "closed": sum(r["state"] == "closed" for r in rows),
-            "overdue": sum(bool(r["overdue"]) for r in rows),
-            "proposals_sent": sum(1 for p in proposals if p.status == "sent"),
-        }
-        html = (
-            environment()
-            .get_template("ru/half_year_report.html.j2")
-            .render(start=start.isoformat(), end=end.isoformat(), rows=rows, totals=totals)
-        )
-        key = f"half-year-{end.isoformat()}"
-        folder = Path(os.environ.get(REPORTS_DIR_ENV, "reports"))
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{key}.html"
-        path.write_text(html, encoding="utf-8")
-        _insert_once(
-            self.engine,
-            DocumentRecord(
-                key=key,
-                kind="half_year_report",
-                language="ru",
-                title=f"Instructions under control, {start} - {end}",
-                body=html,
-                path=str(path),
-            ),
-        )
-        return json.dumps({"key": key, "path": str(path), **totals})
+        scope = half_year_of(end + timedelta(days=1) if (end.month, end.day) in ((6, 30), (12, 31)) else end)
+        written: list[str] = []
+        totals: dict[str, int] = {}
+        for language in ("ru", "kk"):
+            result = ReportActivities(self.engine)._write(
+                ReportRequest("half-year", language, start=scope.start.isoformat(), end=scope.end.isoformat())
+            )
+            written.extend(result.paths)
+            totals = result.summary
+        key = f"half-year-{scope.start.isoformat()}-{scope.end.isoformat()}"
+        return json.dumps({"key": key, "path": written[0], "paths": written, **totals})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import date
+from typing import Any
 
 from jinja2 import TemplateError
 from sqlalchemy import bindparam, insert, literal, update
@@ -19,7 +21,7 @@ from models.activity_names import COMMIT_MOVE, RECORD_EVENT, REGISTER_CASE
 from models.notices import NotificationRequest
 from models.registry import CaseRecord, EventRecord, NotificationRecord, utcnow, write_lock
 from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommit, RegisterResult
-from policies.calendar import receipt_moment
+from policies.calendar import local_zone, receipt_moment, registration_day, working_days_between
 
 # The move's statements, built once: building SQLAlchemy expressions on every move was half of
 # `commit_move`'s time in issue 11's profile. Values go in as bound parameters.
@@ -146,7 +148,11 @@ class RegistryActivities:
             if conn.execute(_EVENT_EXISTS, {"card": card.reg_number, "event_key": write.key}).first() is None:
                 conn.execute(_INSERT_EVENT, event.model_dump(exclude={"id"}))
             if row.state != "closed" or card.state == "closed":  # a closed card never opens again
-                fields = _card_row(card).model_dump(exclude={"created_at", "workflow_run", "reg_number"})
+                fields = _card_row(card).model_dump(
+                    exclude={"created_at", "workflow_run", "reg_number", "answered_on", "answer_working_days"}
+                )
+                if record.trigger == "approve":
+                    fields.update(answer_figures(card.received_at, record.at))
                 conn.execute(_UPDATE_CARD, {**fields, "updated_at": now, "card": card.reg_number})
             for notice, subject, body in rendered:
                 if conn.execute(_NOTICE_EXISTS, {"notice_key": notice.key}).first() is None:
@@ -181,6 +187,14 @@ def _render_all(
     return rendered, failed
 
 
+def answer_figures(received_at: str, approved_at: str) -> dict[str, Any]:
+    """The approved answer's local date and the working days it took from registration (the
+    performance table's average, seed 5.9), kept on the card so reports sum them in SQL."""
+    answered = date.fromisoformat(local_date(approved_at))
+    registered = registration_day(receipt_moment(received_at))
+    return {"answered_on": answered.isoformat(), "answer_working_days": working_days_between(registered, answered)}
+
+
 def permanent(message: str) -> ApplicationError:
     """An error no retry can fix (the workflow refuses or records it; see ACTIVITY_RETRY)."""
     return ApplicationError(message, type="PermanentFailure", non_retryable=True)
@@ -190,7 +204,14 @@ def _card_row(card: CaseCard) -> CaseRecord:
     data = asdict(card)
     data["possible_repeat_of"] = ",".join(card.possible_repeat_of)
     data["related_to"] = ",".join(card.related_to)
+    if card.received_at:
+        data["received_on"] = local_date(card.received_at)
     return CaseRecord(**data)
+
+
+def local_date(moment: str) -> str:
+    """The local date of a moment: what the reports' periods are counted in."""
+    return receipt_moment(moment).astimezone(local_zone()).date().isoformat()
 
 
 def _split(joined: str) -> list[str]:

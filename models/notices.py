@@ -59,3 +59,23 @@ class ConclusionRequest:
 @dataclass
 class HalfYearRequest:
     period_end: str  # ISO date the half-year ends on (the report covers the six months before)
+
+
+@dataclass
+class ReportRequest:
+    """A report to write (ReportWorkflow, started by a schedule or the CLI). The period is the one
+    before `day` that the kind covers (half-year, the month, the week), unless `start`/`end` say."""
+
+    kind: str
+    language: str = ""  # "" = both, Russian and Kazakh
+    district: str = ""  # "" for a district card: one card per district
+    day: str = ""  # ISO date; "" = the workflow's current date
+    start: str = ""
+    end: str = ""
+
+
+@dataclass
+class ReportResult:
+    kind: str
+    paths: list[str]
+    summary: dict[str, int]

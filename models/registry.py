@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import UniqueConstraint, event
+from sqlalchemy import Index, UniqueConstraint, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel, create_engine
 from temporalio import activity
@@ -33,6 +33,7 @@ class CaseRecord(SQLModel, table=True):
     """The current card of a case (appeal, reception, instruction)."""
 
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_kind_received", "kind", "received_on"),)  # the reports' period scans
     reg_number: str = Field(primary_key=True)
     kind: str = Field(index=True)
     appeal_type: str = ""
@@ -46,6 +47,7 @@ class CaseRecord(SQLModel, table=True):
     applicants_count: int = 1
     addressee: str = ""
     received_at: str = ""
+    received_on: str = ""  # local date of receipt: the reports' periods (see ix_cases_kind_received)
     state: str = Field(default="registered", index=True)
     executor: str = Field(default="", index=True)
     deadline: str = ""
@@ -58,6 +60,9 @@ class CaseRecord(SQLModel, table=True):
     related_to: str = ""  # comma-separated: earlier open appeals of the same applicant
     answered_late: bool = False  # approved after the legal term as it stood (original or extended)
     answer_excerpt: str = ""
+    summary: str = ""  # the appeal's own words, first SUMMARY_CHARS (content analysis, seed 7.1)
+    answered_on: str = Field(default="", index=True)  # local date the answer was approved
+    answer_working_days: int | None = None  # working days from registration to approval
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -66,7 +71,7 @@ class EventRecord(SQLModel, table=True):
     """Append-only: every accepted move and every escalation of every case."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("reg_number", "key"),)
+    __table_args__ = (UniqueConstraint("reg_number", "key"), Index("ix_events_trigger_reg", "trigger", "reg_number"))
     id: int | None = Field(default=None, primary_key=True)
     reg_number: str = Field(index=True)
     key: str

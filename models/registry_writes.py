@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from models.moves import MoveRecord
 from models.notices import NotificationRequest
 
+SUMMARY_CHARS = 2000  # enough for the problem an appeal raises; the full text stays in the case
+
 
 @dataclass
 class CaseCard:
@@ -37,6 +39,7 @@ class CaseCard:
     related_to: list[str] = field(default_factory=list)  # earlier open appeals of the same applicant
     answered_late: bool = False  # approved after the legal term as it stood
     answer_excerpt: str = ""  # the answer's first words, shown when a later appeal repeats this one
+    summary: str = ""  # the appeal's own words (its first SUMMARY_CHARS): what the content analysis reads
 
 
 @dataclass

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import json_format
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 Setter = Callable[[Message, Any], None]
@@ -57,7 +57,7 @@ def _float(value: Any) -> float:
     return _SPECIAL_FLOATS[value] if isinstance(value, str) and value in _SPECIAL_FLOATS else float(value)
 
 
-def _scalar(field: FieldDescriptor) -> Callable[[Any], Any] | None:
+def _scalar(field: Any) -> Callable[[Any], Any] | None:
     """A converter from the JSON value to the field's Python value; None for message fields."""
     if field.type == FieldDescriptor.TYPE_MESSAGE:
         return None
@@ -75,7 +75,7 @@ def _scalar(field: FieldDescriptor) -> Callable[[Any], Any] | None:
     return str
 
 
-def _message_filler(descriptor: Descriptor) -> Callable[[Any, Message], None]:
+def _message_filler(descriptor: Any) -> Callable[[Any, Message], Any]:
     """How to fill a sub-message: our table, or `ParseDict` for the well-known types whose JSON
     form is special (Timestamp, Duration, Struct, Any, wrappers...)."""
     if descriptor.full_name.startswith("google.protobuf."):
@@ -83,7 +83,7 @@ def _message_filler(descriptor: Descriptor) -> Callable[[Any, Message], None]:
     return parse_into
 
 
-def _setter(field: FieldDescriptor) -> Setter:
+def _setter(field: Any) -> Setter:
     name = field.name
     convert = _scalar(field)
     if field.message_type is not None and field.message_type.GetOptions().map_entry:
@@ -108,6 +108,7 @@ def _setter(field: FieldDescriptor) -> Setter:
         return set_scalar_map
     if field.is_repeated:
         if convert is None:
+            assert field.message_type is not None
             fill = _message_filler(field.message_type)
 
             def set_messages(message: Message, value: list[Any]) -> None:
@@ -139,7 +140,7 @@ def _setter(field: FieldDescriptor) -> Setter:
     return set_scalar
 
 
-def _table(descriptor: Descriptor) -> dict[str, Setter]:
+def _table(descriptor: Any) -> dict[str, Setter]:
     table: dict[str, Setter] = {}
     for field in descriptor.fields:
         setter = _setter(field)

@@ -52,7 +52,8 @@ class _CompiledOnceInstance(_Instance):
         super()._run_code(compiled, **extra_globals)
 
     def get_serialization_context(self, command_info: CommandInfo | None) -> Any:
-        return self.globals_and_locals["__temporal_in_sandbox"].get_serialization_context(command_info)
+        in_sandbox: Any = self.globals_and_locals["__temporal_in_sandbox"]
+        return in_sandbox.get_serialization_context(command_info)
 
 
 class Sandbox(SandboxedWorkflowRunner):

@@ -7,7 +7,9 @@ import base64
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -198,12 +200,29 @@ async def test_reception_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, se
     assert report.returncode == 0 and "medeu" in report.stdout
 
 
-async def test_half_year_schedule_produces_a_report(
-    dev_env: WorkflowEnvironment, tmp_path: Path, served: Served, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def document(engine: Any, key: str) -> Any:
+    """The registry's document `key`, waiting for a report workflow to write it."""
     from sqlmodel import Session, select
 
     from models.registry import DocumentRecord
+
+    for _ in range(200):
+        with Session(engine) as s:
+            doc = s.exec(select(DocumentRecord).where(DocumentRecord.key == key)).first()
+        if doc:
+            return doc
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no document {key}")
+
+
+async def test_half_year_schedule_produces_a_report(
+    dev_env: WorkflowEnvironment, tmp_path: Path, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlmodel import Session
+
+    from analysis.scope import half_year_of
+    from models.notices import HalfYearRequest
+    from policies.calendar import local_zone
     from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
     from tests.test_instruction import instruction_dict
     from workflows.instruction import InstructionWorkflow
@@ -228,15 +247,22 @@ async def test_half_year_schedule_produces_a_report(
                 break
         await asyncio.sleep(0.1)
     await client.get_schedule_handle(HALF_YEAR_SCHEDULE_ID).trigger()
-    doc = None
-    for _ in range(100):
-        with Session(engine) as s:
-            doc = s.exec(select(DocumentRecord).where(DocumentRecord.kind == "half_year_report")).first()
-        if doc:
-            break
-        await asyncio.sleep(0.1)
-    assert doc is not None and "PRI-2026-000777" in doc.body
-    assert Path(doc.path).exists() and "<table>" in Path(doc.path).read_text(encoding="utf-8")
+    # A run on any day but 30 June or 31 December reports on the half-year that ended before it.
+    previous = half_year_of(now.astimezone(local_zone()).date())
+    doc = await document(engine, f"half-year-{previous.start.isoformat()}-{previous.end.isoformat()}-ru")
+    assert doc.kind == "half_year_report" and "PRI-2026-000777" not in doc.body  # registered after it
+    # The half-year the instruction was registered in, asked for by its last day, lists it.
+    current = half_year_of(previous.end + timedelta(days=200))
+    await client.execute_workflow(
+        "HalfYearReportWorkflow",
+        HalfYearRequest(current.end.isoformat()),
+        id=f"half-year-{current.end.isoformat()}",
+        task_queue=TASK_QUEUE,
+    )
+    for language in ("ru", "kk"):
+        doc = await document(engine, f"half-year-{current.start.isoformat()}-{current.end.isoformat()}-{language}")
+        assert "PRI-2026-000777" in doc.body and 'id="instruction-rows"' in doc.body
+        assert Path(doc.path).exists() and 'id="chart-volumes"' in Path(doc.path).read_text(encoding="utf-8")
     await client.get_workflow_handle("PRI-2026-000777").terminate("test finished")
 
 

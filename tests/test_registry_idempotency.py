@@ -106,6 +106,7 @@ def test_an_activity_cancelled_while_it_waits_for_the_write_lock_does_not_keep_t
     import threading
 
     from temporalio.exceptions import CancelledError
+
     from models.registry import make_engine, write_lock
 
     engine = make_engine(f"sqlite:///{tmp_path}/registry.db")

@@ -21,7 +21,7 @@ from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
 from models.notices import NotificationRequest, ProposalRequest
 from models.policy_snapshot import AppealRules, PolicyRequest
-from models.registry_writes import CaseCard, RouteRequest
+from models.registry_writes import SUMMARY_CHARS, CaseCard, RouteRequest
 from runtime import search_attributes as sa
 from workflows.appeal_case import ADVERSE, AppealCase
 from workflows.appeal_table import APPEAL_TABLES
@@ -535,6 +535,7 @@ class AppealWorkflow(ControlledWorkflow):
             related_to=list(c.related_to),
             answered_late=c.answered_late,
             answer_excerpt=c.answer_text[:300] if self.trail.closure_reason == "answered" else "",
+            summary=a.text[:SUMMARY_CHARS],
         )
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:

@@ -17,6 +17,7 @@ from workflows.instruction_table import INSTRUCTION_TABLES
 from workflows.reception import ReceptionWorkflow
 from workflows.reception_case import ReceptionCase
 from workflows.reception_table import RECEPTION_TABLES
+from workflows.report import ReportWorkflow
 
 
 @dataclass(frozen=True)
@@ -40,4 +41,4 @@ KINDS: tuple[Kind, ...] = (
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 # Every workflow a worker runs: the controlled kinds and the scheduled report.
-WORKFLOWS: list[type] = [*(kind.workflow for kind in KINDS), HalfYearReportWorkflow]
+WORKFLOWS: list[type] = [*(kind.workflow for kind in KINDS), HalfYearReportWorkflow, ReportWorkflow]

@@ -1,0 +1,125 @@
+"""Reports for the akim (issue 12): written to files and the registry's documents, and the weekly
+digest of overdue and at-risk cases sent to each executor as a notice."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.letters import render
+from analysis.reports import build, digest_lines
+from analysis.scope import LANGUAGES, Scope, half_year_of, month_before, week_before
+from models.activity_names import SEND_DIGEST, WRITE_REPORT
+from models.notices import ReportRequest, ReportResult
+from models.registry import DocumentRecord, NotificationRecord, write_lock
+from policies.calendar import local_zone, receipt_moment
+from policies.loading import load_policy
+from policies.routing import districts, executor_name
+
+REPORTS_DIR_ENV = "APPEALS_REPORTS_DIR"
+DOCUMENT_KINDS = {"half-year": "half_year_report"}  # the kind the registry's documents knew it by
+
+
+def reports_folder() -> Path:
+    return Path(os.environ.get(REPORTS_DIR_ENV, "reports"))
+
+
+def local_day(value: str) -> date:
+    """A date, or the local date of a moment (a schedule's start time)."""
+    return receipt_moment(value).astimezone(local_zone()).date() if "T" in value else date.fromisoformat(value)
+
+
+def scope_of(req: ReportRequest, district: str = "") -> Scope:
+    """The period a request covers: its own dates, or the one its kind covers before its day."""
+    if req.start and req.end:
+        return Scope(date.fromisoformat(req.start), date.fromisoformat(req.end), district, req.language)
+    day = local_day(req.day)
+    period = {"half-year": half_year_of, "district": month_before}.get(req.kind, week_before)(day)
+    return Scope(period.start, period.end, district, req.language)
+
+
+class ReportActivities:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @activity.defn(name=WRITE_REPORT)
+    def write_report(self, req: ReportRequest) -> ReportResult:
+        """Build and write the report (a district card for every district when none is named),
+        and keep a copy in the registry's documents, once per report name. A request that
+        names no known kind, period or language fails at once, saying which field is wrong."""
+        try:
+            return self._write(req)
+        except ValueError as err:
+            raise ApplicationError(str(err), type="InvalidReportRequest", non_retryable=True) from None
+
+    def _write(self, req: ReportRequest) -> ReportResult:
+        names = [req.district] if req.district or req.kind != "district" else districts()
+        languages = [req.language] if req.language else list(LANGUAGES)
+        paths: list[str] = []
+        summary: dict[str, int] = {}
+        for district, language in ((d, lang) for d in names for lang in languages):
+            report = build(req.kind, self.engine, scope_of(replace(req, language=language), district))
+            written = report.write(reports_folder())
+            paths.extend(str(p) for p in written)
+            for key, value in report.summary.items():
+                summary[key] = summary.get(key, 0) + int(value)
+            with write_lock(self.engine), Session(self.engine) as session:
+                if session.exec(select(DocumentRecord.id).where(DocumentRecord.key == report.name)).first() is None:
+                    session.add(
+                        DocumentRecord(
+                            key=report.name,
+                            kind=DOCUMENT_KINDS.get(req.kind, f"report_{req.kind}"),
+                            language=language,
+                            title=report.name,
+                            body=report.html,
+                            path=str(written[0]),
+                        )
+                    )
+                    session.commit()
+        return ReportResult(req.kind, paths, summary)
+
+    @activity.defn(name=SEND_DIGEST)
+    def send_digest(self, req: ReportRequest) -> int:
+        """One notice per executor with open appeals overdue or due soon; once per executor and day."""
+        try:
+            day = local_day(req.day)
+        except ValueError as err:
+            raise ApplicationError(f"day: {err}", type="InvalidReportRequest", non_retryable=True) from None
+        days = int(load_policy("analysis")["digest"]["at_risk_working_days"])
+        sent = 0
+        for executor, lines in digest_lines(self.engine, day).items():
+            key = f"digest-{day.isoformat()}-{executor}"
+            subject, body = render(
+                "weekly_digest",
+                req.language or "ru",
+                {
+                    "count": str(len(lines)),
+                    "executor_name": executor_name(executor, req.language),
+                    "days": str(days),
+                    "day": day.isoformat(),
+                    "lines": "\n".join(f"{c.reg_number}: {c.deadline}{' !' if c.overdue else ''}" for c in lines),
+                },
+            )
+            with write_lock(self.engine), Session(self.engine) as session:
+                if session.exec(select(NotificationRecord.id).where(NotificationRecord.key == key)).first() is None:
+                    session.add(
+                        NotificationRecord(
+                            key=key,
+                            reg_number="",
+                            recipient=executor,
+                            template="weekly_digest",
+                            language=req.language or "ru",
+                            subject=subject,
+                            body=body,
+                        )
+                    )
+                    session.commit()
+                    sent += 1
+        return sent

@@ -1,0 +1,198 @@
+"""Systemic problems (seed 7.1): appeals from different applicants that raise the same problem in
+the same district, found in the appeals' own words.
+
+Each appeal's summary becomes a vector of character 3-5-gram TF-IDF weights (scikit-learn's
+`char_wb` analyser): n-grams inside words match across Russian and Kazakh inflections ("воды",
+"водой"; "суы", "суды") without a stemmer, and no maintained Kazakh stemmer exists. Two appeals
+whose vectors' cosine similarity reaches `systemic.similarity` (policies/analysis.yaml) raise the
+same problem; groups are the connected components of that relation within a district. A group
+with at least `min_appeals` appeals from at least `min_applicants` applicants is a candidate
+systemic problem, and says so: the flag names the rule and its numbers.
+
+Only the texts of the period (and the one before, for the trend) are read into memory: the one
+step that needs the words themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.sparse.csgraph import connected_components
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from analysis.figures import CASES, RETURNED, in_scope
+from analysis.scope import Scope
+from policies.loading import load_policy
+
+
+@dataclass(frozen=True)
+class SystemicRules:
+    similarity: float
+    min_appeals: int
+    min_applicants: int
+    excerpt_chars: int
+    examples: int
+
+    def describe(self) -> str:
+        return (
+            f"≥ {self.min_appeals} appeals, ≥ {self.min_applicants} applicants, "
+            f"text similarity ≥ {self.similarity:.2f} (policies/analysis.yaml, systemic)"
+        )
+
+
+def systemic_rules() -> SystemicRules:
+    data = load_policy("analysis")["systemic"]
+    return SystemicRules(
+        similarity=float(data["similarity"]),
+        min_appeals=int(data["min_appeals"]),
+        min_applicants=int(data["min_applicants"]),
+        excerpt_chars=int(data["excerpt_chars"]),
+        examples=int(data["examples"]),
+    )
+
+
+@dataclass
+class ProblemGroup:
+    district: str
+    numbers: list[str]
+    applicants: int
+    categories: dict[str, int]
+    executors: dict[str, int]
+    outcomes: dict[str, int]  # closure reason, or "open"
+    late: int  # answered late or open past the term
+    returned: int
+    previous: int  # like appeals in the period before (the trend)
+    examples: list[tuple[str, str]]  # (number, anonymised excerpt)
+    terms: list[str]  # the words the group shares most
+    rule: str = ""
+    flagged: bool = field(default=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.numbers)
+
+    @property
+    def trend(self) -> str:
+        if self.previous == 0:
+            return "new"
+        change = (self.size - self.previous) / self.previous
+        return "up" if change > 0.2 else "down" if change < -0.2 else "steady"
+
+
+_NOT_LETTERS = re.compile(r"[^\w]+|\d+|_")
+
+
+def normalise(text: str) -> str:
+    """Lower case, `ё` as `е` (Russian spelling varies), digits and punctuation as spaces: house
+    numbers and dates differ between appeals about the same problem."""
+    return _NOT_LETTERS.sub(" ", text.lower().replace("ё", "е")).strip()
+
+
+_IDENTIFIERS = re.compile(r"\b\d{12}\b|\+?\d[\d\s()\-]{8,}\d|\S+@\S+")
+
+
+def anonymise(text: str, names: str, limit: int) -> str:
+    """An excerpt with no personal data: IIN/BIN, phone numbers and e-mail addresses masked, and
+    each word of the applicant's registered name."""
+    masked = _IDENTIFIERS.sub("***", text)
+    for word in {w for w in re.split(r"\s+", names) if len(w) > 2}:
+        masked = re.sub(rf"\b{re.escape(word)}\w*", "***", masked, flags=re.IGNORECASE)
+    masked = " ".join(masked.split())
+    return masked if len(masked) <= limit else masked[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _rows(conn: Connection, scope: Scope) -> list[Any]:
+    query = select(
+        CASES.c.reg_number,
+        CASES.c.district,
+        CASES.c.category,
+        CASES.c.executor,
+        CASES.c.applicant_identity,
+        CASES.c.applicant_name,
+        CASES.c.summary,
+        CASES.c.state,
+        CASES.c.closure_reason,
+        CASES.c.answered_late,
+        CASES.c.overdue,
+        RETURNED.label("returned"),
+    ).where(in_scope(scope), CASES.c.summary != "")
+    return list(conn.execute(query.order_by(CASES.c.district, CASES.c.reg_number)))
+
+
+def find_groups(conn: Connection, scope: Scope, rules: SystemicRules | None = None) -> list[ProblemGroup]:
+    """The period's groups of like appeals per district, largest first; `flagged` marks the
+    candidate systemic problems."""
+    rules = rules or systemic_rules()
+    current = _rows(conn, scope)
+    before = _rows(conn, scope.previous())
+    groups: list[ProblemGroup] = []
+    for district in sorted({r.district for r in current}):
+        rows = [r for r in current if r.district == district]
+        earlier = [r for r in before if r.district == district]
+        groups.extend(_district_groups(district, rows, earlier, rules))
+    groups.sort(key=lambda g: (not g.flagged, -g.size, g.district, g.numbers[0]))
+    return groups
+
+
+def _district_groups(district: str, rows: list[Any], earlier: list[Any], rules: SystemicRules) -> list[ProblemGroup]:
+    if len(rows) < 2:
+        return []
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, preprocessor=normalise)
+    matrix = vectorizer.fit_transform([r.summary for r in rows])
+    similar = (matrix @ matrix.T) >= rules.similarity
+    count, labels = connected_components(similar, directed=False)
+    before = vectorizer.transform([r.summary for r in earlier]) if earlier else None
+    words = TfidfVectorizer(analyzer="word", preprocessor=normalise, token_pattern=r"(?u)\b\w{4,}\b")
+    found: list[ProblemGroup] = []
+    for label in range(count):
+        members = np.flatnonzero(labels == label)
+        if len(members) < 2:
+            continue
+        group = [rows[i] for i in members]
+        applicants = len({r.applicant_identity or f"anonymous {r.reg_number}" for r in group})
+        previous = 0
+        if before is not None:
+            centroid = np.asarray(matrix[members].mean(axis=0))
+            norm = np.linalg.norm(centroid)
+            if norm:
+                previous = int(((before @ (centroid / norm).T) >= rules.similarity).sum())
+        flagged = len(group) >= rules.min_appeals and applicants >= rules.min_applicants
+        found.append(
+            ProblemGroup(
+                district=district,
+                numbers=[r.reg_number for r in group],
+                applicants=applicants,
+                categories=dict(Counter(r.category for r in group).most_common()),
+                executors=dict(Counter(r.executor or "—" for r in group).most_common()),
+                outcomes=dict(Counter(r.closure_reason or "open" for r in group).most_common()),
+                late=sum(bool(r.answered_late) or (r.state != "closed" and bool(r.overdue)) for r in group),
+                returned=sum(bool(r.returned) for r in group),
+                previous=previous,
+                examples=[
+                    (r.reg_number, anonymise(r.summary, r.applicant_name, rules.excerpt_chars))
+                    for r in group[: rules.examples]
+                ],
+                terms=_shared_terms(words, [r.summary for r in group]),
+                rule=rules.describe(),
+                flagged=flagged,
+            )
+        )
+    return found
+
+
+def _shared_terms(words: TfidfVectorizer, texts: list[str], top: int = 5) -> list[str]:
+    """The words most of the group's appeals use: a label a reader can take in at a glance."""
+    try:
+        matrix = words.fit_transform(texts)
+    except ValueError:  # no word of four letters or more
+        return []
+    present = np.asarray((matrix > 0).sum(axis=0)).ravel()
+    names = words.get_feature_names_out()
+    order = np.argsort(-present, kind="stable")[:top]
+    return [str(names[i]) for i in order if present[i] > 1]

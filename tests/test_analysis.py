@@ -1,0 +1,167 @@
+"""The analysis for the akim (issue 12): systemic problems found in the appeals' words, figures
+counted right by SQL, and every breakdown adding up."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from analysis import figures
+from analysis.reports import build
+from analysis.scope import Scope
+from analysis.systemic import anonymise, find_groups
+from models.registry import CaseRecord, make_engine
+from tests.planted import seed_registry
+
+HALF = Scope(date(2026, 1, 1), date(2026, 6, 30))
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return make_engine(f"sqlite:///{tmp_path}/registry.db")
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_planted_systemic_problem_is_found_and_nothing_else_is_flagged(engine: Engine, language: str) -> None:
+    numbers = seed_registry(engine, language)
+    with engine.connect() as conn:
+        groups = find_groups(conn, HALF)
+    flagged = [g for g in groups if g.flagged]
+    assert len(flagged) == 1, [(g.district, g.size, g.applicants) for g in flagged]
+    problem = flagged[0]
+    assert sorted(problem.numbers) == sorted(numbers["water"])
+    assert problem.district == "nauryzbay" and problem.applicants == 30
+    assert problem.categories == {"utilities": 30}
+    assert problem.late == 4 + 5  # 4 answered late, 5 open past the term
+    assert problem.returned == 4
+    assert problem.previous == 5 and problem.trend == "up"
+    assert "≥ 5 appeals, ≥ 3 applicants" in problem.rule
+    # One applicant's six like appeals make a group, but not a systemic problem: one person.
+    mine = [g for g in groups if set(g.numbers) & set(numbers["one_applicant"])]
+    assert mine and not mine[0].flagged and mine[0].applicants == 1
+    assert not any(set(g.numbers) & set(numbers["unrelated"]) for g in flagged)
+
+
+@pytest.mark.parametrize("language", ["ru", "kk"])
+def test_the_certificate_shows_the_problem_in_its_language_without_personal_data(engine: Engine, language: str) -> None:
+    seed_registry(engine, language)
+    report = build("systemic", engine, Scope(HALF.start, HALF.end, language=language))
+    assert report.summary["flagged"] == 1 and report.summary["total"] == 30 + 6 + 40
+    heading = {"ru": "Справка о системных вопросах", "kk": "жүйелі мәселелер туралы анықтама"}[language]
+    assert heading in report.html
+    assert "Ержан" not in report.html and "Сапаров" not in report.html  # names are masked in the excerpts
+    assert 'id="chart-heat"' in report.html
+    assert report.tables["groups"][0]["appeals"] == 30
+    assert report.csv("groups").splitlines()[0].startswith("district,appeals,applicants")
+
+
+def test_excerpts_lose_identifiers_and_the_applicants_name() -> None:
+    text = "Я, Сапаров Ержан, ИИН 850315300009, тел. +7 701 123 45 67, e-mail e.saparov@mail.kz: нет воды"
+    masked = anonymise(text, "Ержан Сапаров", 200)
+    for secret in ("Сапаров", "Ержан", "850315300009", "701 123", "mail.kz"):
+        assert secret not in masked
+    assert masked.endswith("нет воды")
+
+
+def test_the_performance_figures_are_counted_right(engine: Engine) -> None:
+    seed_registry(engine, "ru")
+    with engine.connect() as conn:
+        rows = {r.executor: r for r in figures.performance(conn, HALF)}
+    water = rows["utilities-dept"]  # 30 water appeals + one applicant's 6
+    assert water.received == 36
+    assert (water.answered_on_time, water.answered_late, water.open_past_term) == (16, 4, 5)
+    assert water.returned == 4 and water.extended == 0 and water.proposals == 0
+    assert water.avg_working_days == 7.0
+    assert water.on_time_share == pytest.approx(16 / 20)
+    assert rows["appeals-dept"].received == 40 and rows["appeals-dept"].answered_on_time == 0
+
+
+def test_the_district_card_flags_its_problems_with_their_rules(engine: Engine) -> None:
+    seed_registry(engine, "ru")
+    report = build("district", engine, Scope(HALF.start, HALF.end, district="nauryzbay"))
+    assert report.summary["total"] == 38  # 30 water + 8 unrelated
+    assert report.summary["groups"] == 1
+    assert "ЖКХ: категория занимает 79% обращений района (порог 25%, не менее 10)" in report.html
+    assert "доля нарушений сроков 24% (порог 10%)" in report.html  # 9 of 38
+    assert report.tables["categories"][0] == {"category": "utilities", "appeals": 30, "share": round(30 / 38, 4)}
+
+
+def test_a_period_outside_the_data_gives_empty_reports_not_errors(engine: Engine) -> None:
+    seed_registry(engine, "kk")
+    for kind in ("systemic", "performance", "half-year", "digest"):
+        report = build(kind, engine, Scope(date(2020, 1, 1), date(2020, 1, 31), language="kk"))
+        assert report.html.startswith("<!doctype html>")
+    with pytest.raises(ValueError, match="district: a problem-issue card is for one district"):
+        build("district", engine, HALF)
+    with pytest.raises(ValueError, match="kind: 'weekly' is not one of"):
+        build("weekly", engine, HALF)
+    with pytest.raises(ValueError, match="period: the end 2026-01-01 is before the start 2026-02-01"):
+        Scope(date(2026, 2, 1), date(2026, 1, 1))
+
+
+CATEGORIES = ["housing", "utilities", "roads", "social"]
+DISTRICTS = ["almaly", "medeu", "auezov"]
+EXECUTORS = ["housing-dept", "utilities-dept", "appeals-dept"]
+
+case_strategy = st.fixed_dictionaries(
+    {
+        "category": st.sampled_from(CATEGORIES),
+        "district": st.sampled_from(DISTRICTS),
+        "executor": st.sampled_from(EXECUTORS),
+        "day": st.integers(0, 200),
+        "answered": st.booleans(),
+        "late": st.booleans(),
+        "overdue": st.booleans(),
+    }
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cases=st.lists(case_strategy, max_size=60))
+def test_every_breakdown_adds_up_to_the_total(tmp_path_factory: pytest.TempPathFactory, cases: list[dict]) -> None:
+    from datetime import timedelta
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('h')}/registry.db")
+    start = date(2026, 1, 1)
+    with Session(engine) as session:
+        for i, c in enumerate(cases):
+            day = start + timedelta(days=c["day"])
+            session.add(
+                CaseRecord(
+                    reg_number=f"APL-2026-{i:06d}",
+                    kind="appeal",
+                    category=c["category"],
+                    district=c["district"],
+                    executor=c["executor"],
+                    received_on=day.isoformat(),
+                    state="closed" if c["answered"] else "under_consideration",
+                    answered_on=day.isoformat() if c["answered"] else "",
+                    answered_late=c["answered"] and c["late"],
+                    overdue=c["overdue"],
+                )
+            )
+        session.commit()
+    scope = Scope(start, date(2026, 6, 30))
+    inside = [c for c in cases if (start + timedelta(days=c["day"])) <= scope.end]
+    with engine.connect() as conn:
+        total = figures.total(conn, scope)
+        rows = figures.performance(conn, scope)
+        months = figures.by_month(conn, scope)
+        cells = figures.by_category_and_district(conn, scope)
+        per_district = [figures.district_figures(conn, Scope(scope.start, scope.end, district=d)) for d in DISTRICTS]
+    assert total == len(inside)
+    assert sum(r.received for r in rows) == total
+    assert sum(n for _, n in months) == total
+    assert sum(n for _, _, n in cells) == total
+    assert sum(d.received for d in per_district) == total
+    assert all(sum(n for _, n in d.by_category) == d.received for d in per_district)
+    for r in rows:
+        assert r.answered_on_time + r.answered_late <= r.received
+    assert sum(r.answered_on_time + r.answered_late for r in rows) == sum(c["answered"] for c in inside)
+    engine.dispose()

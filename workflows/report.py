@@ -1,0 +1,38 @@
+"""ReportWorkflow: a report for the akim (systemic issues, district cards, executors' performance,
+the weekly digest), started by a Temporal Schedule or the CLI. The work is in activities; the
+workflow fixes the day the report is for, so a retry or a replay writes the same report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+from models.activity_names import SEND_DIGEST, WRITE_REPORT
+from models.notices import ReportRequest, ReportResult
+from workflows.controlled import ACTIVITY_RETRY
+
+
+@workflow.defn(name="ReportWorkflow")
+class ReportWorkflow:
+    @workflow.run
+    async def run(self, request: ReportRequest) -> ReportResult:
+        day = request.day or workflow.now().isoformat()  # the activity takes its local date
+        fixed = ReportRequest(request.kind, request.language, request.district, day, request.start, request.end)
+        result: ReportResult = await workflow.execute_activity(
+            WRITE_REPORT,
+            fixed,
+            result_type=ReportResult,
+            start_to_close_timeout=timedelta(minutes=10),
+            retry_policy=ACTIVITY_RETRY,
+        )
+        if request.kind == "digest":
+            sent: int = await workflow.execute_activity(
+                SEND_DIGEST,
+                fixed,
+                result_type=int,
+                start_to_close_timeout=timedelta(minutes=5),
+                retry_policy=ACTIVITY_RETRY,
+            )
+            result.summary["notices"] = sent
+        return result
