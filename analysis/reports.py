@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from analysis import charts, figures
 from analysis.figures import DigestLine, PerformanceRow
 from analysis.scope import Scope
-from analysis.systemic import ProblemGroup, find_groups
+from analysis.systemic import ProblemGroup, find_groups, systemic_rules
 from policies.calendar import add_working_days
 from policies.loading import load_policy
 from policies.routing import executor_name
@@ -101,6 +101,9 @@ def _render(template: str, scope: Scope, kind_label: str, **context: Any) -> str
     def district_name(key: str) -> str:
         return str(words["districts"][language].get(key, key))
 
+    def outcome_name(key: str) -> str:
+        return str(words[language]["outcome_names"].get(key, key))
+
     return (
         _environment()
         .get_template(template)
@@ -115,6 +118,8 @@ def _render(template: str, scope: Scope, kind_label: str, **context: Any) -> str
             executor_name=lambda key: executor_name(key, language) if key != "—" else key,
             category_name=category_name,
             district_name=district_name,
+            outcome_name=outcome_name,
+            rule_text=rule_text(language),
             **context,
         )
     )
@@ -168,7 +173,6 @@ def systemic_report(engine: Engine, scope: Scope) -> Report:
         groups=groups,
         flagged=flagged,
         total=total,
-        rule=flagged[0].rule if flagged else _rule_text(),
         charts={"heat": _heat(scope, cells)},
     )
     return Report(
@@ -180,10 +184,12 @@ def systemic_report(engine: Engine, scope: Scope) -> Report:
     )
 
 
-def _rule_text() -> str:
-    from analysis.systemic import systemic_rules
-
-    return systemic_rules().describe()
+def rule_text(language: str) -> str:
+    """The systemic-problem rule in words, with the policy's numbers."""
+    rules = systemic_rules()
+    return str(labels()[language]["rule_text"]).format(
+        min_appeals=rules.min_appeals, min_applicants=rules.min_applicants, similarity=f"{rules.similarity:.2f}"
+    )
 
 
 def _group_row(g: ProblemGroup) -> dict[str, Any]:
@@ -234,7 +240,8 @@ def district_report(engine: Engine, scope: Scope) -> Report:
         rows = figures.performance(conn, scope)
         months = figures.by_month(conn, scope)
         groups = [g for g in find_groups(conn, scope) if g.flagged]
-    flags = district_flags(scope, found) + [labels()[scope.language]["flag_group"].format(rule=g.rule) for g in groups]
+    group_flag = labels()[scope.language]["flag_group"].format(rule=rule_text(scope.language))
+    flags = district_flags(scope, found) + [group_flag for _ in groups]
     html = _render(
         "district.html.j2",
         scope,

@@ -55,6 +55,8 @@ def test_the_certificate_shows_the_problem_in_its_language_without_personal_data
     assert report.summary["flagged"] == 1 and report.summary["total"] == 30 + 6 + 40
     heading = {"ru": "Справка о системных вопросах", "kk": "жүйелі мәселелер туралы анықтама"}[language]
     assert heading in report.html
+    rule = {"ru": "не менее 5 обращений не менее чем от 3 заявителей", "kk": "кемінде 5 өтініш"}[language]
+    assert rule in report.html  # every flag says which rule raised it, in the report's language
     assert "Ержан" not in report.html and "Сапаров" not in report.html  # names are masked in the excerpts
     assert 'id="chart-heat"' in report.html
     assert report.tables["groups"][0]["appeals"] == 30

@@ -473,3 +473,36 @@ async def test_the_cli_without_the_key_moves_through_the_codec_server(
     accepted = status.history[-1]
     assert (accepted.trigger, accepted.actor_id, accepted.auth) == ("accept", "u.remote", "cli")
     assert not no_key.exists()  # the CLI never needed (nor made) a key
+
+
+async def test_report_schedules_exist_once_and_produce_reports(
+    dev_env: WorkflowEnvironment, tmp_path: Path, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The monthly district cards and the weekly digest are Temporal Schedules (the Web UI's
+    Schedules page shows and pauses them), created once however often a worker starts."""
+    from runtime.schedules import REPORT_SCHEDULES, ensure_report_schedules
+    from tests.planted import seed_registry
+
+    monkeypatch.setenv("APPEALS_REPORTS_DIR", str(tmp_path / "reports"))
+    seed_registry(served.engine, "ru")
+    client = dev_env.client
+    assert await ensure_report_schedules(client, TASK_QUEUE) == [s.schedule_id for s in REPORT_SCHEDULES]
+    assert await ensure_report_schedules(client, TASK_QUEUE) == []  # idempotent
+    for entry in REPORT_SCHEDULES:
+        description = await client.get_schedule_handle(entry.schedule_id).describe()
+        assert description.schedule.spec.time_zone_name == "Asia/Almaty"
+        await client.get_schedule_handle(entry.schedule_id).pause(note="test: paused from the client")
+        assert (await client.get_schedule_handle(entry.schedule_id).describe()).schedule.state.paused
+        await client.get_schedule_handle(entry.schedule_id).unpause()
+    cards = client.get_schedule_handle("district-problem-cards-monthly")
+    await cards.trigger()
+    now = await dev_env.get_current_time()
+    from activities.reports import scope_of
+    from models.notices import ReportRequest
+
+    month = scope_of(ReportRequest("district", "ru", "", now.isoformat()))
+    for district in ("almaly", "nauryzbay"):
+        for language in ("ru", "kk"):
+            key = f"district-{district}-{month.start.isoformat()}-{month.end.isoformat()}-{language}"
+            doc = await document(served.engine, key)
+            assert doc.kind == "report_district" and 'id="chart-volumes"' in doc.body
