@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
@@ -34,6 +35,9 @@ from policies.loading import load_policy
 @dataclass(frozen=True)
 class SystemicRules:
     similarity: float
+    cohesion: float
+    boilerplate_share: float
+    boilerplate_corpus: int
     min_appeals: int
     min_applicants: int
     excerpt_chars: int
@@ -50,6 +54,9 @@ def systemic_rules() -> SystemicRules:
     data = load_policy("analysis")["systemic"]
     return SystemicRules(
         similarity=float(data["similarity"]),
+        cohesion=float(data["cohesion"]),
+        boilerplate_share=float(data["boilerplate_share"]),
+        boilerplate_corpus=int(data["boilerplate_corpus"]),
         min_appeals=int(data["min_appeals"]),
         min_applicants=int(data["min_applicants"]),
         excerpt_chars=int(data["excerpt_chars"]),
@@ -143,15 +150,16 @@ def find_groups(conn: Connection, scope: Scope, rules: SystemicRules | None = No
 def _district_groups(district: str, rows: list[Any], earlier: list[Any], rules: SystemicRules) -> list[ProblemGroup]:
     if len(rows) < 2:
         return []
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, preprocessor=normalise)
+    common = rules.boilerplate_share if len(rows) >= rules.boilerplate_corpus else 1.0
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, preprocessor=normalise, max_df=common
+    )
     matrix = vectorizer.fit_transform([r.summary for r in rows])
-    similar = (matrix @ matrix.T) >= rules.similarity
-    count, labels = connected_components(similar, directed=False)
+    clusters = cohesive_clusters(matrix, np.arange(len(rows)), rules.similarity, rules.cohesion)
     before = vectorizer.transform([r.summary for r in earlier]) if earlier else None
     words = TfidfVectorizer(analyzer="word", preprocessor=normalise, token_pattern=r"(?u)\b\w{4,}\b")
     found: list[ProblemGroup] = []
-    for label in range(count):
-        members = np.flatnonzero(labels == label)
+    for members in clusters:
         if len(members) < 2:
             continue
         group = [rows[i] for i in members]
@@ -184,6 +192,68 @@ def _district_groups(district: str, rows: list[Any], earlier: list[Any], rules: 
             )
         )
     return found
+
+
+BLOCK = 1000  # rows of the similarity matrix computed at a time
+STEP, CEILING = 0.05, 0.95  # how a chained group is split: the similarity asked for rises by STEP
+
+
+def cohesive_clusters(matrix: Any, rows: Any, threshold: float, cohesion: float) -> list[Any]:
+    """Groups of like appeals that hold together. Groups are joined pairs, and a chain of pairs
+    can join appeals that share little (A like B like C, A unlike C: "no water" and "potholes"
+    in one village, joined through the same greeting). A group any of whose appeals is less
+    similar to the group's centre than `cohesion` is split again at a higher similarity; then the
+    parts whose centres are alike (at least `cohesion`) are joined back, and so is an appeal left
+    alone that is that similar to a part's centre (centroid linkage)."""
+    count, labels = connected_components(similar_pairs(matrix[rows], threshold), directed=False)
+    clusters: list[Any] = []
+    for label in range(count):
+        members = rows[labels == label]
+        if len(members) > 2 and threshold + STEP < CEILING and _spread(matrix[members]) < cohesion:
+            clusters.extend(_rejoin(matrix, cohesive_clusters(matrix, members, threshold + STEP, cohesion), cohesion))
+        else:
+            clusters.append(members)
+    return clusters
+
+
+def _rejoin(matrix: Any, parts: list[Any], cohesion: float) -> list[Any]:
+    """Join the parts whose centres are at least `cohesion` alike, largest parts first."""
+    parts = sorted(parts, key=len, reverse=True)
+    joined: list[Any] = []
+    centres: list[Any] = []
+    for part in parts:
+        centre = _centre(matrix[part])
+        best = max(range(len(joined)), key=lambda k: float(centres[k] @ centre), default=None)
+        if best is not None and float(centres[best] @ centre) >= cohesion:
+            joined[best] = np.concatenate([joined[best], part])
+            centres[best] = _centre(matrix[joined[best]])
+        else:
+            joined.append(part)
+            centres.append(centre)
+    return [np.sort(part) for part in joined]
+
+
+def _centre(vectors: Any) -> Any:
+    centre = np.asarray(vectors.mean(axis=0)).ravel()
+    norm = np.linalg.norm(centre)
+    return centre / norm if norm else centre
+
+
+def _spread(vectors: Any) -> float:
+    """The least similarity of a member to the group's centre."""
+    centre = np.asarray(vectors.mean(axis=0)).ravel()
+    norm = np.linalg.norm(centre)
+    return float((vectors @ (centre / norm)).min()) if norm else 0.0
+
+
+def similar_pairs(matrix: Any, threshold: float) -> Any:
+    """The pairs at or above the threshold, as a sparse boolean matrix. Character n-grams make
+    almost every pair share something, so the full product is dense: it is computed a block of
+    rows at a time, and each block keeps only its pairs over the threshold."""
+    blocks = []
+    for start in range(0, matrix.shape[0], BLOCK):
+        blocks.append((matrix[start : start + BLOCK] @ matrix.T) >= threshold)
+    return sparse.vstack(blocks).tocsr()
 
 
 def _shared_terms(words: TfidfVectorizer, texts: list[str], top: int = 5) -> list[str]:
