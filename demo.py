@@ -216,6 +216,50 @@ DEMO_USERS = [  # (id, name, role, unit)
 ]
 
 
+WATER = [  # six applicants, one problem, their own words: the systemic-problem certificate flags it
+    "В селе Аксай нет воды уже вторую неделю, прошу принять меры.",
+    "Уважаемый аким! В с. Аксай отсутствует водоснабжение, дети остались без воды.",
+    "Водопровод в селе Аксай не работает, воду возим сами из соседнего села.",
+    "Жалоба: в Аксае нет холодной воды в домах, обращения в сельский акимат без результата.",
+    "Перебои с подачей воды в селе Аксай, вода из крана не идёт совсем.",
+    "Сломана водонапорная башня в селе Аксай, воды нет с начала месяца.",
+]
+
+
+async def seed_water(task_queue: str) -> list[str]:
+    """Six appeals about the same broken water supply in one village, for the reports."""
+    from runtime.client import connect
+    from starter import start_appeal, validated
+
+    client = await connect()
+    engine = make_engine()
+    numbers = [allocate_number(engine, "APL", datetime.now(UTC).year) for _ in WATER]
+    base = int(numbers[0].rsplit("-", 1)[1]) * 10 + 500
+    for i, (number, text) in enumerate(zip(numbers, WATER, strict=True)):
+        raw = appeal(number, base + i, category="utilities", district="nauryzbay", type="complaint", text=text)
+        await start_appeal(client, validated(raw), task_queue)
+    return numbers
+
+
+async def run_reports(task_queue: str) -> list[str]:
+    """The reports on this month so far, from the demo's registry, through ReportWorkflow (the
+    same workflow the schedules start); the HTML files written."""
+    from models.notices import ReportRequest, ReportResult
+    from runtime.client import connect
+
+    client = await connect()
+    today = datetime.now(UTC).date()
+    first = today.replace(day=1).isoformat()
+    paths: list[str] = []
+    for kind, district in (("systemic", ""), ("performance", ""), ("district", "nauryzbay")):
+        request = ReportRequest(kind, district=district, start=first, end=today.isoformat())
+        result: ReportResult = await client.execute_workflow(
+            "ReportWorkflow", request, id=f"demo-report-{kind}-{today}", task_queue=task_queue, result_type=ReportResult
+        )
+        paths.extend(p for p in result.paths if p.endswith(".html"))
+    return paths
+
+
 def ensure_demo_users() -> None:
     """The demo's operators in the embedded user directory (created once)."""
     from models.registry import make_engine
@@ -251,6 +295,9 @@ def main() -> int:
         procs.append(subprocess.Popen([sys.executable, "codec_server.py"], cwd=devserver.ROOT, env=os.environ.copy()))
         procs.append(subprocess.Popen([sys.executable, "worker.py"], cwd=devserver.ROOT, env=os.environ.copy()))
         numbers = asyncio.run(seed("appeals"))
+        water = asyncio.run(seed_water("appeals"))
+        time.sleep(1)  # the six cards are written as their workflows start
+        reports = asyncio.run(run_reports("appeals"))
         ui = f"http://{config['ip']}:{config['ui_port']}/namespaces/{config['namespace']}/workflows"
         print("\nDemo appeals:", ", ".join(numbers[:6]))
         print(f"Temporal Web UI: {ui}")
@@ -263,6 +310,11 @@ def main() -> int:
         print("In the Web UI: gear icon (Data Encoder) -> Remote Codec Endpoint http://127.0.0.1:8081 and switch on")
         print('"Include cross-origin credentials"; then Signals and Updates are sent as the logged-in user.')
         print("CLI moves: .venv/bin/python starter.py login housing-exec   (then starter.py move ...)")
+        print(f"\nReports for the akim on this month ({len(water)} like appeals about water in Aksai among them):")
+        for path in reports:
+            print(f"  {path}")
+        print("Scheduled (Web UI -> Schedules): half-year-instructions-report, district-problem-cards-monthly,")
+        print("overdue-digest-weekly.  Any report, any period: .venv/bin/python starter.py report --help")
         if args.once:
             time.sleep(3)
             return 0

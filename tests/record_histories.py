@@ -258,6 +258,18 @@ async def record(only: list[str]) -> None:
                 history = await report.fetch_history()
                 (OUT / f"half_year_report__{report.id}.json").write_text(history.to_json(), encoding="utf-8")
                 print(f"recorded half_year_report: {len(history.events)} events")
+            for kind in ("digest", "systemic"):
+                if only and f"report_{kind}" not in only:
+                    continue
+                from models.notices import ReportRequest
+
+                report = await client.start_workflow(
+                    "ReportWorkflow", ReportRequest(kind), id=f"report-{kind}-recorded", task_queue=worker.task_queue
+                )
+                await report.result()
+                history = await report.fetch_history()
+                (OUT / f"report_{kind}__{report.id}.json").write_text(history.to_json(), encoding="utf-8")
+                print(f"recorded report_{kind}: {len(history.events)} events")
     await env.shutdown()
 
 
