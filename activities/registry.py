@@ -143,6 +143,7 @@ class RegistryActivities:
                 detail=json.dumps(record.detail, ensure_ascii=False),
                 actor_name=record.actor_name,
                 auth=record.auth,
+                quality_rating=int(record.detail["quality_rating"]) if record.detail.get("quality_rating") else None,
                 recorded_at=now,
             )
             if conn.execute(_EVENT_EXISTS, {"card": card.reg_number, "event_key": write.key}).first() is None:

@@ -107,6 +107,57 @@ def performance(conn: Connection, scope: Scope) -> list[PerformanceRow]:
     ]
 
 
+@dataclass
+class QualityRow:
+    """Quality of answers by executor for the appeals under the akim's control (seed 5.4)."""
+
+    executor: str
+    under_control: int
+    reviews: int  # returns and approvals rated
+    average_rating: float | None
+    returned: int
+
+
+def quality(conn: Connection, scope: Scope) -> list[QualityRow]:
+    controlled = and_(in_scope(scope), CASES.c.under_control == literal(True))
+    rated = (
+        select(
+            EVENTS.c.reg_number,
+            func.count(EVENTS.c.quality_rating).label("reviews"),
+            func.sum(EVENTS.c.quality_rating).label("points"),
+        )
+        .where(EVENTS.c.quality_rating.is_not(None))
+        .group_by(EVENTS.c.reg_number)
+        .subquery()
+    )
+    query = (
+        select(
+            CASES.c.executor,
+            func.count().label("cases"),
+            func.coalesce(func.sum(rated.c.reviews), 0).label("reviews"),
+            func.sum(rated.c.points).label("points"),
+            _count_if(RETURNED).label("returned"),
+        )
+        .select_from(CASES.outerjoin(rated, rated.c.reg_number == CASES.c.reg_number))
+        .where(controlled)
+        .group_by(CASES.c.executor)
+        .order_by(CASES.c.executor)
+    )
+    rows = []
+    for r in conn.execute(query):
+        reviews = int(r.reviews or 0)
+        rows.append(
+            QualityRow(
+                executor=r.executor or "—",
+                under_control=int(r.cases),
+                reviews=reviews,
+                average_rating=round(float(r.points) / reviews, 2) if reviews and r.points is not None else None,
+                returned=int(r.returned or 0),
+            )
+        )
+    return rows
+
+
 def total(conn: Connection, scope: Scope) -> int:
     return int(conn.execute(select(func.count()).select_from(CASES).where(in_scope(scope))).scalar_one())
 

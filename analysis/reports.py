@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -154,10 +154,11 @@ def performance_report(engine: Engine, scope: Scope) -> Report:
         months = figures.by_month(conn, scope)
         cells = figures.by_category_and_district(conn, scope)
         total = figures.total(conn, scope)
+        quality = figures.quality(conn, scope)
     chart = {**_performance_charts(scope, rows, months), "heat": _heat(scope, cells)}
-    html = _render("performance.html.j2", scope, "performance", rows=rows, total=total, charts=chart)
-    table = [r.as_dict() for r in rows]
-    return Report("performance", scope, html, {"executors": table}, {"total": total, "executors": len(rows)})
+    html = _render("performance.html.j2", scope, "performance", rows=rows, total=total, charts=chart, quality=quality)
+    tables = {"executors": [r.as_dict() for r in rows], "quality": [asdict(q) for q in quality]}
+    return Report("performance", scope, html, tables, {"total": total, "executors": len(rows)})
 
 
 def systemic_report(engine: Engine, scope: Scope) -> Report:

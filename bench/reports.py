@@ -178,9 +178,10 @@ def generate(url: str, appeals: int, problems: dict[str, str], seed: int = 11) -
                 }
             )
     with engine.begin() as conn:
-        for table, rows in ((CaseRecord, cases), (EventRecord, events), (DisciplinaryProposalRecord, proposals)):
+        tables = (CaseRecord.__table__, EventRecord.__table__, DisciplinaryProposalRecord.__table__)  # type: ignore[attr-defined]
+        for table, rows in zip(tables, (cases, events, proposals), strict=True):
             for k in range(0, len(rows), 5000):
-                conn.execute(insert(table.__table__), rows[k : k + 5000])  # type: ignore[attr-defined]
+                conn.execute(insert(table), rows[k : k + 5000])
     engine.dispose()
     return Scope(date(2026, 1, 1), end)
 

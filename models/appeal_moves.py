@@ -28,6 +28,16 @@ class TerminateDetails:
 
 
 @dataclass
+class QualityReview:
+    """`return_for_finalization` and `approve` (table v3): the quality review of the answer (seed
+    5.4), a rating from 1 (poor) to 5 (good) and why. Required for an appeal taken under the
+    akim's control; optional otherwise (0 = not rated)."""
+
+    rating: int = rule(default=0, min=0, max=5)
+    remark: str = rule(default="", limit=500)
+
+
+@dataclass
 class PartForwardDetails:
     """`forward_part`: the questions sent to the competent body (`target`); the rest stay here."""
 

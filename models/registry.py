@@ -61,6 +61,7 @@ class CaseRecord(SQLModel, table=True):
     answered_late: bool = False  # approved after the legal term as it stood (original or extended)
     answer_excerpt: str = ""
     summary: str = ""  # the appeal's own words, first SUMMARY_CHARS (content analysis, seed 7.1)
+    under_control: bool = False  # taken under the akim's control: its answers are rated (seed 5.4)
     answered_on: str = Field(default="", index=True)  # local date the answer was approved
     answer_working_days: int | None = None  # working days from registration to approval
     created_at: datetime = Field(default_factory=utcnow)
@@ -86,6 +87,7 @@ class EventRecord(SQLModel, table=True):
     detail: str = ""  # JSON object
     actor_name: str = ""  # the authenticated user's display name
     auth: str = ""  # how the actor was authenticated (ui_session, oidc, cli; system; "" = self-declared)
+    quality_rating: int | None = None  # the quality review's rating (1-5) of a return or an approval (seed 5.4)
     recorded_at: datetime = Field(default_factory=utcnow)
 
 

@@ -39,6 +39,7 @@ class CaseCard:
     related_to: list[str] = field(default_factory=list)  # earlier open appeals of the same applicant
     answered_late: bool = False  # approved after the legal term as it stood
     answer_excerpt: str = ""  # the answer's first words, shown when a later appeal repeats this one
+    under_control: bool = False  # taken under the akim's control (seed 5.4)
     summary: str = ""  # the appeal's own words (its first SUMMARY_CHARS): what the content analysis reads
 
 

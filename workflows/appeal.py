@@ -15,7 +15,7 @@ from temporalio.common import SearchAttributeUpdate
 
 from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE
 from models.appeal import AppealInput, parse_appeal
-from models.appeal_moves import LeaveDetails, PartForwardDetails
+from models.appeal_moves import LeaveDetails, PartForwardDetails, QualityReview
 from models.case_status import CaseStatus
 from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
@@ -286,8 +286,22 @@ class AppealWorkflow(ControlledWorkflow):
         await self.done(record)
         return None
 
+    async def on_take_under_control(self, move: MoveRequest) -> str | None:
+        """Table v3: the akim's control (seed 5.4); from now on a return or an approval is rated."""
+        record = self.make_move(move, {"under_control": "yes"})
+        self.case.under_control = True
+        await self.done(record, ("executor", "control_alert", {"alert": "under_control", "reason": move.reason}))
+        return None
+
+    def quality_detail(self, move: MoveRequest) -> dict[str, str]:
+        """The quality review a return or an approval carries (table v3), for the event record."""
+        review = move.details
+        if not isinstance(review, QualityReview) or not review.rating:
+            return {}
+        return {"quality_rating": str(review.rating), "quality_remark": review.remark}
+
     async def on_return_for_finalization(self, move: MoveRequest) -> str | None:
-        record = self.make_move(move)
+        record = self.make_move(move, self.quality_detail(move))
         self.reset_answer()
         context = {"reason": move.reason, "trigger": "return_for_finalization"}
         if self.v2:
@@ -313,7 +327,7 @@ class AppealWorkflow(ControlledWorkflow):
 
     async def on_approve(self, move: MoveRequest) -> str | None:
         detail = self.against_legal_term() if self.v2 else {}
-        record = self.make_move(move, detail)
+        record = self.make_move(move, {**detail, **self.quality_detail(move)})
         if self.v2:
             self.case.answered_late = detail["late"] == "yes"
         letter = {"answer_text": self.case.answer_text, "answer_character": self.case.answer_character}
@@ -536,6 +550,7 @@ class AppealWorkflow(ControlledWorkflow):
             answered_late=c.answered_late,
             answer_excerpt=c.answer_text[:300] if self.trail.closure_reason == "answered" else "",
             summary=a.text[:SUMMARY_CHARS],
+            under_control=c.under_control,
         )
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
@@ -547,6 +562,7 @@ class AppealWorkflow(ControlledWorkflow):
             sa.CASE_POSSIBLE_REPEAT.value_set(bool(c.possible_repeat_of)),
             sa.keyword_or_unset(sa.CASE_EXECUTOR, c.executor),
             sa.moment_or_unset(sa.CASE_DEADLINE, c.due_at),
+            *([sa.CASE_UNDER_CONTROL.value_set(c.under_control)] if self.table.version >= 3 else []),
         ]
 
     def case_kind(self) -> str:

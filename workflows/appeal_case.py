@@ -46,8 +46,22 @@ class AppealCase(CaseModel):
     hearing_elapsed: bool = False
     hearing_fires_at: str = ""  # when the hearing timer fires (the legal end, or earlier in demo timing)
     applicant_replied: bool = False
+    under_control: bool = False  # taken under the akim's control (table v3): answers are rated
 
     # --- conditions (pure: they read the case, the move and the time) ---
+    def not_under_control(self, move: MoveRequest, now: datetime) -> bool:
+        return not self.under_control
+
+    def explain_not_under_control(self, move: MoveRequest, now: datetime) -> str:
+        return "the appeal is already under the akim's control"
+
+    def quality_review_given(self, move: MoveRequest, now: datetime) -> bool:
+        rating = getattr(move.details, "rating", 0)
+        return not self.under_control or (1 <= rating <= 5 and bool(getattr(move.details, "remark", "")))
+
+    def explain_quality_review_given(self, move: MoveRequest, now: datetime) -> str:
+        return "details.rating (1-5) and details.remark: required for an appeal under the akim's control (seed 5.4)"
+
     def is_possible_repeat(self, move: MoveRequest, now: datetime) -> bool:
         return bool(self.possible_repeat_of)
 

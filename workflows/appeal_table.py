@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.appeal_moves import LeaveDetails, PartForwardDetails, TerminateDetails
+from models.appeal_moves import LeaveDetails, PartForwardDetails, QualityReview, TerminateDetails
 from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions, revised
 
 ACTIVE = ["routed", "under_consideration", "returned_for_finalization"]
@@ -162,12 +162,43 @@ V2_ADDED: dict[str, list[dict[str, Any]]] = {  # new rows, placed after the row 
 }
 APPEAL_TRANSITIONS_V2 = revised(APPEAL_TRANSITIONS, V2_CHANGED, V2_ADDED)
 
+# Version 3 (issue 12, quality of answers, seed 5.4): an appeal can be taken under the akim's
+# control; a return or an approval then carries the quality review (rating and remark).
+V3_CHANGED: dict[str, dict[str, Any]] = {
+    "return_for_finalization": {
+        "details": QualityReview,
+        "conditions": ["quality_review_given"],
+        "description": "poor answer: back to the executor with a finalization term (the legal term stays); "
+        "details.rating 1-5 and details.remark, required under the akim's control",
+    },
+    "approve": {
+        "details": QualityReview,
+        "conditions": ["hearing_satisfied", "quality_review_given"],
+        "description": "answer approved and delivered to the applicant; details.rating 1-5 and details.remark, "
+        "required under the akim's control",
+    },
+}
+V3_ADDED: dict[str, list[dict[str, Any]]] = {
+    "extend_deadline": [
+        {
+            "trigger": "take_under_control",
+            "source": OPEN,
+            "dest": None,
+            "requires": ["reason"],
+            "conditions": ["not_under_control"],
+            "description": "take the appeal under the akim's control: its answer's quality is rated (seed 5.4)",
+        }
+    ]
+}
+APPEAL_TRANSITIONS_V3 = revised(APPEAL_TRANSITIONS_V2, V3_CHANGED, V3_ADDED)
+
 # Every version of the table, oldest first. To change a row: add a version (README, "Changing a
 # table"); cases already running keep the version they were registered under.
 APPEAL_TABLES = TableVersions(
     (
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS, version=1),
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V2, version=2),
+        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V3, version=3),
     )
 )
 APPEAL_TABLE = APPEAL_TABLES.current

@@ -1,0 +1,89 @@
+"""Appeals under the akim's control (issue 12, seed 5.4): the controller or the head takes an
+appeal under control, a return or an approval then carries a quality rating, the registry and the
+Web UI (search attribute) show it, and the performance report shows quality by executor."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.worker import Worker
+
+from analysis.reports import build
+from analysis.scope import Scope
+from models.registry import CaseRecord, EventRecord
+from runtime.search_attributes import CASE_UNDER_CONTROL
+from tests.factories import appeal_dict
+from tests.scenario import move, start_appeal, status
+
+
+async def test_an_appeal_under_control_has_its_answers_rated(client: Client, worker: Worker, engine: Engine) -> None:
+    appeal = appeal_dict(category="utilities")
+    number = appeal["reg_number"]
+    handle = await start_appeal(client, worker, appeal)
+    with pytest.raises(WorkflowUpdateFailedError) as not_theirs:
+        await move(handle, "take_under_control", "utilities-dept", "executor", reason="резонанс")
+    assert "take_under_control" in str(not_theirs.value.cause)
+    await move(handle, "take_under_control", "ctl-1", "controller", reason="резонансное обращение")
+    with pytest.raises(WorkflowUpdateFailedError) as twice:
+        await move(handle, "take_under_control", "head-1", "head", reason="ещё раз")
+    assert "already under the akim's control" in str(twice.value.cause)
+    await move(handle, "accept", "utilities-dept", "executor")
+    await move(
+        handle, "submit_answer", "utilities-dept", "executor", answer_text="Изучаем.", answer_character="explained"
+    )
+    before = await status(handle)
+    with pytest.raises(WorkflowUpdateFailedError) as unrated:
+        await move(handle, "return_for_finalization", "ctl-1", "controller", reason="не по существу")
+    assert "details.rating (1-5) and details.remark" in str(unrated.value.cause)
+    assert (await status(handle)).history == before.history  # a refused move changes nothing
+    with pytest.raises(WorkflowUpdateFailedError) as out_of_range:
+        await move(
+            handle, "return_for_finalization", "ctl-1", "controller", reason="x", details={"rating": 7, "remark": "?"}
+        )
+    assert "details.rating" in str(out_of_range.value.cause)
+    st = await move(
+        handle,
+        "return_for_finalization",
+        "ctl-1",
+        "controller",
+        reason="не по существу",
+        details={"rating": 2, "remark": "ответ не отвечает на вопрос заявителя"},
+    )
+    assert st.history[-1].detail["quality_rating"] == "2"
+    await move(
+        handle,
+        "submit_answer",
+        "utilities-dept",
+        "executor",
+        answer_text="Трубы заменят.",
+        answer_character="satisfied",
+    )
+    st = await move(handle, "approve", "head-1", "head", details={"rating": 5, "remark": "полный ответ"})
+    assert st.state == "closed"
+    with Session(engine) as session:
+        card = session.get(CaseRecord, number)
+        ratings = session.exec(select(EventRecord.quality_rating).where(EventRecord.reg_number == number)).all()
+    assert card is not None and card.under_control
+    assert [r for r in ratings if r is not None] == [2, 5]
+    description = await handle.describe()
+    assert description.typed_search_attributes.get(CASE_UNDER_CONTROL) is True
+    received = date.fromisoformat(card.received_on)
+    report = build("performance", engine, Scope(received, received))
+    assert report.tables["quality"] == [
+        {"executor": "utilities-dept", "under_control": 1, "reviews": 2, "average_rating": 3.5, "returned": 1}
+    ]
+    assert 'id="quality"' in report.html
+
+
+async def test_without_control_a_rating_is_optional(client: Client, worker: Worker, engine: Engine) -> None:
+    handle = await start_appeal(client, worker, appeal_dict(category="utilities"))
+    await move(handle, "accept", "utilities-dept", "executor")
+    await move(
+        handle, "submit_answer", "utilities-dept", "executor", answer_text="Ответ.", answer_character="explained"
+    )
+    st = await move(handle, "approve", "ctl-1", "controller")
+    assert st.state == "closed" and "quality_rating" not in st.history[-1].detail
