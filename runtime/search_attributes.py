@@ -18,7 +18,10 @@ CASE_POSSIBLE_REPEAT = SearchAttributeKey.for_bool("CasePossibleRepeat")
 CASE_OFFICIAL = SearchAttributeKey.for_keyword("CaseOfficial")  # receptions: who receives
 CASE_DATE = SearchAttributeKey.for_datetime("CaseDate")  # receptions: the slot's start
 CASE_ISSUER = SearchAttributeKey.for_keyword("CaseIssuer")  # Presidential instructions: who gave it
-CASE_UNDER_CONTROL = SearchAttributeKey.for_bool("CaseUnderControl")  # appeals under the akim's control (seed 5.4)
+# "akim" for an appeal under the akim's control (seed 5.4). A keyword, not a bool: the dev server's
+# SQLite visibility store takes at most 3 custom Bool attributes, and those are taken.
+CASE_CONTROL = SearchAttributeKey.for_keyword("CaseControl")
+UNDER_AKIM_CONTROL = "akim"
 CASE_ATTENTION = SearchAttributeKey.for_bool("CaseAttention")  # a side effect failed for good: an operator must look
 
 ALL_KEYS: list[SearchAttributeKey[Any]] = [
@@ -34,7 +37,7 @@ ALL_KEYS: list[SearchAttributeKey[Any]] = [
     CASE_DATE,
     CASE_ISSUER,
     CASE_ATTENTION,
-    CASE_UNDER_CONTROL,
+    CASE_CONTROL,
 ]
 
 

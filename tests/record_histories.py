@@ -90,6 +90,16 @@ async def returned(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "approve", "ctl-1", "controller")
 
 
+async def under_control_rated(env: WorkflowEnvironment, h: Handle) -> None:
+    await move(h, "take_under_control", "ctl-1", "controller", reason="резонансное обращение")
+    await move(h, "accept", "housing-dept", "executor")
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Изучаем.", answer_character="explained")
+    review = {"rating": 2, "remark": "не по существу"}
+    await move(h, "return_for_finalization", "ctl-1", "controller", reason="не по существу", details=review)
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await move(h, "approve", "head-1", "head", details={"rating": 5, "remark": "полный ответ"})
+
+
 async def extended_then_overdue(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
     st = await h.query("status")
@@ -189,6 +199,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
     "appeal_partly_forwarded_late_in_approval": partly_forwarded_late_in_approval,
     "appeal_partial_satisfaction_after_hearing": partial_satisfaction_after_hearing,
     "appeal_terminated_in_consideration": terminated_in_consideration,
+    "appeal_under_control_rated": under_control_rated,
 }
 # Appeals that differ from the factory's (anonymous applicants).
 APPEAL_INPUTS: dict[str, dict[str, Any]] = {

@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 from analysis.reports import build
 from analysis.scope import Scope
 from models.registry import CaseRecord, EventRecord
-from runtime.search_attributes import CASE_UNDER_CONTROL
+from runtime.search_attributes import CASE_CONTROL
 from tests.factories import appeal_dict
 from tests.scenario import move, start_appeal, status
 
@@ -70,7 +70,7 @@ async def test_an_appeal_under_control_has_its_answers_rated(client: Client, wor
     assert card is not None and card.under_control
     assert [r for r in ratings if r is not None] == [2, 5]
     description = await handle.describe()
-    assert description.typed_search_attributes.get(CASE_UNDER_CONTROL) is True
+    assert description.typed_search_attributes.get(CASE_CONTROL) == "akim"
     received = date.fromisoformat(card.received_on)
     report = build("performance", engine, Scope(received, received))
     assert report.tables["quality"] == [

@@ -562,7 +562,11 @@ class AppealWorkflow(ControlledWorkflow):
             sa.CASE_POSSIBLE_REPEAT.value_set(bool(c.possible_repeat_of)),
             sa.keyword_or_unset(sa.CASE_EXECUTOR, c.executor),
             sa.moment_or_unset(sa.CASE_DEADLINE, c.due_at),
-            *([sa.CASE_UNDER_CONTROL.value_set(c.under_control)] if self.table.version >= 3 else []),
+            *(
+                [sa.keyword_or_unset(sa.CASE_CONTROL, sa.UNDER_AKIM_CONTROL if c.under_control else "")]
+                if self.table.version >= 3
+                else []
+            ),
         ]
 
     def case_kind(self) -> str:
