@@ -151,6 +151,7 @@ def seed_registry(engine: Engine, language: str, start: date = date(2026, 1, 1))
             answered_late=answered and late,
             answer_working_days=7 if answered else None,
             overdue=not answered and i % 2 == 0,
+            deadline=f"{(day_in(start, i) + timedelta(days=21)).isoformat()}T18:30:00+05:00",
         )
         if i < 4:
             events.append(
