@@ -31,16 +31,29 @@ def reports_folder() -> Path:
     return Path(os.environ.get(REPORTS_DIR_ENV, "reports"))
 
 
+def _date(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
 def local_day(value: str) -> date:
     """A date, or the local date of a moment (a schedule's start time)."""
     return receipt_moment(value).astimezone(local_zone()).date() if "T" in value else date.fromisoformat(value)
 
 
 def scope_of(req: ReportRequest, district: str = "") -> Scope:
-    """The period a request covers: its own dates, or the one its kind covers before its day."""
+    """The period a request covers: its own dates, or the one its kind covers before its day.
+    Raises ValueError naming the field for a date that is not one or a district that is not ours."""
+    if district and district not in districts():
+        raise ValueError(f"district: unknown value {district!r}; allowed: {', '.join(districts())}")
     if req.start and req.end:
-        return Scope(date.fromisoformat(req.start), date.fromisoformat(req.end), district, req.language)
-    day = local_day(req.day)
+        return Scope(_date("start", req.start), _date("end", req.end), district, req.language)
+    try:
+        day = local_day(req.day)
+    except ValueError as error:
+        raise ValueError(f"day: {error}") from None
     period = {"half-year": half_year_of, "district": month_before}.get(req.kind, week_before)(day)
     return Scope(period.start, period.end, district, req.language)
 

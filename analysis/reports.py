@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -31,6 +32,7 @@ from policies.loading import load_policy
 from policies.routing import executor_name
 
 KINDS = ("systemic", "district", "performance", "half-year", "digest")
+SAFE_NAME = re.compile(r"[a-z0-9-]+")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -44,10 +46,15 @@ class Report:
 
     @property
     def name(self) -> str:
+        """A file name from known words only (kind, district, dates, language): nothing a client
+        sends can reach the file system (scope_of checks the district against the policy)."""
         district = f"-{self.scope.district}" if self.scope.district else ""
-        return (
+        name = (
             f"{self.kind}{district}-{self.scope.start.isoformat()}-{self.scope.end.isoformat()}-{self.scope.language}"
         )
+        if not SAFE_NAME.fullmatch(name):
+            raise ValueError(f"district: {self.scope.district!r} cannot be part of a file name")
+        return name
 
     def csv(self, table: str) -> str:
         rows = self.tables[table]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from models.case_status import ExecutorTrack, ProposalState
+from models.errors import InputError
 
 
 @dataclass
@@ -72,6 +74,30 @@ class ReportRequest:
     day: str = ""  # ISO date; "" = the workflow's current date
     start: str = ""
     end: str = ""
+
+
+REPORT_KINDS = ("systemic", "district", "performance", "half-year", "digest")
+
+
+def parse_report_request(raw: Any) -> ReportRequest:
+    """A report request from whatever a client sent (the Web UI, the CLI, a schedule): every
+    field checked here, so bad input fails the start naming the field, never a workflow task."""
+    from models.fields import choice_field, object_field, text_field
+
+    data = object_field(raw, "request")
+    request = ReportRequest(
+        kind=choice_field(data, "kind", REPORT_KINDS),
+        language=text_field(data, "language", required=False, limit=2),
+        district=text_field(data, "district", required=False, limit=40),
+        day=text_field(data, "day", required=False, limit=40),
+        start=text_field(data, "start", required=False, limit=10),
+        end=text_field(data, "end", required=False, limit=10),
+    )
+    if request.language not in ("", "ru", "kk"):
+        raise InputError("language", f"unknown value {request.language!r}; allowed: ru, kk (or empty for both)")
+    if bool(request.start) != bool(request.end):
+        raise InputError("start, end", "give both, or neither for the period the kind covers")
+    return request
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.worker import Worker
 
@@ -93,15 +94,32 @@ async def test_the_weekly_digest_tells_each_executor_once(
 
 
 async def test_a_bad_report_request_fails_at_once_naming_the_field(client: Client, worker: Worker) -> None:
+    """Bad fields fail the start (parsed at the boundary); a period that cannot be fails in the
+    activity at once, not retried. Either way the message names the field, and no workflow task
+    fails (a hostile start cannot wedge a report workflow)."""
     for request, message in (
-        (ReportRequest("weekly", language="ru", day="2026-03-02"), "kind: 'weekly' is not one of"),
-        (ReportRequest("systemic", language="en", day="2026-03-02"), "language: 'en' is not one of ru, kk"),
+        ({"kind": "weekly", "day": "2026-03-02"}, "kind: unknown value 'weekly'"),
+        ({"kind": "systemic", "language": "en"}, "language: unknown value 'en'"),
+        ({"kind": "systemic", "start": "2026-01-01"}, "start, end: give both"),
+        ("garbage", "request: must be an object, got str"),
+        ({"kind": ["systemic"]}, "kind:"),
         (ReportRequest("systemic", start="2026-06-30", end="2026-01-01"), "period: the end 2026-01-01 is before"),
+        (
+            {"kind": "district", "district": "../../etc", "start": "2026-01-01", "end": "2026-01-31"},
+            "district: unknown",
+        ),
+        ({"kind": "systemic", "day": "not-a-dayT"}, "day: "),
+        ({"kind": "systemic", "start": "2026-02-30", "end": "2026-03-01"}, "start: '2026-02-30' is not a date"),
     ):
+        handle = await client.start_workflow(
+            "ReportWorkflow", request, id=f"bad-{uuid.uuid4()}", task_queue=worker.task_queue
+        )
         with pytest.raises(WorkflowFailureError) as failure:
-            await run_report(client, worker, request)
-        inner = getattr(failure.value.cause, "cause", None)  # the activity's error, inside ActivityError
-        assert message in str(inner), inner
+            await handle.result()
+        chain = f"{failure.value.cause} {getattr(failure.value.cause, 'cause', '')}"
+        assert message in chain, chain
+        events = [e async for e in handle.fetch_history_events()]
+        assert not [e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]
 
 
 def test_the_cli_renders_a_report_with_csv(engine: Engine, tmp_path: Path) -> None:

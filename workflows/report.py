@@ -5,18 +5,25 @@ workflow fixes the day the report is for, so a retry or a replay writes the same
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 
 from models.activity_names import SEND_DIGEST, WRITE_REPORT
-from models.notices import ReportRequest, ReportResult
+from models.errors import InputError
+from models.notices import ReportRequest, ReportResult, parse_report_request
+from runtime.failures import invalid
 from workflows.controlled import ACTIVITY_RETRY
 
 
 @workflow.defn(name="ReportWorkflow")
 class ReportWorkflow:
     @workflow.run
-    async def run(self, request: ReportRequest) -> ReportResult:
+    async def run(self, raw: Any) -> ReportResult:
+        try:
+            request = parse_report_request(raw)
+        except InputError as error:
+            raise invalid(f"invalid report request: {error}") from None
         day = request.day or workflow.now().isoformat()  # the activity takes its local date
         fixed = ReportRequest(request.kind, request.language, request.district, day, request.start, request.end)
         result: ReportResult = await workflow.execute_activity(
