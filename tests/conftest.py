@@ -94,9 +94,38 @@ def client(env: WorkflowEnvironment, recorder: StartRecorder) -> Client:
     return Client(**config)
 
 
+REGISTRIES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules that set `BOTH_REGISTRIES = True` run each test using `engine` on SQLite and on
+    PostgreSQL: one code path, two databases (issue 13)."""
+    if "engine" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_REGISTRIES", False):
+        metafunc.parametrize("engine", REGISTRIES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[str]:
+    """A throw-away PostgreSQL server for the session; skipped, saying why, where there is none."""
+    from tests.postgres import binaries, throwaway_server
+
+    if binaries() is None:
+        pytest.skip(
+            "PostgreSQL is not installed: .ci/run installs it (apt-get install postgresql); "
+            "these tests ran on SQLite only"
+        )
+    with throwaway_server() as url:
+        yield url
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if getattr(request, "param", "sqlite") == "postgresql":
+        from tests.postgres import fresh_database
+
+        eng = make_engine(fresh_database(request.getfixturevalue("postgres_admin")))
+    else:
+        eng = make_engine(f"sqlite:///{tmp_path / 'registry.db'}")
     yield eng
     eng.dispose()
 

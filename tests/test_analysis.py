@@ -19,6 +19,8 @@ from analysis.systemic import anonymise, find_groups
 from models.registry import CaseRecord, make_engine
 from tests.planted import seed_registry
 
+BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
+
 HALF = Scope(date(2026, 1, 1), date(2026, 6, 30))
 
 

@@ -16,6 +16,8 @@ from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord,
 from tests.factories import appeal_dict
 from tests.scenario import move, registry_snapshot, sealed, start_appeal, status, until_state
 
+BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
+
 
 def events_of(engine: Engine, reg: str) -> list[str]:
     with Session(engine) as s:

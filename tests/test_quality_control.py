@@ -19,6 +19,8 @@ from runtime.search_attributes import CASE_CONTROL
 from tests.factories import appeal_dict
 from tests.scenario import move, start_appeal, status
 
+BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
+
 
 async def test_an_appeal_under_control_has_its_answers_rated(client: Client, worker: Worker, engine: Engine) -> None:
     appeal = appeal_dict(category="utilities")

@@ -24,6 +24,8 @@ from tests.factories import valid_iin
 from tests.scenario import move, status
 from workflows.reception import ReceptionWorkflow
 
+BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
+
 
 def reception_dict(number: str, received: datetime, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {

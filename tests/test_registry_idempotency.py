@@ -17,6 +17,8 @@ from models.notices import NotificationRequest, ProposalRequest
 from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord, NotificationRecord
 from models.registry_writes import CaseCard, EventWrite
 
+BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
+
 
 def card(reg: str, identity: str = "850315300009", state: str = "registered") -> CaseCard:
     return CaseCard(

@@ -21,6 +21,8 @@ from models.registry import DocumentRecord, NotificationRecord
 from tests.planted import seed_registry
 from workflows.report import ReportWorkflow
 
+BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
