@@ -355,6 +355,22 @@ def report(
                     out.print(str(path))
 
 
+db_app = typer.Typer(no_args_is_help=True, help="The registry's schema (Alembic migrations).")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the registry (DATABASE_URL) to the newest schema; the worker also does it at start."""
+    from sqlalchemy import create_engine
+
+    from models.migrations import upgrade
+    from models.registry import database_url
+
+    revision = upgrade(create_engine(database_url()))
+    out.print(f"registry {database_url()} at revision {revision}")
+
+
+app.add_typer(db_app, name="db")
 app.add_typer(reception_app, name="reception")
 app.add_typer(instruction_app, name="instruction")
 app.add_typer(users_app, name="users")

@@ -189,7 +189,7 @@ def _cancel_held_back() -> AbstractContextManager[None]:
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """Engine with the tables created (first use creates the SQLite file)."""
+    """Engine with the registry at the newest schema (first use creates the SQLite file)."""
     url = url or database_url()
     sqlite = url.startswith("sqlite")
     kwargs: dict[str, object] = {}
@@ -199,8 +199,9 @@ def make_engine(url: str | None = None) -> Engine:
     engine = create_engine(url, **kwargs)
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
-    SQLModel.metadata.create_all(engine)
-    add_missing_columns(engine)
+    from models.migrations import upgrade
+
+    upgrade(engine)  # Alembic: the newest schema (models/migrations/versions)
     return engine
 
 
@@ -212,24 +213,6 @@ def _shared_engine(url: str) -> Engine:
 def registry_engine() -> Engine:
     """The process's one engine for DATABASE_URL: tables are checked once, not on every use."""
     return _shared_engine(database_url())
-
-
-def add_missing_columns(engine: Engine) -> list[str]:
-    """Additive migration: columns added to a table since a registry was created are added to it
-    (nullable, with the model's default for new rows), so an existing registry keeps working."""
-    from sqlalchemy import inspect, text
-
-    added: list[str] = []
-    inspector = inspect(engine)
-    with engine.begin() as conn:
-        for table in SQLModel.metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-                    added.append(f"{table.name}.{column.name}")
-    return added
 
 
 class ReceptionSlot(SQLModel, table=True):
