@@ -8,7 +8,8 @@ profile (a working day lasts 0.05 s, so reminders, escalations and disciplinary 
 during the run). It drives M appeals (accept, answer, approve) and meanwhile:
 - kills a random worker with SIGKILL at random moments and starts it again;
 - kills the dev server once (SIGKILL) and starts it again on the same database;
-- blocks the registry for a while (SQLite: an exclusive lock held by another process).
+- blocks the registry for a while (SQLite: an exclusive lock held by another connection;
+  PostgreSQL: the registry's tables locked in ACCESS EXCLUSIVE mode).
 At the end it prints: workflows started / completed / stuck; registry events against each case's
 history (lost or written twice); duplicate notifications; failed workflow tasks; timers that fired
 late and by how much. Reported, not run in CI.
@@ -122,8 +123,7 @@ async def chaos(
     rng = random.Random(args.seed)
     events = [("worker", rng.uniform(5, args.chaos_seconds)) for _ in range(args.worker_kills)]
     events.append(("server", args.chaos_seconds * 0.4))
-    if registry is not None:
-        events.append(("registry", args.chaos_seconds * 0.6))
+    events.append(("registry", args.chaos_seconds * 0.6))
     started = time.monotonic()
     for kind, at in sorted(events, key=lambda e: e[1]):
         await asyncio.sleep(max(0.0, at - (time.monotonic() - started)))
@@ -142,13 +142,24 @@ async def chaos(
             stack.start_server()
             log.append(f"{time.monotonic() - started:6.1f}s dev server back")
         else:
-            assert registry is not None
-            blocker = sqlite3.connect(registry, timeout=60)
-            blocker.execute("BEGIN EXCLUSIVE")
-            log.append(f"{time.monotonic() - started:6.1f}s registry locked (exclusive) for {args.block_seconds}s")
-            await asyncio.sleep(args.block_seconds)
-            blocker.rollback()
-            blocker.close()
+            held = f"for {args.block_seconds}s"
+            if registry is not None:
+                blocker = sqlite3.connect(registry, timeout=60)
+                blocker.execute("BEGIN EXCLUSIVE")
+                log.append(f"{time.monotonic() - started:6.1f}s registry locked (SQLite, exclusive) {held}")
+                await asyncio.sleep(args.block_seconds)
+                blocker.rollback()
+                blocker.close()
+            else:
+                from sqlalchemy import create_engine, text
+
+                engine = create_engine(args.db)
+                with engine.connect() as conn:
+                    conn.execute(text("LOCK TABLE cases, events, notifications IN ACCESS EXCLUSIVE MODE"))
+                    log.append(f"{time.monotonic() - started:6.1f}s registry locked (PostgreSQL tables) {held}")
+                    await asyncio.sleep(args.block_seconds)
+                    conn.rollback()
+                engine.dispose()
 
 
 async def verify(client: Client, numbers: list[str], db_url: str) -> dict[str, Any]:
