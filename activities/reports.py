@@ -1,5 +1,6 @@
 """Reports for the akim (issue 12): written to files and the registry's documents, and the weekly
-digest of overdue and at-risk cases sent to each executor as a notice."""
+digest of overdue and at-risk cases sent to each executor as a notice. The analysis (scikit-learn,
+matplotlib: 110 MB and 1.3 s to import) is imported when a report runs, not when a worker starts."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.letters import render
-from analysis.reports import build, digest_lines
 from analysis.scope import LANGUAGES, Scope, half_year_of, month_before, week_before
 from models.activity_names import SEND_DIGEST, WRITE_REPORT
 from models.notices import ReportRequest, ReportResult
@@ -73,6 +73,8 @@ class ReportActivities:
             raise ApplicationError(str(err), type="InvalidReportRequest", non_retryable=True) from None
 
     def _write(self, req: ReportRequest) -> ReportResult:
+        from analysis.reports import build  # scikit-learn and matplotlib: loaded when a report runs
+
         names = [req.district] if req.district or req.kind != "district" else districts()
         languages = [req.language] if req.language else list(LANGUAGES)
         paths: list[str] = []
@@ -101,6 +103,8 @@ class ReportActivities:
     @activity.defn(name=SEND_DIGEST)
     def send_digest(self, req: ReportRequest) -> int:
         """One notice per executor with open appeals overdue or due soon; once per executor and day."""
+        from analysis.reports import digest_lines
+
         try:
             day = local_day(req.day)
         except ValueError as err:
