@@ -7,7 +7,6 @@ import json
 from datetime import date, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from temporalio import activity
 
@@ -26,20 +25,8 @@ from models.notices import (
     ProposalStatusRequest,
     ReportRequest,
 )
-from models.registry import DisciplinaryProposalRecord, DocumentRecord
+from models.registry import DisciplinaryProposalRecord, DocumentRecord, insert_once
 from policies.routing import executor_name, executors, official_of
-
-
-def _insert_once(engine: Engine, row: DocumentRecord | DisciplinaryProposalRecord) -> None:
-    table = type(row)
-    with Session(engine) as session:
-        if session.exec(select(table.id).where(table.key == row.key)).first():  # type: ignore[attr-defined]
-            return
-        session.add(row)
-        try:
-            session.commit()
-        except IntegrityError:  # a concurrent retry wrote it
-            session.rollback()
 
 
 class InstructionActivities:
@@ -65,7 +52,7 @@ class InstructionActivities:
         people = [f"{official_of(e)} ({executor_name(e, req.language)})" for e in req.executors]
         context = dict(req.context, reg_number=req.reg_number, reason=req.reason, officials="; ".join(people))
         _, body = render("instruction_proposal", req.language, context)
-        _insert_once(
+        insert_once(
             self.engine,
             DisciplinaryProposalRecord(
                 key=req.key,
@@ -108,7 +95,7 @@ class InstructionActivities:
             proposals="; ".join(f"{p.key}: {', '.join(p.executors)}" for p in sent) or "-",
         )
         title, body = render("instruction_conclusion", req.language, context)
-        _insert_once(
+        insert_once(
             self.engine,
             DocumentRecord(
                 key=req.key, kind="conclusion", reg_number=req.reg_number, language=req.language, title=title, body=body
@@ -128,13 +115,9 @@ class InstructionActivities:
 
         end = date.fromisoformat(req.period_end)
         scope = half_year_of(end + timedelta(days=1) if (end.month, end.day) in ((6, 30), (12, 31)) else end)
-        written: list[str] = []
-        totals: dict[str, int] = {}
-        for language in ("ru", "kk"):
-            result = ReportActivities(self.engine)._write(
-                ReportRequest("half-year", language, start=scope.start.isoformat(), end=scope.end.isoformat())
-            )
-            written.extend(result.paths)
-            totals = result.summary
+        request = ReportRequest("half-year", "", start=scope.start.isoformat(), end=scope.end.isoformat())
+        reports = ReportActivities(self.engine).written(request)  # ru and kk, the figures counted once
+        written = [str(path) for _, files in reports for path in files]
+        totals = reports[-1][0].summary
         key = f"half-year-{scope.start.isoformat()}-{scope.end.isoformat()}"
         return json.dumps({"key": key, "path": written[0], "paths": written, **totals})

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
 from temporalio import activity
 
 from activities.letters import render
 from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, SEND_NOTIFICATION
 from models.notices import NotificationRequest, ProposalRequest
-from models.registry import DisciplinaryProposalRecord, NotificationRecord, write_lock
+from models.registry import DisciplinaryProposalRecord, NotificationRecord, insert_once
 from policies.routing import official_of
 
 
@@ -21,24 +19,7 @@ class NotificationActivities:
     @activity.defn(name=SEND_NOTIFICATION)
     def send_notification(self, req: NotificationRequest) -> None:
         subject, body = render(req.template, req.language, req.context)
-        with write_lock(self.engine), Session(self.engine) as session:
-            if session.exec(select(NotificationRecord.id).where(NotificationRecord.key == req.key)).first():
-                return
-            session.add(
-                NotificationRecord(
-                    key=req.key,
-                    reg_number=req.reg_number,
-                    recipient=req.recipient,
-                    template=req.template,
-                    language=req.language,
-                    subject=subject,
-                    body=body,
-                )
-            )
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
+        insert_once(self.engine, NotificationRecord.of(req, subject, body))
 
     @activity.defn(name=DRAFT_DISCIPLINARY_PROPOSAL)
     def draft_disciplinary_proposal(self, req: ProposalRequest) -> None:
@@ -52,24 +33,16 @@ class NotificationActivities:
             overdue_days=str(req.overdue_working_days),
         )
         _, body = render("disciplinary_proposal", req.language, context)
-        with write_lock(self.engine), Session(self.engine) as session:
-            if session.exec(
-                select(DisciplinaryProposalRecord.id).where(DisciplinaryProposalRecord.key == req.key)
-            ).first():
-                return
-            session.add(
-                DisciplinaryProposalRecord(
-                    key=req.key,
-                    reg_number=req.reg_number,
-                    executor=req.executor,
-                    official=official,
-                    due_date=req.due_date,
-                    overdue_working_days=req.overdue_working_days,
-                    language=req.language,
-                    body=body,
-                )
-            )
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
+        insert_once(
+            self.engine,
+            DisciplinaryProposalRecord(
+                key=req.key,
+                reg_number=req.reg_number,
+                executor=req.executor,
+                official=official,
+                due_date=req.due_date,
+                overdue_working_days=req.overdue_working_days,
+                language=req.language,
+                body=body,
+            ),
+        )

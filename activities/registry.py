@@ -157,17 +157,8 @@ class RegistryActivities:
                 conn.execute(_UPDATE_CARD, {**fields, "updated_at": now, "card": card.reg_number})
             for notice, subject, body in rendered:
                 if conn.execute(_NOTICE_EXISTS, {"notice_key": notice.key}).first() is None:
-                    notification = NotificationRecord(
-                        key=notice.key,
-                        reg_number=notice.reg_number,
-                        recipient=notice.recipient,
-                        template=notice.template,
-                        language=notice.language,
-                        subject=subject,
-                        body=body,
-                        created_at=now,
-                    )
-                    conn.execute(_INSERT_NOTICE, notification.model_dump(exclude={"id"}))
+                    notification = NotificationRecord.of(notice, subject, body).model_dump(exclude={"id"})
+                    conn.execute(_INSERT_NOTICE, {**notification, "created_at": now})
         return EventReceipt(write.key, record, failed)
 
 

@@ -8,20 +8,23 @@ import os
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.letters import render
 from analysis.scope import LANGUAGES, Scope, half_year_of, month_before, week_before
 from models.activity_names import SEND_DIGEST, WRITE_REPORT
-from models.notices import ReportRequest, ReportResult
-from models.registry import DocumentRecord, NotificationRecord, write_lock
+from models.notices import NotificationRequest, ReportRequest, ReportResult
+from models.registry import DocumentRecord, NotificationRecord, insert_once
 from policies.calendar import local_zone, receipt_moment
 from policies.loading import load_policy
 from policies.routing import districts, executor_name
+
+if TYPE_CHECKING:
+    from analysis.reports import Report
 
 REPORTS_DIR_ENV = "APPEALS_REPORTS_DIR"
 DOCUMENT_KINDS = {"half-year": "half_year_report"}  # the kind the registry's documents knew it by
@@ -73,32 +76,38 @@ class ReportActivities:
             raise ApplicationError(str(err), type="InvalidReportRequest", non_retryable=True) from None
 
     def _write(self, req: ReportRequest) -> ReportResult:
-        from analysis.reports import build  # scikit-learn and matplotlib: loaded when a report runs
-
-        names = [req.district] if req.district or req.kind != "district" else districts()
-        languages = [req.language] if req.language else list(LANGUAGES)
         paths: list[str] = []
         summary: dict[str, int] = {}
-        for district, language in ((d, lang) for d in names for lang in languages):
-            report = build(req.kind, self.engine, scope_of(replace(req, language=language), district))
-            written = report.write(reports_folder())
+        for report, written in self.written(req):
             paths.extend(str(p) for p in written)
             for key, value in report.summary.items():
                 summary[key] = summary.get(key, 0) + int(value)
-            with write_lock(self.engine), Session(self.engine) as session:
-                if session.exec(select(DocumentRecord.id).where(DocumentRecord.key == report.name)).first() is None:
-                    session.add(
-                        DocumentRecord(
-                            key=report.name,
-                            kind=DOCUMENT_KINDS.get(req.kind, f"report_{req.kind}"),
-                            language=language,
-                            title=report.name,
-                            body=report.html,
-                            path=str(written[0]),
-                        )
-                    )
-                    session.commit()
         return ReportResult(req.kind, paths, summary)
+
+    def written(self, req: ReportRequest) -> list[tuple[Report, list[Path]]]:
+        """Each report the request asks for (a district card for every district when none is
+        named; both languages when none is), its figures counted once per district, written to
+        files and kept in the registry's documents once per report name."""
+        from analysis.reports import build_in  # scikit-learn and matplotlib: loaded when a report runs
+
+        names = [req.district] if req.district or req.kind != "district" else districts()
+        languages = [req.language] if req.language else list(LANGUAGES)
+        first = replace(req, language=languages[0])
+        done: list[tuple[Report, list[Path]]] = []
+        for district in names:
+            for report in build_in(req.kind, self.engine, scope_of(first, district), languages):
+                files = report.write(reports_folder())
+                document = DocumentRecord(
+                    key=report.name,
+                    kind=DOCUMENT_KINDS.get(req.kind, f"report_{req.kind}"),
+                    language=report.scope.language,
+                    title=report.name,
+                    body=report.html,
+                    path=str(files[0]),
+                )
+                insert_once(self.engine, document)
+                done.append((report, files))
+        return done
 
     @activity.defn(name=SEND_DIGEST)
     def send_digest(self, req: ReportRequest) -> int:
@@ -110,33 +119,21 @@ class ReportActivities:
         except ValueError as err:
             raise ApplicationError(f"day: {err}", type="InvalidReportRequest", non_retryable=True) from None
         days = int(load_policy("analysis")["digest"]["at_risk_working_days"])
+        language = req.language or "ru"
         sent = 0
         for executor, lines in digest_lines(self.engine, day).items():
             key = f"digest-{day.isoformat()}-{executor}"
             subject, body = render(
                 "weekly_digest",
-                req.language or "ru",
+                language,
                 {
                     "count": str(len(lines)),
-                    "executor_name": executor_name(executor, req.language),
+                    "executor_name": executor_name(executor, language),
                     "days": str(days),
                     "day": day.isoformat(),
                     "lines": "\n".join(f"{c.reg_number}: {c.deadline}{' !' if c.overdue else ''}" for c in lines),
                 },
             )
-            with write_lock(self.engine), Session(self.engine) as session:
-                if session.exec(select(NotificationRecord.id).where(NotificationRecord.key == key)).first() is None:
-                    session.add(
-                        NotificationRecord(
-                            key=key,
-                            reg_number="",
-                            recipient=executor,
-                            template="weekly_digest",
-                            language=req.language or "ru",
-                            subject=subject,
-                            body=body,
-                        )
-                    )
-                    session.commit()
-                    sent += 1
+            notice = NotificationRequest("", key, executor, "weekly_digest", language, {})
+            sent += insert_once(self.engine, NotificationRecord.of(notice, subject, body))
         return sent

@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -21,17 +21,18 @@ from typing import Any
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from analysis import charts, figures
 from analysis.figures import DigestLine, PerformanceRow
 from analysis.scope import Scope
 from analysis.systemic import ProblemGroup, find_groups, systemic_rules
+from models.notices import REPORT_KINDS
 from policies.calendar import add_working_days
 from policies.loading import load_policy
 from policies.routing import executor_name
 
-KINDS = ("systemic", "district", "performance", "half-year", "digest")
+KINDS = REPORT_KINDS
 SAFE_NAME = re.compile(r"[a-z0-9-]+")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -155,24 +156,45 @@ def _heat(scope: Scope, cells: list[tuple[str, str, int]]) -> str:
     )
 
 
-def performance_report(engine: Engine, scope: Scope) -> Report:
-    with engine.connect() as conn:
-        rows = figures.performance(conn, scope)
-        months = figures.by_month(conn, scope)
-        cells = figures.by_category_and_district(conn, scope)
-        total = figures.total(conn, scope)
-        quality = figures.quality(conn, scope)
-    chart = {**_performance_charts(scope, rows, months), "heat": _heat(scope, cells)}
-    html = _render("performance.html.j2", scope, "performance", rows=rows, total=total, charts=chart, quality=quality)
+# Each kind in two steps: its figures, counted once (SQL, and the grouping for the kinds that show
+# systemic problems), and its page, drawn once per language from those figures.
+Figures = dict[str, Any]
+
+
+def _executor_figures(conn: Connection, scope: Scope) -> Figures:
+    """What every page with the executors' table shows: the table and the monthly volumes."""
+    return {"rows": figures.performance(conn, scope), "months": figures.by_month(conn, scope)}
+
+
+def _performance_figures(conn: Connection, scope: Scope) -> Figures:
+    return {
+        **_executor_figures(conn, scope),
+        "cells": figures.by_category_and_district(conn, scope),
+        "total": figures.total(conn, scope),
+        "quality": figures.quality(conn, scope),
+    }
+
+
+def _performance_page(scope: Scope, f: Figures) -> Report:
+    rows, quality = f["rows"], f["quality"]
+    chart = {**_performance_charts(scope, rows, f["months"]), "heat": _heat(scope, f["cells"])}
+    html = _render(
+        "performance.html.j2", scope, "performance", rows=rows, total=f["total"], charts=chart, quality=quality
+    )
     tables = {"executors": [r.as_dict() for r in rows], "quality": [asdict(q) for q in quality]}
-    return Report("performance", scope, html, tables, {"total": total, "executors": len(rows)})
+    return Report("performance", scope, html, tables, {"total": f["total"], "executors": len(rows)})
 
 
-def systemic_report(engine: Engine, scope: Scope) -> Report:
-    with engine.connect() as conn:
-        groups = find_groups(conn, scope)
-        cells = figures.by_category_and_district(conn, scope)
-        total = figures.total(conn, scope)
+def _systemic_figures(conn: Connection, scope: Scope) -> Figures:
+    return {
+        "groups": find_groups(conn, scope),
+        "cells": figures.by_category_and_district(conn, scope),
+        "total": figures.total(conn, scope),
+    }
+
+
+def _systemic_page(scope: Scope, f: Figures) -> Report:
+    groups, total = f["groups"], f["total"]
     flagged = [g for g in groups if g.flagged]
     html = _render(
         "systemic.html.j2",
@@ -181,7 +203,7 @@ def systemic_report(engine: Engine, scope: Scope) -> Report:
         groups=groups,
         flagged=flagged,
         total=total,
-        charts={"heat": _heat(scope, cells)},
+        charts={"heat": _heat(scope, f["cells"])},
     )
     return Report(
         "systemic",
@@ -242,12 +264,18 @@ def district_flags(scope: Scope, found: figures.DistrictFigures) -> list[str]:
     return flags
 
 
-def district_report(engine: Engine, scope: Scope) -> Report:
-    with engine.connect() as conn:
-        found = figures.district_figures(conn, scope)
-        rows = figures.performance(conn, scope)
-        months = figures.by_month(conn, scope)
-        groups = [g for g in find_groups(conn, scope) if g.flagged]
+def _district_figures(conn: Connection, scope: Scope) -> Figures:
+    if not scope.district:
+        raise ValueError("district: a problem-issue card is for one district; name it")
+    return {
+        **_executor_figures(conn, scope),
+        "found": figures.district_figures(conn, scope),
+        "groups": [g for g in find_groups(conn, scope) if g.flagged],
+    }
+
+
+def _district_page(scope: Scope, f: Figures) -> Report:
+    found, rows, groups = f["found"], f["rows"], f["groups"]
     group_flag = labels()[scope.language]["flag_group"].format(rule=rule_text(scope.language))
     flags = district_flags(scope, found) + [group_flag for _ in groups]
     html = _render(
@@ -258,7 +286,7 @@ def district_report(engine: Engine, scope: Scope) -> Report:
         flags=flags,
         groups=groups,
         rows=rows,
-        charts=_performance_charts(scope, rows, months),
+        charts=_performance_charts(scope, rows, f["months"]),
     )
     categories = [{"category": c, "appeals": n, "share": round(found.share(n), 4)} for c, n in found.by_category]
     return Report(
@@ -270,51 +298,62 @@ def district_report(engine: Engine, scope: Scope) -> Report:
     )
 
 
-def half_year_report(engine: Engine, scope: Scope) -> Report:
-    with engine.connect() as conn:
-        instructions = figures.instruction_figures(conn, scope)
-        instruction_rows = figures.instruction_rows(conn, scope)
-        rows = figures.performance(conn, scope)
-        months = figures.by_month(conn, scope)
-        total = figures.total(conn, scope)
-        flagged = [g for g in find_groups(conn, scope) if g.flagged]
+def _half_year_figures(conn: Connection, scope: Scope) -> Figures:
+    return {
+        **_executor_figures(conn, scope),
+        "instructions": figures.instruction_figures(conn, scope),
+        "instruction_rows": figures.instruction_rows(conn, scope),
+        "total": figures.total(conn, scope),
+        "flagged": [g for g in find_groups(conn, scope) if g.flagged],
+    }
+
+
+def _half_year_page(scope: Scope, f: Figures) -> Report:
+    rows, flagged, instructions = f["rows"], f["flagged"], f["instructions"]
     html = _render(
         "half_year.html.j2",
         scope,
         "half_year",
         instructions=instructions,
-        instruction_rows=instruction_rows,
+        instruction_rows=f["instruction_rows"],
         rows=rows,
-        total=total,
+        total=f["total"],
         flagged=flagged,
-        charts=_performance_charts(scope, rows, months),
+        charts=_performance_charts(scope, rows, f["months"]),
     )
     return Report(
         "half-year",
         scope,
         html,
         {
-            "instructions": instruction_rows,
+            "instructions": f["instruction_rows"],
             "executors": [r.as_dict() for r in rows],
             "systemic": [_group_row(g) for g in flagged],
         },
-        {"total": total, "instructions": instructions.received, "instructions_overdue": instructions.overdue},
+        {"total": f["total"], "instructions": instructions.received, "instructions_overdue": instructions.overdue},
     )
 
 
-def digest_lines(engine: Engine, today: date) -> dict[str, list[DigestLine]]:
-    """Open appeals overdue or due within `digest.at_risk_working_days`, per executor."""
+def _due_lines(conn: Connection, today: date) -> dict[str, list[DigestLine]]:
     days = int(load_policy("analysis")["digest"]["at_risk_working_days"])
-    with engine.connect() as conn:
-        lines = figures.open_cases_due_by(conn, add_working_days(today, days).isoformat())
     grouped: dict[str, list[DigestLine]] = {}
-    for line in lines:
+    for line in figures.open_cases_due_by(conn, add_working_days(today, days).isoformat()):
         grouped.setdefault(line.executor, []).append(line)
     return grouped
 
 
-def digest_report(engine: Engine, scope: Scope) -> Report:
-    grouped = digest_lines(engine, scope.end)
+def digest_lines(engine: Engine, today: date) -> dict[str, list[DigestLine]]:
+    """Open appeals overdue or due within `digest.at_risk_working_days`, per executor."""
+    with engine.connect() as conn:
+        return _due_lines(conn, today)
+
+
+def _digest_figures(conn: Connection, scope: Scope) -> Figures:
+    return {"by_executor": _due_lines(conn, scope.end)}
+
+
+def _digest_page(scope: Scope, f: Figures) -> Report:
+    grouped = f["by_executor"]
     html = _render("digest.html.j2", scope, "digest", by_executor=grouped)
     rows = [
         {"executor": e, "reg_number": line.reg_number, "deadline": line.deadline, "overdue": line.overdue}
@@ -324,18 +363,24 @@ def digest_report(engine: Engine, scope: Scope) -> Report:
     return Report("digest", scope, html, {"cases": rows}, {"executors": len(grouped), "cases": len(rows)})
 
 
-BUILDERS: dict[str, Callable[[Engine, Scope], Report]] = {
-    "systemic": systemic_report,
-    "district": district_report,
-    "performance": performance_report,
-    "half-year": half_year_report,
-    "digest": digest_report,
+STEPS: dict[str, tuple[Callable[[Connection, Scope], Figures], Callable[[Scope, Figures], Report]]] = {
+    "systemic": (_systemic_figures, _systemic_page),
+    "district": (_district_figures, _district_page),
+    "performance": (_performance_figures, _performance_page),
+    "half-year": (_half_year_figures, _half_year_page),
+    "digest": (_digest_figures, _digest_page),
 }
 
 
-def build(kind: str, engine: Engine, scope: Scope) -> Report:
-    if kind not in BUILDERS:
+def build_in(kind: str, engine: Engine, scope: Scope, languages: Sequence[str]) -> list[Report]:
+    """The report in each language, its figures counted once (the grouping is most of the time)."""
+    if kind not in STEPS:
         raise ValueError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
-    if kind == "district" and not scope.district:
-        raise ValueError("district: a problem-issue card is for one district; name it")
-    return BUILDERS[kind](engine, scope)
+    count, page = STEPS[kind]
+    with engine.connect() as conn:
+        found = count(conn, scope)
+    return [page(replace(scope, language=language), found) for language in languages]
+
+
+def build(kind: str, engine: Engine, scope: Scope) -> Report:
+    return build_in(kind, engine, scope, [scope.language])[0]

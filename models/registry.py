@@ -17,10 +17,12 @@ from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint, event
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, SQLModel, create_engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, create_engine, select
 from temporalio import activity
 
 import models.users  # noqa: F401  (the user directory's tables live in the same database)
+from models.notices import NotificationRequest
 
 DEFAULT_DATABASE_URL = "sqlite:///registry.db"
 
@@ -106,6 +108,19 @@ class NotificationRecord(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     sent: bool = False
 
+    @classmethod
+    def of(cls, notice: NotificationRequest, subject: str, body: str) -> NotificationRecord:
+        """The outbox row of a rendered notice."""
+        return cls(
+            key=notice.key,
+            reg_number=notice.reg_number,
+            recipient=notice.recipient,
+            template=notice.template,
+            language=notice.language,
+            subject=subject,
+            body=body,
+        )
+
 
 class DisciplinaryProposalRecord(SQLModel, table=True):
     __tablename__ = "disciplinary_proposals"
@@ -186,6 +201,22 @@ def write_lock(engine: Engine) -> Iterator[None]:
 
 def _cancel_held_back() -> AbstractContextManager[None]:
     return activity.shield_thread_cancel_exception() if activity.in_activity() else nullcontext()
+
+
+def insert_once(engine: Engine, row: Any) -> bool:
+    """Add `row` (a table with a unique `key`) unless its key is there: a retried activity writes
+    nothing twice. True if this call wrote it."""
+    table = type(row)
+    with write_lock(engine), Session(engine) as session:
+        if session.exec(select(table.id).where(table.key == row.key)).first() is not None:
+            return False
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:  # a concurrent retry wrote it
+            session.rollback()
+            return False
+    return True
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 from temporalio.testing import ActivityEnvironment
@@ -145,3 +146,10 @@ def write_lock_is_free(engine: Any, free: Any) -> None:
     if _WRITE_LOCKS[engine].acquire(timeout=1):
         _WRITE_LOCKS[engine].release()
         free.set()
+
+
+def test_each_registry_run_is_on_the_database_it_names(engine: Engine, request: pytest.FixtureRequest) -> None:
+    """The PostgreSQL runs of BOTH_REGISTRIES modules really run on PostgreSQL (not SQLite twice)."""
+    assert engine.dialect.name == request.node.callspec.params["engine"]
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(CaseRecord)).one() == 0
