@@ -1,12 +1,17 @@
 """The worker: runs every workflow kind and its activities on the `appeals` task queue.
 
-Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL, APPEALS_TIMING_PROFILE.
+Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL, APPEALS_TIMING_PROFILE, and the
+worker's own settings (runtime/settings.py: threads, cache, pollers, shutdown). SIGTERM or Ctrl-C
+stop it gracefully: no new tasks are taken, in-flight activities run to their end (up to
+APPEALS_SHUTDOWN_SECONDS), and the process exits 0.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -20,11 +25,13 @@ from activities.policy import ACTIVITIES as POLICY_ACTIVITIES
 from activities.receptions import ReceptionActivities, read_instruction
 from activities.registry import RegistryActivities
 from activities.reports import ReportActivities
-from models.registry import POOL_SIZE, make_engine
+from models.registry import make_engine
 from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
 from runtime.sandbox import workflow_runner
 from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule, ensure_report_schedules
+from runtime.settings import ACTIVITY_THREADS as ACTIVITY_THREADS_SETTING
+from runtime.settings import SettingError, WorkerSettings
 from workflows.kinds import WORKFLOWS
 
 
@@ -55,13 +62,18 @@ def all_activities(engine: Engine) -> list[Any]:
     ]
 
 
-ACTIVITY_THREADS = POOL_SIZE  # one registry connection per activity thread
+ACTIVITY_THREADS = ACTIVITY_THREADS_SETTING.default  # tests and benchmarks; the worker reads its settings
 
 
 def build_worker(
-    client: Client, engine: Engine, task_queue: str = TASK_QUEUE, pool: ThreadPoolExecutor | None = None
+    client: Client,
+    engine: Engine,
+    task_queue: str = TASK_QUEUE,
+    pool: ThreadPoolExecutor | None = None,
+    settings: WorkerSettings | None = None,
 ) -> Worker:
-    pool = pool or ThreadPoolExecutor(max_workers=ACTIVITY_THREADS)
+    settings = settings or WorkerSettings.from_env({})
+    pool = pool or ThreadPoolExecutor(max_workers=settings.activity_threads)
     threads = pool._max_workers
     return Worker(
         client,
@@ -74,12 +86,39 @@ def build_worker(
         # timeout waiting for a thread (temporal-notes.md).
         max_concurrent_activities=threads,
         max_concurrent_local_activities=threads,
+        max_concurrent_workflow_tasks=settings.workflow_tasks,
+        max_cached_workflows=settings.workflow_cache,
+        max_concurrent_workflow_task_polls=settings.pollers,
+        max_concurrent_activity_task_polls=settings.pollers,
+        graceful_shutdown_timeout=settings.shutdown,
     )
 
 
-async def main() -> None:
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT (the first one; a second one is left to the default)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def stopping(sig: signal.Signals) -> None:
+        logging.info("%s: stopping; in-flight tasks may finish", sig.name)
+        stop.set()
+        for each in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(each)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping, sig)
+    return stop
+
+
+async def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    try:
+        settings = WorkerSettings.from_env()
+    except SettingError as error:
+        print(f"worker: {error}", file=sys.stderr)
+        return 2
+    stop = stop_on_signals()
     client = await connect()
     added = await register_search_attributes(client)
     if added:
@@ -88,10 +127,23 @@ async def main() -> None:
         logging.info("created the half-year report schedule %r", HALF_YEAR_SCHEDULE_ID)
     for schedule_id in await ensure_report_schedules(client, TASK_QUEUE):
         logging.info("created the report schedule %r", schedule_id)
-    engine = make_engine()
-    logging.info("worker on task queue %r, namespace %r, registry %s", TASK_QUEUE, client.namespace, engine.url)
-    await build_worker(client, engine).run()
+    engine = make_engine(pool_size=settings.activity_threads)
+    logging.info(
+        "worker on task queue %r, namespace %r, registry %s; %d activity threads, cache %d, %d pollers",
+        TASK_QUEUE,
+        client.namespace,
+        engine.url,
+        settings.activity_threads,
+        settings.workflow_cache,
+        settings.pollers,
+    )
+    async with build_worker(client, engine, settings=settings):
+        await stop.wait()
+        logging.info("waiting up to %.0f s for in-flight activities", settings.shutdown.total_seconds())
+    engine.dispose()
+    logging.info("worker stopped")
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(asyncio.run(main()))

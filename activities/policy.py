@@ -78,11 +78,12 @@ def route_case(req: RouteRequest) -> str:
     return executor_for(req.category, req.district)
 
 
-def _compress(now: datetime, legal: datetime, spd: float | None) -> datetime:
-    """When a timer for the legal moment fires: the moment itself, or in demo timing, one working
-    day per `spd` seconds counted from now."""
+def _compress(now: datetime, legal: datetime, rules: ControlRules) -> datetime:
+    """When a timer for the legal moment fires: the moment itself (moved `lead_seconds` earlier in
+    benchmarks), or in demo timing, one working day per `seconds_per_working_day` counted from now."""
+    spd = rules.seconds_per_working_day
     if not spd:
-        return legal
+        return legal - timedelta(seconds=rules.lead_seconds)
     zone = calendar.local_zone()
     today = now.astimezone(zone).date()
     local = legal.astimezone(zone)
@@ -115,18 +116,17 @@ def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
     else:
         due = calendar.add_working_days(start.astimezone(calendar.local_zone()).date(), req.term_working_days)
     due_at = calendar.end_of_day(due)
-    spd = rules.seconds_per_working_day
     points: list[TimerPoint] = []
     for days in sorted(rules.reminder_working_days_before, reverse=True):
         legal = calendar.at_local(calendar.working_days_before(due, days), rules.reminder_hour)
         if legal > now:  # a reminder already in the past at planning time would only be noise
-            points.append(TimerPoint("reminder", _utc(legal), _utc(_compress(now, legal, spd)), days))
-    points.append(TimerPoint("escalation", _utc(due_at), _utc(_compress(now, due_at, spd)), 0))
+            points.append(TimerPoint("reminder", _utc(legal), _utc(_compress(now, legal, rules)), days))
+    points.append(TimerPoint("escalation", _utc(due_at), _utc(_compress(now, due_at, rules)), 0))
     grace = rules.disciplinary_grace_working_days
     proposal_at = calendar.end_of_day(
         calendar.add_working_days(calendar.next_working_day(due + timedelta(days=1)), grace)
     )
-    points.append(TimerPoint("disciplinary", _utc(proposal_at), _utc(_compress(now, proposal_at, spd)), grace))
+    points.append(TimerPoint("disciplinary", _utc(proposal_at), _utc(_compress(now, proposal_at, rules)), grace))
     if req.watch_hearing_start:
         # The last day a preliminary decision can be sent so that the hearing (counted from the next
         # day) still ends inside the term (APPC art. 73).
@@ -134,7 +134,7 @@ def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
         legal = calendar.at_local(start_by, rules.reminder_hour)
         if legal > now:
             point = TimerPoint(
-                "hearing_start", _utc(legal), _utc(_compress(now, legal, spd)), rules.hearing_working_days
+                "hearing_start", _utc(legal), _utc(_compress(now, legal, rules)), rules.hearing_working_days
             )
             point.local_day = start_by.isoformat()
             points.append(point)
@@ -148,8 +148,8 @@ def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
         if req.watch_forwarding:
             remind = calendar.at_local(forward_day, rules.reminder_hour)
             if remind > now:
-                points.append(TimerPoint("forward_reminder", _utc(remind), _utc(_compress(now, remind, spd)), 0))
-            points.append(TimerPoint("forward_escalation", forward_by, _utc(_compress(now, forward_end, spd)), 0))
+                points.append(TimerPoint("forward_reminder", _utc(remind), _utc(_compress(now, remind, rules)), 0))
+            points.append(TimerPoint("forward_escalation", forward_by, _utc(_compress(now, forward_end, rules)), 0))
     for point in points:
         point.local_day = point.local_day or _day_of(datetime.fromisoformat(point.legal_at))
     return DeadlinePlan(
@@ -163,7 +163,7 @@ def plan_working_time(req: WorkingTimeRequest) -> TimerPoint:
     now = datetime.fromisoformat(req.now)
     start = datetime.fromisoformat(req.start).astimezone(calendar.local_zone()).date()
     end = calendar.end_of_day(calendar.add_working_days(start, req.working_days))
-    fire = _compress(now, end, req.rules.seconds_per_working_day)
+    fire = _compress(now, end, req.rules)
     return TimerPoint(req.kind, _utc(end), _utc(fire), req.working_days, local_day=_day_of(end))
 
 

@@ -18,6 +18,7 @@ class ControlRules:
     disciplinary_grace_working_days: int
     staff_language: str
     seconds_per_working_day: float | None = None
+    lead_seconds: int = 0  # benchmarks only: timers fire this long before the legal moment (runtime/settings.py)
     keep_refusals: int = 100  # policies/limits.yaml
     keep_timeline: int = 300
     new_run_after_events: int = 5000

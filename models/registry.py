@@ -150,7 +150,7 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
-POOL_SIZE = 16  # connections kept open: the worker runs this many activity threads
+POOL_SIZE = 16  # connections kept open: the worker's activity threads (runtime/settings.py)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -219,14 +219,14 @@ def insert_once(engine: Engine, row: Any) -> bool:
     return True
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """Engine with the registry at the newest schema (first use creates the SQLite file)."""
+def make_engine(url: str | None = None, pool_size: int = POOL_SIZE) -> Engine:
+    """Engine with the registry at the newest schema (first use creates the SQLite file). The
+    pool keeps one connection per activity thread, so no write opens one."""
     url = url or database_url()
     sqlite = url.startswith("sqlite")
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, object] = {"pool_size": pool_size}
     if sqlite:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        kwargs["pool_size"] = POOL_SIZE  # one connection per activity thread, none opened per write
     engine = create_engine(url, **kwargs)
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -6,6 +6,7 @@ import os
 
 from models.policy_snapshot import ControlRules
 from policies.loading import load_policy
+from runtime.settings import LEAD_SECONDS, read
 
 TIMING_PROFILE_ENV = "APPEALS_TIMING_PROFILE"
 
@@ -39,6 +40,7 @@ def control_rules(profile: str | None = None) -> ControlRules:
         disciplinary_grace_working_days=int(data["disciplinary_grace_working_days"]),
         staff_language=str(data["staff_language"]),
         seconds_per_working_day=float(spd) if spd else None,
+        lead_seconds=read(LEAD_SECONDS),
         keep_refusals=int(limits["keep_refusals"]),
         keep_timeline=int(limits["keep_timeline"]),
         new_run_after_events=int(limits["new_run_after_events"]),

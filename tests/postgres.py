@@ -34,8 +34,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def throwaway_server() -> Iterator[str]:
-    """The admin URL of a fresh cluster (superuser `appeals`, trust authentication, 127.0.0.1)."""
+def throwaway_server(durable: bool = False) -> Iterator[str]:
+    """The admin URL of a fresh cluster (superuser `appeals`, trust authentication, 127.0.0.1).
+    Tests run it with fsync off; benchmarks (`durable`) with PostgreSQL's own defaults."""
     bin_dir = binaries()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
@@ -50,7 +51,8 @@ def throwaway_server() -> Iterator[str]:
         subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)
 
     run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", USER, "-E", "UTF8", "--no-sync")
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+    options += "" if durable else " -c fsync=off"
     run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start")
     try:
         yield f"postgresql+psycopg://{USER}@127.0.0.1:{port}/postgres"
