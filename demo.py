@@ -1,8 +1,10 @@
 """The main job: dev server + Web UI, worker, and a handful of demo appeals in different states.
 
 Runs on the embedded defaults (temporal-dev.yaml, SQLite registry, demo timing where one working
-day lasts 20 seconds), so a person watching the Web UI sees a reminder, an escalation and a
-disciplinary proposal happen within a few minutes. Ctrl-C stops everything.
+day lasts a minute). The story is deliberate: one appeal, received 12 working days before today,
+is late: its reminder, its escalation and a disciplinary proposal arrive within about five
+minutes, at the times printed. Every other case stays within its terms for about ten minutes
+(a 15-working-day term lasts 15). Ctrl-C stops everything and exits 0.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import devserver
@@ -21,7 +23,7 @@ from models.case_status import CaseStatus
 from models.identity import with_check_digit
 from models.registry import make_engine
 from policies import calendar
-from runtime.client import transition
+from runtime.client import start_case, transition
 from runtime.numbering import allocate_number
 from runtime.seal import staff
 
@@ -52,6 +54,64 @@ def appeal(number: str, seed: int, **overrides: Any) -> dict[str, Any]:
     return data
 
 
+# Received this long before today: the term ends in 2 working days, so the reminder 1 working day
+# before it is always ahead and the one 3 working days before always past, whatever the hour.
+LATE_BY_WORKING_DAYS = 12
+
+
+def late_receipt_day() -> date:
+    return calendar.working_days_before(datetime.now(UTC).date(), LATE_BY_WORKING_DAYS)
+
+
+def late_story(now: datetime) -> list[tuple[str, datetime]]:
+    """When the late appeal's timers fire in demo timing (the plan its workflow makes at
+    registration, computed the same way): what happens, and when."""
+    from activities.policy import plan_deadline
+    from models.deadlines import DeadlineRequest
+    from policies.terms import control_rules
+
+    received = f"{late_receipt_day().isoformat()}T10:00:00+05:00"
+    request = DeadlineRequest(
+        "demo",
+        now.isoformat(),
+        received,
+        control_rules("demo"),
+        15,
+        from_receipt=True,
+        watch_forwarding=True,  # as AppealWorkflow plans an appeal that is not a reception's instruction
+        watch_hearing_start=True,
+    )
+    plan = plan_deadline(request)
+    return [(point.kind, datetime.fromisoformat(point.fire_at)) for point in plan.points]
+
+
+def first_term_point(now: datetime) -> datetime:
+    """When the first legal-term timer (a reminder) of an appeal received now fires in demo timing."""
+    from activities.policy import plan_deadline
+    from models.deadlines import DeadlineRequest
+    from policies.terms import control_rules
+
+    plan = plan_deadline(DeadlineRequest("demo", now.isoformat(), now.isoformat(), control_rules("demo"), 15))
+    return min(datetime.fromisoformat(p.fire_at) for p in plan.points)
+
+
+async def act_on(client: Any, number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
+    """One move by a demo operator, sealed as the codec server would seal it."""
+    handle = client.get_workflow_handle(number)
+    result: CaseStatus = await transition(handle, trigger, staff(actor, role), role, **fields)
+    return result
+
+
+async def until_routed(client: Any, numbers: list[str]) -> None:
+    """Wait until routing by policy is done (at registration)."""
+    for number in numbers:
+        handle = client.get_workflow_handle(number)
+        for _ in range(100):
+            if (await handle.query("status", result_type=CaseStatus)).state == "routed":
+                break
+            await asyncio.sleep(0.2)
+
+
 async def seed(task_queue: str) -> list[str]:
     from runtime.client import connect
     from starter import start_appeal, validated
@@ -61,7 +121,7 @@ async def seed(task_queue: str) -> list[str]:
     year = datetime.now(UTC).year
     numbers = [allocate_number(engine, "APL", year) for _ in range(6)]
     base = int(numbers[0].rsplit("-", 1)[1]) * 10
-    late_received = calendar.working_days_before(datetime.now(UTC).date(), 11)
+    late_received = late_receipt_day()
     appeals = [
         appeal(numbers[0], base + 1),  # answered and closed
         appeal(numbers[1], base + 2, category="utilities", language="kk"),  # returned for finalization
@@ -81,16 +141,9 @@ async def seed(task_queue: str) -> list[str]:
     repeat = appeal(numbers[4], base + 1, text="Повторно о ремонте крыши.")
 
     async def act(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
-        handle = client.get_workflow_handle(number)
-        result: CaseStatus = await transition(handle, trigger, staff(actor, role), role, **fields)
-        return result
+        return await act_on(client, number, trigger, actor, role, **fields)
 
-    for number in numbers[:4] + numbers[5:]:  # wait until routing by policy is done
-        handle = client.get_workflow_handle(number)
-        for _ in range(100):
-            if (await handle.query("status", result_type=CaseStatus)).state == "routed":
-                break
-            await asyncio.sleep(0.2)
+    await until_routed(client, numbers[:4] + numbers[5:])
     await act(numbers[0], "accept", "housing-dept", "executor")
     await act(
         numbers[0],
@@ -138,7 +191,6 @@ async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]
     """A reception held with two instructions (child appeal workflows), and one booked for later."""
     from activities.receptions import create_slots, list_slots
     from models.reception import parse_reception
-    from workflows.reception import ReceptionWorkflow
 
     year = datetime.now(UTC).year
     today = datetime.now(UTC).astimezone(calendar.local_zone()).date()
@@ -174,7 +226,7 @@ async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]
             "format": "office",
             "received_at": datetime.now(UTC).isoformat(),
         }
-        await client.start_workflow(ReceptionWorkflow.run, parse_reception(raw), id=number, task_queue=task_queue)
+        await start_case(client, "ReceptionWorkflow", parse_reception(raw), number, task_queue)
 
     async def act(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
         handle = client.get_workflow_handle(number)
@@ -190,8 +242,8 @@ async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]
         answer_text="Даны поручения по подвалу и двору.",
         details={
             "instructions": [
-                {"executor": "housing-dept", "text": "Откачать воду из подвала.", "term_working_days": 3},
-                {"executor": "utilities-dept", "text": "Проверить ливневую канализацию.", "term_working_days": 5},
+                {"executor": "housing-dept", "text": "Откачать воду из подвала.", "term_working_days": 15},
+                {"executor": "utilities-dept", "text": "Проверить ливневую канализацию.", "term_working_days": 20},
             ]
         },
     )
@@ -238,6 +290,9 @@ async def seed_water(task_queue: str) -> list[str]:
     for i, (number, text) in enumerate(zip(numbers, WATER, strict=True)):
         raw = appeal(number, base + i, category="utilities", district="nauryzbay", type="complaint", text=text)
         await start_appeal(client, validated(raw), task_queue)
+    await until_routed(client, numbers)
+    for number in numbers:  # taken into work: their terms run; the forwarding term is met
+        await act_on(client, number, "accept", "utilities-dept", "executor")
     return numbers
 
 
@@ -260,6 +315,29 @@ async def run_reports(task_queue: str) -> list[str]:
     return paths
 
 
+def print_story(numbers: list[str]) -> None:
+    """Which case will be late and when; until when the others stay within their terms."""
+    now = datetime.now(UTC)
+    names = {
+        "reminder": "reminder to the executor (1 working day before the term)",
+        "escalation": "term missed: overdue escalation to the head (CaseOverdue = true)",
+        "disciplinary": "disciplinary proposal drafted (2 working days after the term)",
+    }
+    late = numbers[3]
+    print(f"\nThe late case: {late}, received {LATE_BY_WORKING_DAYS} working days ago (a working day lasts a minute).")
+    print("  at once          the forwarding term (3 working days from receipt) has passed: the head is alerted")
+    for kind, at in late_story(now):
+        if kind in names:
+            print(f"  at about {at.astimezone().strftime('%H:%M:%S')}  {names[kind]}")
+    calm = first_term_point(now).astimezone().strftime("%H:%M")
+    print(f"The other appeals stay within their terms: their first reminders come at about {calm}.")
+    forward = (now + timedelta(minutes=3)).astimezone().strftime("%H:%M")
+    print(
+        f"{numbers[4]} (a possible repeat) waits for the controller: consider_as_new or terminate_consideration;"
+        f" if not decided by about {forward}, its forwarding term ends and the head is alerted."
+    )
+
+
 def ensure_demo_users() -> None:
     """The demo's operators in the embedded user directory (created once)."""
     from models.registry import make_engine
@@ -276,8 +354,14 @@ def ensure_demo_users() -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--once", action="store_true", help="seed, print, and stop (no waiting)")
+    parser.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warn", "error"],
+        default="error",
+        help="the dev server's log level (default error: its per-page warnings stay out of the demo's output)",
+    )
     args = parser.parse_args()
-    config = devserver.load_config()
+    config = dict(devserver.load_config(), log_level=args.log_level)
     address = f"{config['ip']}:{config['frontend_port']}"
     os.environ.setdefault("TEMPORAL_ADDRESS", address)
     os.environ.setdefault("APPEALS_TIMING_PROFILE", "demo")
@@ -292,8 +376,8 @@ def main() -> int:
 
         load_key_ring()  # creates .keys/codec.json on the first run, before any process needs it
         ensure_demo_users()
-        procs.append(subprocess.Popen([sys.executable, "codec_server.py"], cwd=devserver.ROOT, env=os.environ.copy()))
-        procs.append(subprocess.Popen([sys.executable, "worker.py"], cwd=devserver.ROOT, env=os.environ.copy()))
+        procs.append(child("codec_server.py"))
+        procs.append(child("worker.py"))
         numbers = asyncio.run(seed("appeals"))
         water = asyncio.run(seed_water("appeals"))
         time.sleep(1)  # the six cards are written as their workflows start
@@ -301,7 +385,7 @@ def main() -> int:
         ui = f"http://{config['ip']}:{config['ui_port']}/namespaces/{config['namespace']}/workflows"
         print("\nDemo appeals:", ", ".join(numbers[:6]))
         print(f"Temporal Web UI: {ui}")
-        print(f"Watch {numbers[3]}: a reminder, an escalation and a disciplinary proposal arrive within minutes.")
+        print_story(numbers)
         print("CLI: .venv/bin/python starter.py list   |   .venv/bin/python starter.py status", numbers[3])
         print("Receptions:", ", ".join(numbers[6:]), "  |  .venv/bin/python starter.py reception show", numbers[6])
         print("\nOperators log in at http://127.0.0.1:8081/login  (demo password:", DEMO_PASSWORD + ")")
@@ -318,19 +402,34 @@ def main() -> int:
         if args.once:
             time.sleep(3)
             return 0
-        print("Ctrl-C stops the worker and the dev server.")
+        print("Ctrl-C stops the worker, the codec server and the dev server, in that order.")
         while all(p.poll() is None for p in procs):
             time.sleep(1)
+        gone = next(p for p in procs if p.poll() is not None)
+        print(f"demo: {gone.args!r} stopped (exit {gone.returncode}); stopping the rest")
         return 1
     except KeyboardInterrupt:
+        print("\nstopping...")
         return 0
     finally:
-        for proc in reversed(procs):
+        stop_all(procs)
+
+
+def child(script: str) -> subprocess.Popen[bytes]:
+    """One of the demo's Python processes, in its own session (Ctrl-C reaches the demo only)."""
+    return subprocess.Popen([sys.executable, script], cwd=devserver.ROOT, env=os.environ.copy(), start_new_session=True)
+
+
+def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the worker first (SIGTERM: it finishes what is in flight), the server last."""
+    for proc in reversed(procs):
+        if proc.poll() is None:
             proc.terminate()
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=40)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
 
 
 if __name__ == "__main__":

@@ -112,7 +112,9 @@ def start(config: dict[str, Any] | None = None) -> subprocess.Popen[bytes]:
     config = config or load_config()
     db = Path(config["db_filename"])
     (db if db.is_absolute() else ROOT / db).parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen([temporal_binary(), *server_args(config)], cwd=ROOT)
+    # Its own session: Ctrl-C in the terminal reaches the launcher only, which stops the workers
+    # first and the server last (no worker left dialling a server that is gone).
+    proc = subprocess.Popen([temporal_binary(), *server_args(config)], cwd=ROOT, start_new_session=True)
     try:
         wait_for_port(str(config["ip"]), int(config["frontend_port"]))
     except TimeoutError:

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -113,6 +114,7 @@ def stop_on_signals() -> asyncio.Event:
 async def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("transitions").setLevel(logging.WARNING)
+    workflow.logger.workflow_info_on_message = False  # our workflow log lines name their case themselves
     try:
         settings = WorkerSettings.from_env()
     except SettingError as error:

@@ -153,8 +153,25 @@ def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
     for point in points:
         point.local_day = point.local_day or _day_of(datetime.fromisoformat(point.legal_at))
     return DeadlinePlan(
-        due_date=due.isoformat(), due_at=_utc(due_at), points=points, forward_by=forward_by, registered_on=registered_on
+        due_date=due.isoformat(),
+        due_at=_utc(due_at),
+        points=points,
+        forward_by=forward_by,
+        registered_on=registered_on,
+        term_days=_working_days_through(now, due),
     )
+
+
+def _working_days_through(now: datetime, due: date) -> list[str]:
+    """The working days from today through the term's last day (at most a year's worth): those
+    not yet over are the working days left, which a workflow counts without the calendar."""
+    day = now.astimezone(calendar.local_zone()).date()
+    days: list[str] = []
+    while day <= due and len(days) < 260:
+        if calendar.is_working_day(day):
+            days.append(day.isoformat())
+        day += timedelta(days=1)
+    return days
 
 
 @activity.defn(name=PLAN_WORKING_TIME)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from models.policy_snapshot import ControlRules
 
@@ -41,6 +41,7 @@ class DeadlinePlan:
     points: list[TimerPoint]
     forward_by: str = ""  # end of the term to forward outside competence (UTC ISO), from receipt only
     registered_on: str = ""  # the day the term counts from (ISO date), from receipt only
+    term_days: list[str] = field(default_factory=list)  # the working days from today through the term (ISO dates)
 
 
 @dataclass

@@ -18,6 +18,7 @@ class ControlRules:
     disciplinary_grace_working_days: int
     staff_language: str
     seconds_per_working_day: float | None = None
+    utc_offset_minutes: int = 300  # the local zone's offset at registration (policies/terms.yaml timezone)
     lead_seconds: int = 0  # benchmarks only: timers fire this long before the legal moment (runtime/settings.py)
     keep_refusals: int = 100  # policies/limits.yaml
     keep_timeline: int = 300

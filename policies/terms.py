@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from models.policy_snapshot import ControlRules
 from policies.loading import load_policy
@@ -41,9 +43,15 @@ def control_rules(profile: str | None = None) -> ControlRules:
         staff_language=str(data["staff_language"]),
         seconds_per_working_day=float(spd) if spd else None,
         lead_seconds=read(LEAD_SECONDS),
+        utc_offset_minutes=_utc_offset_minutes(str(data["timezone"])),
         keep_refusals=int(limits["keep_refusals"]),
         keep_timeline=int(limits["keep_timeline"]),
         new_run_after_events=int(limits["new_run_after_events"]),
         new_run_after_signals=int(limits["new_run_after_signals"]),
         seal_max_age_seconds=int(limits["seal_max_age_seconds"]),
     )
+
+
+def _utc_offset_minutes(zone: str) -> int:
+    offset = datetime.now(UTC).astimezone(ZoneInfo(zone)).utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0

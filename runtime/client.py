@@ -86,11 +86,46 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
     )
 
 
+KINDS = {"AppealWorkflow": "appeal", "ReceptionWorkflow": "reception", "InstructionWorkflow": "instruction"}
+# The fixed facts a case is listed by in the Web UI (no personal data): label, field of the input.
+START_FIELDS = {
+    "appeal": [("type", "type"), ("category", "category"), ("district", "district")],
+    "reception": [("category", "category"), ("district", "district"), ("type", "format")],
+    "instruction": [("type", "control"), ("executors", "executors")],
+}
+
+
+def start_metadata(workflow: str, arg: Any, number: str) -> tuple[str | None, str | None]:
+    """The static summary and details the Web UI shows for a case (its list and its page), in
+    the staff language: kind, number, category, district, type; never the applicant."""
+    from policies.loading import load_policy
+    from workflows.case_card import start_details, start_summary
+
+    kind = KINDS.get(workflow)
+    if kind is None:
+        return None, None
+    language = str(load_policy("terms")["staff_language"])
+    values = {
+        label: ", ".join(v) if isinstance(v, list) else str(v)
+        for label, name in START_FIELDS[kind]
+        if (v := arg.get(name, "") if isinstance(arg, dict) else getattr(arg, name, ""))
+    }
+    summary = start_summary(kind, number, language, values.get("category", ""), values.get("district", ""))
+    return summary, start_details(kind, number, language, list(values.items()))
+
+
 async def start_case(client: Client, workflow: str, arg: Any, number: str, task_queue: str = TASK_QUEUE) -> None:
-    """Start a case's workflow under its registration number; a number is never started twice
-    (raises WorkflowAlreadyStartedError)."""
+    """Start a case's workflow under its registration number, with its summary for the Web UI; a
+    number is never started twice (raises WorkflowAlreadyStartedError)."""
+    summary, details = start_metadata(workflow, arg, number)
     await client.start_workflow(
-        workflow, arg, id=number, task_queue=task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE
+        workflow,
+        arg,
+        id=number,
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        static_summary=summary,
+        static_details=details,
     )
 
 

@@ -25,6 +25,7 @@ from models.registry_writes import SUMMARY_CHARS, CaseCard, RouteRequest
 from runtime import search_attributes as sa
 from workflows.appeal_case import ADVERSE, AppealCase
 from workflows.appeal_table import APPEAL_TABLES
+from workflows.case_card import CardFacts
 from workflows.controlled import ControlledWorkflow
 
 ROUTING_ACTOR = Actor(id="routing-policy", role="system")
@@ -397,6 +398,7 @@ class AppealWorkflow(ControlledWorkflow):
         self.use_plan(plan)
 
     def use_plan(self, plan: DeadlinePlan) -> None:
+        self.case.term_days = list(plan.term_days)
         self.case.deadline = plan.due_date
         self.case.due_at = plan.due_at
         self.case.overdue = workflow.now() >= datetime.fromisoformat(plan.due_at)
@@ -568,6 +570,48 @@ class AppealWorkflow(ControlledWorkflow):
                 else []
             ),
         ]
+
+    # ---- the case card (Web UI) ----
+    def card_facts(self) -> CardFacts:
+        facts = super().card_facts()
+        facts.term, facts.due_at, facts.term_days = self.case.deadline, self.case.due_at, self.case.term_days
+        return facts
+
+    def card_lines(self) -> list[tuple[str, str]]:
+        c, lines = self.case, []
+        if c.original_deadline and c.original_deadline != c.deadline:
+            lines.append(("extended", f"{c.original_deadline} → {c.deadline}"))
+        if c.internal_deadline and c.internal_deadline != c.deadline and c.state == "returned_for_finalization":
+            lines.append(("finalization", c.internal_deadline))
+        if c.hearing_until and not c.applicant_replied and not c.hearing_elapsed:
+            lines.append(("hearing", c.hearing_until[:16].replace("T", " ") + " UTC"))
+        if c.answer_character and c.state == "answered":
+            lines.append(("answer", c.answer_character))
+        if c.under_control:
+            lines.append(("under_control", "CaseControl = akim"))
+        if c.possible_repeat_of:
+            lines.append(("possible_repeat", ", ".join(c.possible_repeat_of)))
+        if self.trail.failed_effects:
+            lines.append(("attention", str(len(self.trail.failed_effects))))
+        return lines
+
+    def offers(self, trigger: str) -> bool:
+        c = self.case
+        if trigger == "consider_as_new":
+            return bool(c.possible_repeat_of)
+        if trigger == "take_under_control":
+            return not c.under_control
+        if trigger == "record_applicant_reply":
+            return bool(c.hearing_until) and not c.applicant_replied
+        return super().offers(trigger)
+
+    def example_payload(self, trigger: str) -> dict[str, Any]:
+        payload = super().example_payload(trigger)
+        if trigger == "approve" and not self.case.under_control:
+            return {}  # the rating is optional outside the akim's control
+        if trigger == "terminate_consideration" and self.case.possible_repeat_of:
+            payload["details"]["earlier"] = self.case.possible_repeat_of[0]
+        return payload
 
     def case_kind(self) -> str:
         return "reception_instruction" if self.appeal_().reception else "appeal"

@@ -47,6 +47,7 @@ class AppealCase(CaseModel):
     hearing_fires_at: str = ""  # when the hearing timer fires (the legal end, or earlier in demo timing)
     applicant_replied: bool = False
     under_control: bool = False  # taken under the akim's control (table v3): answers are rated
+    term_days: list[str] = field(default_factory=list)  # working days from the last planning through the term
 
     # --- conditions (pure: they read the case, the move and the time) ---
     def not_under_control(self, move: MoveRequest, now: datetime) -> bool:

@@ -194,11 +194,35 @@ APPEAL_TRANSITIONS_V3 = revised(APPEAL_TRANSITIONS_V2, V3_CHANGED, V3_ADDED)
 
 # Every version of the table, oldest first. To change a row: add a version (README, "Changing a
 # table"); cases already running keep the version they were registered under.
+# A payload for each trigger, as an operator would type it in the Web UI (README, Web UI).
+APPEAL_EXAMPLES: dict[str, dict[str, Any]] = {  # free text is "...": the operator writes it
+    "route": {},
+    "accept": {},
+    "submit_answer": {"answer_text": "...", "answer_character": "explained"},
+    "approve": {"details": {"rating": 5, "remark": "..."}},
+    "return_for_finalization": {"reason": "...", "details": {"rating": 2, "remark": "..."}},
+    "reassign": {"target": "utilities-dept", "reason": "..."},
+    "forward": {"target": "police", "reason": "..."},
+    "forward_part": {"target": "police", "reason": "...", "details": {"questions": "..."}},
+    "leave_without_consideration": {"reason": "...", "details": {"ground": "no_essence"}},
+    "terminate_consideration": {
+        "reason": "...",
+        "details": {"ground": "repeated_without_new_arguments", "earlier": "APL-2026-0000001"},
+    },
+    "consider_as_new": {"reason": "..."},
+    "extend_deadline": {"new_deadline": "2027-01-29", "reason": "..."},
+    "record_applicant_reply": {"answer_text": "..."},
+    "withdraw": {"reason": "..."},
+    "take_under_control": {"reason": "..."},
+    "retry_side_effects": {},
+}
+
 APPEAL_TABLES = TableVersions(
     (
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS, version=1),
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V2, version=2),
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V3, version=3),
-    )
+    ),
+    APPEAL_EXAMPLES,
 )
 APPEAL_TABLE = APPEAL_TABLES.current

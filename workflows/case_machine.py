@@ -14,6 +14,7 @@ of cases already running; see "Changing a table" in the README.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -90,9 +91,12 @@ class Table:
 
 @dataclass(frozen=True)
 class TableVersions:
-    """Every version of one kind's table, oldest first; new cases take the newest."""
+    """Every version of one kind's table, oldest first; new cases take the newest. `examples`
+    holds a payload for each operator trigger (what to type in the Web UI's Signal dialog, the
+    actor aside: the codec server seals the logged-in user into it); a test parses each one."""
 
     tables: tuple[Table, ...]
+    examples: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def current(self) -> Table:
@@ -106,6 +110,14 @@ class TableVersions:
 
     def description(self, trigger: str) -> str:
         return next((t.description(trigger) for t in reversed(self.tables) if t.description(trigger)), "")
+
+    def example(self, trigger: str) -> str:
+        """The trigger's example payload as one line of JSON."""
+        return json.dumps(self.examples.get(trigger, {}), ensure_ascii=False)
+
+    def signal_description(self, trigger: str) -> str:
+        """What the Web UI shows for the trigger's signal: what it does and a payload to start from."""
+        return f"{self.description(trigger)}. Payload: {self.example(trigger)}"
 
     def for_new_case(self) -> Table:
         """The version a case registered now runs under. Each version after the first is recorded

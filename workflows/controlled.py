@@ -49,6 +49,7 @@ from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommi
 from runtime import search_attributes as sa
 from runtime.failures import invalid, refused
 from workflows.carry import carried
+from workflows.case_card import AllowedMove, CardFacts, render_card
 from workflows.case_machine import CaseMachine, CaseModel, Table, TableVersions
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -78,6 +79,13 @@ def trigger_signal(trigger: str, description: str) -> Callable[..., None]:
     return workflow.signal(name=trigger, description=description)(handler)
 
 
+def refusal_line(number: str, trigger: str, actor_id: str, role: str, message: str) -> str:
+    """A refusal as one line of the worker's log: the case, the move, who (if anyone said), why."""
+    who = f"{role} {actor_id}" if actor_id and role else actor_id or role or "no actor given"
+    reason = " ".join(message.split())[:300]
+    return f"{number}: refused {trigger!r} ({who}): {reason}"
+
+
 def claimed_actor(raw: Any) -> tuple[str, str]:
     """Who a refused payload says it came from, for the record (never trusted for anything else)."""
     actor = raw.get("actor") if isinstance(raw, dict) else None
@@ -103,7 +111,7 @@ class ControlledWorkflow:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for trigger in cls.TABLES.operator_triggers():
-            setattr(cls, f"signal_{trigger}", trigger_signal(trigger, cls.TABLES.description(trigger)))
+            setattr(cls, f"signal_{trigger}", trigger_signal(trigger, cls.TABLES.signal_description(trigger)))
 
     @workflow.init
     def __init__(self, run: Any) -> None:
@@ -164,6 +172,7 @@ class ControlledWorkflow:
         self.committed = False  # the move in progress has been written to the registry
         self.signals_this_run = 0  # the server caps signals per run: a new run takes them again
         self.local_effects_task = 0  # history length of the workflow task that last ran a local activity
+        self.shown_card = ""  # the case card last shown in the Web UI (this run)
 
     @property
     def table(self) -> Table:
@@ -204,7 +213,11 @@ class ControlledWorkflow:
         values = workflow.payload_converter().from_payloads([a.payload for a in args])
         getattr(self, method)(values)
 
-    @workflow.update(name="transition", description="Make a move (trigger + actor); refused moves change nothing")
+    @workflow.update(
+        name="transition",
+        description="Make a move and get the new status; refused moves change nothing. Payload: the move's "
+        'signal payload plus its trigger, e.g. {"trigger": "accept"}',
+    )
     async def transition(self, *args: Any) -> CaseStatus:
         move = self.parse_request(args)  # the validator already refused bad payloads
         ticket = self.next_ticket
@@ -249,7 +262,7 @@ class ControlledWorkflow:
             )
         )
         self.trail.refusals_dropped += _trim(self.trail.refusals, self.rules_or_default().keep_refusals)
-        workflow.logger.debug("refused %s by %s/%s: %s", trigger, actor_id, role, message[:300])
+        workflow.logger.info(refusal_line(workflow.info().workflow_id, trigger, actor_id, role, message))
 
     # ---- the main loop ----
     async def run_controlled(self) -> CaseStatus:
@@ -263,6 +276,7 @@ class ControlledWorkflow:
             if await self.let_messages_in():
                 continue  # look again at what arrived while local activities ran
             if self.finished():
+                self.refresh_card()
                 return self.status()
             self.note("continue_as_new", f"run {self.trail.runs} hands over after {self.history_length()} events")
             workflow.continue_as_new(self.next_run())
@@ -292,6 +306,7 @@ class ControlledWorkflow:
             if delay is not None and delay <= timedelta(0):
                 await self.fire_due_points()
                 continue
+            self.refresh_card()
             try:
                 await workflow.wait_condition(
                     lambda: bool(self.inbox) or self.wake or self.new_run_due(), timeout=delay
@@ -558,6 +573,57 @@ class ControlledWorkflow:
             runs=t.runs,
             **fields,
         )
+
+    # ---- the case card on the workflow's page in the Web UI ----
+    def refresh_card(self) -> None:
+        """Show the case card as the workflow's current details (Web UI: the workflow's page). Not
+        part of the history's commands: cases recorded before it replay unchanged."""
+        if self.trail.rules is None:
+            return  # not registered (a refused start)
+        card = render_card(self.card_facts())
+        if card != self.shown_card:
+            workflow.set_current_details(card)
+            self.shown_card = card
+
+    def card_facts(self) -> CardFacts:
+        """What every kind's card shows; a kind adds its own lines (`card_lines`) and terms."""
+        rules = self.rules_()
+        return CardFacts(
+            kind=self.table.kind,
+            number=workflow.info().workflow_id,
+            state=self.case.state,
+            language=rules.staff_language,
+            now=workflow.now(),
+            utc_offset_minutes=rules.utc_offset_minutes,
+            executor=self.case.executor,
+            last_move=self.trail.history[-1] if self.trail.history else None,
+            facts=self.card_lines(),
+            moves=self.allowed_moves(),
+        )
+
+    def card_lines(self) -> list[tuple[str, str]]:
+        return []
+
+    def allowed_moves(self) -> list[AllowedMove]:
+        """Operator moves the table allows from the current state, with the roles that may make
+        them (permissions policy) and a payload to start from. Conditions that read the payload
+        are checked when the move is sent."""
+        permissions = self.permissions
+        if permissions is None:
+            return []
+        moves = []
+        for trigger in self.table.operator_triggers():
+            roles = permissions.roles_for(trigger)
+            if roles and self.case.state in self.table.sources(trigger) and self.offers(trigger):
+                moves.append(AllowedMove(trigger, roles, self.example_payload(trigger)))
+        return moves
+
+    def offers(self, trigger: str) -> bool:
+        """Whether the card offers an allowed trigger now (a kind hides moves that cannot apply)."""
+        return trigger != "retry_side_effects" or bool(self.trail.failed_effects)
+
+    def example_payload(self, trigger: str) -> dict[str, Any]:
+        return copy.deepcopy(self.TABLES.examples.get(trigger, {}))
 
     def case_kind(self) -> str:
         """The kind operators filter by (CaseKind)."""

@@ -37,6 +37,7 @@ from models.notices import ConclusionRequest, InstructionProposalRequest, Propos
 from models.policy_snapshot import InstructionRules, PolicyRequest
 from models.registry_writes import CaseCard
 from runtime import search_attributes as sa
+from workflows.case_card import CardFacts
 from workflows.controlled import ControlledWorkflow
 from workflows.instruction_case import ExtensionRequest, InstructionCase, VerificationPlan
 from workflows.instruction_table import INSTRUCTION_TABLES
@@ -220,6 +221,7 @@ class InstructionWorkflow(ControlledWorkflow):
             DeadlinePlan,
         )
         self.case.term, self.case.due_at = plan.due_date, plan.due_at
+        self.case.term_days = list(plan.term_days)
         kept = [p for p in self.trail.points if p.kind == "proposal_term"]
         self.trail.points = kept + [p for p in plan.points if p.kind in ("reminder", "escalation")]
 
@@ -377,6 +379,40 @@ class InstructionWorkflow(ControlledWorkflow):
             closure_reason=self.trail.closure_reason,
             workflow_run=workflow.info().first_execution_run_id,
         )
+
+    # ---- the case card (Web UI) ----
+    def card_facts(self) -> CardFacts:
+        facts = super().card_facts()
+        facts.term, facts.due_at, facts.term_days = self.case.term, self.case.due_at, self.case.term_days
+        return facts
+
+    def card_lines(self) -> list[tuple[str, str]]:
+        c = self.case
+        lines = [("period", str(c.period))]
+        if c.tracks:
+            lines.append(("executors", ", ".join(f"{t.executor} ({t.reports})" for t in c.tracks.values())))
+        waiting = [p.key for p in c.proposals if p.status == "awaiting_approval"]
+        if waiting:
+            lines.append(("proposals", ", ".join(waiting)))
+        if self.trail.failed_effects:
+            lines.append(("attention", str(len(self.trail.failed_effects))))
+        return lines
+
+    def offers(self, trigger: str) -> bool:
+        if trigger in ("approve_proposal", "reject_proposal"):
+            return any(p.status == "awaiting_approval" for p in self.case.proposals)
+        if trigger in ("approve_extension", "refuse_extension"):
+            return self.case.extension is not None
+        return super().offers(trigger)
+
+    def example_payload(self, trigger: str) -> dict[str, Any]:
+        payload = super().example_payload(trigger)
+        waiting = [p.key for p in self.case.proposals if p.status == "awaiting_approval"]
+        if waiting and "target" in payload and trigger.endswith("_proposal"):
+            payload["target"] = waiting[0]
+        if trigger in ("approve_extension", "refuse_extension") and self.case.issuer:
+            payload["details"]["decided_by"] = self.case.issuer
+        return payload
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
         i, c = self.instruction_(), self.case

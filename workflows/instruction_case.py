@@ -48,6 +48,7 @@ class InstructionCase(CaseModel):
     rules: InstructionRules | None = None
     new_run_wanted: bool = False  # periodic control hands over to a new run every few periods
     issuer: str = ""  # who gave the instruction: the only one who decides on its terms
+    term_days: list[str] = field(default_factory=list)  # working days from the last planning through the term
 
     def is_assigned(self, actor_id: str) -> bool:
         return actor_id in self.executors

@@ -153,10 +153,29 @@ INSTRUCTION_TRANSITIONS_V2: list[dict[str, Any]] = [
     for row in INSTRUCTION_TRANSITIONS
 ]
 
+# A payload for each trigger, as an operator would type it in the Web UI (free text is "...").
+INSTRUCTION_EXAMPLES: dict[str, dict[str, Any]] = {
+    "assign": {"details": {"executors": ["housing-dept", "utilities-dept"]}},
+    "report": {"answer_text": "..."},
+    "submit_consolidated": {"answer_text": "..."},
+    "return_for_finalization": {"reason": "..."},
+    "schedule_verification": {"new_deadline": "2027-01-15", "details": {"place": "..."}},
+    "record_findings": {"answer_text": "...", "details": {"verdict": "satisfactory", "poor_executors": []}},
+    "lift_control": {"answer_text": "..."},
+    "request_extension": {"new_deadline": "2027-02-26", "reason": "..."},
+    "approve_extension": {"details": {"decided_by": "president", "document_ref": "..."}},
+    "refuse_extension": {"details": {"decided_by": "president", "document_ref": "..."}},
+    "transfer": {"target": "utilities-dept", "reason": "..."},
+    "approve_proposal": {"target": "proposal-1"},
+    "reject_proposal": {"target": "proposal-1", "reason": "..."},
+    "retry_side_effects": {},
+}
+
 INSTRUCTION_TABLES = TableVersions(
     (
         Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS, version=1),
         Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V2, version=2),
-    )
+    ),
+    INSTRUCTION_EXAMPLES,
 )
 INSTRUCTION_TABLE = INSTRUCTION_TABLES.current

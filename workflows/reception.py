@@ -302,6 +302,17 @@ class ReceptionWorkflow(ControlledWorkflow):
             workflow_run=workflow.info().first_execution_run_id,
         )
 
+    # ---- the case card (Web UI) ----
+    def card_lines(self) -> list[tuple[str, str]]:
+        c, lines = self.case, []
+        if c.slot is not None:
+            lines.append(("slot", f"{c.slot.local} ({c.slot.format}, {c.slot.district})"))
+        if c.instructions:
+            lines.append(("instructions", ", ".join(f"{i.reg_number}: {i.state}" for i in c.instructions.values())))
+        if self.trail.failed_effects:
+            lines.append(("attention", str(len(self.trail.failed_effects))))
+        return lines
+
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
         r, slot = self.reception_(), self.case.slot
         return [

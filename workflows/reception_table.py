@@ -100,5 +100,22 @@ RECEPTION_TRANSITIONS: list[dict[str, Any]] = [
     RETRY_SIDE_EFFECTS,
 ]
 
-RECEPTION_TABLES = TableVersions((Table(kind="reception", transitions=RECEPTION_TRANSITIONS, version=1),))
+# A payload for each trigger, as an operator would type it in the Web UI (free text is "...").
+RECEPTION_EXAMPLES: dict[str, dict[str, Any]] = {
+    "schedule": {"target": "12", "details": {"participants": ["housing-dept"]}},
+    "reschedule": {"target": "13", "reason": "...", "details": {"participants": ["housing-dept"]}},
+    "hold": {
+        "answer_text": "...",
+        "details": {"instructions": [{"executor": "housing-dept", "text": "...", "term_working_days": 10}]},
+    },
+    "no_show": {},
+    "cancel": {"reason": "..."},
+    "refuse": {"reason": "..."},
+    "close": {},
+    "retry_side_effects": {},
+}
+
+RECEPTION_TABLES = TableVersions(
+    (Table(kind="reception", transitions=RECEPTION_TRANSITIONS, version=1),), RECEPTION_EXAMPLES
+)
 RECEPTION_TABLE = RECEPTION_TABLES.current

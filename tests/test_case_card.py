@@ -1,0 +1,134 @@
+"""The case card on the workflow's page in the Web UI (issue 14): the workflow's current details,
+its static summary and details, and the payload examples in the signal descriptions."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from temporalio.api.sdk.v1 import WorkflowMetadata
+from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
+
+from models.moves import MoveRecord, parse_move
+from runtime.client import start_case
+from tests.factories import appeal_dict
+from tests.scenario import move, status
+from workflows.appeal_table import APPEAL_TABLES
+from workflows.case_card import CardFacts, render_card, term_line
+from workflows.instruction_table import INSTRUCTION_TABLES
+from workflows.kinds import WORKFLOWS
+from workflows.reception_table import RECEPTION_TABLES
+
+ALL_TABLES = [APPEAL_TABLES, RECEPTION_TABLES, INSTRUCTION_TABLES]
+
+
+async def card_of(handle: WorkflowHandle[Any, Any]) -> str:
+    metadata = await handle.query("__temporal_workflow_metadata", result_type=WorkflowMetadata)
+    return metadata.current_details
+
+
+def payloads(card: str) -> dict[str, dict[str, Any]]:
+    """The ready-to-paste payload of each move the card offers, by trigger."""
+    found = {}
+    for trigger, payload in re.findall(r"^\| `(\w+)` \| [^|]+ \| `(.*)` \|$", card, re.MULTILINE):
+        found[trigger] = json.loads(payload.replace("\\|", "|"))
+    return found
+
+
+@pytest.mark.parametrize("tables", ALL_TABLES, ids=lambda t: t.current.kind)
+def test_every_trigger_has_an_example_that_parses(tables: Any) -> None:
+    for trigger in tables.operator_triggers():
+        assert trigger in tables.examples, f"{tables.current.kind}: no example for {trigger}"
+        example = dict(tables.examples[trigger], actor={"id": "u1", "role": "controller"})
+        move_ = parse_move(example, trigger, tables.current.details_schema)
+        assert move_.trigger == trigger
+        for row in tables.current.rows(trigger):
+            for name in row.get("requires", []):
+                assert getattr(move_, name), f"{trigger}: the example lacks the required {name}"
+
+
+def test_signal_descriptions_carry_the_payload_example() -> None:
+    for workflow_class in WORKFLOWS:
+        tables = getattr(workflow_class, "TABLES", None)
+        if tables is None:
+            continue
+        for trigger in tables.operator_triggers():
+            handler = getattr(workflow_class, f"signal_{trigger}")
+            description = handler.__temporal_signal_definition.description
+            example = description.split("Payload: ", 1)[1]
+            assert json.loads(example) == tables.examples[trigger]
+
+
+def test_the_term_line_counts_working_days_left_today_included() -> None:
+    days = ["2026-11-26", "2026-11-27", "2026-11-30", "2026-12-01"]
+    facts = CardFacts(
+        "appeal",
+        "APL-1",
+        "routed",
+        "ru",
+        now=datetime(2026, 11, 26, 6, 0, tzinfo=UTC),
+        term="2026-12-01",
+        term_days=days,
+        due_at="2026-12-01T19:00:00+00:00",
+    )
+    assert term_line(facts) == "01.12.2026 — осталось рабочих дней: 4 (на 26.11.2026)"
+    facts.now = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # a Saturday
+    assert term_line(facts) == "01.12.2026 — осталось рабочих дней: 2 (на 28.11.2026)"
+    facts.now = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+    assert term_line(facts) == "01.12.2026 — сегодня последний день срока"
+    facts.now = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)
+    assert term_line(facts) == "01.12.2026 — **просрочено: срок истёк 01.12.2026**"
+    facts.language, facts.now = "kk", datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+    assert term_line(facts) == "01.12.2026 — қалған жұмыс күндері: 4 (26.11.2026 күйі бойынша)"
+
+
+def test_a_card_names_the_last_move_and_a_closed_case_offers_nothing() -> None:
+    record = MoveRecord(1, "approve", "head-1", "head", "answered", "closed", "2026-11-26T05:30:00+00:00")
+    card = render_card(CardFacts("appeal", "APL-1", "closed", "kk", datetime(2026, 11, 26, 6, tzinfo=UTC), last_move=record))
+    assert "**Соңғы әрекет:** `approve` — head-1 (басшы), 26.11.2026 10:30" in card
+    assert "Әрекет жоқ: іс жабылды." in card
+
+
+async def test_an_appeal_explains_itself_on_its_page(client: Client, worker: Worker) -> None:
+    appeal = appeal_dict(category="utilities", district="medeu")
+    number = appeal["reg_number"]
+    await start_case(client, "AppealWorkflow", appeal, number, worker.task_queue)
+    handle = client.get_workflow_handle(number)
+    st = await status(handle)
+    while st.state == "registered":  # routed by policy at registration
+        st = await status(handle)
+    description = await handle.describe()
+    assert await description.static_summary() == f"Обращение {number} · utilities · medeu"
+    details = await description.static_details()
+    assert details is not None and "- Вид: application" in details
+
+    card = await card_of(handle)
+    assert f"### Обращение {number}" in card
+    assert "**Состояние:** направлено исполнителю (`routed`)" in card
+    assert "**Исполнитель:** utilities-dept" in card
+    assert re.search(r"\*\*Срок:\*\* \d\d\.\d\d\.\d{4} — осталось рабочих дней: 1[56] \(на ", card), card
+    offered = payloads(card)
+    assert set(offered) == {"accept", "reassign", "forward", "forward_part", "leave_without_consideration",
+                            "terminate_consideration", "extend_deadline", "withdraw", "take_under_control"}
+    assert "| `accept` | исполнитель | `{}` |" in card
+    # No personal data: not the applicant, the contacts or the text.
+    for private in (appeal["applicant"].get("name", ""), appeal["contacts"].get("email", ""), appeal["text"][:30]):
+        assert not private or private not in card
+
+    await move(handle, "accept", "utilities-dept", "executor")
+    card = await card_of(handle)
+    assert "(`under_consideration`)" in card
+    assert "**Последнее действие:** `accept` — utilities-dept (исполнитель)" in card
+    assert "submit_answer" in payloads(card) and "accept" not in payloads(card)
+    example = payloads(card)["submit_answer"]
+    st = await move(handle, "submit_answer", "utilities-dept", "executor", **example)
+    assert st.state == "answered"
+    card = await card_of(handle)
+    assert payloads(card)["approve"] == {}  # not under the akim's control: no rating needed
+    await move(handle, "approve", "head-1", "head", **payloads(card)["approve"])
+    card = await card_of(handle)
+    assert "(`closed`)" in card and "Действий нет: дело закрыто." in card

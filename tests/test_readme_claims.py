@@ -1,0 +1,85 @@
+"""What the README tells a new operator, pinned to what the software does (issue 14)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.worker import Worker
+
+import demo
+from models.moves import ANSWER_CHARACTERS
+from tests.factories import appeal_dict
+from tests.scenario import move, sealed, start_appeal, status, until_state
+from workflows.controlled import refusal_line
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def test_the_answer_characters_the_readme_lists_are_the_ones_accepted() -> None:
+    listed = re.search(r"`answer_character` is one of\s+(.+?)\s+\(the last two", README, re.DOTALL)
+    assert listed is not None
+    assert re.findall(r"`(\w+)`", listed.group(1)) == list(ANSWER_CHARACTERS)
+    assert "explained\\|satisfied\\|partially_satisfied\\|refused" in README  # the CLI's `move` row
+
+
+def test_registering_without_any_contact_is_refused_as_the_readme_says() -> None:
+    assert "At least one contact is required" in README
+    run = subprocess.run(
+        [sys.executable, "starter.py", "register", "--type", "application", "--category", "housing"]
+        + ["--district", "almaly", "--text", "Прошу отремонтировать крышу.", "--name", "Иван"]
+        + ["--iin", appeal_dict()["applicant"]["iin"]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, TEMPORAL_ADDRESS="127.0.0.1:1"),
+    )
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "contacts: at least one of email, phone, address is required" in run.stdout + run.stderr
+
+
+def test_the_demo_story_is_the_one_the_readme_tells() -> None:
+    now = datetime.now(UTC)
+    story = demo.late_story(now)
+    legal = [(kind, at - now) for kind, at in story if kind in ("reminder", "escalation", "disciplinary")]
+    assert [kind for kind, _ in legal] == ["reminder", "escalation", "disciplinary"]  # one reminder
+    reminder, escalation, proposal = (after for _, after in legal)
+    assert timedelta(minutes=1) <= reminder <= timedelta(minutes=2)
+    assert timedelta(minutes=2) <= escalation <= timedelta(minutes=4)
+    assert timedelta(minutes=4) <= proposal <= timedelta(minutes=6)
+    assert [kind for kind, at in story if at <= now] == ["forward_escalation"]  # "at once the head is alerted"
+    assert demo.first_term_point(now) - now >= timedelta(minutes=10)  # the others: within their terms
+    assert "its executor gets **one\n  reminder**" in README
+    assert "one working day\nlasts one minute" in README
+
+
+def test_a_refusal_is_one_readable_log_line() -> None:
+    assert refusal_line("APL-1", "route", "", "", "payload: is empty;\n send a JSON object") == (
+        "APL-1: refused 'route' (no actor given): payload: is empty; send a JSON object"
+    )
+    assert refusal_line("APL-1", "approve", "a.exec", "executor", "role 'executor' may not trigger 'approve'") == (
+        "APL-1: refused 'approve' (executor a.exec): role 'executor' may not trigger 'approve'"
+    )
+
+
+async def test_the_status_lists_refused_signals_but_not_updates_refused_by_the_validator(
+    client: Client, worker: Worker
+) -> None:
+    assert "not** listed in the\n  status" in README
+    handle = await start_appeal(client, worker, appeal_dict())
+    await until_state(handle, "routed")
+    with pytest.raises(WorkflowUpdateFailedError):
+        await move(handle, "approve", "ctl-1", "registrar")
+    await handle.signal("approve", await sealed(handle, {"actor": {"id": "reg-1", "role": "registrar"}}))
+    st = await status(handle)
+    while not st.refusals:
+        st = await status(handle)
+    assert [(r.trigger, r.actor_id) for r in st.refusals] == [("approve", "reg-1")]
