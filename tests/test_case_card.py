@@ -88,7 +88,9 @@ def test_the_term_line_counts_working_days_left_today_included() -> None:
 
 def test_a_card_names_the_last_move_and_a_closed_case_offers_nothing() -> None:
     record = MoveRecord(1, "approve", "head-1", "head", "answered", "closed", "2026-11-26T05:30:00+00:00")
-    card = render_card(CardFacts("appeal", "APL-1", "closed", "kk", datetime(2026, 11, 26, 6, tzinfo=UTC), last_move=record))
+    card = render_card(
+        CardFacts("appeal", "APL-1", "closed", "kk", datetime(2026, 11, 26, 6, tzinfo=UTC), last_move=record)
+    )
     assert "**Соңғы әрекет:** `approve` — head-1 (басшы), 26.11.2026 10:30" in card
     assert "Әрекет жоқ: іс жабылды." in card
 
@@ -112,8 +114,17 @@ async def test_an_appeal_explains_itself_on_its_page(client: Client, worker: Wor
     assert "**Исполнитель:** utilities-dept" in card
     assert re.search(r"\*\*Срок:\*\* \d\d\.\d\d\.\d{4} — осталось рабочих дней: 1[56] \(на ", card), card
     offered = payloads(card)
-    assert set(offered) == {"accept", "reassign", "forward", "forward_part", "leave_without_consideration",
-                            "terminate_consideration", "extend_deadline", "withdraw", "take_under_control"}
+    assert set(offered) == {
+        "accept",
+        "reassign",
+        "forward",
+        "forward_part",
+        "leave_without_consideration",
+        "terminate_consideration",
+        "extend_deadline",
+        "withdraw",
+        "take_under_control",
+    }
     assert "| `accept` | исполнитель | `{}` |" in card
     # No personal data: not the applicant, the contacts or the text.
     for private in (appeal["applicant"].get("name", ""), appeal["contacts"].get("email", ""), appeal["text"][:30]):
