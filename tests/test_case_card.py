@@ -34,8 +34,8 @@ async def card_of(handle: WorkflowHandle[Any, Any]) -> str:
 def payloads(card: str) -> dict[str, dict[str, Any]]:
     """The ready-to-paste payload of each move the card offers, by trigger."""
     found = {}
-    for trigger, payload in re.findall(r"^\| `(\w+)` \| [^|]+ \| `(.*)` \|$", card, re.MULTILINE):
-        found[trigger] = json.loads(payload.replace("\\|", "|"))
+    for trigger, payload in re.findall(r"^- `(\w+)` \([^)]+\): `(.*)`$", card, re.MULTILINE):
+        found[trigger] = json.loads(payload)
     return found
 
 
@@ -125,7 +125,7 @@ async def test_an_appeal_explains_itself_on_its_page(client: Client, worker: Wor
         "withdraw",
         "take_under_control",
     }
-    assert "| `accept` | исполнитель | `{}` |" in card
+    assert "- `accept` (исполнитель): `{}`" in card
     # No personal data: not the applicant, the contacts or the text.
     for private in (appeal["applicant"].get("name", ""), appeal["contacts"].get("email", ""), appeal["text"][:30]):
         assert not private or private not in card
@@ -143,3 +143,15 @@ async def test_an_appeal_explains_itself_on_its_page(client: Client, worker: Wor
     await move(handle, "approve", "head-1", "head", **payloads(card)["approve"])
     card = await card_of(handle)
     assert "(`closed`)" in card and "Действий нет: дело закрыто." in card
+
+
+def test_values_from_payloads_are_shown_as_text_never_as_markup() -> None:
+    record = MoveRecord(
+        2, "reassign", "x", "head", "routed", "routed", "2026-11-26T05:30:00+00:00", actor_name="[click](http://evil)"
+    )
+    facts = CardFacts("appeal", "APL-1", "routed", "ru", datetime(2026, 11, 26, 6, tzinfo=UTC), last_move=record)
+    facts.executor = "<img src=x onerror=alert(1)> | *bold*"
+    card = render_card(facts)
+    assert re.search(r"(?<!\\)[<\[]", card) is None  # every < and [ is escaped
+    assert "\\<img src=x onerror=alert(1)\\> \\| \\*bold\\*" in card
+    assert "\\[click\\](http://evil)" in card

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
 import re
 import shutil
 import socket
+import tempfile
 import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -147,3 +149,79 @@ async def test_an_operator_logged_in_at_the_codec_server_acts_as_themselves_in_t
         await asyncio.sleep(3)
         assert data["applicant"]["name"] not in await page.content()
         await browser.close()
+
+
+async def test_a_case_explains_itself_on_its_page_and_the_card_payload_works_in_the_signal_dialog(
+    stack: Stack,
+) -> None:
+    """The case card (current details) on the workflow's page: an operator copies the payload of an
+    allowed move from it, sends it through the Signal dialog, and sees the card change. The
+    summary the case was started with names it in the list. Screenshots go to
+    APPEALS_SCREENSHOT_DIR when it is set (docs/screenshots/case-card-ru.png)."""
+    from playwright.async_api import async_playwright
+
+    from runtime.client import start_case
+
+    data = appeal_dict(category="housing", district="almaly")
+    number = data["reg_number"]
+    await start_case(stack.client, "AppealWorkflow", data, number, TASK_QUEUE)
+    handle = stack.client.get_workflow_handle(number)
+    await until_state(handle, "routed")
+    shots = Path(os.environ.get("APPEALS_SCREENSHOT_DIR") or tempfile.mkdtemp())
+    shots.mkdir(parents=True, exist_ok=True)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        page = await browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.set_default_timeout(20_000)
+        await page.goto(f"{stack.codec}/login")
+        await page.fill("input[name=user]", "a.exec")
+        await page.fill("input[name=password]", PASSWORD)
+        await page.get_by_role("button", name=re.compile("Войти")).click()
+        await page.goto(f"{stack.ui}/namespaces/default/workflows/{number}")
+        await use_codec_server(page, stack.codec)
+        await page.get_by_text("User Metadata").first.click()
+        summary = page.frame_locator("iframe#user-metadata-summary").locator("body")
+        await summary.get_by_text(f"Обращение {number} · housing · almaly").wait_for()
+        card = page.frame_locator("iframe[title=output]").last.locator("body")
+        await card.get_by_text("направлено исполнителю").wait_for()
+        text = await card.inner_text()
+        assert "Исполнитель: housing-dept" in text and "Доступные действия" in text
+        assert data["applicant"]["name"] not in text and data["contacts"]["email"] not in text
+        payload = await card_payload(card, "accept")
+        assert payload == "{}"
+        await page.screenshot(path=str(shots / "case-card-ru.png"), full_page=True)
+
+        await send_from_dialog(page, "Send a Signal", "Select a signal", "accept", payload)
+        st = await until_state(handle, "under_consideration")
+        assert st.history[-1].actor_id == "a.exec"
+        await page.reload()
+        await page.get_by_text("User Metadata").first.click()
+        card = page.frame_locator("iframe[title=output]").last.locator("body")
+        await card.get_by_text("на рассмотрении").wait_for()
+        assert "Последнее действие: accept — А. Исполнитель (исполнитель)" in await card.inner_text()
+        submit = await card_payload(card, "submit_answer")
+        assert submit == '{"answer_text": "...", "answer_character": "explained"}'
+        await page.screenshot(path=str(shots / "case-card-after-accept-ru.png"), full_page=True)
+        await browser.close()
+
+
+async def use_codec_server(page: Any, codec: str) -> None:
+    """The UI's codec settings: our codec server, with cross-origin credentials (README)."""
+    await page.evaluate(
+        """endpoint => {
+            localStorage.setItem('endpoint', JSON.stringify(endpoint));
+            localStorage.setItem('overrideRemoteCodecConfiguration', 'true');
+            localStorage.setItem('includeCredentials', 'true');
+            localStorage.setItem('passAccessToken', 'false');
+        }""",
+        codec,
+    )
+    await page.reload()
+
+
+async def card_payload(card: Any, trigger: str) -> str:
+    """The payload of `trigger`'s line in the card's list of allowed moves (its second code span)."""
+    line = card.locator("li").filter(has_text=re.compile(rf"^{trigger} \("))
+    return str(await line.locator("code").nth(1).inner_text()).strip()

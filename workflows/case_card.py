@@ -181,6 +181,15 @@ class CardFacts:
     moves: list[AllowedMove] = field(default_factory=list)
 
 
+_MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\`*_[]<>|~"})  # what marks up text inside a line
+
+
+def plain(value: str) -> str:
+    """A value from a case (an executor, a person's name) as literal text: Markdown and HTML in it
+    are shown, never interpreted (a payload cannot add links or markup to the card)."""
+    return " ".join(value.split()).translate(_MARKDOWN)[:300]
+
+
 def language_of(language: str) -> str:
     return language if language in LANGUAGES else "ru"
 
@@ -232,12 +241,12 @@ def render_card(facts: CardFacts) -> str:
     term = term_line(facts)
     if term:
         lines.append(f"**{labels['term']}:** {term}  ")
-    lines.append(f"**{labels['executor']}:** {facts.executor or labels['not_assigned']}  ")
+    lines.append(f"**{labels['executor']}:** {plain(facts.executor) if facts.executor else labels['not_assigned']}  ")
     for label, value in facts.facts:
-        lines.append(f"**{labels.get(label, label)}:** {value}  ")
+        lines.append(f"**{labels.get(label, label)}:** {plain(value)}  ")
     if facts.last_move is not None:
         move = facts.last_move
-        who = move.actor_name or move.actor_id
+        who = plain(move.actor_name or move.actor_id)
         role = labels["system"] if move.actor_role == "system" else roles.get(move.actor_role, move.actor_role)
         by = labels["by"].format(who=f"{who} ({role})", when=_moment(move.at, facts.utc_offset_minutes))
         lines.append(f"**{labels['last_move']}:** `{move.trigger}` — {by}  ")
@@ -246,11 +255,13 @@ def render_card(facts: CardFacts) -> str:
     if not facts.moves:
         lines.append(labels["none"])
         return "\n".join(lines)
-    lines += [f"| {labels['move']} | {labels['who']} | {labels['payload']} |", "| --- | --- | --- |"]
+    # A list, not a table: the Web UI shows the card in a narrow panel, and a payload must wrap.
+    lines.append(f"*{labels['move']} ({labels['who']}): {labels['payload']}*")
+    lines.append("")
     for allowed in facts.moves:
         who = ", ".join(roles.get(r, r) for r in allowed.roles)
-        payload = json.dumps(allowed.payload, ensure_ascii=False).replace("|", "\\|")
-        lines.append(f"| `{allowed.trigger}` | {who} | `{payload}` |")
+        payload = json.dumps(allowed.payload, ensure_ascii=False)
+        lines.append(f"- `{allowed.trigger}` ({who}): `{payload}`")
     lines += ["", labels["how"]]
     return "\n".join(lines)
 
