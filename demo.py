@@ -187,6 +187,15 @@ async def seed(task_queue: str) -> list[str]:
     return numbers + await seed_reception(client, engine, task_queue)
 
 
+# The instructions given at the demo's reception: terms long enough that they stay within them for
+# the demo's ten minutes (a working day lasts a minute), and within the policy's maximum
+# (policies/receptions.yaml instruction_max_working_days).
+RECEPTION_INSTRUCTIONS = [
+    {"executor": "housing-dept", "text": "Откачать воду из подвала.", "term_working_days": 13},
+    {"executor": "utilities-dept", "text": "Проверить ливневую канализацию.", "term_working_days": 15},
+]
+
+
 async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]:
     """A reception held with two instructions (child appeal workflows), and one booked for later."""
     from activities.receptions import create_slots, list_slots
@@ -241,10 +250,7 @@ async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]
         "official",
         answer_text="Даны поручения по подвалу и двору.",
         details={
-            "instructions": [
-                {"executor": "housing-dept", "text": "Откачать воду из подвала.", "term_working_days": 15},
-                {"executor": "utilities-dept", "text": "Проверить ливневую канализацию.", "term_working_days": 20},
-            ]
+            "instructions": RECEPTION_INSTRUCTIONS
         },
     )
     await act(

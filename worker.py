@@ -113,7 +113,8 @@ def stop_on_signals() -> asyncio.Event:
 
 async def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("transitions").setLevel(logging.WARNING)
+    for chatty in ("transitions", "alembic", "matplotlib"):  # their INFO lines are not the operator's business
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     workflow.logger.workflow_info_on_message = False  # our workflow log lines name their case themselves
     try:
         settings = WorkerSettings.from_env()

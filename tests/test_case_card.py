@@ -155,3 +155,29 @@ def test_values_from_payloads_are_shown_as_text_never_as_markup() -> None:
     assert re.search(r"(?<!\\)[<\[]", card) is None  # every < and [ is escaped
     assert "\\<img src=x onerror=alert(1)\\> \\| \\*bold\\*" in card
     assert "\\[click\\](http://evil)" in card
+
+
+async def test_an_instruction_shows_its_card_and_summary(env: Any, client: Client, worker: Worker) -> None:
+    from tests.test_instruction import instruction_dict, new_number
+
+    number = new_number()
+    data = instruction_dict(number, await env.get_current_time())
+    await start_case(client, "InstructionWorkflow", data, number, worker.task_queue)
+    handle = client.get_workflow_handle(number)
+    card = ""
+    for _ in range(100):
+        card = await card_of(handle)
+        if "Отчётный период" in card:
+            break
+    assert f"### Поручение {number}" in card
+    assert "**Отчётный период:** 1" in card
+    assert re.search(r"\*\*Срок:\*\* \d\d\.\d\d\.\d{4} — осталось рабочих дней: \d+", card), card
+    offered = payloads(card)
+    assert "report" in offered and offered["report"] == {"answer_text": "..."}
+    assert "approve_proposal" not in offered  # none awaits the head
+    description = await handle.describe()
+    assert await description.static_summary() == f"Поручение {number}"
+    details = await description.static_details()
+    assert details is not None and "- Вид: monthly" in details
+    st = await status(handle)
+    assert st.state != "registered"

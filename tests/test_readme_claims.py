@@ -83,3 +83,11 @@ async def test_the_status_lists_refused_signals_but_not_updates_refused_by_the_v
     while not st.refusals:
         st = await status(handle)
     assert [(r.trigger, r.actor_id) for r in st.refusals] == [("approve", "reg-1")]
+
+
+def test_the_demo_reception_gives_instructions_the_policy_allows_with_terms_past_the_demo() -> None:
+    from policies.loading import load_policy
+
+    longest = int(load_policy("receptions")["instruction_max_working_days"])
+    for instruction in demo.RECEPTION_INSTRUCTIONS:
+        assert 10 <= int(instruction["term_working_days"]) <= longest  # ten minutes and more, within policy

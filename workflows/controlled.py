@@ -301,6 +301,7 @@ class ControlledWorkflow:
                 await self.guarded("reconcile", self.reconcile)
                 continue
             if self.finished() or self.new_run_due():
+                self.refresh_card()
                 return
             delay = self.next_timer_delay()
             if delay is not None and delay <= timedelta(0):
