@@ -249,9 +249,7 @@ async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]
         "housing-head",
         "official",
         answer_text="Даны поручения по подвалу и двору.",
-        details={
-            "instructions": RECEPTION_INSTRUCTIONS
-        },
+        details={"instructions": RECEPTION_INSTRUCTIONS},
     )
     await act(
         numbers[1],

@@ -181,3 +181,22 @@ async def test_an_instruction_shows_its_card_and_summary(env: Any, client: Clien
     assert details is not None and "- Вид: monthly" in details
     st = await status(handle)
     assert st.state != "registered"
+
+
+async def test_a_hostile_target_reaches_the_card_only_as_text(client: Client, worker: Worker) -> None:
+    """An executor named by a payload (reassign's target) is shown escaped; no workflow task fails."""
+    from temporalio.api.enums.v1 import EventType
+
+    appeal = appeal_dict(category="housing")
+    number = appeal["reg_number"]
+    await start_case(client, "AppealWorkflow", appeal, number, worker.task_queue)
+    handle = client.get_workflow_handle(number)
+    while (await status(handle)).state == "registered":
+        pass
+    hostile = '<img src=x onerror="alert(1)"> [x](javascript:alert(1)) | `code`'
+    await move(handle, "reassign", "ctl-1", "controller", target=hostile, reason="...")
+    card = await card_of(handle)
+    assert re.search(r"(?<!\\)[<\[`]img|(?<!\\)\[x\]", card) is None
+    assert '**Исполнитель:** \\<img src=x onerror="alert(1)"\\> \\[x\\](javascript:alert(1)) \\| \\`code\\`' in card
+    history = await handle.fetch_history()
+    assert not [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]

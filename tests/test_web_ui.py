@@ -114,18 +114,8 @@ async def test_an_operator_logged_in_at_the_codec_server_acts_as_themselves_in_t
         await page.get_by_role("button", name=re.compile("Войти")).click()
         assert "a.exec" in await page.locator(".who").inner_text()
         assert await page.evaluate("() => document.cookie") == ""
-        # The UI's codec settings: this codec server, with cross-origin credentials (README).
         await page.goto(f"{stack.ui}/namespaces/default/workflows/{number}")
-        await page.evaluate(
-            """endpoint => {
-                localStorage.setItem('endpoint', JSON.stringify(endpoint));
-                localStorage.setItem('overrideRemoteCodecConfiguration', 'true');
-                localStorage.setItem('includeCredentials', 'true');
-                localStorage.setItem('passAccessToken', 'false');
-            }""",
-            stack.codec,
-        )
-        await page.reload()
+        await use_codec_server(page, stack.codec)
         await page.get_by_text(data["applicant"]["name"]).first.wait_for()  # decoded for the logged-in user
 
         # accept, from the Signal dialog, with an empty object: the codec server names the actor.
