@@ -190,7 +190,7 @@ async def seed(task_queue: str) -> list[str]:
 # The instructions given at the demo's reception: terms long enough that they stay within them for
 # the demo's ten minutes (a working day lasts a minute), and within the policy's maximum
 # (policies/receptions.yaml instruction_max_working_days).
-RECEPTION_INSTRUCTIONS = [
+RECEPTION_INSTRUCTIONS: list[dict[str, Any]] = [
     {"executor": "housing-dept", "text": "Откачать воду из подвала.", "term_working_days": 13},
     {"executor": "utilities-dept", "text": "Проверить ливневую канализацию.", "term_working_days": 15},
 ]
