@@ -54,6 +54,7 @@ class AppealRules:
     closure_outcomes: dict[str, str]  # ground -> left_without_consideration | terminated
     extension_counted_from: str  # receipt | original_term
     extension_notice_working_days: int
+    executors: list[str] = field(default_factory=list)  # policies/routing.yaml: whom an appeal may be reassigned to
 
 
 @dataclass

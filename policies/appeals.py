@@ -7,6 +7,7 @@ from typing import Any
 
 from models.policy_snapshot import AppealRules
 from policies.loading import load_policy
+from policies.routing import executors
 
 
 def appeal_rules() -> AppealRules:
@@ -18,6 +19,7 @@ def appeal_rules() -> AppealRules:
         closure_outcomes={str(k): str(v["outcome"]) for k, v in data["closure_grounds"].items()},
         extension_counted_from=str(data["extension"]["counted_from"]),
         extension_notice_working_days=int(data["extension"]["notice_working_days"]),
+        executors=sorted(executors()),
     )
 
 

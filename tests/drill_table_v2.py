@@ -28,7 +28,7 @@ def next_version() -> Table:
 class AppealWorkflowV2(AppealWorkflow):
     """The appeal as deployed after the change: every version known, new cases take the next one."""
 
-    TABLES = TableVersions((*APPEAL_TABLES.tables, next_version()))
+    TABLES = TableVersions((*APPEAL_TABLES.tables, next_version()), APPEAL_TABLES.examples)
 
     @workflow.init
     def __init__(self, run: Any) -> None:

@@ -100,6 +100,16 @@ async def under_control_rated(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "approve", "head-1", "head", details={"rating": 5, "remark": "полный ответ"})
 
 
+async def reassigned_v4(env: WorkflowEnvironment, h: Handle) -> None:
+    """Table v4: a reassign to an executor outside the routing policy is refused (as a signal:
+    recorded), one to a known executor made; the case card is refreshed all along."""
+    await h.signal("reassign", await sealed(h, {"actor": {"id": "ctl-1", "role": "controller"}, "target": "nobody"}))
+    await move(h, "reassign", "ctl-1", "controller", target="utilities-dept", reason="вопрос ЖКХ")
+    await move(h, "accept", "utilities-dept", "executor")
+    await move(h, "submit_answer", "utilities-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await move(h, "approve", "head-1", "head")
+
+
 async def extended_then_overdue(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
     st = await h.query("status")
@@ -200,6 +210,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
     "appeal_partial_satisfaction_after_hearing": partial_satisfaction_after_hearing,
     "appeal_terminated_in_consideration": terminated_in_consideration,
     "appeal_under_control_rated": under_control_rated,
+    "appeal_reassigned_v4": reassigned_v4,
 }
 # Appeals that differ from the factory's (anonymous applicants).
 APPEAL_INPUTS: dict[str, dict[str, Any]] = {

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from temporalio.api.sdk.v1 import WorkflowMetadata
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
 from models.moves import MoveRecord, parse_move
 from runtime.client import start_case
 from tests.factories import appeal_dict
-from tests.scenario import move, status
+from tests.scenario import move, sealed, status
 from workflows.appeal_table import APPEAL_TABLES
 from workflows.case_card import CardFacts, render_card, term_line
 from workflows.instruction_table import INSTRUCTION_TABLES
@@ -183,8 +183,12 @@ async def test_an_instruction_shows_its_card_and_summary(env: Any, client: Clien
     assert st.state != "registered"
 
 
-async def test_a_hostile_target_reaches_the_card_only_as_text(client: Client, worker: Worker) -> None:
-    """An executor named by a payload (reassign's target) is shown escaped; no workflow task fails."""
+async def test_reassign_takes_only_a_known_executor_and_a_hostile_target_changes_nothing(
+    client: Client, worker: Worker
+) -> None:
+    """reassign hands the appeal only to an executor of the routing policy (table v4): a hostile
+    target is refused with the rule, changes nothing and fails no workflow task; sent as a signal it
+    is refused and recorded; the card shows the executor as text."""
     from temporalio.api.enums.v1 import EventType
 
     appeal = appeal_dict(category="housing")
@@ -194,9 +198,19 @@ async def test_a_hostile_target_reaches_the_card_only_as_text(client: Client, wo
     while (await status(handle)).state == "registered":
         pass
     hostile = '<img src=x onerror="alert(1)"> [x](javascript:alert(1)) | `code`'
-    await move(handle, "reassign", "ctl-1", "controller", target=hostile, reason="...")
+    before = await status(handle)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await move(handle, "reassign", "ctl-1", "controller", target=hostile, reason="...")
+    assert "is not an executor of the routing policy" in str(refused.value.cause)
+    assert "condition target_is_known_executor" in str(refused.value.cause)
+    assert (await status(handle)).history == before.history
+    st = await move(handle, "reassign", "ctl-1", "controller", target="utilities-dept", reason="...")
+    assert st.executor == "utilities-dept" and st.table_version == 4
+    payload = {"actor": {"id": "ctl-1", "role": "controller"}, "target": hostile, "reason": "..."}
+    await handle.signal("reassign", await sealed(handle, payload))
+    while not (await status(handle)).refusals:
+        pass
     card = await card_of(handle)
-    assert re.search(r"(?<!\\)[<\[`]img|(?<!\\)\[x\]", card) is None
-    assert '**Исполнитель:** \\<img src=x onerror="alert(1)"\\> \\[x\\](javascript:alert(1)) \\| \\`code\\`' in card
+    assert "**Исполнитель:** utilities-dept" in card and "<img" not in card
     history = await handle.fetch_history()
     assert not [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]

@@ -68,6 +68,7 @@ class AppealWorkflow(ControlledWorkflow):
             self.case.extension_counted_from = rules.extension_counted_from
             self.case.extension_notice_working_days = rules.extension_notice_working_days
             self.case.forward_bodies = list(rules.forward_bodies)
+            self.case.known_executors = list(rules.executors)
         plan: DeadlinePlan = await self.call(
             PLAN_DEADLINE,
             DeadlineRequest(

@@ -48,6 +48,7 @@ class AppealCase(CaseModel):
     applicant_replied: bool = False
     under_control: bool = False  # taken under the akim's control (table v3): answers are rated
     term_days: list[str] = field(default_factory=list)  # working days from the last planning through the term
+    known_executors: list[str] = field(default_factory=list)  # routing policy; empty for cases registered before
 
     # --- conditions (pure: they read the case, the move and the time) ---
     def not_under_control(self, move: MoveRequest, now: datetime) -> bool:
@@ -84,6 +85,14 @@ class AppealCase(CaseModel):
 
     def explain_target_is_known_body(self, move: MoveRequest, now: datetime) -> str:
         return f"target: {move.target!r} is not a body of the catalogue; known: {', '.join(self.forward_bodies)}"
+
+    def target_is_known_executor(self, move: MoveRequest, now: datetime) -> bool:
+        return not self.known_executors or move.target in self.known_executors
+
+    def explain_target_is_known_executor(self, move: MoveRequest, now: datetime) -> str:
+        return f"target: {move.target[:100]!r} is not an executor of the routing policy; known: " + ", ".join(
+            self.known_executors
+        )
 
     def target_is_new_executor(self, move: MoveRequest, now: datetime) -> bool:
         return move.target != self.executor

@@ -192,8 +192,18 @@ V3_ADDED: dict[str, list[dict[str, Any]]] = {
 }
 APPEAL_TRANSITIONS_V3 = revised(APPEAL_TRANSITIONS_V2, V3_CHANGED, V3_ADDED)
 
-# Every version of the table, oldest first. To change a row: add a version (README, "Changing a
-# table"); cases already running keep the version they were registered under.
+# Version 4 (issue 14, found when showing the executor on the case card): `reassign` hands the
+# appeal only to an executor of the routing policy (policies/routing.yaml `executors`); before, any
+# text was taken, and a typo left the appeal with an executor nobody is.
+V4_CHANGED: dict[str, dict[str, Any]] = {
+    "reassign": {
+        "conditions": ["target_is_new_executor", "target_is_known_executor"],
+        "description": "hand over to another executor of the routing policy (`target`)",
+    },
+}
+APPEAL_TRANSITIONS_V4 = revised(APPEAL_TRANSITIONS_V3, V4_CHANGED, {})
+
+
 # A payload for each trigger, as an operator would type it in the Web UI (README, Web UI).
 APPEAL_EXAMPLES: dict[str, dict[str, Any]] = {  # free text is "...": the operator writes it
     "route": {},
@@ -217,11 +227,14 @@ APPEAL_EXAMPLES: dict[str, dict[str, Any]] = {  # free text is "...": the operat
     "retry_side_effects": {},
 }
 
+# Every version of the table, oldest first. To change a row: add a version (README, "Changing a
+# table"); cases already running keep the version they were registered under.
 APPEAL_TABLES = TableVersions(
     (
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS, version=1),
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V2, version=2),
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V3, version=3),
+        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V4, version=4),
     ),
     APPEAL_EXAMPLES,
 )
