@@ -63,14 +63,14 @@ def late_receipt_day() -> date:
     return calendar.working_days_before(datetime.now(UTC).date(), LATE_BY_WORKING_DAYS)
 
 
-def late_story(now: datetime) -> list[tuple[str, datetime]]:
-    """When the late appeal's timers fire in demo timing (the plan its workflow makes at
-    registration, computed the same way): what happens, and when."""
+def demo_timers(now: datetime, received: str) -> list[tuple[str, datetime]]:
+    """When the timers of an appeal received at `received` fire in demo timing: the plan its
+    workflow makes at registration (an appeal that is not a reception's instruction), computed
+    the same way."""
     from activities.policy import plan_deadline
     from models.deadlines import DeadlineRequest
     from policies.terms import control_rules
 
-    received = f"{late_receipt_day().isoformat()}T10:00:00+05:00"
     request = DeadlineRequest(
         "demo",
         now.isoformat(),
@@ -78,21 +78,21 @@ def late_story(now: datetime) -> list[tuple[str, datetime]]:
         control_rules("demo"),
         15,
         from_receipt=True,
-        watch_forwarding=True,  # as AppealWorkflow plans an appeal that is not a reception's instruction
+        watch_forwarding=True,
         watch_hearing_start=True,
     )
-    plan = plan_deadline(request)
-    return [(point.kind, datetime.fromisoformat(point.fire_at)) for point in plan.points]
+    return [(point.kind, datetime.fromisoformat(point.fire_at)) for point in plan_deadline(request).points]
+
+
+def late_story(now: datetime) -> list[tuple[str, datetime]]:
+    """What happens to the late appeal, and when."""
+    return demo_timers(now, f"{late_receipt_day().isoformat()}T10:00:00+05:00")
 
 
 def first_term_point(now: datetime) -> datetime:
-    """When the first legal-term timer (a reminder) of an appeal received now fires in demo timing."""
-    from activities.policy import plan_deadline
-    from models.deadlines import DeadlineRequest
-    from policies.terms import control_rules
-
-    plan = plan_deadline(DeadlineRequest("demo", now.isoformat(), now.isoformat(), control_rules("demo"), 15))
-    return min(datetime.fromisoformat(p.fire_at) for p in plan.points)
+    """When the first legal-term timer (a reminder) of an appeal received now fires."""
+    legal = ("reminder", "escalation", "disciplinary")
+    return min(at for kind, at in demo_timers(now, now.isoformat()) if kind in legal)
 
 
 async def act_on(client: Any, number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:

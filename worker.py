@@ -31,7 +31,6 @@ from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
 from runtime.sandbox import workflow_runner
 from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule, ensure_report_schedules
-from runtime.settings import ACTIVITY_THREADS as ACTIVITY_THREADS_SETTING
 from runtime.settings import SettingError, WorkerSettings
 from workflows.kinds import WORKFLOWS
 
@@ -63,9 +62,6 @@ def all_activities(engine: Engine) -> list[Any]:
     ]
 
 
-ACTIVITY_THREADS = ACTIVITY_THREADS_SETTING.default  # tests and benchmarks; the worker reads its settings
-
-
 def build_worker(
     client: Client,
     engine: Engine,
@@ -73,7 +69,7 @@ def build_worker(
     pool: ThreadPoolExecutor | None = None,
     settings: WorkerSettings | None = None,
 ) -> Worker:
-    settings = settings or WorkerSettings.from_env({})
+    settings = settings or WorkerSettings.from_env({})  # the defaults: tests and benchmarks
     pool = pool or ThreadPoolExecutor(max_workers=settings.activity_threads)
     threads = pool._max_workers
     return Worker(

@@ -32,8 +32,8 @@ from temporalio.worker import Worker  # noqa: E402
 from devserver import local_environment  # noqa: E402
 from runtime.client import data_converter, transition  # noqa: E402
 from runtime.seal import seal_as_named, staff  # noqa: E402
+from runtime.settings import ACTIVITY_THREADS  # noqa: E402
 from runtime.trail import LOCAL_ACTIVITY_MARKER  # noqa: E402
-from worker import ACTIVITY_THREADS  # noqa: E402
 
 EXECUTOR = "housing-dept"
 # The fixed naive reference (issue 11): an appeal-shaped bare workflow of 4 signals and 5 activities.
@@ -72,7 +72,7 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
             result = await asyncio.wait_for(handle.result(), timeout=300)  # a stuck case fails the run, not hangs it
             assert result.state == "closed", result.state
 
-    with ThreadPoolExecutor(ACTIVITY_THREADS) as pool:
+    with ThreadPoolExecutor(ACTIVITY_THREADS.default) as pool:
         async with build_worker(client, engine, task_queue=queue, pool=pool):
             started = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(n)))
@@ -170,7 +170,7 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
             await transition(handle, "close", staff("ctl-1", "controller"))
             await handle.result()
 
-    with ThreadPoolExecutor(ACTIVITY_THREADS) as pool:
+    with ThreadPoolExecutor(ACTIVITY_THREADS.default) as pool:
         async with build_worker(client, engine, task_queue=queue, pool=pool):
             started = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(n)))
@@ -205,7 +205,7 @@ async def run_bare(client: Client, n: int, concurrency: int, activities: int, si
                 await handle.signal("move", {"trigger": trigger, **payload})
             await handle.result()
 
-    with ThreadPoolExecutor(ACTIVITY_THREADS) as pool:
+    with ThreadPoolExecutor(ACTIVITY_THREADS.default) as pool:
         async with Worker(
             client, task_queue=queue, workflows=[BareWorkflow], activities=[bare_noop], activity_executor=pool
         ):

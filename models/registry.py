@@ -23,6 +23,7 @@ from temporalio import activity
 
 import models.users  # noqa: F401  (the user directory's tables live in the same database)
 from models.notices import NotificationRequest
+from runtime.settings import ACTIVITY_THREADS
 
 DEFAULT_DATABASE_URL = "sqlite:///registry.db"
 
@@ -150,7 +151,7 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
 
 
-POOL_SIZE = 16  # connections kept open: the worker's activity threads (runtime/settings.py)
+POOL_SIZE = ACTIVITY_THREADS.default  # connections kept open: one per activity thread of the worker
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

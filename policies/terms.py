@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from models.policy_snapshot import ControlRules
+from policies.calendar import local_zone
 from policies.loading import load_policy
 from runtime.settings import LEAD_SECONDS, read
 
@@ -43,7 +43,7 @@ def control_rules(profile: str | None = None) -> ControlRules:
         staff_language=str(data["staff_language"]),
         seconds_per_working_day=float(spd) if spd else None,
         lead_seconds=read(LEAD_SECONDS),
-        utc_offset_minutes=_utc_offset_minutes(str(data["timezone"])),
+        utc_offset_minutes=_utc_offset_minutes(),
         keep_refusals=int(limits["keep_refusals"]),
         keep_timeline=int(limits["keep_timeline"]),
         new_run_after_events=int(limits["new_run_after_events"]),
@@ -52,6 +52,7 @@ def control_rules(profile: str | None = None) -> ControlRules:
     )
 
 
-def _utc_offset_minutes(zone: str) -> int:
-    offset = datetime.now(UTC).astimezone(ZoneInfo(zone)).utcoffset()
+def _utc_offset_minutes() -> int:
+    """The local zone's offset now (policies/terms.yaml `timezone`, through the calendar)."""
+    offset = datetime.now(UTC).astimezone(local_zone()).utcoffset()
     return int(offset.total_seconds() // 60) if offset else 0

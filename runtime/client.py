@@ -86,32 +86,24 @@ async def connect(address: str | None = None, namespace: str | None = None) -> C
     )
 
 
-KINDS = {"AppealWorkflow": "appeal", "ReceptionWorkflow": "reception", "InstructionWorkflow": "instruction"}
-# The fixed facts a case is listed by in the Web UI (no personal data): label, field of the input.
-START_FIELDS = {
-    "appeal": [("type", "type"), ("category", "category"), ("district", "district")],
-    "reception": [("category", "category"), ("district", "district"), ("type", "format")],
-    "instruction": [("type", "control"), ("executors", "executors")],
-}
-
-
 def start_metadata(workflow: str, arg: Any, number: str) -> tuple[str | None, str | None]:
     """The static summary and details the Web UI shows for a case (its list and its page), in
-    the staff language: kind, number, category, district, type; never the applicant."""
+    the staff language: kind, number and the facts its kind is listed by; never the applicant."""
     from policies.loading import load_policy
     from workflows.case_card import start_details, start_summary
+    from workflows.kinds import BY_WORKFLOW
 
-    kind = KINDS.get(workflow)
+    kind = BY_WORKFLOW.get(workflow)
     if kind is None:
         return None, None
     language = str(load_policy("terms")["staff_language"])
     values = {
         label: ", ".join(v) if isinstance(v, list) else str(v)
-        for label, name in START_FIELDS[kind]
+        for label, name in kind.listed_by
         if (v := arg.get(name, "") if isinstance(arg, dict) else getattr(arg, name, ""))
     }
-    summary = start_summary(kind, number, language, values.get("category", ""), values.get("district", ""))
-    return summary, start_details(kind, number, language, list(values.items()))
+    summary = start_summary(kind.name, number, language, values.get("category", ""), values.get("district", ""))
+    return summary, start_details(kind.name, number, language, list(values.items()))
 
 
 async def start_case(client: Client, workflow: str, arg: Any, number: str, task_queue: str = TASK_QUEUE) -> None:

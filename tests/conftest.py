@@ -104,22 +104,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("engine", REGISTRIES, indirect=True)
 
 
+def require(available: bool, what: str, install: str) -> None:
+    """A test needs something from the system's package manager. In CI (.ci/run installs it) its
+    absence is a failure: a missing install step can never pass as green. On a developer's machine
+    the test is skipped, saying what to install; CI then runs it."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is not installed in CI: .ci/run installs it ({install})")
+    pytest.skip(f"{what} is not installed here ({install}); CI runs this test")
+
+
 @pytest.fixture(scope="session")
 def postgres_admin() -> Iterator[str]:
-    """A throw-away PostgreSQL server for the session. Where there is none: in CI a failure,
-    unless .ci/run said why it could not install it (APPEALS_NO_POSTGRES), so a missing install
-    step can never pass as green; on a developer's machine a skip that says so."""
+    """A throw-away PostgreSQL server for the session (tests/postgres.py)."""
     from tests.postgres import binaries, throwaway_server
 
-    if binaries() is None:
-        why = os.environ.get("APPEALS_NO_POSTGRES", "")
-        if os.environ.get("CI") and not why:
-            pytest.fail(
-                "PostgreSQL is not installed, and .ci/run did not say why: install it (apt-get install postgresql)"
-            )
-        pytest.skip(
-            f"PostgreSQL is not installed ({why or 'apt-get install postgresql'}): these tests ran on SQLite only"
-        )
+    require(binaries() is not None, "PostgreSQL", "apt-get install postgresql")
     with throwaway_server() as url:
         yield url
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from analysis.reports import build
 from analysis.scope import Scope
 from tests.planted import seed_registry
-from tests.test_web_ui import CHROMIUM, pytestmark  # noqa: F401  (the same skip, with its reason)
+from tests.test_web_ui import CHROMIUM, browser_installed  # noqa: F401  (the same requirement)
 
 HALF = (date(2026, 1, 1), date(2026, 6, 30))
 CASES = [

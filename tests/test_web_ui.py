@@ -28,6 +28,7 @@ from models.registry import make_engine
 from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
 from runtime.users import add_user
+from tests.conftest import require
 from tests.factories import appeal_dict
 from tests.scenario import until_state
 from worker import build_worker
@@ -35,11 +36,13 @@ from worker import build_worker
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "long enough password"
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() or importlib.util.find_spec("playwright") is None,
-    reason="needs Chromium from the system's package manager (apt-get install chromium) and Playwright "
-    "from PyPI; .ci/run installs both: run it, or install them, to drive the real Web UI",
-)
+BROWSER = Path(CHROMIUM).exists() and importlib.util.find_spec("playwright") is not None
+
+
+@pytest.fixture(autouse=True)
+def browser_installed() -> None:
+    """Every test here drives a real browser: a failure in CI without one, a skip elsewhere."""
+    require(BROWSER, "Chromium with Playwright", "apt-get install chromium; Playwright from pyproject.toml")
 
 
 def free_port() -> int:

@@ -25,7 +25,6 @@ from models.registry_writes import SUMMARY_CHARS, CaseCard, RouteRequest
 from runtime import search_attributes as sa
 from workflows.appeal_case import ADVERSE, AppealCase
 from workflows.appeal_table import APPEAL_TABLES
-from workflows.case_card import CardFacts
 from workflows.controlled import ControlledWorkflow
 
 ROUTING_ACTOR = Actor(id="routing-policy", role="system")
@@ -573,10 +572,8 @@ class AppealWorkflow(ControlledWorkflow):
         ]
 
     # ---- the case card (Web UI) ----
-    def card_facts(self) -> CardFacts:
-        facts = super().card_facts()
-        facts.term, facts.due_at, facts.term_days = self.case.deadline, self.case.due_at, self.case.term_days
-        return facts
+    def card_term(self) -> tuple[str, str, list[str]]:
+        return self.case.deadline, self.case.due_at, self.case.term_days
 
     def card_lines(self) -> list[tuple[str, str]]:
         c, lines = self.case, []
@@ -592,8 +589,6 @@ class AppealWorkflow(ControlledWorkflow):
             lines.append(("under_control", "CaseControl = akim"))
         if c.possible_repeat_of:
             lines.append(("possible_repeat", ", ".join(c.possible_repeat_of)))
-        if self.trail.failed_effects:
-            lines.append(("attention", str(len(self.trail.failed_effects))))
         return lines
 
     def offers(self, trigger: str) -> bool:

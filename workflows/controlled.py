@@ -587,8 +587,12 @@ class ControlledWorkflow:
             self.shown_card = card
 
     def card_facts(self) -> CardFacts:
-        """What every kind's card shows; a kind adds its own lines (`card_lines`) and terms."""
+        """What every kind's card shows; a kind adds its term (`card_term`) and lines (`card_lines`)."""
         rules = self.rules_()
+        term, due_at, term_days = self.card_term()
+        lines = self.card_lines()
+        if self.trail.failed_effects:
+            lines.append(("attention", str(len(self.trail.failed_effects))))
         return CardFacts(
             kind=self.table.kind,
             number=workflow.info().workflow_id,
@@ -596,13 +600,22 @@ class ControlledWorkflow:
             language=rules.staff_language,
             now=workflow.now(),
             utc_offset_minutes=rules.utc_offset_minutes,
+            term=term,
+            term_days=term_days,
+            due_at=due_at,
             executor=self.case.executor,
             last_move=self.trail.history[-1] if self.trail.history else None,
-            facts=self.card_lines(),
+            facts=lines,
             moves=self.allowed_moves(),
         )
 
+    def card_term(self) -> tuple[str, str, list[str]]:
+        """The term the card counts down: its date, the moment it ends (UTC ISO) and its working
+        days (ISO dates); none by default (a reception has its slot instead)."""
+        return "", "", []
+
     def card_lines(self) -> list[tuple[str, str]]:
+        """The kind's own lines on the card: (label in workflows/case_card.py, value)."""
         return []
 
     def allowed_moves(self) -> list[AllowedMove]:

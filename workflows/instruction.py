@@ -37,7 +37,6 @@ from models.notices import ConclusionRequest, InstructionProposalRequest, Propos
 from models.policy_snapshot import InstructionRules, PolicyRequest
 from models.registry_writes import CaseCard
 from runtime import search_attributes as sa
-from workflows.case_card import CardFacts
 from workflows.controlled import ControlledWorkflow
 from workflows.instruction_case import ExtensionRequest, InstructionCase, VerificationPlan
 from workflows.instruction_table import INSTRUCTION_TABLES
@@ -381,10 +380,8 @@ class InstructionWorkflow(ControlledWorkflow):
         )
 
     # ---- the case card (Web UI) ----
-    def card_facts(self) -> CardFacts:
-        facts = super().card_facts()
-        facts.term, facts.due_at, facts.term_days = self.case.term, self.case.due_at, self.case.term_days
-        return facts
+    def card_term(self) -> tuple[str, str, list[str]]:
+        return self.case.term, self.case.due_at, self.case.term_days
 
     def card_lines(self) -> list[tuple[str, str]]:
         c = self.case
@@ -394,8 +391,6 @@ class InstructionWorkflow(ControlledWorkflow):
         waiting = [p.key for p in c.proposals if p.status == "awaiting_approval"]
         if waiting:
             lines.append(("proposals", ", ".join(waiting)))
-        if self.trail.failed_effects:
-            lines.append(("attention", str(len(self.trail.failed_effects))))
         return lines
 
     def offers(self, trigger: str) -> bool:

@@ -27,6 +27,9 @@ class Kind:
     tables: TableVersions
     case: type[CaseModel]
     prefix: str  # of its registration numbers
+    # The fixed facts the Web UI lists a case by (its static summary and details; no personal
+    # data): (label in workflows/case_card.py, field of the kind's input).
+    listed_by: tuple[tuple[str, str], ...] = ()
 
     @property
     def table(self) -> Table:
@@ -35,10 +38,32 @@ class Kind:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("appeal", AppealWorkflow, APPEAL_TABLES, AppealCase, "APL"),
-    Kind("reception", ReceptionWorkflow, RECEPTION_TABLES, ReceptionCase, "RCP"),
-    Kind("instruction", InstructionWorkflow, INSTRUCTION_TABLES, InstructionCase, "PRI"),
+    Kind(
+        "appeal",
+        AppealWorkflow,
+        APPEAL_TABLES,
+        AppealCase,
+        "APL",
+        (("type", "type"), ("category", "category"), ("district", "district")),
+    ),
+    Kind(
+        "reception",
+        ReceptionWorkflow,
+        RECEPTION_TABLES,
+        ReceptionCase,
+        "RCP",
+        (("category", "category"), ("district", "district"), ("type", "format")),
+    ),
+    Kind(
+        "instruction",
+        InstructionWorkflow,
+        INSTRUCTION_TABLES,
+        InstructionCase,
+        "PRI",
+        (("type", "control"), ("executors", "executors")),
+    ),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
+BY_WORKFLOW = {kind.workflow.__name__: kind for kind in KINDS}  # by workflow type name
 # Every workflow a worker runs: the controlled kinds and the scheduled report.
 WORKFLOWS: list[type] = [*(kind.workflow for kind in KINDS), HalfYearReportWorkflow, ReportWorkflow]

@@ -309,8 +309,6 @@ class ReceptionWorkflow(ControlledWorkflow):
             lines.append(("slot", f"{c.slot.local} ({c.slot.format}, {c.slot.district})"))
         if c.instructions:
             lines.append(("instructions", ", ".join(f"{i.reg_number}: {i.state}" for i in c.instructions.values())))
-        if self.trail.failed_effects:
-            lines.append(("attention", str(len(self.trail.failed_effects))))
         return lines
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
