@@ -14,11 +14,13 @@ import asyncio
 import json
 import os
 import sys
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlmodel import Session, select
@@ -99,9 +101,9 @@ def replay(
                 progress.advance(task, len(batch))
         return results
 
-    started = datetime.now()
+    started = time.perf_counter()
     results = go()
-    seconds = (datetime.now() - started).total_seconds()
+    seconds = time.perf_counter() - started
     table = Table("history", "replay")
     for name, failure in results:
         table.add_row(name, f"[red]FAILED[/red] {failure[:300]}" if failure else "clean")
@@ -119,6 +121,11 @@ def cross_check(trail: Trail, engine: Any) -> list[str]:
     findings = [f"registry lacks event {k!r} that the history wrote" for k in sorted(trail.registry_keys - keys)]
     findings += [f"registry has event {k!r} that no history wrote" for k in sorted(keys - trail.registry_keys)]
     return findings
+
+
+def trail_page(result: Trail, findings: list[str]) -> str:
+    """The auditor's HTML file of a trail: every value from a move escaped (a reason is text)."""
+    return environment().get_template("audit_trail.html.j2").render(trail=result, findings=findings)
 
 
 @app.command()
@@ -151,16 +158,16 @@ def trail(
     result = asyncio.run(go())
     findings = cross_check(result, registry_engine()) if registry_check else []
     table = Table("when", "what", "summary", "who", "role", "from", "to")
-    for e in result.entries:
+    for e in result.entries:  # values from moves are text, never console markup
         style = "red" if e.kind == "refused" else ""
-        table.add_row(e.at[:19], e.kind, e.summary, e.actor, e.role, e.from_state, e.to_state, style=style)
-    out.print(f"[bold]{result.workflow_id}[/bold] ({result.workflow_type})")
+        cells = (e.at[:19], e.kind, e.summary, e.actor, e.role, e.from_state, e.to_state)
+        table.add_row(*(escape(cell) for cell in cells), style=style)
+    out.print(f"[bold]{escape(result.workflow_id)}[/bold] ({escape(result.workflow_type)})")
     out.print(table)
     for finding in findings:
-        out.print(f"[red]finding[/red]: {finding}")
+        out.print(f"[red]finding[/red]: {escape(finding)}")
     if html:
-        page = environment().get_template("audit_trail.html.j2").render(trail=result, findings=findings)
-        html.write_text(page, encoding="utf-8")
+        html.write_text(trail_page(result, findings), encoding="utf-8")
         out.print(f"wrote {html}")
     if findings:
         raise CliError(f"{len(findings)} difference(s) between the history and the registry", 1)

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import devserver
@@ -24,6 +24,7 @@ from models.identity import with_check_digit
 from models.registry import make_engine
 from policies import calendar
 from runtime.client import start_case, transition
+from runtime.clock import local_today, local_year, utc_now
 from runtime.numbering import allocate_number
 from runtime.seal import staff
 
@@ -36,7 +37,7 @@ def iin_for(seed: int) -> str:
     raise RuntimeError("no IIN found")
 
 
-def appeal(number: str, seed: int, **overrides: Any) -> dict[str, Any]:
+def appeal(number: str, seed: int, now: datetime, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "reg_number": number,
         "type": "application",
@@ -48,7 +49,7 @@ def appeal(number: str, seed: int, **overrides: Any) -> dict[str, Any]:
         "category": "housing",
         "district": "almaly",
         "text": "Прошу рассмотреть вопрос капитального ремонта дома.",
-        "received_at": datetime.now(UTC).isoformat(),
+        "received_at": now.isoformat(),
     }
     data.update(overrides)
     return data
@@ -59,8 +60,13 @@ def appeal(number: str, seed: int, **overrides: Any) -> dict[str, Any]:
 LATE_BY_WORKING_DAYS = 12
 
 
-def late_receipt_day() -> date:
-    return calendar.working_days_before(datetime.now(UTC).date(), LATE_BY_WORKING_DAYS)
+def late_receipt_day(now: datetime) -> date:
+    """The late appeal's receipt day: 12 working days before the demo's working day, which is the
+    local (Almaty) day of `now`, or on a day off the working day before it (so a weekend or a
+    holiday does not add a day to the story). Never the UTC date: from 19:00 UTC Almaty is a day on."""
+    today = local_today(now)
+    reference = today if calendar.is_working_day(today) else calendar.previous_working_day(today)
+    return calendar.working_days_before(reference, LATE_BY_WORKING_DAYS)
 
 
 def demo_timers(now: datetime, received: str) -> list[tuple[str, datetime]]:
@@ -86,7 +92,7 @@ def demo_timers(now: datetime, received: str) -> list[tuple[str, datetime]]:
 
 def late_story(now: datetime) -> list[tuple[str, datetime]]:
     """What happens to the late appeal, and when."""
-    return demo_timers(now, f"{late_receipt_day().isoformat()}T10:00:00+05:00")
+    return demo_timers(now, calendar.at_local(late_receipt_day(now), 10).isoformat())
 
 
 def first_term_point(now: datetime) -> datetime:
@@ -112,33 +118,34 @@ async def until_routed(client: Any, numbers: list[str]) -> None:
             await asyncio.sleep(0.2)
 
 
-async def seed(task_queue: str) -> list[str]:
+async def seed(task_queue: str, now: datetime) -> list[str]:
     from runtime.client import connect
     from starter import start_appeal, validated
 
     client = await connect()
     engine = make_engine()
-    year = datetime.now(UTC).year
+    year = local_year(now)
     numbers = [allocate_number(engine, "APL", year) for _ in range(6)]
     base = int(numbers[0].rsplit("-", 1)[1]) * 10
-    late_received = late_receipt_day()
+    late_received = late_receipt_day(now)
     appeals = [
-        appeal(numbers[0], base + 1),  # answered and closed
-        appeal(numbers[1], base + 2, category="utilities", language="kk"),  # returned for finalization
-        appeal(numbers[2], base + 3, category="land", text="Вопрос о пенсии."),  # forwarded
+        appeal(numbers[0], base + 1, now),  # answered and closed
+        appeal(numbers[1], base + 2, now, category="utilities", language="kk"),  # returned for finalization
+        appeal(numbers[2], base + 3, now, category="land", text="Вопрос о пенсии."),  # forwarded
         appeal(
             numbers[3],
             base + 4,
+            now,
             category="roads",
             district="medeu",  # late: reminder, escalation, proposal
-            received_at=f"{late_received.isoformat()}T10:00:00+05:00",
+            received_at=calendar.at_local(late_received, 10).isoformat(),
         ),
-        appeal(numbers[5], base + 6, type="complaint", category="social"),  # refusal waiting for the hearing
+        appeal(numbers[5], base + 6, now, type="complaint", category="social"),  # refusal waiting for the hearing
     ]
     for raw in appeals:
         await start_appeal(client, validated(raw), task_queue)
     # Registered once the first is answered: a possible repeat, waiting for the controller's decision.
-    repeat = appeal(numbers[4], base + 1, text="Повторно о ремонте крыши.")
+    repeat = appeal(numbers[4], base + 1, now, text="Повторно о ремонте крыши.")
 
     async def act(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
         return await act_on(client, number, trigger, actor, role, **fields)
@@ -154,7 +161,7 @@ async def seed(task_queue: str) -> list[str]:
         answer_character="satisfied",
     )
     await act(numbers[0], "approve", "head-1", "head")
-    repeat["received_at"] = datetime.now(UTC).isoformat()
+    repeat["received_at"] = utc_now().isoformat()
     await start_appeal(client, validated(repeat), task_queue)
     await act(numbers[1], "accept", "utilities-dept", "executor")
     await act(
@@ -184,7 +191,7 @@ async def seed(task_queue: str) -> list[str]:
         answer_text="Оснований для выплаты нет.",
         answer_character="refused",
     )
-    return numbers + await seed_reception(client, engine, task_queue)
+    return numbers + await seed_reception(client, engine, task_queue, now)
 
 
 # The instructions given at the demo's reception: terms long enough that they stay within them for
@@ -196,13 +203,13 @@ RECEPTION_INSTRUCTIONS: list[dict[str, Any]] = [
 ]
 
 
-async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]:
+async def seed_reception(client: Any, engine: Any, task_queue: str, now: datetime) -> list[str]:
     """A reception held with two instructions (child appeal workflows), and one booked for later."""
     from activities.receptions import create_slots, list_slots
     from models.reception import parse_reception
 
-    year = datetime.now(UTC).year
-    today = datetime.now(UTC).astimezone(calendar.local_zone()).date()
+    year = local_year(now)
+    today = local_today(now)
     day = calendar.next_working_day(today + timedelta(days=1))
     slots: list[Any] = []
     while len(slots) < 2:  # a second demo run finds the first run's slots booked: take free ones
@@ -233,7 +240,7 @@ async def seed_reception(client: Any, engine: Any, task_queue: str) -> list[str]
             "district": "medeu",
             "requested_official": "housing-head",
             "format": "office",
-            "received_at": datetime.now(UTC).isoformat(),
+            "received_at": now.isoformat(),
         }
         await start_case(client, "ReceptionWorkflow", parse_reception(raw), number, task_queue)
 
@@ -282,17 +289,17 @@ WATER = [  # six applicants, one problem, their own words: the systemic-problem 
 ]
 
 
-async def seed_water(task_queue: str) -> list[str]:
+async def seed_water(task_queue: str, now: datetime) -> list[str]:
     """Six appeals about the same broken water supply in one village, for the reports."""
     from runtime.client import connect
     from starter import start_appeal, validated
 
     client = await connect()
     engine = make_engine()
-    numbers = [allocate_number(engine, "APL", datetime.now(UTC).year) for _ in WATER]
+    numbers = [allocate_number(engine, "APL", local_year(now)) for _ in WATER]
     base = int(numbers[0].rsplit("-", 1)[1]) * 10 + 500
     for i, (number, text) in enumerate(zip(numbers, WATER, strict=True)):
-        raw = appeal(number, base + i, category="utilities", district="nauryzbay", type="complaint", text=text)
+        raw = appeal(number, base + i, now, category="utilities", district="nauryzbay", type="complaint", text=text)
         await start_appeal(client, validated(raw), task_queue)
     await until_routed(client, numbers)
     for number in numbers:  # taken into work: their terms run; the forwarding term is met
@@ -300,18 +307,24 @@ async def seed_water(task_queue: str) -> list[str]:
     return numbers
 
 
-async def run_reports(task_queue: str) -> list[str]:
+def report_period(now: datetime) -> tuple[date, date]:
+    """The demo's report period: the local month of `now` up to its local day, the days the
+    registry keeps the demo's receipts under (local receipt dates, never the UTC date)."""
+    today = local_today(now)
+    return today.replace(day=1), today
+
+
+async def run_reports(task_queue: str, now: datetime) -> list[str]:
     """The reports on this month so far, from the demo's registry, through ReportWorkflow (the
     same workflow the schedules start); the HTML files written."""
     from models.notices import ReportRequest, ReportResult
     from runtime.client import connect
 
     client = await connect()
-    today = datetime.now(UTC).date()
-    first = today.replace(day=1).isoformat()
+    first, today = report_period(now)
     paths: list[str] = []
     for kind, district in (("systemic", ""), ("performance", ""), ("district", "nauryzbay")):
-        request = ReportRequest(kind, district=district, start=first, end=today.isoformat())
+        request = ReportRequest(kind, district=district, start=first.isoformat(), end=today.isoformat())
         result: ReportResult = await client.execute_workflow(
             "ReportWorkflow", request, id=f"demo-report-{kind}-{today}", task_queue=task_queue, result_type=ReportResult
         )
@@ -319,9 +332,8 @@ async def run_reports(task_queue: str) -> list[str]:
     return paths
 
 
-def print_story(numbers: list[str]) -> None:
+def print_story(numbers: list[str], now: datetime) -> None:
     """Which case will be late and when; until when the others stay within their terms."""
-    now = datetime.now(UTC)
     names = {
         "reminder": "reminder to the executor (1 working day before the term)",
         "escalation": "term missed: overdue escalation to the head (CaseOverdue = true)",
@@ -382,14 +394,14 @@ def main() -> int:
         ensure_demo_users()
         procs.append(child("codec_server.py"))
         procs.append(child("worker.py"))
-        numbers = asyncio.run(seed("appeals"))
-        water = asyncio.run(seed_water("appeals"))
+        numbers = asyncio.run(seed("appeals", utc_now()))
+        water = asyncio.run(seed_water("appeals", utc_now()))
         time.sleep(1)  # the six cards are written as their workflows start
-        reports = asyncio.run(run_reports("appeals"))
+        reports = asyncio.run(run_reports("appeals", utc_now()))
         ui = f"http://{config['ip']}:{config['ui_port']}/namespaces/{config['namespace']}/workflows"
         print("\nDemo appeals:", ", ".join(numbers[:6]))
         print(f"Temporal Web UI: {ui}")
-        print_story(numbers)
+        print_story(numbers, utc_now())
         print("CLI: .venv/bin/python starter.py list   |   .venv/bin/python starter.py status", numbers[3])
         print("Receptions:", ", ".join(numbers[6:]), "  |  .venv/bin/python starter.py reception show", numbers[6])
         print("\nOperators log in at http://127.0.0.1:8081/login  (demo password:", DEMO_PASSWORD + ")")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -16,6 +15,7 @@ from models.instruction import parse_instruction
 from models.registry import registry_engine
 from policies.routing import executors as known_executors
 from runtime.client import TASK_QUEUE, connect
+from runtime.clock import local_year, utc_now
 from runtime.numbering import allocate_number
 from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
 from workflows.instruction_table import INSTRUCTION_TABLE
@@ -54,14 +54,14 @@ def register(
         "periods": periods,
         "executors": executor,
         "related_appeals": related,
-        "received_at": datetime.now(UTC).isoformat(),
+        "received_at": utc_now().isoformat(),
     }
     parse_instruction(raw)
     unknown = [e for e in executor if e not in known_executors()]
     if unknown:
         raise InputError("executor", f"unknown executor(s) {', '.join(unknown)}")
     if not number:
-        raw["reg_number"] = allocate_number(registry_engine(), "PRI", datetime.now(UTC).year)
+        raw["reg_number"] = allocate_number(registry_engine(), "PRI", local_year())
     instruction = parse_instruction(raw)
 
     start_or_refuse("InstructionWorkflow", instruction, instruction.reg_number)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from models.registry import registry_engine
 from policies.catalogue import check_catalogue
 from policies.receptions import officials
 from runtime.client import connect
+from runtime.clock import local_year, utc_now
 from runtime.numbering import allocate_number
 from workflows.reception_table import RECEPTION_TABLE
 
@@ -51,14 +52,14 @@ def book(
         "district": district,
         "requested_official": official,
         "format": format,
-        "received_at": datetime.now(UTC).isoformat(),
+        "received_at": utc_now().isoformat(),
     }
     parse_reception(raw)
     check_catalogue("", category, district, check_type=False)
     if official not in officials():
         raise InputError("official", f"unknown official {official!r}; known: {', '.join(sorted(officials()))}")
     if not number:
-        raw["reg_number"] = allocate_number(registry_engine(), "RCP", datetime.now(UTC).year)
+        raw["reg_number"] = allocate_number(registry_engine(), "RCP", local_year())
     reception = parse_reception(raw)
 
     start_or_refuse("ReceptionWorkflow", reception, reception.reg_number)

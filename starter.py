@@ -12,7 +12,7 @@ import csv
 import json
 import os
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from models.registry import CaseRecord, registry_engine
 from policies.catalogue import check_catalogue
 from reception_cli import reception_app
 from runtime.client import TASK_QUEUE, connect, start_case
+from runtime.clock import local_year, utc_now
 from runtime.numbering import allocate_number
 from users_cli import login, logout, users_app, whoami
 from workflows.appeal_table import APPEAL_TABLE
@@ -70,7 +71,7 @@ def describe_file(path: Path) -> dict[str, Any]:
 
 def with_number(raw: dict[str, Any], prefix: str) -> dict[str, Any]:
     if not raw.get("reg_number"):
-        raw = dict(raw, reg_number=allocate_number(registry_engine(), prefix, datetime.now(UTC).year))
+        raw = dict(raw, reg_number=allocate_number(registry_engine(), prefix, local_year()))
     return raw
 
 
@@ -114,7 +115,7 @@ def register(
         "category": category,
         "district": district,
         "text": text,
-        "received_at": received_at or datetime.now(UTC).isoformat(),
+        "received_at": received_at or utc_now().isoformat(),
         "attachments": [describe_file(path) for path in attachment],
     }
     validated(dict(raw, reg_number=number or "APL-2000-000000"))  # refuse bad input before taking a number
@@ -340,7 +341,7 @@ def report(
     languages = list(LANGUAGES) if lang == "both" else [lang]
     names = [district] if district or kind != "district" else districts()
     engine = registry_engine()
-    today = datetime.now(UTC).isoformat()
+    today = utc_now().isoformat()
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"{kind} report", total=len(names) * len(languages))
         for name in names:

@@ -20,6 +20,7 @@ from models.slots import InstructionCheck, Slot, SlotRequest
 from policies.calendar import local_zone
 from policies.receptions import slot_problem
 from policies.routing import executors
+from runtime.clock import utc_now
 
 
 def _utc(moment: datetime) -> datetime:
@@ -141,7 +142,7 @@ class ReceptionActivities:
                 update(ReceptionSlot)
                 .where(col(ReceptionSlot.id) == req.slot_id)
                 .where(col(ReceptionSlot.reception).is_(None))
-                .values(reception=req.reception, booked_at=datetime.now(UTC))
+                .values(reception=req.reception, booked_at=utc_now())
             )
             session.commit()
             if result.rowcount != 1:

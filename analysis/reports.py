@@ -14,7 +14,7 @@ import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from models.notices import REPORT_KINDS
 from policies.calendar import add_working_days
 from policies.loading import load_policy
 from policies.routing import executor_name
+from runtime.clock import local_now
 
 KINDS = REPORT_KINDS
 SAFE_NAME = re.compile(r"[a-z0-9-]+")
@@ -121,7 +122,7 @@ def _render(template: str, scope: Scope, kind_label: str, **context: Any) -> str
             title=words[language][kind_label],
             basis=words[language][f"{kind_label}_basis"] if f"{kind_label}_basis" in words[language] else "",
             scope=scope,
-            generated=datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M"),
+            generated=local_now().strftime("%Y-%m-%d %H:%M"),
             percent=_percent,
             executor_name=lambda key: executor_name(key, language) if key != "—" else key,
             category_name=category_name,

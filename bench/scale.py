@@ -37,6 +37,7 @@ from temporalio.client import Client  # noqa: E402
 
 from bench.faults import Stack, retrying  # noqa: E402
 from runtime.client import data_converter  # noqa: E402
+from runtime.clock import utc_now  # noqa: E402
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -230,7 +231,7 @@ async def run(args: argparse.Namespace, tmp: Path, db_url: str) -> None:
 
 async def burst(args: argparse.Namespace, stack: Stack, client: Client, db_url: str, per_start: float) -> list[str]:
     """B appeals received at one moment; their first reminders are made to fall due together."""
-    received = datetime.now(UTC).replace(microsecond=0)
+    received = utc_now().replace(microsecond=0)
     due = received + timedelta(seconds=60 + 2 * per_start * args.burst)  # after every start has gone through
     lead = int((first_reminder_at(received) - due).total_seconds())
     due = first_reminder_at(received) - timedelta(seconds=lead)  # the lead is whole seconds
@@ -242,7 +243,7 @@ async def burst(args: argparse.Namespace, stack: Stack, client: Client, db_url: 
     await start_appeals(
         client, burst_numbers, 9_000_000, args.burst, args.concurrency, received_at=received.isoformat()
     )
-    ready = datetime.now(UTC)
+    ready = utc_now()
     if ready > due:
         return [
             f"  burst: the starts ran past the reminders' moment ({(ready - due).total_seconds():.0f} s); no figure"

@@ -3,13 +3,15 @@ roles, for which unit; passwords only as argon2 hashes; sessions by the hash of 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
 
 def _utcnow() -> datetime:
-    return datetime.now(UTC)
+    from runtime.clock import utc_now
+
+    return utc_now()
 
 
 class UserRecord(SQLModel, table=True):

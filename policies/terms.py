@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 
 from models.policy_snapshot import ControlRules
-from policies.calendar import local_zone
 from policies.loading import load_policy
 from runtime.settings import LEAD_SECONDS, read
 
@@ -54,5 +52,7 @@ def control_rules(profile: str | None = None) -> ControlRules:
 
 def _utc_offset_minutes() -> int:
     """The local zone's offset now (policies/terms.yaml `timezone`, through the calendar)."""
-    offset = datetime.now(UTC).astimezone(local_zone()).utcoffset()
+    from runtime.clock import local_now
+
+    offset = local_now().utcoffset()
     return int(offset.total_seconds() // 60) if offset else 0

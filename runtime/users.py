@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from models.users import SessionRecord, UserRecord
 from policies.loading import load_policy
 from policies.permissions import permission_matrix
+from runtime.clock import utc_now
 from runtime.seal import Identity
 
 _hasher = PasswordHasher()
@@ -97,7 +98,7 @@ def log_in(engine: Engine, user_id: str, password: str, method: str) -> str:
                 token_hash=_digest(token),
                 user_id=user_id,
                 method=method,
-                expires_at=datetime.now(UTC) + timedelta(hours=hours),
+                expires_at=utc_now() + timedelta(hours=hours),
             )
         )
         s.commit()
@@ -122,7 +123,7 @@ def session_identity(engine: Engine, token: str) -> tuple[Identity, str] | None:
             return None
         expires = session.expires_at if session.expires_at.tzinfo else session.expires_at.replace(tzinfo=UTC)
         user = s.get(UserRecord, session.user_id)
-        if expires <= datetime.now(UTC) or user is None or user.disabled:
+        if expires <= utc_now() or user is None or user.disabled:
             return None
         return identity_of(user), session.method
 

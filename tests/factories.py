@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from models.identity import with_check_digit
+from runtime.clock import utc_now
 
 _iin_serials = itertools.count(random.randrange(50_000))
 
@@ -50,7 +51,7 @@ def appeal_dict(**overrides: Any) -> dict[str, Any]:
         "category": "housing",
         "district": "almaly",
         "text": "Прошу отремонтировать крышу дома.",
-        "received_at": (clock_now or datetime.now(UTC)).isoformat(),
+        "received_at": (clock_now or utc_now()).isoformat(),
     }
     data.update(overrides)
     return data

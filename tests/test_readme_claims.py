@@ -46,8 +46,32 @@ def test_registering_without_any_contact_is_refused_as_the_readme_says() -> None
     assert "contacts: at least one of email, phone, address is required" in run.stdout + run.stderr
 
 
-def test_the_demo_story_is_the_one_the_readme_tells() -> None:
-    now = datetime.now(UTC)
+# The demo at every local hour of days of every kind (issue 20: a run at 20:52 UTC, 01:52 in Almaty,
+# told another story; one at 19:00-24:00 UTC wrote reports on the wrong day). A weekday, a Friday,
+# a Saturday, a Sunday, Independence Day, the day after it, New Year's Eve, New Year's Day.
+DEMO_DAYS = [
+    "2026-12-02",
+    "2026-12-04",
+    "2026-12-05",
+    "2026-12-06",
+    "2026-12-16",
+    "2026-12-18",
+    "2026-12-31",
+    "2027-01-01",
+]
+EVERY_HOUR = [(day, hour) for day in DEMO_DAYS for hour in range(24)]
+
+
+def local_moment(day: str, hour: int, minute: int = 30) -> datetime:
+    """A moment given in Almaty's local time, in UTC (as the wall clock would read it)."""
+    from policies.calendar import local_zone
+
+    return datetime.fromisoformat(f"{day}T{hour:02d}:{minute:02d}:00").replace(tzinfo=local_zone()).astimezone(UTC)
+
+
+@pytest.mark.parametrize(("day", "hour"), EVERY_HOUR)
+def test_the_demo_story_is_the_one_the_readme_tells_at_every_local_hour(day: str, hour: int) -> None:
+    now = local_moment(day, hour)
     story = demo.late_story(now)
     legal = [(kind, at - now) for kind, at in story if kind in ("reminder", "escalation", "disciplinary")]
     assert [kind for kind, _ in legal] == ["reminder", "escalation", "disciplinary"]  # one reminder
@@ -57,8 +81,22 @@ def test_the_demo_story_is_the_one_the_readme_tells() -> None:
     assert timedelta(minutes=4) <= proposal <= timedelta(minutes=6)
     assert [kind for kind, at in story if at <= now] == ["forward_escalation"]  # "at once the head is alerted"
     assert demo.first_term_point(now) - now >= timedelta(minutes=10)  # the others: within their terms
+
+
+def test_the_readme_tells_the_demo_story() -> None:
     assert "its executor gets **one\n  reminder**" in README
     assert "one working day\nlasts one minute" in README
+
+
+@pytest.mark.parametrize(("day", "hour"), EVERY_HOUR)
+def test_the_demo_reports_cover_what_the_demo_registers_at_every_local_hour(day: str, hour: int) -> None:
+    from activities.registry import local_date
+
+    now = local_moment(day, hour)
+    first, last = demo.report_period(now)
+    received_on = local_date(now.isoformat())  # how the registry files a receipt made now
+    assert first.isoformat() <= received_on <= last.isoformat()
+    assert last.isoformat() == received_on and first.day == 1
 
 
 def test_a_refusal_is_one_readable_log_line() -> None:
@@ -78,7 +116,7 @@ async def test_the_status_lists_refused_signals_but_not_updates_refused_by_the_v
     await until_state(handle, "routed")
     with pytest.raises(WorkflowUpdateFailedError):
         await move(handle, "approve", "ctl-1", "registrar")
-    await handle.signal("approve", await sealed(handle, {"actor": {"id": "reg-1", "role": "registrar"}}))
+    await handle.signal("approve", await sealed(handle, "approve", {"actor": {"id": "reg-1", "role": "registrar"}}))
     st = await status(handle)
     while not st.refusals:
         st = await status(handle)

@@ -1,0 +1,52 @@
+"""Time is a parameter (issue 20): one helper reads the wall clock, local dates are Almaty's."""
+
+from __future__ import annotations
+
+import ast
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from runtime.clock import local_today, local_year
+
+ROOT = Path(__file__).resolve().parent.parent
+CLOCK = ROOT / "runtime" / "clock.py"
+# Reads of the wall clock (durations use time.perf_counter / time.monotonic, which have no hour).
+WALL_CLOCK = {("datetime", "now"), ("datetime", "today"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}
+
+
+def wall_clock_reads(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+            if (name, node.func.attr) in WALL_CLOCK:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {name}.{node.func.attr}()")
+    return found
+
+
+def test_only_the_clock_helper_reads_the_wall_clock() -> None:
+    sources = [p for p in ROOT.rglob("*.py") if ".venv" not in p.parts and p != CLOCK]
+    sources = [p for p in sources if p.name != "sandbox_probe.py"]  # a workflow that must be stopped reading it
+    reads = [read for path in sources for read in wall_clock_reads(path)]
+    assert reads == []  # take `now` as a parameter, or runtime.clock.utc_now() / local_today()
+
+
+@pytest.mark.parametrize(
+    ("utc", "local_day", "year"),
+    [
+        ("2026-12-02T18:59:59+00:00", "2026-12-02", 2026),
+        ("2026-12-02T19:00:00+00:00", "2026-12-03", 2026),  # midnight in Almaty (UTC+5)
+        ("2026-12-31T20:52:00+00:00", "2027-01-01", 2027),  # a registration number of the new year
+        ("2024-02-29T17:30:00+00:00", "2024-02-29", 2024),  # 23:30 at UTC+6, the last evening of it
+        ("2024-02-29T18:30:00+00:00", "2024-02-29", 2024),  # 23:30 again: UTC+5 from 1 March 2024
+        ("2024-02-29T19:00:00+00:00", "2024-03-01", 2024),
+    ],
+)
+def test_the_local_day_and_year_are_almatys_not_utcs(utc: str, local_day: str, year: int) -> None:
+    at = datetime.fromisoformat(utc).astimezone(UTC)
+    assert local_today(at) == date.fromisoformat(local_day)
+    assert local_year(at) == year
