@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
@@ -32,21 +33,26 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def print_status(st: CaseStatus) -> None:
+    """A case's status in the terminal. Every value that came from a move (reasons, names, messages)
+    is escaped: `[link=...]` or `[red]` in a reason is shown as typed, never as console markup."""
+    e = escape
     out.print(
-        f"[bold]{st.reg_number}[/bold]  state [bold]{st.state}[/bold]  deadline {st.deadline}  "
-        f"executor {st.executor or '-'}  overdue {'YES' if st.overdue else 'no'}"
-        + (f"  closed: {st.closure_reason}" if st.closure_reason else "")
-        + (f"  possible repeat of {', '.join(st.possible_repeat_of)}" if st.possible_repeat_of else "")
+        f"[bold]{e(st.reg_number)}[/bold]  state [bold]{e(st.state)}[/bold]  deadline {e(st.deadline)}  "
+        f"executor {e(st.executor or '-')}  overdue {'YES' if st.overdue else 'no'}"
+        + (f"  closed: {e(st.closure_reason)}" if st.closure_reason else "")
+        + (f"  possible repeat of {e(', '.join(st.possible_repeat_of))}" if st.possible_repeat_of else "")
     )
     table = RichTable("#", "when", "who", "role", "trigger", "from", "to", "reason")
     for h in st.history:
-        table.add_row(str(h.seq), h.at[:19], h.actor_id, h.actor_role, h.trigger, h.from_state, h.to_state, h.reason)
+        cells = (str(h.seq), h.at[:19], h.actor_id, h.actor_role, h.trigger, h.from_state, h.to_state, h.reason)
+        table.add_row(*(e(cell) for cell in cells))
     out.print(table)
     for t in st.timeline:
-        out.print(f"  {t.at[:19]}  {t.kind}: {t.detail}")
+        out.print(f"  {e(t.at[:19])}  {e(t.kind)}: {e(t.detail)}")
     for r in st.refusals:
         out.print(
-            f"  [red]refused[/red] {r.at[:19]} {r.trigger} by {r.actor_id or '?'}/{r.actor_role or '?'}: {r.message}"
+            f"  [red]refused[/red] {e(r.at[:19])} {e(r.trigger)} by {e(r.actor_id or '?')}/{e(r.actor_role or '?')}:"
+            f" {e(r.message)}"
         )
 
 
@@ -66,6 +72,7 @@ def send_move(number: str, payload: dict[str, Any], table: Table) -> CaseStatus:
     """Send one move as the `transition` Update; a refusal becomes a one-line error (exit 1).
     The payload is checked against the kind's table first, as the workflow will check it, and
     sealed for the logged-in user (a claim of another person or role is refused here)."""
+    from runtime.client import temporal_namespace
     from runtime.seal import seal_move
     from users_cli import logged_in
 
@@ -74,7 +81,7 @@ def send_move(number: str, payload: dict[str, Any], table: Table) -> CaseStatus:
     actor = payload.get("actor")
     claimed = {k: v for k, v in actor.items() if v} if isinstance(actor, dict) else {}
     try:
-        payload = seal_move({**payload, "actor": claimed}, who, method)
+        payload = seal_move({**payload, "actor": claimed}, who, method, case=number, namespace=temporal_namespace())
     except PermissionError as error:
         raise CliError(f"refused: {error}", 1) from None
     parse_move(payload, details_schema=table.details_schema)

@@ -33,7 +33,7 @@ from models.registry import make_engine
 from policies.loading import load_policy
 from runtime.codec import EncryptionCodec
 from runtime.oidc import OidcSettings, TokenError, oidc_settings, verify_token
-from runtime.seal import Identity, seal_move
+from runtime.seal import Identity, SealError, seal_move
 from runtime.users import DirectoryError, log_in, log_out, read_only, session_identity
 
 DEFAULT_ORIGINS = ("http://127.0.0.1:8233", "http://localhost:8233")
@@ -83,18 +83,21 @@ class CodecService:
                 return found
         raise Refusal(401, "not logged in: log in at this codec server's /login page (or send a token)")
 
-    def encode(self, payloads: Sequence[Payload], who: Identity, method: str) -> list[Payload]:
+    def encode(
+        self, payloads: Sequence[Payload], who: Identity, method: str, namespace: str = "default"
+    ) -> list[Payload]:
         if read_only(who):
             raise Refusal(403, f"{who.id} may read and decode, not make moves (roles: {', '.join(who.roles)})")
-        sealed = [self._sealed(p, who, method) for p in payloads]
+        sealed = [self._sealed(p, who, method, namespace) for p in payloads]
         return asyncio.run(self.codec.encode(sealed))
 
     def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return asyncio.run(self.codec.decode(list(payloads)))
 
     @staticmethod
-    def _sealed(payload: Payload, who: Identity, method: str) -> Payload:
-        """A move (a JSON object with only move fields) sealed for `who`; anything else as it is."""
+    def _sealed(payload: Payload, who: Identity, method: str, namespace: str) -> Payload:
+        """A move (a JSON object with only move fields) sealed for `who`, for the case and trigger it
+        names, in the UI's namespace (`X-Namespace`); anything else as it is."""
         if payload.metadata.get("encoding") != b"json/plain":
             return payload
         try:
@@ -104,9 +107,11 @@ class CodecService:
         if not isinstance(value, dict) or any(key not in MOVE_FIELDS for key in value):
             return payload
         try:
-            moved = seal_move(value, who, method)
+            moved = seal_move(value, who, method, namespace=namespace)
         except PermissionError as err:
             raise Refusal(403, str(err)) from None
+        except SealError as err:
+            raise Refusal(400, str(err)) from None
         data = json.dumps(moved, ensure_ascii=False).encode()
         return Payload(metadata=dict(payload.metadata), data=data)
 
@@ -170,7 +175,8 @@ def make_handler(
                 who, how = self._who()
                 payloads = list(json_format.Parse(self.rfile.read(length), Payloads()).payloads)
                 if path == "/encode":
-                    result = service.encode(payloads, who, how)
+                    namespace = self.headers.get("X-Namespace", "") or "default"
+                    result = service.encode(payloads, who, how, namespace[:200])
                 else:
                     result = service.decode(payloads)
             except Refusal as err:

@@ -112,7 +112,10 @@ async def drive(client: Client, number: str, outcome: dict[str, str]) -> None:
         lambda: client.start_workflow("AppealWorkflow", appeal, id=number, task_queue="appeals"), f"{number} start"
     )
     for trigger, payload in MOVES:
-        await retrying(lambda t=trigger, p=payload: handle.signal(t, seal_as_named(p)), f"{number} {trigger}")
+        await retrying(
+            lambda t=trigger, p=payload: handle.signal(t, seal_as_named(p, case=number, trigger=t)),
+            f"{number} {trigger}",
+        )
     outcome[number] = "started"
 
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ os.environ["APPEALS_TIMING_PROFILE"] = "bench"
 from devserver import local_environment  # noqa: E402
 from models.registry import make_engine  # noqa: E402
 from runtime.client import data_converter  # noqa: E402
+from runtime.clock import utc_now  # noqa: E402
 from runtime.registration import register_search_attributes  # noqa: E402
 from runtime.seal import seal_as_named  # noqa: E402
 from worker import build_worker  # noqa: E402
@@ -40,7 +41,7 @@ EXECUTORS = ["housing-dept", "roads-dept", "land-dept"]
 
 
 async def one(client: Any, queue: str, number: str, periods: int) -> list[int]:
-    now = datetime.now(UTC)
+    now = utc_now()
     data = {
         "reg_number": number,
         "issuer": "president",
@@ -62,7 +63,9 @@ async def one(client: Any, queue: str, number: str, periods: int) -> list[int]:
                 await handle.signal(
                     "report",
                     seal_as_named(
-                        {"actor": {"id": executor, "role": "executor"}, "answer_text": f"Отчёт за период {period}"}
+                        {"actor": {"id": executor, "role": "executor"}, "answer_text": f"Отчёт за период {period}"},
+                        case=handle.id,
+                        trigger="report",
                     ),
                 )
         await asyncio.sleep(0.1)
@@ -73,12 +76,16 @@ async def one(client: Any, queue: str, number: str, periods: int) -> list[int]:
                 "trigger": "submit_consolidated",
                 "actor": {"id": EXECUTORS[0], "role": "executor"},
                 "answer_text": "Свод за год",
-            }
+            },
+            case=handle.id,
         ),
     )
     await handle.execute_update(
         "transition",
-        seal_as_named({"trigger": "lift_control", "actor": {"id": "h", "role": "head"}, "answer_text": "Исполнено"}),
+        seal_as_named(
+            {"trigger": "lift_control", "actor": {"id": "h", "role": "head"}, "answer_text": "Исполнено"},
+            case=handle.id,
+        ),
     )
     await handle.result()
     sizes = []

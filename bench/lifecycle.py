@@ -68,7 +68,7 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
                 AppealWorkflow.run, appeal, id=f"{appeal['reg_number']}", task_queue=queue
             )
             for trigger, payload in MOVES:
-                await handle.signal(trigger, seal_as_named(payload))
+                await handle.signal(trigger, seal_as_named(payload, case=handle.id, trigger=trigger))
             result = await asyncio.wait_for(handle.result(), timeout=300)  # a stuck case fails the run, not hangs it
             assert result.state == "closed", result.state
 
@@ -124,9 +124,11 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
     engine = make_engine(db_url)
     queue = f"bench-receptions-{uuid.uuid4()}"
     gate = asyncio.Semaphore(concurrency)
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
-    today = datetime.now(UTC).astimezone(calendar.local_zone()).date()
+    from runtime.clock import local_today, utc_now
+
+    today = local_today()
     slots: list[Any] = []
     day = today
     while len(slots) < n:  # housing-head receives on working days 09:00-18:00: 54 ten-minute slots a day
@@ -139,7 +141,7 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
             number = f"RCP-2026-{uuid.uuid4().int % 10**8:08d}"
             ids.append(number)
             handle = await client.start_workflow(
-                ReceptionWorkflow.run, reception_dict(number, datetime.now(UTC)), id=number, task_queue=queue
+                ReceptionWorkflow.run, reception_dict(number, utc_now()), id=number, task_queue=queue
             )
             await transition(handle, "schedule", staff("reg-1", "registrar"), target=str(slots[i].slot_id))
             specs = [
@@ -159,10 +161,19 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
                     if (await child.query("status"))["state"] == "routed":
                         break
                     await asyncio.sleep(0.05)
-                await child.signal("accept", seal_as_named({"actor": {"id": executor, "role": "executor"}}))
+                await child.signal(
+                    "accept",
+                    seal_as_named({"actor": {"id": executor, "role": "executor"}}, case=child.id, trigger="accept"),
+                )
                 answer = {"actor": {"id": executor, "role": "executor"}, "answer_text": "Сделано."}
-                await child.signal("submit_answer", seal_as_named({**answer, "answer_character": "satisfied"}))
-                await child.signal("approve", seal_as_named({"actor": {"id": "head-1", "role": "head"}}))
+                await child.signal(
+                    "submit_answer",
+                    seal_as_named({**answer, "answer_character": "satisfied"}, case=child.id, trigger="submit_answer"),
+                )
+                await child.signal(
+                    "approve",
+                    seal_as_named({"actor": {"id": "head-1", "role": "head"}}, case=child.id, trigger="approve"),
+                )
             for _ in range(400):
                 if (await handle.query("status"))["state"] == "answered":
                     break

@@ -40,6 +40,9 @@ class CaseTrail:
     own_only: list[str] = field(default_factory=list)
     failed_effects: list[FailedEffect] = field(default_factory=list)
     runs: int = 1
+    # Nonces of the seals this case has taken, each until its seal expires (issue 20): a seal is
+    # good once. Bounded by the seal's lifetime; carried to the next run with the rest.
+    seal_nonces: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

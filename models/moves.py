@@ -6,6 +6,7 @@ A request is parsed once, at the boundary (signal handler or Update validator), 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,8 +35,13 @@ MOVE_FIELDS = (
     "new_deadline",
     "details",
     "seal",
+    "case",  # the case the move is for: a seal binds it (issue 20)
 )
-SEAL_FIELDS = ("id", "name", "role", "unit", "method", "issued_at")
+# Who sealed (the actor), and what the seal is good for: one move (its trigger and a digest of its
+# fields) on one case in one namespace, once (the nonce). Seals made before issue 20 lack the latter.
+BINDING_FIELDS = ("case", "message", "digest", "nonce", "namespace")
+SEAL_FIELDS = ("id", "name", "role", "unit", "method", "issued_at", *BINDING_FIELDS)
+UNSIGNED_FIELDS = ("actor", "seal")  # what a move's digest leaves out: the sealer sets both
 AUTH_METHODS = ("ui_session", "oidc", "cli", "test")
 
 
@@ -61,6 +67,27 @@ class MoveRequest:
     new_deadline: str = ""  # ISO date (extend_deadline, request_extension, a verification date)
     details: Any = None  # an instance of the trigger's details schema
     sealed_at: str = ""  # when the codec server sealed the actor into the move ("" = not sealed)
+    binding: SealBinding | None = None  # what the seal is good for (None: unsealed, or an older seal)
+    digest: str = ""  # the digest of the move's fields as received (compared with the seal's)
+
+
+@dataclass
+class SealBinding:
+    """The one move on one case a seal is good for, once."""
+
+    case: str
+    message: str  # the trigger
+    digest: str  # move_digest of the fields sealed
+    nonce: str
+    namespace: str
+
+
+def move_digest(raw: dict[str, Any]) -> str:
+    """SHA-256 of a move's fields in canonical JSON, leaving out the actor and the seal (the sealer
+    sets both): what a seal covers, so a sealed move cannot be altered or made another move."""
+    body = {k: v for k, v in raw.items() if k not in UNSIGNED_FIELDS}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -125,6 +152,14 @@ def parse_seal(raw: Any) -> Actor:
     return Actor(values["id"], values["role"], values["name"], values["unit"], values["method"])
 
 
+def parse_binding(raw: dict[str, Any]) -> SealBinding | None:
+    """The seal's binding (a seal already read by parse_seal); None for a seal made before them."""
+    if not any(raw.get(k) for k in BINDING_FIELDS):
+        return None
+    values = {k: text_field(raw, k, "seal.", required=True, limit=200) for k in BINDING_FIELDS}
+    return SealBinding(**values)
+
+
 DetailsSchema = Callable[[str], "type | None"]
 
 
@@ -174,6 +209,11 @@ def parse_move(raw: Any, trigger: str | None = None, details_schema: DetailsSche
     )
     if sealed is not None:
         move.sealed_at = str(raw["seal"]["issued_at"])
+        move.binding = parse_binding(raw["seal"])
+        move.digest = move_digest(raw)
+    case = raw.get("case")
+    if case is not None and not isinstance(case, str):
+        raise InputError("case", f"must be the case's number as text, got {describe(case)}")
     schema = details_schema(name) if details_schema else None
     details = raw.get("details")
     if schema is not None:

@@ -136,5 +136,6 @@ async def transition(
     case's new status."""
     from models.case_status import CaseStatus
 
-    payload = seal_move({"trigger": trigger, "actor": {"id": who.id, "role": role}, **fields}, who, method, now)
+    body = {"trigger": trigger, "actor": {"id": who.id, "role": role}, **fields}
+    payload = seal_move(body, who, method, now, case=handle.id, namespace=handle._client.namespace)  # noqa: SLF001
     return await handle.execute_update("transition", payload, result_type=CaseStatus)

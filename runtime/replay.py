@@ -80,9 +80,13 @@ def replayer() -> Replayer:
     history, so it needs no sandbox: the sandbox guards live runs against non-deterministic
     calls (the worker keeps it, and tests check what workflows import). Without it, each replayed
     workflow skips the sandbox's per-run set-up and its per-activation serialization hops."""
+    from runtime.client import temporal_namespace
     from workflows.kinds import WORKFLOWS
 
+    # The histories' namespace (TEMPORAL_NAMESPACE): a seal is bound to the namespace it was made
+    # in, and a case checks it against its own (issue 20); the SDK's default is "ReplayNamespace".
     return Replayer(
+        namespace=temporal_namespace(),
         workflows=WORKFLOWS,
         data_converter=data_converter(DecryptOnlyCodec()),
         workflow_runner=UnsandboxedWorkflowRunner(),

@@ -11,9 +11,13 @@ bare `temporal` CLI, a stranger) cannot make a move count, whatever actor it cla
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from models.moves import move_digest
+from runtime.clock import utc_now
 
 
 @dataclass(frozen=True)
@@ -36,17 +40,56 @@ class Identity:
         return self.roles[0]
 
 
-def seal_move(payload: dict[str, Any], who: Identity, method: str, now: datetime | None = None) -> dict[str, Any]:
-    """The move with its actor set to `who` and sealed; refuses (PermissionError) a payload that
-    claims another person or a role `who` does not hold."""
-    claimed = payload.get("actor")
+class SealError(ValueError):
+    """A payload that cannot be sealed as it is (it does not name its case or trigger)."""
+
+
+def seal_move(
+    payload: dict[str, Any],
+    who: Identity,
+    method: str,
+    now: datetime | None = None,
+    *,
+    case: str | None = None,
+    trigger: str | None = None,
+    namespace: str = "default",
+) -> dict[str, Any]:
+    """The move with its actor set to `who` and sealed for one use on one case: the seal names the
+    namespace, the case and trigger the move names (or `case` and `trigger`, set into it), a digest
+    of its fields and a fresh nonce. Refuses (PermissionError) a payload that claims another person
+    or a role `who` does not hold, and (SealError) one that does not name its case and trigger."""
+    body = dict(payload)
+    if case is not None:
+        body["case"] = case
+    if trigger is not None:
+        body["trigger"] = trigger
+    for name, example in (("case", "APL-2026-000042"), ("trigger", "accept")):
+        value = body.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise SealError(
+                f'{name}: a move names its {name} to be sealed, e.g. "{name}": "{example}"'
+                " (the case card's payloads have it)"
+            )
+    claimed = body.get("actor")
     claimed = claimed if isinstance(claimed, dict) else {}
     if claimed.get("id") not in (None, "", who.id):
         raise PermissionError(f"you are {who.id}; a move cannot be made as {str(claimed.get('id'))[:100]!r}")
     role = who.role_for(str(claimed.get("role") or ""))
-    moment = (now or datetime.now(UTC)).astimezone(UTC).isoformat()
-    seal = {"id": who.id, "name": who.name, "role": role, "unit": who.unit, "method": method, "issued_at": moment}
-    return {**payload, "actor": {"id": who.id, "role": role}, "seal": seal}
+    moment = (now or utc_now()).astimezone(UTC).isoformat()
+    seal = {
+        "id": who.id,
+        "name": who.name,
+        "role": role,
+        "unit": who.unit,
+        "method": method,
+        "issued_at": moment,
+        "case": str(body["case"]),
+        "message": str(body["trigger"]),
+        "digest": move_digest(body),
+        "nonce": secrets.token_hex(16),
+        "namespace": namespace,
+    }
+    return {**body, "actor": {"id": who.id, "role": role}, "seal": seal}
 
 
 def staff(actor_id: str, role: str) -> Identity:
@@ -55,9 +98,16 @@ def staff(actor_id: str, role: str) -> Identity:
     return Identity(id=actor_id, name=actor_id, roles=[role], unit=actor_id)
 
 
-def seal_as_named(payload: dict[str, Any], method: str = "cli", now: datetime | None = None) -> dict[str, Any]:
+def seal_as_named(
+    payload: dict[str, Any],
+    method: str = "cli",
+    now: datetime | None = None,
+    *,
+    case: str | None = None,
+    trigger: str | None = None,
+) -> dict[str, Any]:
     """`payload` sealed for the actor it names: only for a key holder acting for known staff."""
     actor = payload.get("actor")
     named: dict[str, Any] = actor if isinstance(actor, dict) else {}
     who = staff(str(named.get("id", "")), str(named.get("role", "")))
-    return seal_move(payload, who, method, now)
+    return seal_move(payload, who, method, now, case=case, trigger=trigger)

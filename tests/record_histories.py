@@ -103,7 +103,9 @@ async def under_control_rated(env: WorkflowEnvironment, h: Handle) -> None:
 async def reassigned_v4(env: WorkflowEnvironment, h: Handle) -> None:
     """Table v4: a reassign to an executor outside the routing policy is refused (as a signal:
     recorded), one to a known executor made; the case card is refreshed all along."""
-    await h.signal("reassign", await sealed(h, {"actor": {"id": "ctl-1", "role": "controller"}, "target": "nobody"}))
+    await h.signal(
+        "reassign", await sealed(h, "reassign", {"actor": {"id": "ctl-1", "role": "controller"}, "target": "nobody"})
+    )
     await move(h, "reassign", "ctl-1", "controller", target="utilities-dept", reason="вопрос ЖКХ")
     await move(h, "accept", "utilities-dept", "executor")
     await move(h, "submit_answer", "utilities-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
@@ -125,14 +127,18 @@ async def extended_then_overdue(env: WorkflowEnvironment, h: Handle) -> None:
 async def refused_after_hearing(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
     await move(h, "submit_answer", "housing-dept", "executor", answer_text="Нет.", answer_character="refused")
-    await h.signal("approve", await sealed(h, {"actor": {"id": "head-1", "role": "head"}}))  # refused: hearing not over
+    await h.signal(
+        "approve", await sealed(h, "approve", {"actor": {"id": "head-1", "role": "head"}})
+    )  # refused: hearing not over
     await h.signal("approve")  # empty payload from the Web UI: refused
     await env.sleep(timedelta(days=7))
     await move(h, "approve", "head-1", "head")
 
 
 async def withdrawn_by_signal(env: WorkflowEnvironment, h: Handle) -> None:
-    await h.signal("withdraw", await sealed(h, {"actor": {"id": "reg-1", "role": "registrar"}, "reason": "отзыв"}))
+    await h.signal(
+        "withdraw", await sealed(h, "withdraw", {"actor": {"id": "reg-1", "role": "registrar"}, "reason": "отзыв"})
+    )
 
 
 async def reception_with_instructions(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
@@ -179,7 +185,9 @@ async def reception_no_show(env: WorkflowEnvironment, h: Handle, engine: Any) ->
 
 
 async def reception_cancelled(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
-    await h.signal("cancel", await sealed(h, {"actor": {"id": "reg-1", "role": "registrar"}, "reason": "передумал"}))
+    await h.signal(
+        "cancel", await sealed(h, "cancel", {"actor": {"id": "reg-1", "role": "registrar"}, "reason": "передумал"})
+    )
     return []
 
 

@@ -10,6 +10,7 @@ from temporalio.worker import Worker
 
 from models.case_status import CaseStatus
 from runtime.client import transition
+from runtime.clock import utc_now
 from runtime.seal import seal_as_named, staff
 from workflows.appeal import AppealWorkflow
 
@@ -32,12 +33,13 @@ async def server_now(client: Client) -> datetime:
         stamp = await client.test_service.get_current_time(Empty())
         return stamp.time.ToDatetime(tzinfo=UTC)
     except Exception:  # a dev server: its clock is the wall clock
-        return datetime.now(UTC)
+        return utc_now()
 
 
-async def sealed(handle: WorkflowHandle[Any, Any], payload: dict[str, Any]) -> dict[str, Any]:
-    """A signal payload sealed for the actor it names (as the codec server seals a logged-in user's)."""
-    return seal_as_named(payload, "test", await server_now(handle._client))  # noqa: SLF001
+async def sealed(handle: WorkflowHandle[Any, Any], trigger: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A signal payload sealed for the actor it names, for this case and trigger (as the codec
+    server seals a logged-in user's move made from the case card's payload)."""
+    return seal_as_named(payload, "test", await server_now(handle._client), case=handle.id, trigger=trigger)  # noqa: SLF001
 
 
 async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: Any) -> CaseStatus:

@@ -237,7 +237,7 @@ async def test_refused_moves_change_nothing(client: Client, worker: Worker, engi
         await handle.execute_update("transition", {"trigger": "approve"})
     assert "actor" in str(bad.value.cause)
     # Signals: refused and recorded, never failing the workflow task.
-    await handle.signal("approve", await sealed(handle, {"actor": {"id": "head-1", "role": "head"}}))
+    await handle.signal("approve", await sealed(handle, "approve", {"actor": {"id": "head-1", "role": "head"}}))
     await handle.signal("approve")  # the Web UI sends no argument when the box is empty
     await handle.signal("approve", "not an object")
     after = await status(handle)
@@ -252,10 +252,10 @@ async def test_refused_moves_change_nothing(client: Client, worker: Worker, engi
 
 async def test_signals_from_the_ui_move_the_case(client: Client, worker: Worker) -> None:
     handle = await start_appeal(client, worker, appeal_dict())
-    await handle.signal("accept", await sealed(handle, {"actor": {"id": "housing-dept", "role": "executor"}}))
+    await handle.signal("accept", await sealed(handle, "accept", {"actor": {"id": "housing-dept", "role": "executor"}}))
     answer = {"actor": {"id": "housing-dept", "role": "executor"}, "answer_text": "ok", "answer_character": "explained"}
-    await handle.signal("submit_answer", await sealed(handle, answer))
-    await handle.signal("approve", await sealed(handle, {"actor": {"id": "h", "role": "head"}}))
+    await handle.signal("submit_answer", await sealed(handle, "submit_answer", answer))
+    await handle.signal("approve", await sealed(handle, "approve", {"actor": {"id": "h", "role": "head"}}))
     final = await handle.result()
     assert final.state == "closed" and [h.trigger for h in final.history][-1] == "approve"
 

@@ -19,6 +19,7 @@ from tests.factories import appeal_dict
 from tests.scenario import move, sealed, status
 from workflows.appeal_table import APPEAL_TABLES
 from workflows.case_card import CardFacts, render_card, term_line
+from workflows.case_machine import CASE_PLACEHOLDER
 from workflows.instruction_table import INSTRUCTION_TABLES
 from workflows.kinds import WORKFLOWS
 from workflows.reception_table import RECEPTION_TABLES
@@ -60,7 +61,7 @@ def test_signal_descriptions_carry_the_payload_example() -> None:
             handler = getattr(workflow_class, f"signal_{trigger}")
             description = handler.__temporal_signal_definition.description
             example = description.split("Payload: ", 1)[1]
-            assert json.loads(example) == tables.examples[trigger]
+            assert json.loads(example) == {"case": CASE_PLACEHOLDER, "trigger": trigger, **tables.examples[trigger]}
 
 
 def test_the_term_line_counts_working_days_left_today_included() -> None:
@@ -125,7 +126,7 @@ async def test_an_appeal_explains_itself_on_its_page(client: Client, worker: Wor
         "withdraw",
         "take_under_control",
     }
-    assert "- `accept` (исполнитель): `{}`" in card
+    assert f'- `accept` (исполнитель): `{{"case": "{handle.id}", "trigger": "accept"}}`' in card  # what a seal binds
     # No personal data: not the applicant, the contacts or the text.
     for private in (appeal["applicant"].get("name", ""), appeal["contacts"].get("email", ""), appeal["text"][:30]):
         assert not private or private not in card
@@ -136,11 +137,12 @@ async def test_an_appeal_explains_itself_on_its_page(client: Client, worker: Wor
     assert "**Последнее действие:** `accept` — utilities-dept (исполнитель)" in card
     assert "submit_answer" in payloads(card) and "accept" not in payloads(card)
     example = payloads(card)["submit_answer"]
+    assert (example.pop("case"), example.pop("trigger")) == (handle.id, "submit_answer")
     st = await move(handle, "submit_answer", "utilities-dept", "executor", **example)
     assert st.state == "answered"
     card = await card_of(handle)
-    assert payloads(card)["approve"] == {}  # not under the akim's control: no rating needed
-    await move(handle, "approve", "head-1", "head", **payloads(card)["approve"])
+    assert payloads(card)["approve"] == {"case": handle.id, "trigger": "approve"}  # no rating: not under control
+    await move(handle, "approve", "head-1", "head")
     card = await card_of(handle)
     assert "(`closed`)" in card and "Действий нет: дело закрыто." in card
 
@@ -173,7 +175,7 @@ async def test_an_instruction_shows_its_card_and_summary(env: Any, client: Clien
     assert "**Отчётный период:** 1" in card
     assert re.search(r"\*\*Срок:\*\* \d\d\.\d\d\.\d{4} — осталось рабочих дней: \d+", card), card
     offered = payloads(card)
-    assert "report" in offered and offered["report"] == {"answer_text": "..."}
+    assert "report" in offered and offered["report"] == {"case": number, "trigger": "report", "answer_text": "..."}
     assert "approve_proposal" not in offered  # none awaits the head
     description = await handle.describe()
     assert await description.static_summary() == f"Поручение {number}"
@@ -207,7 +209,7 @@ async def test_reassign_takes_only_a_known_executor_and_a_hostile_target_changes
     st = await move(handle, "reassign", "ctl-1", "controller", target="utilities-dept", reason="...")
     assert st.executor == "utilities-dept" and st.table_version == 4
     payload = {"actor": {"id": "ctl-1", "role": "controller"}, "target": hostile, "reason": "..."}
-    await handle.signal("reassign", await sealed(handle, payload))
+    await handle.signal("reassign", await sealed(handle, "reassign", payload))
     while not (await status(handle)).refusals:
         pass
     card = await card_of(handle)

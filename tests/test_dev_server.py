@@ -357,7 +357,7 @@ async def test_audit_export_replay_trail_and_compliance(
             await asyncio.sleep(0.1)
         await move(handle, "accept", "housing-dept", "executor")
         await handle.signal(
-            "approve", await sealed(handle, {"actor": {"id": "head-1", "role": "head"}})
+            "approve", await sealed(handle, "approve", {"actor": {"id": "head-1", "role": "head"}})
         )  # refused: not answered
         await move(
             handle,

@@ -123,7 +123,7 @@ async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
     st = await refusals(dev_env, number, len(attacks))
     assert st.state == "routed" and [h.trigger for h in st.history] == ["route"]
     handle = dev_env.client.get_workflow_handle(number)  # a logged-in executor's sealed move still counts
-    await handle.signal("accept", await sealed(handle, {"actor": {"id": "housing-dept", "role": "executor"}}))
+    await handle.signal("accept", await sealed(handle, "accept", {"actor": {"id": "housing-dept", "role": "executor"}}))
     for _ in range(100):
         if (await status(dev_env, number)).state == "under_consideration":
             break
@@ -266,7 +266,9 @@ async def test_a_move_encoded_by_the_codec_server_for_a_logged_in_user_counts(
         number = data["reg_number"]
         await dev_env.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
         await routed(dev_env, number)
-        plain = Payload(metadata={"encoding": b"json/plain"}, data=b"{}")  # the UI's data box: {}
+        # The UI's data box: the case card's payload, which names the case and the move (a seal binds both).
+        move_ = json.dumps({"case": number, "trigger": "accept"}).encode()
+        plain = Payload(metadata={"encoding": b"json/plain"}, data=move_)
         body = json.dumps({"payloads": [json.loads(json_format.MessageToJson(plain))]}).encode()
         headers = {"Content-Type": "application/json", "Origin": "http://127.0.0.1:8233", "Cookie": cookie}
         request = urllib.request.Request(f"{base}/encode", data=body, method="POST", headers=headers)

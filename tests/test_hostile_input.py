@@ -32,8 +32,9 @@ from models.reception import parse_instructions, parse_reception
 from models.registry import make_engine
 from policies.permissions import permission_matrix
 from runtime.client import data_converter
+from runtime.clock import utc_now
 from runtime.registration import register_search_attributes
-from runtime.seal import seal_as_named
+from runtime.seal import SealError, seal_as_named
 from tests.factories import appeal_dict, valid_iin
 from tests.scenario import server_now, valid_details
 from worker import build_worker
@@ -202,12 +203,11 @@ def harness(own_server: str, tmp_path: Path) -> Iterator[Harness]:
 
 def start_case(harness: Harness, kind: str) -> Any:
     """A new live case of the kind, once it has settled after registration."""
-    from datetime import UTC, datetime
 
     from tests.test_instruction import instruction_dict
     from tests.test_reception import reception_dict
 
-    now = datetime.now(UTC)
+    now = utc_now()
     number = f"{BY_NAME[kind].prefix}-2026-{uuid.uuid4().int % 10**8:08d}"
     data = (
         appeal_dict(reg_number=number)
@@ -303,10 +303,13 @@ def test_allowed_actors_with_hostile_payloads_never_fail_a_workflow_task(harness
         payload = data.draw(hostile_move(kind, trigger, {"id": actor_id, "role": role}))
         # Sealed for the actor it names, as the codec server seals a logged-in user's move, so the
         # hostile fields reach the parser and the handlers (an unsealed move stops at the seal).
+        named = None if "trigger" in payload else trigger  # a hostile trigger field stays as drawn
         try:
-            payload = seal_as_named(payload, "test", harness.run(server_now(harness.client)))
-        except PermissionError:
-            pass  # a hostile actor that names nobody: sent unsealed, refused at the seal
+            payload = seal_as_named(
+                payload, "test", harness.run(server_now(harness.client)), case=handle.id, trigger=named
+            )
+        except (PermissionError, SealError):
+            pass  # a hostile actor or trigger that names nobody: sent unsealed, refused at the seal
         as_signal, as_update = data.draw(st.booleans()), data.draw(st.booleans())
         try:
             if as_signal:

@@ -9,7 +9,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from temporalio.worker import Worker
 import codec_server
 from models.registry import EventRecord
 from runtime.client import data_converter
+from runtime.clock import utc_now
 from runtime.codec import EncryptionCodec
 from runtime.oidc import OidcSettings
 from runtime.seal import Identity, seal_move
@@ -62,9 +63,11 @@ def codec(directory: Engine, tmp_path: Path) -> Iterator[tuple[str, OidcSettings
 
 
 def call(
-    url: str, body: Any = None, *, token: str = "", cookie: str = "", form: bool = False
+    url: str, body: Any = None, *, token: str = "", cookie: str = "", form: bool = False, namespace: str = ""
 ) -> tuple[int, Any, dict[str, str]]:
     headers = {"Origin": UI}
+    if namespace:
+        headers["X-Namespace"] = namespace
     if form:
         data = body.encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -87,7 +90,13 @@ def call(
         return code, raw.decode(), hdrs
 
 
-def payloads(*values: Any) -> dict[str, Any]:
+def payloads(*values: Any, bound: bool = True) -> dict[str, Any]:
+    """The codec protocol's body for these values; a move names its case and trigger (as the case
+    card's payloads do) unless `bound` is off."""
+    if bound:
+        values = tuple(
+            {"case": "APL-2026-000001", "trigger": "accept", **v} if isinstance(v, dict) else v for v in values
+        )
     plain = [Payload(metadata={"encoding": b"json/plain"}, data=json.dumps(v).encode()) for v in values]
     return {"payloads": [json.loads(json_format.MessageToJson(p)) for p in plain]}
 
@@ -137,6 +146,25 @@ async def test_the_ui_session_cookie_is_http_only_and_seals_the_users_moves(code
     assert code == 200 and len(decoded["payloads"]) == 2
 
 
+async def test_a_move_that_names_no_case_or_trigger_is_not_sealed(codec: tuple[str, OidcSettings]) -> None:
+    """A seal binds one case and one trigger (issue 20): the codec server cannot see the workflow id
+    or the signal's name, so the move names them, or it is refused with the field named."""
+    base, _ = codec
+    token = login(base, "a.seitkali")
+    code, body, _ = call(f"{base}/encode", payloads({"trigger": "accept"}, bound=False), token=token)
+    assert code == 400 and body["error"].startswith("case: a move names its case"), body
+    code, body, _ = call(f"{base}/encode", payloads({"case": "APL-2026-000001"}, bound=False), token=token)
+    assert code == 400 and body["error"].startswith("trigger: a move names its trigger"), body
+    code, body, _ = call(f"{base}/encode", payloads({}), token=token, namespace="appeals-prod")
+    assert code == 200
+    [sealed] = await opened(body)
+    assert (sealed["seal"]["case"], sealed["seal"]["message"], sealed["seal"]["namespace"]) == (
+        "APL-2026-000001",
+        "accept",
+        "appeals-prod",
+    )
+
+
 async def test_impersonation_is_refused_at_the_codec_server(codec: tuple[str, OidcSettings]) -> None:
     """The issue's reproduction at the door: an executor claims to be the head, or another person."""
     base, _ = codec
@@ -180,7 +208,7 @@ def provider(settings: OidcSettings) -> Any:
     Path(settings.jwks).write_text(json.dumps({"keys": [{**public, "kid": "k1", "use": "sig"}]}), encoding="utf-8")
 
     def token(**claims: Any) -> str:
-        now = datetime.now(UTC)
+        now = utc_now()
         body = {
             "iss": settings.issuer,
             "aud": settings.audience,
@@ -213,7 +241,7 @@ async def test_an_oidc_access_token_is_verified_and_mapped_to_roles(
         "utilities-dept",
         "oidc",
     )
-    past = datetime.now(UTC) - timedelta(hours=1)
+    past = utc_now() - timedelta(hours=1)
     for bad, why in (
         (token(exp=past), "expired"),
         (token(aud="other-app"), "InvalidAudience"),
@@ -240,7 +268,7 @@ async def test_unsealed_moves_are_refused_and_recorded(client: Client, worker: W
     await handle.signal("approve", {"actor": {"id": "anyone", "role": "head"}})
     # A complete seal typed by a client without the key (unencrypted, even claiming the mark).
     who = Identity("h", "Руководитель", ["head"], "")
-    forged = seal_move({}, who, "ui_session", await server_now(client))
+    forged = seal_move({}, who, "ui_session", await server_now(client), case=handle.id, trigger="approve")
     config = client.config()
     config["data_converter"] = data_converter(encrypt=False)
     stranger = Client(**config).get_workflow_handle(handle.id)
@@ -264,7 +292,9 @@ async def test_an_expired_seal_is_refused(client: Client, worker: Worker) -> Non
     handle = await start_appeal(client, worker, appeal_dict())
     await until_state(handle, "routed")
     who = Identity("housing-dept", "Жилищное управление", ["executor"], "housing-dept")
-    stale = seal_move({"trigger": "accept"}, who, "ui_session", await server_now(client) - timedelta(minutes=6))
+    stale = seal_move(
+        {"trigger": "accept"}, who, "ui_session", await server_now(client) - timedelta(minutes=6), case=handle.id
+    )
     with pytest.raises(WorkflowUpdateFailedError) as expired:
         await handle.execute_update("transition", stale)
     assert "is older than 300 s" in str(expired.value.cause)
@@ -276,15 +306,21 @@ async def test_an_executor_acts_for_their_unit_only(client: Client, worker: Work
     now = await server_now(client)
     outsider = Identity("r.omarov", "Р. Омаров", ["executor"], "roads-dept")
     with pytest.raises(WorkflowUpdateFailedError) as foreign:
-        await handle.execute_update("transition", seal_move({"trigger": "accept"}, outsider, "ui_session", now))
+        await handle.execute_update(
+            "transition", seal_move({"trigger": "accept"}, outsider, "ui_session", now, case=handle.id)
+        )
     assert "may act only on cases assigned to them" in str(foreign.value.cause)
     insider = Identity("a.seitkali", "А. Сейтқали", ["executor"], "housing-dept")
-    await handle.execute_update("transition", seal_move({"trigger": "accept"}, insider, "ui_session", now))
+    await handle.execute_update(
+        "transition", seal_move({"trigger": "accept"}, insider, "ui_session", now, case=handle.id)
+    )
     answer = {"trigger": "submit_answer", "answer_text": "Сделано.", "answer_character": "satisfied"}
-    await handle.execute_update("transition", seal_move(answer, insider, "ui_session", now))
+    await handle.execute_update("transition", seal_move(answer, insider, "ui_session", now, case=handle.id))
     # The executor cannot approve their own answer: sealed as an executor, the role decides.
     with pytest.raises(WorkflowUpdateFailedError) as own:
-        await handle.execute_update("transition", seal_move({"trigger": "approve"}, insider, "ui_session", now))
+        await handle.execute_update(
+            "transition", seal_move({"trigger": "approve"}, insider, "ui_session", now, case=handle.id)
+        )
     assert "role 'executor' may not trigger 'approve'" in str(own.value.cause)
     st = await move(handle, "approve", "head-1", "head")
     by = st.history[1]
@@ -312,7 +348,7 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "appeals-worker")])
-    now = datetime.now(UTC)
+    now = utc_now()
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -381,7 +417,7 @@ def test_the_cli_logs_in_with_an_oidc_access_token(codec: tuple[str, OidcSetting
         command = [sys.executable, "starter.py", *args]
         return subprocess.run(command, cwd=root, input=stdin, capture_output=True, text=True, timeout=60, env=env)
 
-    expired = cli("login", "--access-token", stdin=token(exp=datetime.now(UTC) - timedelta(minutes=1)) + "\n")
+    expired = cli("login", "--access-token", stdin=token(exp=utc_now() - timedelta(minutes=1)) + "\n")
     assert expired.returncode == 1 and "expired" in expired.stderr
     logged = cli("login", "--access-token", stdin=token() + "\n")
     assert logged.returncode == 0 and "b.omarov" in logged.stdout, logged.stderr

@@ -138,7 +138,9 @@ async def test_periodic_control_continues_as_new_and_keeps_the_trail(
     for period in range(1, 13):
         await handle.signal(
             "report",
-            await sealed(handle, {"actor": {"id": LEAD, "role": "executor"}, "answer_text": f"Отчёт {period}"}),
+            await sealed(
+                handle, "report", {"actor": {"id": LEAD, "role": "executor"}, "answer_text": f"Отчёт {period}"}
+            ),
         )
         st = await until(handle, reported(period))
         if period < 12:

@@ -48,13 +48,13 @@ async def test_raw_history_holds_no_personal_data(env: WorkflowEnvironment, clie
         assert secret not in raw and json.dumps(secret)[1:-1] not in raw, secret
     assert "binary/encrypted" in raw or "YmluYXJ5L2VuY3J5cHRlZA" in raw  # metadata is base64 in JSON
     history = await handle.fetch_history()
-    result = await Replayer(workflows=WORKFLOWS, data_converter=data_converter()).replay_workflow(
+    result = await Replayer(namespace="default", workflows=WORKFLOWS, data_converter=data_converter()).replay_workflow(
         history, raise_on_replay_failure=False
     )
     assert result.replay_failure is None
-    blind = await Replayer(workflows=WORKFLOWS, data_converter=data_converter(encrypt=False)).replay_workflow(
-        history, raise_on_replay_failure=False
-    )
+    blind = await Replayer(
+        namespace="default", workflows=WORKFLOWS, data_converter=data_converter(encrypt=False)
+    ).replay_workflow(history, raise_on_replay_failure=False)
     assert blind.replay_failure is not None  # without the key the workflow cannot even read its input
 
 

@@ -44,7 +44,9 @@ async def test_a_changed_row_applies_to_new_cases_only(dev_env: WorkflowEnvironm
             ResetStickyTaskQueueRequest(namespace=client.namespace, execution=WorkflowExecution(workflow_id=old.id))
         )
         recorded = await old.fetch_history()
-        await Replayer(workflows=[AppealWorkflowV2], data_converter=data_converter()).replay_workflow(recorded)
+        await Replayer(
+            namespace="default", workflows=[AppealWorkflowV2], data_converter=data_converter()
+        ).replay_workflow(recorded)
 
         # After the change: the same queue, a worker that knows version 2.
         async with worker_for(client, engine, queue, [AppealWorkflowV2], pool):
@@ -63,6 +65,6 @@ async def test_a_changed_row_applies_to_new_cases_only(dev_env: WorkflowEnvironm
             for handle in (old, new):
                 await move(handle, "withdraw", "reg-1", "registrar", reason="отозвано")
                 await handle.result()
-        replayer = Replayer(workflows=[AppealWorkflowV2], data_converter=data_converter())
+        replayer = Replayer(namespace="default", workflows=[AppealWorkflowV2], data_converter=data_converter())
         for handle in (old, new):  # both histories replay on the new code
             await replayer.replay_workflow(await handle.fetch_history())

@@ -604,7 +604,7 @@ class AppealWorkflow(ControlledWorkflow):
     def example_payload(self, trigger: str) -> dict[str, Any]:
         payload = super().example_payload(trigger)
         if trigger == "approve" and not self.case.under_control:
-            return {}  # the rating is optional outside the akim's control
+            return {"case": payload["case"], "trigger": trigger}  # the rating is optional outside the akim's control
         if trigger == "terminate_consideration" and self.case.possible_repeat_of:
             payload["details"]["earlier"] = self.case.possible_repeat_of[0]
         return payload

@@ -112,8 +112,9 @@ class TableVersions:
         return next((t.description(trigger) for t in reversed(self.tables) if t.description(trigger)), "")
 
     def example(self, trigger: str) -> str:
-        """The trigger's example payload as one line of JSON."""
-        return json.dumps(self.examples.get(trigger, {}), ensure_ascii=False)
+        """The trigger's example payload as one line of JSON. A move names its case and trigger, which
+        its seal binds (issue 20); the case card's payloads carry the case's own number."""
+        return json.dumps(bound_example(CASE_PLACEHOLDER, trigger, self.examples.get(trigger, {})), ensure_ascii=False)
 
     def signal_description(self, trigger: str) -> str:
         """What the Web UI shows for the trigger's signal: what it does and a payload to start from."""
@@ -127,6 +128,14 @@ class TableVersions:
             if workflow.patched(f"{table.kind}-table-v{table.version}"):
                 chosen = table
         return chosen
+
+
+CASE_PLACEHOLDER = "<номер дела / іс нөмірі>"
+
+
+def bound_example(case: str, trigger: str, example: dict[str, Any]) -> dict[str, Any]:
+    """A payload to start from: the case and the trigger first (a seal binds both), then the fields."""
+    return {"case": case, "trigger": trigger, **example}
 
 
 def revised(

@@ -50,11 +50,12 @@ from runtime import search_attributes as sa
 from runtime.failures import invalid, refused
 from workflows.carry import carried
 from workflows.case_card import AllowedMove, CardFacts, render_card
-from workflows.case_machine import CaseMachine, CaseModel, Table, TableVersions
+from workflows.case_machine import CaseMachine, CaseModel, Table, TableVersions, bound_example
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 NOT_AUTHENTICATED = "move not authenticated: send it from the Web UI or the CLI after logging in"
 SEAL_CLOCK_SKEW_SECONDS = 60  # the codec server's clock may run this far ahead of the server's
+ANOTHER_MOVE = "seal made for another case or move"
 # Errors no retry can fix: a template that does not render, input a rule refuses, a row that will
 # never appear. Everything else (database busy or down, network) retries until it succeeds.
 PERMANENT_ERRORS = ["TemplateError", "TemplateSyntaxError", "UndefinedError", "TemplateNotFound", "PermanentFailure"]
@@ -236,8 +237,9 @@ class ControlledWorkflow:
             move = self.parse_request(args)
         except InputError as err:
             raise invalid(str(err)) from None
-        # Validators run only when an Update arrives, never in a replay: the seal is always required.
-        unauthenticated = self.authentication_refusal(move)
+        # Validators run only when an Update arrives, never in a replay: the seal is always required,
+        # bound to this case and move.
+        unauthenticated = self.authentication_refusal(move, bound=True)
         if unauthenticated:
             raise refused(unauthenticated)
         if not self.ready:
@@ -290,7 +292,7 @@ class ControlledWorkflow:
         while True:
             while self.inbox:
                 ticket, move = self.inbox.popleft()
-                refusal = self.authentication_refusal(move) if self.sealed_moves_required() else None
+                refusal = self.authenticate(move) if self.sealed_moves_required() else None
                 refusal = refusal or await self.handle(move)
                 if refusal:
                     self.record_refusal(move.trigger, move.actor.id, move.actor.role, refusal)
@@ -320,8 +322,22 @@ class ControlledWorkflow:
         before keep replaying as they ran; from now on every case, old or new, requires seals."""
         return workflow.patched("sealed-moves")
 
-    def authentication_refusal(self, move: MoveRequest) -> str | None:
-        """Why an operator move does not count as made by an authenticated user (None: it does)."""
+    def seal_binding_required(self) -> bool:
+        """A seal is good for one move on one case, once (issue 20). Histories recorded before
+        replay as they ran; from now on every case, old or new, requires bound seals."""
+        return workflow.patched("seal-binding")
+
+    def authenticate(self, move: MoveRequest) -> str | None:
+        """Why the move taken from the inbox does not count (None: it does, and its seal is used up)."""
+        bound = self.seal_binding_required()
+        refusal = self.authentication_refusal(move, bound=bound)
+        if refusal is None and bound and move.binding is not None:
+            self.use_seal(move.binding.nonce, move.sealed_at)
+        return refusal
+
+    def authentication_refusal(self, move: MoveRequest, *, bound: bool) -> str | None:
+        """Why an operator move does not count as made by an authenticated user (None: it does).
+        Reads the case only: the validator asks it too."""
         if not move.sealed_at:
             return NOT_AUTHENTICATED
         age = workflow.now() - datetime.fromisoformat(move.sealed_at)
@@ -330,7 +346,37 @@ class ControlledWorkflow:
             return f"move not authenticated: its seal ({move.sealed_at[:19]}) is older than {limit} s; send it again"
         if age < -timedelta(seconds=SEAL_CLOCK_SKEW_SECONDS):
             return f"move not authenticated: its seal ({move.sealed_at[:19]}) is dated in the future"
-        return None
+        return self.binding_refusal(move) if bound else None
+
+    def binding_refusal(self, move: MoveRequest) -> str | None:
+        """Why the seal is not good for this move on this case now (None: it is)."""
+        seal = move.binding
+        if seal is None:
+            return "move not authenticated: its seal names no case and move (an older codec server?); send it again"
+        info = workflow.info()
+        why = ""
+        if seal.case != info.workflow_id:
+            why = f"it was made for case {seal.case[:40]!r}"
+        elif seal.namespace != info.namespace:
+            why = f"it was made in namespace {seal.namespace[:40]!r}"
+        elif seal.message != move.trigger:
+            why = f"it was made for {seal.message[:40]!r}, not {move.trigger!r}"
+        elif seal.digest != move.digest:
+            why = "the move's fields are not the ones sealed"
+        elif seal.nonce in self.trail.seal_nonces:
+            why = "it was already used"
+        if not why:
+            return None
+        return f"{ANOTHER_MOVE}: {why} (sealed for {move.actor.id} by {move.actor.method or 'a key holder'})"
+
+    def use_seal(self, nonce: str, issued_at: str) -> None:
+        """Keep the nonce while its seal could still be used; forget those that have expired."""
+        now = workflow.now()
+        lifetime = timedelta(seconds=self.rules_or_default().seal_max_age_seconds + SEAL_CLOCK_SKEW_SECONDS)
+        kept = self.trail.seal_nonces
+        for old in [n for n, until in kept.items() if datetime.fromisoformat(until) < now]:
+            del kept[old]
+        kept[nonce] = (datetime.fromisoformat(issued_at) + lifetime).isoformat()
 
     def new_run_due(self) -> bool:
         """Hand over to a new run when Temporal suggests it, the run's events or signals pass the
@@ -637,7 +683,7 @@ class ControlledWorkflow:
         return trigger != "retry_side_effects" or bool(self.trail.failed_effects)
 
     def example_payload(self, trigger: str) -> dict[str, Any]:
-        return copy.deepcopy(self.TABLES.examples.get(trigger, {}))
+        return bound_example(workflow.info().workflow_id, trigger, copy.deepcopy(self.TABLES.examples.get(trigger, {})))
 
     def case_kind(self) -> str:
         """The kind operators filter by (CaseKind)."""
