@@ -59,7 +59,9 @@ def _environment(directory: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(directory),
         undefined=StrictUndefined,  # a missing value is a bug in the caller, not an empty line in a letter
-        autoescape=select_autoescape(["html"]),
+        # HTML templates are named *.html.j2: escape them (select_autoescape(["html"]) alone matched
+        # none, and a move's reason reached the auditor's trail as markup: issue 20, attack 6).
+        autoescape=select_autoescape(["html", "html.j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from models.errors import InputError
-from models.fields import choice_field, object_field, text_field
+from models.fields import choice_field, name_field, object_field, text_field
 from models.identity import identity_problem
 
 CHANNELS = ("paper", "electronic", "mail", "personal_reception", "eotinish", "phone")
@@ -115,7 +115,7 @@ def parse_applicant(raw: Any) -> Applicant:
     applicant = Applicant(kind=kind, collective=collective, applicants_count=count_raw)
     if kind == "anonymous":
         return applicant
-    applicant.name = text_field(data, "name", "applicant.")
+    applicant.name = name_field(data, "name", "applicant.")
     if kind == "person":
         applicant.iin = text_field(data, "iin", "applicant.")
         problem = identity_problem(applicant.iin, "IIN")
@@ -159,7 +159,7 @@ def parse_appeal(raw: Any) -> AppealInput:
         language=choice_field(raw, "language", LANGUAGES),
         applicant=applicant,
         contacts=contacts,
-        addressee=text_field(raw, "addressee"),
+        addressee=name_field(raw, "addressee"),
         category=text_field(raw, "category"),
         district=text_field(raw, "district"),
         text=text_field(raw, "text", limit=MAX_TEXT_CHARS),
@@ -168,7 +168,7 @@ def parse_appeal(raw: Any) -> AppealInput:
         term_working_days=term,
         reception=text_field(raw, "reception", required=False, limit=40),
         attachments=attachments,
-        accepted_by=text_field(raw, "accepted_by", required=False, limit=200),
+        accepted_by=name_field(raw, "accepted_by", required=False, limit=200),
     )
 
 
@@ -191,7 +191,7 @@ def parse_attachments(raw: Any) -> list[Attachment]:
         digest = text_field(item, "sha256", f"attachments[{i}].", limit=64)
         if not re.fullmatch(r"[0-9a-f]{64}", digest):
             raise InputError(f"attachments[{i}].sha256", "must be 64 lowercase hex digits")
-        found.append(Attachment(text_field(item, "name", f"attachments[{i}].", limit=200), size, digest))
+        found.append(Attachment(name_field(item, "name", f"attachments[{i}].", limit=200), size, digest))
     if sum(a.size_bytes for a in found) > MAX_ATTACHMENTS_TOTAL_BYTES:
         raise InputError("attachments", f"at most {MAX_ATTACHMENTS_TOTAL_BYTES} bytes in all")
     return found

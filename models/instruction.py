@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from models.appeal import LANGUAGES, MAX_TEXT_CHARS, parse_received_at
 from models.errors import InputError
-from models.fields import choice_field, text_field
+from models.fields import CASE_NUMBER, IDENTIFIER, choice_field, identifier, name_field, text_field
 from models.schema import rule
 
 ISSUERS = ("president", "state_adviser", "administration", "appeals_department", "akim")  # instructions.yaml
@@ -66,13 +66,14 @@ class IssuerDecision:
     document_ref: str = rule(limit=200, required=True)
 
 
-def _names(raw: Any, field_name: str, limit: int) -> list[str]:
+def _names(raw: Any, field_name: str, limit: int, *, pattern: re.Pattern[str] = IDENTIFIER) -> list[str]:
     if raw is None:
         return []
-    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+    if not isinstance(raw, list):
         raise InputError(field_name, "must be a list of identifiers")
     if len(raw) > limit:
         raise InputError(field_name, f"at most {limit} entries")
+    raw = [identifier(x, f"{field_name}[{i}]", pattern) for i, x in enumerate(raw)]
     if len(set(raw)) != len(raw):
         raise InputError(field_name, "lists an entry twice")
     return [x.strip() for x in raw]
@@ -100,11 +101,11 @@ def parse_instruction(raw: Any) -> InstructionInput:
         raise InputError("periods", "a one-term instruction has exactly 1 period")
     received = text_field(raw, "received_at")
     parse_received_at(received)
-    related = _names(raw.get("related_appeals"), "related_appeals", 100)
+    related = _names(raw.get("related_appeals"), "related_appeals", 100, pattern=CASE_NUMBER)
     return InstructionInput(
         reg_number=number,
         issuer=choice_field(raw, "issuer", ISSUERS),
-        issuer_official=text_field(raw, "issuer_official"),
+        issuer_official=name_field(raw, "issuer_official"),
         text=text_field(raw, "text", limit=MAX_TEXT_CHARS),
         control=control,
         first_term=first_term,

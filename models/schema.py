@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
 from models.errors import InputError
-from models.fields import MAX_FIELD_CHARS
+from models.fields import BIDI_CONTROLS, MAX_FIELD_CHARS
 
 T = TypeVar("T")
 MAX_LIST_ITEMS = 50
@@ -136,6 +136,9 @@ def _text(value: Any, path: str, meta: Any) -> str:
         raise InputError(path, f"is too long ({len(value)} characters, limit {limit})")
     if any(ord(c) < 32 and c not in "\n\r\t" or 0x7F <= ord(c) < 0xA0 for c in value):
         raise InputError(path, "contains control characters")
+    bidi = next((c for c in value if c in BIDI_CONTROLS), None)
+    if bidi is not None:
+        raise InputError(path, f"contains the bidirectional control U+{ord(bidi):04X}, which disguises text")
     pattern = meta.get("pattern")
     if pattern and value and not re.fullmatch(pattern, value):
         raise InputError(path, f"does not have the expected form ({pattern})")

@@ -273,8 +273,9 @@ def start_summary(kind: str, number: str, language: str, category: str = "", dis
 
 
 def start_details(kind: str, number: str, language: str, fields: list[tuple[str, str]]) -> str:
-    """The static details a case is started with (Markdown): its kind, number and fixed facts."""
+    """The static details a case is started with (Markdown): its kind, number and fixed facts, each
+    value shown as literal text (a link or an image in a start's fields stays text)."""
     labels = LABELS[language_of(language)]
-    lines = [f"**{labels[kind]} {number}**", ""]
-    lines += [f"- {labels.get(label, label)}: {value}" for label, value in fields if value]
+    lines = [f"**{labels[kind]} {plain(number)}**", ""]
+    lines += [f"- {labels.get(label, label)}: {plain(value)}" for label, value in fields if value]
     return "\n".join(lines)
