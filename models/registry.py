@@ -11,12 +11,13 @@ import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 from temporalio import activity
@@ -25,11 +26,16 @@ import models.users  # noqa: F401  (the user directory's tables live in the same
 from models.notices import NotificationRequest
 from runtime.settings import ACTIVITY_THREADS
 
-DEFAULT_DATABASE_URL = "sqlite:///registry.db"
+# In a directory of its own, private to the user (0700, files 0600): the registry holds names, IINs,
+# texts, letters and password hashes (issue 20, attack 8).
+DEFAULT_DATABASE_URL = "sqlite:///.data/registry.db"
+LEGACY_DEFAULT_FILE = "registry.db"  # where releases before issue 20 kept it: moved on first use
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    from runtime.clock import utc_now
+
+    return utc_now()
 
 
 class CaseRecord(SQLModel, table=True):
@@ -220,11 +226,43 @@ def insert_once(engine: Engine, row: Any) -> bool:
     return True
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None: not SQLite, or in memory)."""
+    if not url.startswith("sqlite"):
+        return None
+    name = make_url(url).database
+    return Path(name) if name and name != ":memory:" and not name.startswith("file:") else None
+
+
+def private_sqlite_file(path: Path, *, legacy: Path | None = None) -> None:
+    """Create the SQLite file private before SQLite opens it: mode 0600, in a directory created
+    0700. SQLite gives its -wal and -shm files the database file's mode. A directory that exists
+    already is the operator's choice and keeps its mode; the files are made 0600 in any case.
+    `legacy`: the default file of earlier releases, moved here (with its WAL and SHM) on first use."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    if legacy is not None and legacy.exists() and not path.exists():
+        for suffix in ("", "-wal", "-shm"):
+            old = legacy.with_name(legacy.name + suffix)
+            if old.exists():
+                os.replace(old, path.with_name(path.name + suffix))
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        existing = path.with_name(path.name + suffix)
+        if existing.exists() and existing.stat().st_mode & 0o077:
+            existing.chmod(0o600)
+
+
 def make_engine(url: str | None = None, pool_size: int = POOL_SIZE) -> Engine:
-    """Engine with the registry at the newest schema (first use creates the SQLite file). The
-    pool keeps one connection per activity thread, so no write opens one."""
+    """Engine with the registry at the newest schema (first use creates the SQLite file, private).
+    The pool keeps one connection per activity thread, so no write opens one."""
     url = url or database_url()
     sqlite = url.startswith("sqlite")
+    path = sqlite_path(url)
+    if path is not None:
+        default = url == DEFAULT_DATABASE_URL
+        private_sqlite_file(path, legacy=Path(LEGACY_DEFAULT_FILE) if default else None)
     kwargs: dict[str, object] = {"pool_size": pool_size}
     if sqlite:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}

@@ -38,9 +38,13 @@ class KeyRing:
 
 
 def new_key_file(path: Path, key_id: str = "k1") -> KeyRing:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
     key = secrets.token_bytes(32)
-    path.write_text(json.dumps({"active": key_id, "keys": {key_id: base64.b64encode(key).decode()}}), encoding="utf-8")
+    text = json.dumps({"active": key_id, "keys": {key_id: base64.b64encode(key).decode()}})
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)  # never readable by others, not even briefly
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)
     path.chmod(0o600)
     return KeyRing(key_id, {key_id: key})
 
