@@ -16,6 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from models.case_status import CaseStatus
 from models.moves import parse_move
 from runtime.client import connect, start_case
+from runtime.seal import Identity
 from workflows.case_machine import Table
 
 out = Console(width=None if sys.stdout.isatty() else 200)
@@ -56,12 +57,26 @@ def print_status(st: CaseStatus) -> None:
         )
 
 
-def start_or_refuse(workflow: str, arg: Any, number: str) -> None:
-    """Start a case's workflow; a number already in use is refused in one line."""
+def registrar() -> tuple[Identity, str]:
+    """The logged-in user, if they may register cases (policies/registration.yaml); else a one-line
+    refusal (exit 1). Asked before a number is taken."""
+    from policies.permissions import registering_roles
+    from users_cli import logged_in
+
+    who, method = logged_in()
+    allowed = registering_roles()
+    if not any(role in allowed for role in who.roles):
+        raise CliError(f"refused: {who.id} may not register cases (registering is for: {', '.join(allowed)})", 1)
+    return who, method
+
+
+def start_or_refuse(workflow: str, arg: Any, number: str, who: Identity, method: str) -> None:
+    """Register a case (its input sealed as registered by `who`); a number already in use is
+    refused in one line."""
 
     async def go() -> None:
         try:
-            await start_case(await connect(), workflow, arg, number)
+            await start_case(await connect(), workflow, arg, number, who=who, method=method)
         except WorkflowAlreadyStartedError:
             raise CliError(f"reg_number: {number} is already registered (numbers are unique)") from None
 

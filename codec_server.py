@@ -7,7 +7,8 @@ embedded user directory; the UI's codec setting "include cross-origin credential
 a session token from the CLI (`Authorization: Bearer`), or an OIDC access token in production
 (the UI's "pass access token"). On `/encode` a move is sealed for the user (runtime/seal.py):
 its actor is set to who logged in, a claim of another person or of a role they do not hold is
-refused (403), and auditors may decode but never encode. CORS admits only the UI's origins.
+refused (403), and auditors may decode but never encode. A case's input (a start: an object with
+`reg_number`) is sealed as registered by the user, who must hold a registering role. CORS admits only the UI's origins.
 
     python codec_server.py [--port 8081] [--origin http://127.0.0.1:8233] [--secure-cookie]
 """
@@ -33,7 +34,7 @@ from models.registry import make_engine
 from policies.loading import load_policy
 from runtime.codec import EncryptionCodec
 from runtime.oidc import OidcSettings, TokenError, oidc_settings, verify_token
-from runtime.seal import Identity, SealError, seal_move
+from runtime.seal import Identity, SealError, seal_move, seal_registration
 from runtime.users import DirectoryError, log_in, log_out, read_only, session_identity
 
 DEFAULT_ORIGINS = ("http://127.0.0.1:8233", "http://localhost:8233")
@@ -104,6 +105,8 @@ class CodecService:
             value = json.loads(payload.data)
         except ValueError:
             return payload
+        if isinstance(value, dict) and "reg_number" in value and "trigger" not in value:
+            return CodecService._registration(payload, value, who, method, namespace)
         if not isinstance(value, dict) or any(key not in MOVE_FIELDS for key in value):
             return payload
         try:
@@ -114,6 +117,18 @@ class CodecService:
             raise Refusal(400, str(err)) from None
         data = json.dumps(moved, ensure_ascii=False).encode()
         return Payload(metadata=dict(payload.metadata), data=data)
+
+    @staticmethod
+    def _registration(payload: Payload, value: dict[str, Any], who: Identity, method: str, namespace: str) -> Payload:
+        """A case's input (Start Workflow in the Web UI) sealed as registered by `who`, who must hold
+        a registering role (policies/registration.yaml): without the seal the case refuses the start."""
+        try:
+            sealed = seal_registration(value, who, method, namespace=namespace)
+        except PermissionError as err:
+            raise Refusal(403, str(err)) from None
+        except SealError as err:
+            raise Refusal(400, str(err)) from None
+        return Payload(metadata=dict(payload.metadata), data=json.dumps(sealed, ensure_ascii=False).encode())
 
 
 def make_handler(

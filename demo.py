@@ -28,6 +28,10 @@ from runtime.clock import local_today, local_year, utc_now
 from runtime.numbering import allocate_number
 from runtime.seal import staff
 
+# The demo's registrar (a demo user too): the demo holds the codec key and seals its registrations
+# as this registrar's, as the codec server seals a logged-in registrar's.
+REGISTRAR = staff("registrar-1", "registrar")
+
 
 def iin_for(seed: int) -> str:
     for n in range(seed, seed + 50):
@@ -143,7 +147,7 @@ async def seed(task_queue: str, now: datetime) -> list[str]:
         appeal(numbers[5], base + 6, now, type="complaint", category="social"),  # refusal waiting for the hearing
     ]
     for raw in appeals:
-        await start_appeal(client, validated(raw), task_queue)
+        await start_appeal(client, validated(raw), REGISTRAR, "cli", task_queue)
     # Registered once the first is answered: a possible repeat, waiting for the controller's decision.
     repeat = appeal(numbers[4], base + 1, now, text="Повторно о ремонте крыши.")
 
@@ -162,7 +166,7 @@ async def seed(task_queue: str, now: datetime) -> list[str]:
     )
     await act(numbers[0], "approve", "head-1", "head")
     repeat["received_at"] = utc_now().isoformat()
-    await start_appeal(client, validated(repeat), task_queue)
+    await start_appeal(client, validated(repeat), REGISTRAR, "cli", task_queue)
     await act(numbers[1], "accept", "utilities-dept", "executor")
     await act(
         numbers[1],
@@ -242,7 +246,7 @@ async def seed_reception(client: Any, engine: Any, task_queue: str, now: datetim
             "format": "office",
             "received_at": now.isoformat(),
         }
-        await start_case(client, "ReceptionWorkflow", parse_reception(raw), number, task_queue)
+        await start_case(client, "ReceptionWorkflow", parse_reception(raw), number, task_queue, who=REGISTRAR)
 
     async def act(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
         handle = client.get_workflow_handle(number)
@@ -300,7 +304,7 @@ async def seed_water(task_queue: str, now: datetime) -> list[str]:
     base = int(numbers[0].rsplit("-", 1)[1]) * 10 + 500
     for i, (number, text) in enumerate(zip(numbers, WATER, strict=True)):
         raw = appeal(number, base + i, now, category="utilities", district="nauryzbay", type="complaint", text=text)
-        await start_appeal(client, validated(raw), task_queue)
+        await start_appeal(client, validated(raw), REGISTRAR, "cli", task_queue)
     await until_routed(client, numbers)
     for number in numbers:  # taken into work: their terms run; the forwarding term is met
         await act_on(client, number, "accept", "utilities-dept", "executor")

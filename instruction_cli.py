@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from cli_core import out, print_status, send_move, start_or_refuse
+from cli_core import out, print_status, registrar, send_move, start_or_refuse
 from models.case_status import CaseStatus
 from models.errors import InputError
 from models.instruction import parse_instruction
@@ -60,11 +60,12 @@ def register(
     unknown = [e for e in executor if e not in known_executors()]
     if unknown:
         raise InputError("executor", f"unknown executor(s) {', '.join(unknown)}")
+    who, method = registrar()  # before a number is taken
     if not number:
         raw["reg_number"] = allocate_number(registry_engine(), "PRI", local_year())
     instruction = parse_instruction(raw)
 
-    start_or_refuse("InstructionWorkflow", instruction, instruction.reg_number)
+    start_or_refuse("InstructionWorkflow", instruction, instruction.reg_number, who, method)
     out.print(instruction.reg_number)
 
 

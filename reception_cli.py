@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from activities.receptions import create_slots, district_figures, list_slots
-from cli_core import out, print_status, send_move, start_or_refuse
+from cli_core import out, print_status, registrar, send_move, start_or_refuse
 from models.case_status import CaseStatus
 from models.errors import InputError
 from models.reception import parse_instructions, parse_reception
@@ -58,11 +58,12 @@ def book(
     check_catalogue("", category, district, check_type=False)
     if official not in officials():
         raise InputError("official", f"unknown official {official!r}; known: {', '.join(sorted(officials()))}")
+    who, method = registrar()  # before a number is taken
     if not number:
         raw["reg_number"] = allocate_number(registry_engine(), "RCP", local_year())
     reception = parse_reception(raw)
 
-    start_or_refuse("ReceptionWorkflow", reception, reception.reg_number)
+    start_or_refuse("ReceptionWorkflow", reception, reception.reg_number, who, method)
     out.print(reception.reg_number)
 
 

@@ -24,7 +24,7 @@ from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from cli_core import CliError, err, fail, out, print_status, send_move
+from cli_core import CliError, err, fail, out, print_status, registrar, send_move
 from instruction_cli import instruction_app
 from models.appeal import AppealInput, parse_appeal
 from models.case_status import CaseStatus
@@ -36,6 +36,7 @@ from reception_cli import reception_app
 from runtime.client import TASK_QUEUE, connect, start_case
 from runtime.clock import local_year, utc_now
 from runtime.numbering import allocate_number
+from runtime.seal import Identity
 from users_cli import login, logout, users_app, whoami
 from workflows.appeal_table import APPEAL_TABLE
 
@@ -49,9 +50,11 @@ def validated(raw: dict[str, Any]) -> AppealInput:
     return appeal
 
 
-async def start_appeal(client: Client, appeal: AppealInput, task_queue: str = TASK_QUEUE) -> None:
+async def start_appeal(
+    client: Client, appeal: AppealInput, who: Identity, method: str, task_queue: str = TASK_QUEUE
+) -> None:
     try:
-        await start_case(client, "AppealWorkflow", appeal, appeal.reg_number, task_queue)
+        await start_case(client, "AppealWorkflow", appeal, appeal.reg_number, task_queue, who=who, method=method)
     except WorkflowAlreadyStartedError:
         raise CliError(f"reg_number: {appeal.reg_number} is already registered (numbers are unique)", 2) from None
 
@@ -119,10 +122,11 @@ def register(
         "attachments": [describe_file(path) for path in attachment],
     }
     validated(dict(raw, reg_number=number or "APL-2000-000000"))  # refuse bad input before taking a number
+    who, method = registrar()  # and someone who may not register
     appeal = validated(with_number(raw, prefix))
 
     async def go() -> None:
-        await start_appeal(await connect(), appeal)
+        await start_appeal(await connect(), appeal, who, method)
 
     asyncio.run(go())
     out.print(appeal.reg_number)
@@ -160,6 +164,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 def import_(path: Path, prefix: str = typer.Option("APL"), concurrency: int = typer.Option(20)) -> None:
     """Register many appeals from a JSON or CSV file, with a progress bar; bad rows are listed, not skipped silently."""
     rows = read_rows(path)
+    who, method = registrar()
     problems: list[str] = []
     appeals: list[AppealInput] = []
     for index, raw in enumerate(rows, start=1):
@@ -182,7 +187,7 @@ def import_(path: Path, prefix: str = typer.Option("APL"), concurrency: int = ty
             async def one(appeal: AppealInput) -> None:
                 async with gate:
                     try:
-                        await start_appeal(client, appeal)
+                        await start_appeal(client, appeal, who, method)
                     except CliError as error:
                         problems.append(str(error))
                     progress.advance(task)

@@ -43,7 +43,7 @@ from temporalio.client import Client  # noqa: E402
 import devserver  # noqa: E402
 from bench.lifecycle import MOVES  # noqa: E402
 from runtime.client import data_converter  # noqa: E402
-from runtime.seal import seal_as_named  # noqa: E402
+from runtime.seal import seal_as_named, seal_registration, staff  # noqa: E402
 
 
 def free_port() -> int:
@@ -107,7 +107,7 @@ async def retrying(call: Any, what: str, seconds: float = 120.0) -> Any:
 async def drive(client: Client, number: str, outcome: dict[str, str]) -> None:
     from tests import factories
 
-    appeal = factories.appeal_dict(reg_number=number)
+    appeal = seal_registration(factories.appeal_dict(reg_number=number), staff("registrar-1", "registrar"), "cli")
     handle = await retrying(
         lambda: client.start_workflow("AppealWorkflow", appeal, id=number, task_queue="appeals"), f"{number} start"
     )

@@ -33,7 +33,7 @@ from models.registry import make_engine  # noqa: E402
 from runtime.client import data_converter  # noqa: E402
 from runtime.clock import utc_now  # noqa: E402
 from runtime.registration import register_search_attributes  # noqa: E402
-from runtime.seal import seal_as_named  # noqa: E402
+from runtime.seal import seal_as_named, seal_registration, staff  # noqa: E402
 from worker import build_worker  # noqa: E402
 from workflows.instruction import InstructionWorkflow  # noqa: E402
 
@@ -53,7 +53,8 @@ async def one(client: Any, queue: str, number: str, periods: int) -> list[int]:
         "executors": EXECUTORS,
         "received_at": now.isoformat(),
     }
-    handle = await client.start_workflow(InstructionWorkflow.run, data, id=number, task_queue=queue)
+    sealed = seal_registration(data, staff("registrar-1", "registrar"), "cli")
+    handle = await client.start_workflow(InstructionWorkflow.run, sealed, id=number, task_queue=queue)
     period = 0
     while period < periods:
         status = await handle.query("status")

@@ -31,7 +31,7 @@ from temporalio.worker import Worker  # noqa: E402
 
 from devserver import local_environment  # noqa: E402
 from runtime.client import data_converter, transition  # noqa: E402
-from runtime.seal import seal_as_named, staff  # noqa: E402
+from runtime.seal import seal_as_named, seal_registration, staff  # noqa: E402
 from runtime.settings import ACTIVITY_THREADS  # noqa: E402
 from runtime.trail import LOCAL_ACTIVITY_MARKER  # noqa: E402
 
@@ -64,8 +64,9 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
             # A number runs once (the registry refuses a second start): every run takes fresh ones.
             appeal = factories.appeal_dict(reg_number=factories.new_reg_number())
             ids.append(appeal["reg_number"])
+            sealed = seal_registration(appeal, staff("registrar-1", "registrar"), "cli")
             handle = await client.start_workflow(
-                AppealWorkflow.run, appeal, id=f"{appeal['reg_number']}", task_queue=queue
+                AppealWorkflow.run, sealed, id=f"{appeal['reg_number']}", task_queue=queue
             )
             for trigger, payload in MOVES:
                 await handle.signal(trigger, seal_as_named(payload, case=handle.id, trigger=trigger))
@@ -140,9 +141,8 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
         async with gate:
             number = f"RCP-2026-{uuid.uuid4().int % 10**8:08d}"
             ids.append(number)
-            handle = await client.start_workflow(
-                ReceptionWorkflow.run, reception_dict(number, utc_now()), id=number, task_queue=queue
-            )
+            sealed = seal_registration(reception_dict(number, utc_now()), staff("reg-1", "registrar"), "cli")
+            handle = await client.start_workflow(ReceptionWorkflow.run, sealed, id=number, task_queue=queue)
             await transition(handle, "schedule", staff("reg-1", "registrar"), target=str(slots[i].slot_id))
             specs = [
                 {"executor": "housing-dept", "text": "Откачать воду.", "term_working_days": 5},

@@ -38,6 +38,7 @@ from temporalio.client import Client  # noqa: E402
 from bench.faults import Stack, retrying  # noqa: E402
 from runtime.client import data_converter  # noqa: E402
 from runtime.clock import utc_now  # noqa: E402
+from runtime.seal import seal_registration, staff  # noqa: E402
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -71,7 +72,9 @@ async def start_appeals(
 
     async def one(i: int) -> None:
         number = f"APL-2026-{first + i:07d}"
-        appeal = factories.appeal_dict(reg_number=number, **fields)
+        appeal = seal_registration(
+            factories.appeal_dict(reg_number=number, **fields), staff("registrar-1", "registrar"), "cli"
+        )
         async with gate:
             handle = await retrying(
                 lambda: client.start_workflow("AppealWorkflow", appeal, id=number, task_queue="appeals"), number

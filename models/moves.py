@@ -42,6 +42,7 @@ MOVE_FIELDS = (
 BINDING_FIELDS = ("case", "message", "digest", "nonce", "namespace")
 SEAL_FIELDS = ("id", "name", "role", "unit", "method", "issued_at", *BINDING_FIELDS)
 UNSIGNED_FIELDS = ("actor", "seal")  # what a move's digest leaves out: the sealer sets both
+REGISTER = "register"  # the message a registration's seal names (a start, not a move)
 AUTH_METHODS = ("ui_session", "oidc", "cli", "test")
 
 
@@ -82,10 +83,11 @@ class SealBinding:
     namespace: str
 
 
-def move_digest(raw: dict[str, Any]) -> str:
+def move_digest(raw: dict[str, Any], unsigned: tuple[str, ...] = UNSIGNED_FIELDS) -> str:
     """SHA-256 of a move's fields in canonical JSON, leaving out the actor and the seal (the sealer
-    sets both): what a seal covers, so a sealed move cannot be altered or made another move."""
-    body = {k: v for k, v in raw.items() if k not in UNSIGNED_FIELDS}
+    sets both): what a seal covers, so a sealed move cannot be altered or made another move. A
+    registration's digest leaves out only its seal."""
+    body = {k: v for k, v in raw.items() if k not in unsigned}
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

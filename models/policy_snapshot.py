@@ -67,6 +67,7 @@ class PolicySnapshot:
     reception: ReceptionRules | None = None
     instruction: InstructionRules | None = None
     appeal: AppealRules | None = None
+    registering_roles: list[str] = field(default_factory=list)  # policies/registration.yaml ([]: before issue 20)
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""May this role make this move? The matrix is `policies/permissions.yaml`."""
+"""May this role make this move? The matrix is `policies/permissions.yaml`. Who may register a
+case: `policies/registration.yaml`."""
 
 from __future__ import annotations
 
@@ -13,3 +14,8 @@ def permission_matrix(kind: str) -> PermissionMatrix:
     grants = {role: sorted(spec.get("triggers") or []) for role, spec in data[kind].items()}
     own_only = sorted(role for role, spec in data[kind].items() if spec.get("own_only"))
     return PermissionMatrix(kind=kind, grants=grants, own_only=own_only)
+
+
+def registering_roles() -> list[str]:
+    """The roles whose seal registers a case (policies/registration.yaml)."""
+    return [str(role) for role in load_policy("registration")["registering_roles"]]

@@ -14,7 +14,7 @@ from temporalio.converter import DataConverter, PayloadCodec, default
 from runtime.codec import EncryptionCodec
 from runtime.failures import PlainReasonFailureConverter
 from runtime.payloads import TolerantPayloadConverter, cache_type_hints
-from runtime.seal import Identity, seal_move
+from runtime.seal import Identity, seal_move, seal_registration
 
 TASK_QUEUE = "appeals"
 DEFAULT_ADDRESS = "localhost:7233"
@@ -106,16 +106,31 @@ def start_metadata(workflow: str, arg: Any, number: str) -> tuple[str | None, st
     return summary, start_details(kind.name, number, language, list(values.items()))
 
 
-async def start_case(client: Client, workflow: str, arg: Any, number: str, task_queue: str = TASK_QUEUE) -> None:
-    """Start a case's workflow under its registration number, with its summary for the Web UI; a
-    number is never started twice (raises WorkflowAlreadyStartedError)."""
+async def start_case(
+    client: Client,
+    workflow: str,
+    arg: Any,
+    number: str,
+    task_queue: str = TASK_QUEUE,
+    *,
+    who: Identity,
+    method: str = "cli",
+    now: datetime | None = None,
+) -> None:
+    """Register a case: start its workflow under its registration number, the input sealed as
+    registered by `who` (a registrar or a channel: this process holds the codec key), with its
+    summary for the Web UI. A number is never started twice (raises WorkflowAlreadyStartedError),
+    except over a start that was refused (failed): a stranger's unsealed start of the next number
+    cannot keep a registrar from it."""
     summary, details = start_metadata(workflow, arg, number)
+    plain = dataclasses.asdict(arg) if dataclasses.is_dataclass(arg) and not isinstance(arg, type) else dict(arg)
+    sealed = seal_registration(plain, who, method, now, namespace=client.namespace)
     await client.start_workflow(
         workflow,
-        arg,
+        sealed,
         id=number,
         task_queue=task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         static_summary=summary,
         static_details=details,
     )

@@ -92,6 +92,49 @@ def seal_move(
     return {**body, "actor": {"id": who.id, "role": role}, "seal": seal}
 
 
+def seal_registration(
+    arg: dict[str, Any],
+    who: Identity,
+    method: str,
+    now: datetime | None = None,
+    *,
+    namespace: str = "default",
+    roles: list[str] | None = None,
+) -> dict[str, Any]:
+    """A case's input sealed as registered by `who` (issue 20: a start counts only when sealed): the
+    seal names the number the input names (the workflow id), the namespace, a digest of the whole
+    input and a nonce. Refuses (PermissionError) someone who holds none of the registering roles
+    (policies/registration.yaml), and (SealError) an input that names no number."""
+    from models.moves import REGISTER
+    from policies.permissions import registering_roles
+
+    allowed = roles if roles is not None else registering_roles()
+    role = next((r for r in who.roles if r in allowed), None)
+    if role is None:
+        raise PermissionError(
+            f"{who.id} may not register cases (roles: {', '.join(who.roles) or 'none'};"
+            f" registering is for: {', '.join(allowed)})"
+        )
+    body = {k: v for k, v in arg.items() if k != "seal"}
+    number = body.get("reg_number")
+    if not isinstance(number, str) or not number.strip():
+        raise SealError('reg_number: a registration names its number, e.g. "reg_number": "APL-2026-000042"')
+    seal = {
+        "id": who.id,
+        "name": who.name,
+        "role": role,
+        "unit": who.unit,
+        "method": method,
+        "issued_at": (now or utc_now()).astimezone(UTC).isoformat(),
+        "case": number,
+        "message": REGISTER,
+        "digest": move_digest(body, ("seal",)),
+        "nonce": secrets.token_hex(16),
+        "namespace": namespace,
+    }
+    return {**body, "seal": seal}
+
+
 def staff(actor_id: str, role: str) -> Identity:
     """A staff member as a key holder vouches for them (demo seeding, benchmarks, tests): the id
     is also the unit (an executor's id is its department) and the only role is `role`."""

@@ -27,7 +27,7 @@ from models.registry import make_engine
 from runtime.client import data_converter
 from runtime.registration import register_search_attributes
 from tests import factories
-from tests.scenario import move, sealed
+from tests.scenario import move, registration, sealed
 from worker import build_worker
 from workflows.appeal import AppealWorkflow
 
@@ -249,7 +249,10 @@ async def record(only: list[str]) -> None:
                 number = f"APL-2026-{len(name) * 1000 + sum(map(ord, name)) % 1000:06d}"
                 appeal = factories.appeal_dict(reg_number=number, **APPEAL_INPUTS.get(name, {}))
                 handle = await client.start_workflow(
-                    AppealWorkflow.run, appeal, id=appeal["reg_number"], task_queue=worker.task_queue
+                    AppealWorkflow.run,
+                    await registration(client, appeal),
+                    id=appeal["reg_number"],
+                    task_queue=worker.task_queue,
                 )
                 await scenario(env, handle)
                 await handle.result()
@@ -265,7 +268,10 @@ async def record(only: list[str]) -> None:
                 now = await env.get_current_time()
                 number = f"RCP-2026-{len(name) * 1000 + hash(name) % 1000:06d}"
                 reception_handle: Handle = await client.start_workflow(
-                    ReceptionWorkflow.run, reception_dict(number, now), id=number, task_queue=worker.task_queue
+                    ReceptionWorkflow.run,
+                    await registration(client, reception_dict(number, now)),
+                    id=number,
+                    task_queue=worker.task_queue,
                 )
                 handle = reception_handle
                 children = await reception_scenario(env, handle, engine)

@@ -11,13 +11,22 @@ from temporalio.worker import Worker
 from models.case_status import CaseStatus
 from runtime.client import transition
 from runtime.clock import utc_now
-from runtime.seal import seal_as_named, staff
+from runtime.seal import seal_as_named, seal_registration, staff
 from workflows.appeal import AppealWorkflow
+
+# The tests' registrar: the test process holds the codec key, and seals a registration as the codec
+# server seals a logged-in registrar's (issue 20: an unsealed start registers nothing).
+REGISTRAR = staff("reg-1", "registrar")
+
+
+async def registration(client: Client, arg: dict[str, Any]) -> dict[str, Any]:
+    """A case's input sealed as registered by the tests' registrar, at the server's time."""
+    return seal_registration(arg, REGISTRAR, "test", await server_now(client), namespace=client.namespace)
 
 
 async def start_appeal(client: Client, worker: Worker, appeal: dict[str, Any]) -> WorkflowHandle[Any, CaseStatus]:
     return await client.start_workflow(
-        AppealWorkflow.run, appeal, id=appeal["reg_number"], task_queue=worker.task_queue
+        AppealWorkflow.run, await registration(client, appeal), id=appeal["reg_number"], task_queue=worker.task_queue
     )
 
 

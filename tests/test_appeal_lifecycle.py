@@ -14,7 +14,17 @@ from temporalio.worker import Worker
 
 from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord, NotificationRecord
 from tests.factories import appeal_dict
-from tests.scenario import move, registry_snapshot, sealed, start_appeal, status, until_state
+from tests.scenario import (
+    REGISTRAR,
+    move,
+    registration,
+    registry_snapshot,
+    sealed,
+    server_now,
+    start_appeal,
+    status,
+    until_state,
+)
 
 BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
 
@@ -301,16 +311,17 @@ async def test_same_number_twice_is_refused(client: Client, worker: Worker, engi
     from runtime.client import start_case
 
     appeal = appeal_dict()
-    await start_case(client, "AppealWorkflow", appeal, appeal["reg_number"], worker.task_queue)
+    number, queue = appeal["reg_number"], worker.task_queue
+    await start_case(client, "AppealWorkflow", appeal, number, queue, who=REGISTRAR, now=await server_now(client))
     with pytest.raises(WorkflowAlreadyStartedError):  # our start path, while the first is open
-        await start_case(client, "AppealWorkflow", appeal, appeal["reg_number"], worker.task_queue)
+        await start_case(client, "AppealWorkflow", appeal, number, queue, who=REGISTRAR, now=await server_now(client))
     first = client.get_workflow_handle(appeal["reg_number"])
     await until_state(first, "routed")
     await move(first, "withdraw", "reg-1", "registrar", reason="отозвано")
     await first.result()
     second = await client.start_workflow(
         "AppealWorkflow",
-        appeal,
+        await registration(client, appeal),
         id=appeal["reg_number"],
         task_queue=worker.task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,

@@ -16,7 +16,7 @@ from temporalio.worker import Worker
 from models.moves import MoveRecord, parse_move
 from runtime.client import start_case
 from tests.factories import appeal_dict
-from tests.scenario import move, sealed, status
+from tests.scenario import REGISTRAR, move, sealed, server_now, status
 from workflows.appeal_table import APPEAL_TABLES
 from workflows.case_card import CardFacts, render_card, term_line
 from workflows.case_machine import CASE_PLACEHOLDER
@@ -99,7 +99,9 @@ def test_a_card_names_the_last_move_and_a_closed_case_offers_nothing() -> None:
 async def test_an_appeal_explains_itself_on_its_page(client: Client, worker: Worker) -> None:
     appeal = appeal_dict(category="utilities", district="medeu")
     number = appeal["reg_number"]
-    await start_case(client, "AppealWorkflow", appeal, number, worker.task_queue)
+    await start_case(
+        client, "AppealWorkflow", appeal, number, worker.task_queue, who=REGISTRAR, now=await server_now(client)
+    )
     handle = client.get_workflow_handle(number)
     st = await status(handle)
     while st.state == "registered":  # routed by policy at registration
@@ -164,7 +166,9 @@ async def test_an_instruction_shows_its_card_and_summary(env: Any, client: Clien
 
     number = new_number()
     data = instruction_dict(number, await env.get_current_time())
-    await start_case(client, "InstructionWorkflow", data, number, worker.task_queue)
+    await start_case(
+        client, "InstructionWorkflow", data, number, worker.task_queue, who=REGISTRAR, now=await server_now(client)
+    )
     handle = client.get_workflow_handle(number)
     card = ""
     for _ in range(100):
@@ -195,7 +199,9 @@ async def test_reassign_takes_only_a_known_executor_and_a_hostile_target_changes
 
     appeal = appeal_dict(category="housing")
     number = appeal["reg_number"]
-    await start_case(client, "AppealWorkflow", appeal, number, worker.task_queue)
+    await start_case(
+        client, "AppealWorkflow", appeal, number, worker.task_queue, who=REGISTRAR, now=await server_now(client)
+    )
     handle = client.get_workflow_handle(number)
     while (await status(handle)).state == "registered":
         pass

@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
 from models.case_status import CaseStatus
-from models.registry import CaseRecord
+from models.registry import CaseRecord, RegistrationCounter
 from runtime.client import TASK_QUEUE
 from runtime.trail import LOCAL_ACTIVITY_MARKER
 from tests.conftest import Served
 from tests.factories import appeal_dict, valid_iin
+from tests.scenario import registration
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -38,10 +40,24 @@ async def cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subp
     )
 
 
+REGISTER_ARGS = ("--type", "request", "--category", "roads", "--district", "almaly", "--text", "Яма на дороге")
+
+
+async def test_only_a_logged_in_registrar_registers_by_cli(dev_env: WorkflowEnvironment, served: Served) -> None:
+    """Issue 20.2: a registration is sealed by a registrar; the CLI asks before it takes a number."""
+    person = ("--name", "Ерлан", "--iin", valid_iin(), "--phone", "+77011112233")
+    anonymous = await cli("register", *REGISTER_ARGS, *person, env=served.env)
+    assert anonymous.returncode == 1 and "not logged in" in anonymous.stderr, anonymous.stderr
+    executor = await cli("register", *REGISTER_ARGS, *person, env=served.as_user("roads-dept", "executor"))
+    assert executor.returncode == 1 and "roads-dept may not register cases" in executor.stderr, executor.stderr
+    with Session(served.engine) as s:
+        assert s.exec(select(RegistrationCounter)).all() == []  # no number was taken
+
+
 async def test_starter_registers_imports_moves_and_lists(
     dev_env: WorkflowEnvironment, tmp_path: Path, served: Served
 ) -> None:
-    env = served.env
+    env = served.as_user("reg-1", "registrar")
     one = await cli(
         "register",
         "--type",
@@ -130,7 +146,7 @@ async def test_reception_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, se
 
     from policies import calendar
 
-    env = served.env
+    env = served.as_user("reg-1", "registrar")
     day = calendar.next_working_day((await dev_env.get_current_time()).date() + timedelta(days=2))
     made = await cli(
         "reception",
@@ -233,7 +249,7 @@ async def test_half_year_schedule_produces_a_report(
     now = await dev_env.get_current_time()
     await client.start_workflow(
         InstructionWorkflow.run,
-        instruction_dict("PRI-2026-000777", now),
+        await registration(client, instruction_dict("PRI-2026-000777", now)),
         id="PRI-2026-000777",
         task_queue=TASK_QUEUE,
     )
@@ -269,7 +285,7 @@ async def test_half_year_schedule_produces_a_report(
 async def test_instruction_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, served: Served) -> None:
     from datetime import timedelta
 
-    env = served.env
+    env = served.as_user("reg-1", "registrar")
     term = ((await dev_env.get_current_time()).date() + timedelta(days=20)).isoformat()
     made = await cli(
         "instruction",
@@ -349,7 +365,10 @@ async def test_audit_export_replay_trail_and_compliance(
     numbers = []
     for _ in range(2):
         appeal = appeal_dict()
-        handle = await client.start_workflow("AppealWorkflow", appeal, id=appeal["reg_number"], task_queue=TASK_QUEUE)
+        sealed_appeal = await registration(client, appeal)
+        handle = await client.start_workflow(
+            "AppealWorkflow", sealed_appeal, id=appeal["reg_number"], task_queue=TASK_QUEUE
+        )
         numbers.append(handle.id)
         for _ in range(50):
             if (await handle.query("status", result_type=CaseStatus)).state == "routed":
@@ -454,7 +473,8 @@ async def test_the_cli_without_the_key_moves_through_the_codec_server(
     try:
         data = appeal_dict(category="roads", district="almaly")
         number = data["reg_number"]
-        handle = await dev_env.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
+        sealed_data = await registration(dev_env.client, data)
+        handle = await dev_env.client.start_workflow("AppealWorkflow", sealed_data, id=number, task_queue=TASK_QUEUE)
         for _ in range(100):
             if (await handle.query("status", result_type=CaseStatus)).state == "routed":
                 break

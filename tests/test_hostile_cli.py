@@ -22,7 +22,7 @@ from models.registry import CaseRecord
 from runtime.client import TASK_QUEUE
 from tests.conftest import Served
 from tests.factories import appeal_dict
-from tests.scenario import move, sealed, until_state
+from tests.scenario import move, registration, sealed, until_state
 
 TEMPORAL = str(Path(sys.executable).parent / "temporal")
 
@@ -67,7 +67,9 @@ async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
 ) -> None:
     data = appeal_dict()
     number = data["reg_number"]
-    await dev_env.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
+    await dev_env.client.start_workflow(
+        "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
+    )
     await routed(dev_env, number)
     attacks: list[list[str]] = [
         ["--name", "accept", "--input", '"garbage"', "--input-meta", "encoding=binary/encrypted"],
@@ -137,7 +139,9 @@ async def test_a_closed_number_started_again_from_the_cli_is_refused(
 ) -> None:
     data = appeal_dict()
     number = data["reg_number"]
-    handle = await dev_env.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
+    handle = await dev_env.client.start_workflow(
+        "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
+    )
     await routed(dev_env, number)
     await move(handle, "withdraw", "reg-1", "registrar", reason="отозвано")
     await handle.result()
@@ -171,7 +175,9 @@ async def test_a_hundred_refused_signals_of_the_largest_size_leave_the_case_heal
 ) -> None:
     data = appeal_dict()
     number = data["reg_number"]
-    handle = await dev_env.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
+    handle = await dev_env.client.start_workflow(
+        "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
+    )
     first_run = handle.first_execution_run_id
     await routed(dev_env, number)
     largest: Any = {"actor": {"id": "auditor-1", "role": "auditor"}, "answer_text": "я" * 40_000}  # ~240 KB as sent
@@ -203,7 +209,9 @@ async def test_the_impersonation_reproduction_is_refused(dev_env: WorkflowEnviro
 
     data = appeal_dict(category="utilities")
     number = data["reg_number"]
-    await dev_env.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
+    await dev_env.client.start_workflow(
+        "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
+    )
     await routed(dev_env, number)
     accept = '{"trigger":"accept","actor":{"id":"utilities-dept","role":"executor"}}'
     update = await temporal(
@@ -264,7 +272,9 @@ async def test_a_move_encoded_by_the_codec_server_for_a_logged_in_user_counts(
             cookie = r.headers["Set-Cookie"].split(";")[0]
         data = appeal_dict(category="utilities")
         number = data["reg_number"]
-        await dev_env.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
+        await dev_env.client.start_workflow(
+            "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
+        )
         await routed(dev_env, number)
         # The UI's data box: the case card's payload, which names the case and the move (a seal binds both).
         move_ = json.dumps({"case": number, "trigger": "accept"}).encode()

@@ -36,7 +36,7 @@ from runtime.clock import utc_now
 from runtime.registration import register_search_attributes
 from runtime.seal import SealError, seal_as_named
 from tests.factories import appeal_dict, valid_iin
-from tests.scenario import server_now, valid_details
+from tests.scenario import registration, server_now, valid_details
 from worker import build_worker
 from workflows.kinds import BY_NAME, KINDS
 
@@ -217,7 +217,8 @@ def start_case(harness: Harness, kind: str) -> Any:
         else instruction_dict(number, now)
     )
     workflow = BY_NAME[kind].workflow.__name__
-    handle = harness.run(harness.client.start_workflow(workflow, data, id=number, task_queue=harness.queue))
+    sealed_data = harness.run(registration(harness.client, data))
+    handle = harness.run(harness.client.start_workflow(workflow, sealed_data, id=number, task_queue=harness.queue))
     settled = "registered" if kind == "reception" else "routed"
     for _ in range(200):  # bounded: registration (and routing or assignment) first
         if ask_status(harness, handle).state == settled:

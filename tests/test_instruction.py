@@ -17,7 +17,7 @@ from temporalio.worker import Worker
 from models.case_status import CaseStatus
 from models.registry import CaseRecord, DisciplinaryProposalRecord, DocumentRecord, EventRecord
 from policies.calendar import add_months
-from tests.scenario import move, sealed, status
+from tests.scenario import move, registration, sealed, status
 from workflows.instruction import InstructionWorkflow
 
 LEAD, CO, SLOW = "housing-dept", "roads-dept", "land-dept"
@@ -49,7 +49,8 @@ def new_number() -> str:
 async def start(env: WorkflowEnvironment, client: Client, worker: Worker, **overrides: Any) -> WorkflowHandle[Any, Any]:
     number = new_number()
     data = instruction_dict(number, await env.get_current_time(), **overrides)
-    return await client.start_workflow(InstructionWorkflow.run, data, id=number, task_queue=worker.task_queue)
+    sealed_data = await registration(client, data)
+    return await client.start_workflow(InstructionWorkflow.run, sealed_data, id=number, task_queue=worker.task_queue)
 
 
 async def until(handle: WorkflowHandle[Any, Any], check: Callable[[CaseStatus], bool]) -> CaseStatus:

@@ -25,7 +25,7 @@ from runtime.client import data_converter
 from runtime.codec import EncryptionCodec
 from tests import test_instruction, test_reception
 from tests.factories import appeal_dict
-from tests.scenario import move, start_appeal, status, until_state
+from tests.scenario import move, registration, start_appeal, status, until_state
 
 
 async def failed_tasks(handle: WorkflowHandle[Any, Any]) -> int:
@@ -190,7 +190,7 @@ async def test_a_registration_number_runs_once_whoever_starts_it(
         events_before = len(session.exec(select(EventRecord).where(EventRecord.reg_number == handle.id)).all())
     again = await client.start_workflow(
         "AppealWorkflow",
-        data,
+        await registration(client, data),
         id=data["reg_number"],
         task_queue=worker.task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,

@@ -21,7 +21,7 @@ from models.errors import InputError
 from models.registry import CaseRecord, DisciplinaryProposalRecord, NotificationRecord, ReceptionSlot
 from policies import calendar
 from tests.factories import valid_iin
-from tests.scenario import move, status
+from tests.scenario import move, registration, status
 from workflows.reception import ReceptionWorkflow
 
 BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
@@ -60,9 +60,8 @@ def next_number() -> str:
 async def start(client: Client, worker: Worker, env: WorkflowEnvironment, **overrides: Any) -> WorkflowHandle[Any, Any]:
     number = next_number()
     now = await env.get_current_time()
-    return await client.start_workflow(
-        ReceptionWorkflow.run, reception_dict(number, now, **overrides), id=number, task_queue=worker.task_queue
-    )
+    sealed_data = await registration(client, reception_dict(number, now, **overrides))
+    return await client.start_workflow(ReceptionWorkflow.run, sealed_data, id=number, task_queue=worker.task_queue)
 
 
 async def until(handle: WorkflowHandle[Any, Any], check: Callable[[CaseStatus], bool], tries: int = 200) -> CaseStatus:

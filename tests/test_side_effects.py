@@ -23,7 +23,7 @@ from models.moves import MoveRequest
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from runtime import search_attributes as sa
 from tests.factories import appeal_dict
-from tests.scenario import move, start_appeal, status, until_state, worker_for
+from tests.scenario import move, registration, start_appeal, status, until_state, worker_for
 from tests.test_no_wedge import failed_tasks
 from workflows.appeal import AppealWorkflow
 
@@ -101,7 +101,8 @@ async def test_a_bug_in_a_handler_leaves_no_half_made_move(
     with ThreadPoolExecutor(4) as pool:
         async with worker_for(client, engine, queue, [AppealWorkflowWithABug], pool):
             data = appeal_dict()
-            handle = await client.start_workflow("AppealWorkflow", data, id=data["reg_number"], task_queue=queue)
+            sealed_data = await registration(client, data)
+            handle = await client.start_workflow("AppealWorkflow", sealed_data, id=data["reg_number"], task_queue=queue)
             await until_state(handle, "routed")
             before = await status(handle)
             with Session(engine) as session:

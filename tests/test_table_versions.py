@@ -23,7 +23,7 @@ from temporalio.worker import Replayer
 from runtime.client import data_converter
 from tests.drill_table_v2 import CURRENT, AppealWorkflowV2
 from tests.factories import appeal_dict
-from tests.scenario import move, until_state, worker_for
+from tests.scenario import move, registration, until_state, worker_for
 from workflows.appeal import AppealWorkflow
 
 
@@ -36,7 +36,9 @@ async def test_a_changed_row_applies_to_new_cases_only(dev_env: WorkflowEnvironm
         # Before the change: version 1 only.
         async with worker_for(client, engine, queue, [AppealWorkflow], pool):
             data = appeal_dict()
-            old = await client.start_workflow("AppealWorkflow", data, id=data["reg_number"], task_queue=queue)
+            old = await client.start_workflow(
+                "AppealWorkflow", await registration(client, data), id=data["reg_number"], task_queue=queue
+            )
             st = await until_state(old, "routed")
             assert st.table_version == CURRENT
         # A new worker takes the case over now, not after the old worker's sticky queue times out.
@@ -54,7 +56,9 @@ async def test_a_changed_row_applies_to_new_cases_only(dev_env: WorkflowEnvironm
             assert st.state == "under_consideration" and st.table_version == CURRENT
 
             data = appeal_dict()
-            new = await client.start_workflow("AppealWorkflow", data, id=data["reg_number"], task_queue=queue)
+            new = await client.start_workflow(
+                "AppealWorkflow", await registration(client, data), id=data["reg_number"], task_queue=queue
+            )
             st = await until_state(new, "routed")
             assert st.table_version == CURRENT + 1
             with pytest.raises(WorkflowUpdateFailedError) as refused:

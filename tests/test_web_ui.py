@@ -31,7 +31,7 @@ from runtime.registration import register_search_attributes
 from runtime.users import add_user
 from tests.conftest import require
 from tests.factories import appeal_dict
-from tests.scenario import until_state
+from tests.scenario import REGISTRAR, registration, until_state
 from worker import build_worker
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -108,7 +108,8 @@ async def test_an_operator_logged_in_at_the_codec_server_acts_as_themselves_in_t
 
     data = appeal_dict(category="housing")
     number = data["reg_number"]
-    handle = await stack.client.start_workflow("AppealWorkflow", data, id=number, task_queue=TASK_QUEUE)
+    sealed_data = await registration(stack.client, data)
+    handle = await stack.client.start_workflow("AppealWorkflow", sealed_data, id=number, task_queue=TASK_QUEUE)
     await until_state(handle, "routed")
     async with async_playwright() as p:
         browser = await p.chromium.launch(
@@ -165,7 +166,7 @@ async def test_a_case_explains_itself_on_its_page_and_the_card_payload_works_in_
 
     data = appeal_dict(category="housing", district="almaly")
     number = data["reg_number"]
-    await start_case(stack.client, "AppealWorkflow", data, number, TASK_QUEUE)
+    await start_case(stack.client, "AppealWorkflow", data, number, TASK_QUEUE, who=REGISTRAR)
     handle = stack.client.get_workflow_handle(number)
     await until_state(handle, "routed")
     shots = Path(os.environ.get("APPEALS_SCREENSHOT_DIR") or tempfile.mkdtemp())

@@ -25,6 +25,7 @@ from policies.terms import control_rules
 from runtime import settings
 from runtime.settings import SettingError, WorkerSettings
 from tests import factories
+from tests.scenario import registration
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,7 +150,7 @@ async def test_sigterm_lets_the_in_flight_write_finish_and_exits_0(
         lock.execute("BEGIN EXCLUSIVE")
         appeal = factories.appeal_dict()
         handle = await dev_env.client.start_workflow(
-            "AppealWorkflow", appeal, id=appeal["reg_number"], task_queue="appeals"
+            "AppealWorkflow", await registration(dev_env.client, appeal), id=appeal["reg_number"], task_queue="appeals"
         )
         await asyncio.sleep(2)  # the worker took the task; its registry write waits for the lock
         worker.send_signal(signal.SIGTERM)

@@ -22,7 +22,7 @@ import copy
 import dataclasses
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 from temporalio import workflow
@@ -41,13 +41,24 @@ from models.case_status import CaseStatus, TimelineEntry
 from models.case_trail import CaseRun, CaseTrail, FailedEffect
 from models.deadlines import TimerPoint, WorkingTimeRequest
 from models.errors import InputError
-from models.moves import Actor, MoveRecord, MoveRequest, Refusal, parse_move
+from models.moves import (
+    REGISTER,
+    Actor,
+    MoveRecord,
+    MoveRequest,
+    Refusal,
+    move_digest,
+    parse_binding,
+    parse_move,
+    parse_seal,
+)
 from models.notices import NotificationRequest
 from models.permissions import PermissionMatrix
 from models.policy_snapshot import ControlRules, PolicyRequest, PolicySnapshot
 from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommit, RegisterResult
 from runtime import search_attributes as sa
 from runtime.failures import invalid, refused
+from runtime.payloads import UNSEALED
 from workflows.carry import carried
 from workflows.case_card import AllowedMove, CardFacts, render_card
 from workflows.case_machine import CaseMachine, CaseModel, Table, TableVersions, bound_example
@@ -56,6 +67,18 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 NOT_AUTHENTICATED = "move not authenticated: send it from the Web UI or the CLI after logging in"
 SEAL_CLOCK_SKEW_SECONDS = 60  # the codec server's clock may run this far ahead of the server's
 ANOTHER_MOVE = "seal made for another case or move"
+REFUSED_REGISTRATION = "refused_registration"  # CaseState of a start that did not register a case
+
+
+def receipt_time(value: str, rules: ControlRules) -> datetime | None:
+    """An input's receipt time, aware (a naive one is local time: the zone's offset at registration)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone(timedelta(minutes=rules.utc_offset_minutes)))
+
+
 # Errors no retry can fix: a template that does not render, input a rule refuses, a row that will
 # never appear. Everything else (database busy or down, network) retries until it succeeds.
 PERMANENT_ERRORS = ["TemplateError", "TemplateSyntaxError", "UndefinedError", "TemplateNotFound", "PermanentFailure"]
@@ -128,6 +151,9 @@ class ControlledWorkflow:
         up the case. Bad input is kept as `input_error`; `run` fails the start with it."""
         self.input_error = ""
         self.input: Any = None
+        self.start_seal: Any = None  # a new case's registration seal, as it came (checked in `run`)
+        self.start_digest = ""  # the digest of the input the seal must cover
+        self.registered_by: Actor | None = None  # who sealed the registration (None: a parent case)
         run: CaseRun | None = None
         try:
             run = self.parse_run(raw)
@@ -145,12 +171,70 @@ class ControlledWorkflow:
             return CaseRun(
                 self.parse_input(raw["input"]), carried(raw, "case", self.CASE), carried(raw, "trail", CaseTrail)
             )
+        if isinstance(raw, dict) and "seal" in raw:  # a registration: the seal apart, the input as sealed
+            self.start_seal = raw["seal"]
+            raw = {k: v for k, v in raw.items() if k != "seal"}
+            self.start_digest = move_digest(raw, ("seal",))
         return CaseRun(self.parse_input(raw))
 
     def check_input(self) -> None:
-        """At the start of `run`: a start with bad input fails, naming the field and the rule."""
+        """At the start of `run`: a start with bad input fails, naming the field and the rule. A new
+        case (issue 20) first takes over every search attribute it owns (a client may have set
+        them at the start) and counts only when a registrar or a channel sealed it, or its parent
+        case started it; a refused registration marks itself and fails with nothing else done."""
+        kind = self.TABLES.current.kind
+        if self.trail.runs == 1 and workflow.patched("sealed-registration"):
+            workflow.upsert_search_attributes(
+                [key.value_unset() for key in sa.ALL_KEYS if key.name not in ("CaseKind", "CaseState")]
+                + [sa.CASE_KIND.value_set(kind), sa.CASE_STATE.value_set(self.case.state)]
+            )
+            if self.input_error or self.input is None:
+                self.refuse_registration(f"invalid {kind}: {self.input_error}")
+            refusal = self.registration_refusal()
+            if refusal:
+                self.refuse_registration(f"registration refused: {refusal}")
+            if isinstance(self.start_seal, dict):
+                self.registered_by = parse_seal(self.start_seal)
+            return
         if self.input_error or self.input is None:
-            raise invalid(f"invalid {self.TABLES.current.kind}: {self.input_error}")
+            raise invalid(f"invalid {kind}: {self.input_error}")
+
+    def registration_refusal(self) -> str | None:
+        """Why this start does not register a case (None: it does). Reads the case only."""
+        info = workflow.info()
+        if info.parent is not None:
+            return None  # started by a case of ours (a reception's instruction): the server says so
+        if self.start_seal is None or self.start_seal == UNSEALED:
+            return "not sealed by a registrar; register from the Web UI or the CLI after logging in"
+        try:
+            parse_seal(self.start_seal)
+            binding = parse_binding(self.start_seal)
+        except InputError as err:
+            return str(err)
+        if binding is None or binding.message != REGISTER:
+            return "the seal is not a registration's"
+        if binding.case != info.workflow_id:
+            return f"the seal was made for case {binding.case[:40]!r}"
+        if binding.namespace != info.namespace:
+            return f"the seal was made in namespace {binding.namespace[:40]!r}"
+        if binding.digest != self.start_digest:
+            return "the input is not the one sealed"
+        now = workflow.now()
+        age = now - datetime.fromisoformat(str(self.start_seal["issued_at"]))
+        limit = self.rules_or_default().seal_max_age_seconds
+        if age > timedelta(seconds=limit) or age < -timedelta(seconds=SEAL_CLOCK_SKEW_SECONDS):
+            return f"the seal is older than {limit} s or dated ahead; register again"
+        received = receipt_time(str(getattr(self.input, "received_at", "") or ""), self.rules_or_default())
+        if received is not None and received > now + timedelta(seconds=SEAL_CLOCK_SKEW_SECONDS):
+            return f"received_at: {received.isoformat()} is in the future"
+        return None
+
+    def refuse_registration(self, message: str) -> None:
+        """Mark the start refused (no open-case list shows it), log it, and fail it: no card, no
+        notice, no timer. Auditors list refused registrations by `CaseState = 'refused_registration'`."""
+        workflow.upsert_search_attributes([sa.CASE_STATE.value_set(REFUSED_REGISTRATION)])
+        workflow.logger.warning("%s: %s", workflow.info().workflow_id, message[:300])
+        raise invalid(message)
 
     def next_run(self) -> CaseRun:
         """The argument of the next run: the input, the case and the trail."""
@@ -528,6 +612,12 @@ class ControlledWorkflow:
             if isinstance(cause, ApplicationError) and cause.non_retryable:
                 raise invalid(f"invalid {request.kind}: {cause.message}") from None
             raise
+        who = self.registered_by
+        if who is not None and snapshot.registering_roles and who.role not in snapshot.registering_roles:
+            self.refuse_registration(
+                f"registration refused: {who.id} registered as {who.role!r}; registering is for"
+                f" {', '.join(snapshot.registering_roles)} (policies/registration.yaml)"
+            )
         self.trail.rules = snapshot.rules
         self.trail.grants, self.trail.own_only = snapshot.grants, snapshot.own_only
         return snapshot
