@@ -164,17 +164,20 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 def import_(path: Path, prefix: str = typer.Option("APL"), concurrency: int = typer.Option(20)) -> None:
     """Register many appeals from a JSON or CSV file, with a progress bar; bad rows are listed, not skipped silently."""
     rows = read_rows(path)
-    who, method = registrar()
     problems: list[str] = []
-    appeals: list[AppealInput] = []
+    good: list[dict[str, Any]] = []
     for index, raw in enumerate(rows, start=1):
         try:
             if not isinstance(raw, dict):
                 raise InputError("row", "must be an object")
             validated(dict(raw, reg_number=raw.get("reg_number") or "APL-2000-000000"))
-            appeals.append(validated(with_number(raw, prefix)))
+            good.append(raw)
         except InputError as error:
             problems.append(f"row {index}: {error}")
+    for problem in problems:  # bad rows are named before anything starts
+        err.print(problem, markup=False)
+    who, method = registrar() if good else (None, "")  # a registrar's log-in, before any number is taken
+    appeals = [validated(with_number(raw, prefix)) for raw in good]
 
     async def go() -> None:
         client = await connect()
@@ -185,6 +188,7 @@ def import_(path: Path, prefix: str = typer.Option("APL"), concurrency: int = ty
             task = progress.add_task("import", total=len(appeals))
 
             async def one(appeal: AppealInput) -> None:
+                assert who is not None  # there are appeals: a registrar is logged in
                 async with gate:
                     try:
                         await start_appeal(client, appeal, who, method)
@@ -194,8 +198,6 @@ def import_(path: Path, prefix: str = typer.Option("APL"), concurrency: int = ty
 
             await asyncio.gather(*(one(a) for a in appeals))
 
-    for problem in problems:  # bad rows are named before anything starts
-        err.print(problem, markup=False)
     refused_before = len(problems)
     asyncio.run(go())
     for problem in problems[refused_before:]:

@@ -24,7 +24,7 @@ from policies import calendar
 from policies.appeals import appeal_rules
 from policies.catalogue import check_catalogue
 from policies.instructions import instruction_rules, issuers
-from policies.permissions import permission_matrix, registering_roles
+from policies.permissions import permission_matrix, receipt_clock_skew_seconds, registering_roles
 from policies.receptions import officials, reception_rules
 from policies.routing import executor_for, executors
 from policies.terms import control_rules, term_working_days
@@ -71,6 +71,7 @@ def check_policies(req: PolicyRequest) -> PolicySnapshot:
         instruction=instruction,
         appeal=appeal,
         registering_roles=registering_roles(),
+        receipt_clock_skew_seconds=receipt_clock_skew_seconds(),
     )
 
 

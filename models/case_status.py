@@ -82,4 +82,5 @@ class CaseStatus:
     refusals_dropped: int = 0  # refusals older than the kept ones (policies/limits.yaml)
     timeline_dropped: int = 0
     failed_effects: list[str] = field(default_factory=list)  # side effects waiting for an operator's retry
+    outside_interventions: list[str] = field(default_factory=list)  # refused actions from outside the engine
     table_version: int = 1  # the version of the kind's table this case runs under

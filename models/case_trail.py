@@ -43,6 +43,9 @@ class CaseTrail:
     # Nonces of the seals this case has taken, each until its seal expires (issue 20): a seal is
     # good once. Bounded by the seal's lifetime; carried to the next run with the rest.
     seal_nonces: dict[str, str] = field(default_factory=dict)
+    # What was done to the case outside the engine and refused (a cancellation requested through
+    # Temporal): the case is flagged (CaseAttention) while any is listed (issue 20).
+    outside_interventions: list[str] = field(default_factory=list)
 
 
 @dataclass

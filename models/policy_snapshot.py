@@ -68,6 +68,7 @@ class PolicySnapshot:
     instruction: InstructionRules | None = None
     appeal: AppealRules | None = None
     registering_roles: list[str] = field(default_factory=list)  # policies/registration.yaml ([]: before issue 20)
+    receipt_clock_skew_seconds: int = 300  # policies/registration.yaml: how far ahead a receipt may be dated
 
 
 @dataclass

@@ -19,3 +19,8 @@ def permission_matrix(kind: str) -> PermissionMatrix:
 def registering_roles() -> list[str]:
     """The roles whose seal registers a case (policies/registration.yaml)."""
     return [str(role) for role in load_policy("registration")["registering_roles"]]
+
+
+def receipt_clock_skew_seconds() -> int:
+    """How far ahead of the server's clock a receipt may be dated (policies/registration.yaml)."""
+    return int(load_policy("registration")["receipt_clock_skew_seconds"])

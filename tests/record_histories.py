@@ -26,8 +26,9 @@ from temporalio.testing import WorkflowEnvironment
 from models.registry import make_engine
 from runtime.client import data_converter
 from runtime.registration import register_search_attributes
+from runtime.seal import seal_as_named
 from tests import factories
-from tests.scenario import move, registration, sealed
+from tests.scenario import move, registration, sealed, status
 from worker import build_worker
 from workflows.appeal import AppealWorkflow
 
@@ -141,6 +142,25 @@ async def withdrawn_by_signal(env: WorkflowEnvironment, h: Handle) -> None:
     )
 
 
+async def bound_seals_and_cancellation_refused(env: WorkflowEnvironment, h: Handle) -> None:
+    """Issue 20: a sealed registration; a seal made for another case and a used seal, refused; a
+    cancellation request refused; then the case goes on to its end by its own moves."""
+    now = await env.get_current_time()
+    executor = {"actor": {"id": "housing-dept", "role": "executor"}}
+    await h.signal("accept", seal_as_named(executor, "test", now, case="APL-2026-999999", trigger="accept"))
+    reassign = {"actor": {"id": "ctl-1", "role": "controller"}, "target": "roads-dept", "reason": "по профилю"}
+    first = await sealed(h, "reassign", reassign)
+    await h.signal("reassign", first)
+    while (await status(h)).executor != "roads-dept":  # the signal is taken up by the case's loop
+        await env.sleep(timedelta(seconds=1))
+    await move(h, "reassign", "ctl-1", "controller", target="housing-dept", reason="ошибка")
+    await h.signal("reassign", first)  # refused: already used
+    await h.cancel()  # refused: a case closes only by its own moves
+    await move(h, "accept", "housing-dept", "executor")
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await move(h, "approve", "head-1", "head")
+
+
 async def reception_with_instructions(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
     from activities.receptions import create_slots
     from policies import calendar
@@ -219,6 +239,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
     "appeal_terminated_in_consideration": terminated_in_consideration,
     "appeal_under_control_rated": under_control_rated,
     "appeal_reassigned_v4": reassigned_v4,
+    "appeal_bound_seals_cancellation_refused": bound_seals_and_cancellation_refused,
 }
 # Appeals that differ from the factory's (anonymous applicants).
 APPEAL_INPUTS: dict[str, dict[str, Any]] = {

@@ -6,6 +6,7 @@ may fail, and the case must keep moving."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import subprocess
 import sys
@@ -14,11 +15,12 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session
-from temporalio.client import RPCError
+from temporalio.client import RPCError, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from models.case_status import CaseStatus
 from models.registry import CaseRecord
+from runtime import search_attributes as sa
 from runtime.client import TASK_QUEUE
 from tests.conftest import Served
 from tests.factories import appeal_dict
@@ -164,7 +166,8 @@ async def test_a_closed_number_started_again_from_the_cli_is_refused(
     second = dev_env.client.get_workflow_handle(number)
     with pytest.raises(Exception) as refused:
         await second.result()
-    assert "already registered" in str(getattr(refused.value, "cause", refused.value))
+    # Refused at the seal (issue 20): a plain start never reaches the registry's once-only check.
+    assert "registration refused: not sealed" in str(getattr(refused.value, "cause", refused.value))
     with Session(served.engine) as session:
         card = session.get(CaseRecord, number)
         assert card is not None and card.state == "closed" and card.closure_reason == "withdrawn"
@@ -303,3 +306,82 @@ async def test_a_move_encoded_by_the_codec_server_for_a_logged_in_user_counts(
         "ui_session",
     )
     assert await task_failures(dev_env, number) == 0
+
+
+async def test_the_temporal_cli_cannot_register_or_replay_a_seal_onto_another_case(
+    dev_env: WorkflowEnvironment, served: Served
+) -> None:
+    """Issue 20 (attacks 1, 2, 7) with the real `temporal` CLI and no key: a start with plain JSON,
+    one with a typed seal and forged search attributes, and the bytes of case A's sealed Update
+    (as `workflow show -o json` prints them) sent to case B. Nothing registers, B does not move,
+    and no workflow task fails."""
+    plain = appeal_dict(received_at="2026-09-01T09:00:00+00:00")
+    typed = appeal_dict()
+    typed["seal"] = {"id": "reg-1", "role": "registrar", "method": "cli", "issued_at": "2026-12-02T00:00:00+00:00"}
+    for data, extra in ((plain, []), (typed, ["--search-attribute", 'CaseState="routed"'])):
+        number = data["reg_number"]
+        started = await temporal(
+            dev_env, "workflow", "start", "--type", "AppealWorkflow", "--task-queue", TASK_QUEUE, "-w", number,
+            "--input", json.dumps(data, ensure_ascii=False), *extra,
+        )  # fmt: skip
+        assert started.returncode == 0, started.stderr
+        handle = dev_env.client.get_workflow_handle(number)
+        for _ in range(200):
+            if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+                break
+            await asyncio.sleep(0.05)
+        description = await handle.describe()
+        assert description.status == WorkflowExecutionStatus.FAILED
+        assert description.typed_search_attributes.get(sa.CASE_STATE) == "refused_registration"
+        assert await task_failures(dev_env, number) == 0
+        with Session(served.engine) as s:
+            assert s.get(CaseRecord, number) is None
+    a, b = appeal_dict(category="housing"), appeal_dict(category="housing")
+    for data in (a, b):
+        await dev_env.client.start_workflow(
+            "AppealWorkflow", await registration(dev_env.client, data), id=data["reg_number"], task_queue=TASK_QUEUE
+        )
+        await routed(dev_env, data["reg_number"])
+    await move(dev_env.client.get_workflow_handle(a["reg_number"]), "accept", "housing-dept", "executor")
+    shown = await temporal(dev_env, "workflow", "show", "-w", a["reg_number"], "-o", "json")
+    accepted = next(
+        e
+        for e in json.loads(shown.stdout)["events"]
+        if e["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED"
+    )
+    payload = accepted["workflowExecutionUpdateAcceptedEventAttributes"]["acceptedRequest"]["input"]["args"][
+        "payloads"
+    ][0]
+    meta = [f"{key}={base64.b64decode(value).decode()}" for key, value in payload["metadata"].items()]
+    copied = await temporal(
+        dev_env, "workflow", "signal", "-w", b["reg_number"], "--name", "accept",
+        "--input", payload["data"], "--input-base64", *sum((["--input-meta", m] for m in meta), []),
+    )  # fmt: skip
+    assert copied.returncode == 0, copied.stderr
+    st = await refusals(dev_env, b["reg_number"], 1)
+    assert st.state == "routed" and "seal made for another case or move" in st.refusals[0].message
+    assert st.refusals[0].actor_id == "housing-dept"  # who the seal names
+    assert await task_failures(dev_env, b["reg_number"]) == 0
+
+
+async def test_temporal_workflow_cancel_does_not_close_a_case(dev_env: WorkflowEnvironment, served: Served) -> None:
+    """Issue 20 (attack 3): `temporal workflow cancel` (the Web UI's Request Cancellation) is refused."""
+    data = appeal_dict(category="housing")
+    number = data["reg_number"]
+    await dev_env.client.start_workflow(
+        "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
+    )
+    await routed(dev_env, number)
+    cancelled = await temporal(dev_env, "workflow", "cancel", "-w", number)
+    assert cancelled.returncode == 0, cancelled.stderr
+    for _ in range(200):
+        st = await status(dev_env, number)
+        if st.outside_interventions:
+            break
+        await asyncio.sleep(0.05)
+    assert st.outside_interventions and st.state == "routed"
+    description = await dev_env.client.get_workflow_handle(number).describe()
+    assert description.status == WorkflowExecutionStatus.RUNNING
+    assert description.typed_search_attributes.get(sa.CASE_ATTENTION) is True
+    assert await task_failures(dev_env, number) == 0
+    await move(dev_env.client.get_workflow_handle(number), "accept", "housing-dept", "executor")  # goes on

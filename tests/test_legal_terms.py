@@ -125,14 +125,15 @@ async def test_a_transferred_working_saturday_counts_in_an_appeal_term(client: C
 async def test_the_override_file_moves_an_appeal_term(
     client: Client, worker: Worker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Received Mon 1 Feb 2027: 15 working days end Fri 19 Feb; a day off by a late resolution
-    # (override file) on Wed 10 Feb moves the term to Mon 22 Feb.
-    overrides = calendar.overrides_from({"days_off": [{"date": "2027-02-10"}]})
-    handle = await start_appeal(client, worker, appeal_dict(received_at="2027-02-01T10:00:00+05:00"))
-    assert (await until_state(handle, "routed")).deadline == "2027-02-19"
+    # Received Mon 2 Feb 2026: 15 working days end Fri 20 Feb; a day off by a late resolution
+    # (override file) on Wed 11 Feb moves the term to Mon 23 Feb. (A receipt in the past: one in the
+    # future is refused at registration.)
+    overrides = calendar.overrides_from({"days_off": [{"date": "2026-02-11"}]})
+    handle = await start_appeal(client, worker, appeal_dict(received_at="2026-02-02T10:00:00+05:00"))
+    assert (await until_state(handle, "routed")).deadline == "2026-02-20"
     monkeypatch.setattr(calendar, "_overrides", lambda: overrides)
-    handle = await start_appeal(client, worker, appeal_dict(received_at="2027-02-01T10:00:00+05:00"))
-    assert (await until_state(handle, "routed")).deadline == "2027-02-22"
+    handle = await start_appeal(client, worker, appeal_dict(received_at="2026-02-02T10:00:00+05:00"))
+    assert (await until_state(handle, "routed")).deadline == "2026-02-23"
 
 
 async def test_a_receipt_time_without_zone_is_local_time_of_its_date(

@@ -18,6 +18,7 @@ Guarantees, whatever a client sends:
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 from collections import deque
@@ -184,8 +185,10 @@ class ControlledWorkflow:
         case started it; a refused registration marks itself and fails with nothing else done."""
         kind = self.TABLES.current.kind
         if self.trail.runs == 1 and workflow.patched("sealed-registration"):
+            owned = {key.name for key in sa.ALL_KEYS} - {sa.CASE_KIND.name, sa.CASE_STATE.name}
+            set_by_start = [pair.key for pair in workflow.info().typed_search_attributes if pair.key.name in owned]
             workflow.upsert_search_attributes(
-                [key.value_unset() for key in sa.ALL_KEYS if key.name not in ("CaseKind", "CaseState")]
+                [key.value_unset() for key in set_by_start]
                 + [sa.CASE_KIND.value_set(kind), sa.CASE_STATE.value_set(self.case.state)]
             )
             if self.input_error or self.input is None:
@@ -224,9 +227,6 @@ class ControlledWorkflow:
         limit = self.rules_or_default().seal_max_age_seconds
         if age > timedelta(seconds=limit) or age < -timedelta(seconds=SEAL_CLOCK_SKEW_SECONDS):
             return f"the seal is older than {limit} s or dated ahead; register again"
-        received = receipt_time(str(getattr(self.input, "received_at", "") or ""), self.rules_or_default())
-        if received is not None and received > now + timedelta(seconds=SEAL_CLOCK_SKEW_SECONDS):
-            return f"received_at: {received.isoformat()} is in the future"
         return None
 
     def refuse_registration(self, message: str) -> None:
@@ -400,6 +400,22 @@ class ControlledWorkflow:
                 )
             except TimeoutError:
                 await self.fire_due_points()
+            except asyncio.CancelledError:
+                if not workflow.patched("refuse-cancellation"):
+                    raise  # a history recorded before: the case was cancelled then
+                self.refuse_cancellation()
+
+    def refuse_cancellation(self) -> None:
+        """A cancellation requested through Temporal (the Web UI's "Request Cancellation", `temporal
+        workflow cancel`) does not close a case: it closes only by its own moves (issue 20). The
+        request is refused and kept, the case flagged (CaseAttention) and its card says so; who
+        asked is in the history's cancel-request event (the SDK does not tell the workflow)."""
+        at = workflow.now().isoformat()[:19]
+        what = f"{at}: a cancellation was requested outside the engine and refused"
+        self.trail.outside_interventions = [*self.trail.outside_interventions, what][-20:]
+        self.note("cancellation_refused", "cancellation requested through Temporal: refused; the case goes on")
+        workflow.logger.error("%s: %s", workflow.info().workflow_id, what)
+        self.upsert_search_attributes()
 
     def sealed_moves_required(self) -> bool:
         """Operator moves count only when sealed (issue 10). Cases whose history was recorded
@@ -618,6 +634,10 @@ class ControlledWorkflow:
                 f"registration refused: {who.id} registered as {who.role!r}; registering is for"
                 f" {', '.join(snapshot.registering_roles)} (policies/registration.yaml)"
             )
+        received = receipt_time(str(getattr(self.input, "received_at", "") or ""), snapshot.rules)
+        ahead = timedelta(seconds=snapshot.receipt_clock_skew_seconds)
+        if who is not None and received is not None and received > workflow.now() + ahead:
+            self.refuse_registration(f"registration refused: received_at: {received.isoformat()} is in the future")
         self.trail.rules = snapshot.rules
         self.trail.grants, self.trail.own_only = snapshot.grants, snapshot.own_only
         return snapshot
@@ -706,6 +726,7 @@ class ControlledWorkflow:
             refusals_dropped=t.refusals_dropped,
             timeline_dropped=t.timeline_dropped,
             failed_effects=[f"{e.at} {e.label}: {e.message}" for e in t.failed_effects],
+            outside_interventions=list(t.outside_interventions),
             table_version=t.table_version,
             runs=t.runs,
             **fields,
@@ -729,6 +750,8 @@ class ControlledWorkflow:
         lines = self.card_lines()
         if self.trail.failed_effects:
             lines.append(("attention", str(len(self.trail.failed_effects))))
+        for intervention in self.trail.outside_interventions[-3:]:
+            lines.append(("outside", intervention))
         return CardFacts(
             kind=self.table.kind,
             number=workflow.info().workflow_id,
@@ -786,7 +809,7 @@ class ControlledWorkflow:
             [
                 sa.CASE_KIND.value_set(self.case_kind()),
                 sa.CASE_STATE.value_set(self.case.state),
-                sa.CASE_ATTENTION.value_set(bool(self.trail.failed_effects)),
+                sa.CASE_ATTENTION.value_set(bool(self.trail.failed_effects or self.trail.outside_interventions)),
                 *self.search_attribute_updates(),
             ]
         )
