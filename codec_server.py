@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hmac
 import html
 import json
+import secrets
 from collections.abc import Sequence
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,23 +34,37 @@ from temporalio.api.common.v1 import Payload, Payloads
 from models.moves import MOVE_FIELDS
 from models.registry import make_engine
 from policies.loading import load_policy
+from runtime.clock import utc_now
 from runtime.codec import EncryptionCodec
+from runtime.login_throttle import LoginThrottle
 from runtime.oidc import OidcSettings, TokenError, oidc_settings, verify_token
 from runtime.seal import Identity, SealError, seal_move, seal_registration
 from runtime.users import DirectoryError, log_in, log_out, read_only, session_identity
 
 DEFAULT_ORIGINS = ("http://127.0.0.1:8233", "http://localhost:8233")
 MAX_BODY = 16 * 1024 * 1024
+MAX_LOGIN_BODY = 4_096  # a user name and a password: read no more before anyone is authenticated
 COOKIE = "appeals_session"
+CSRF_COOKIE = "appeals_csrf"  # double-submit token of the log-in and log-out forms
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",  # not no-referrer: with it Chromium sends "Origin: null" on the form post
+    "Cache-Control": "no-store",
+}
 LOGIN_PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Вход / Кіру</title>
 <style>body{{font-family:sans-serif;max-width:28em;margin:4em auto}}label,input,button{{display:block;margin:.4em 0}}
 input{{width:100%;padding:.4em}}.who{{padding:.6em;background:#eef}}.err{{color:#a00}}</style></head><body>
 <h1>Обращения: вход оператора</h1>{status}
-<form method="post" action="/login">
+<form method="post" action="/login"><input type="hidden" name="csrf" value="{csrf}">
 <label>Пользователь / Пайдаланушы <input name="user" autocomplete="username"></label>
 <label>Пароль / Құпиясөз <input name="password" type="password" autocomplete="current-password"></label>
 <button type="submit">Войти / Кіру</button></form>
-<form method="post" action="/logout"><button type="submit">Выйти / Шығу</button></form>
+<form method="post" action="/logout"><input type="hidden" name="csrf" value="{csrf}">
+<button type="submit">Выйти / Шығу</button></form>
 <p>В Temporal Web UI: Data Encoder settings → Remote Codec Endpoint = this server's address,
 and switch on «Include cross-origin credentials».</p></body></html>"""
 
@@ -135,8 +151,43 @@ def make_handler(
     service: CodecService, origins: tuple[str, ...], secure_cookie: bool = False
 ) -> type[BaseHTTPRequestHandler]:
     hours = float(load_policy("identity")["session_hours"])
+    throttle = LoginThrottle.from_policy()
 
     class Handler(BaseHTTPRequestHandler):
+        def _security(self) -> None:
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
+
+        def _length(self, limit: int) -> int | None:
+            """The body's declared length, checked before anything is read: a missing, negative or
+            malformed Content-Length is refused (400), one over `limit` too (413)."""
+            raw = self.headers.get("Content-Length", "0")
+            try:
+                length = int(raw)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self._reply(400, {"error": f"Content-Length: {raw[:20]!r} is not a length"})
+                return None
+            if length > limit:
+                self._reply(413, {"error": f"the body is larger than {limit} bytes"})
+                return None
+            return length
+
+        def _own_origin(self) -> str:
+            return f"{'https' if secure_cookie else 'http'}://{self.headers.get('Host', '')}"
+
+        def _csrf_refusal(self, fields: dict[str, str]) -> str | None:
+            """Why a log-in or log-out form post may come from another site (None: it does not). The
+            browser names the page's origin; the form carries the token its page set as a cookie."""
+            origin = self.headers.get("Origin")
+            if origin is not None and origin != self._own_origin():
+                return f"origin {origin[:100]} may not post this form"
+            expected = self._cookie(CSRF_COOKIE)
+            if not expected or not hmac.compare_digest(expected, fields.get("csrf", "")):
+                return "the form's token is missing or stale: open the log-in page again"
+            return None
+
         def _cors(self) -> None:
             origin = self.headers.get("Origin", "")
             if origin in origins:
@@ -182,9 +233,8 @@ def make_handler(
             if origin is not None and origin not in origins:
                 self._reply(403, {"error": f"origin {origin} is not allowed"})
                 return
-            length = int(self.headers.get("Content-Length", "0"))
-            if length > MAX_BODY:
-                self._reply(413, {"error": "payloads too large"})
+            length = self._length(MAX_BODY)
+            if length is None:
                 return
             try:
                 who, how = self._who()
@@ -205,19 +255,35 @@ def make_handler(
         def _who(self) -> tuple[Identity, str]:
             return service.authenticate(self.headers.get("Authorization", ""), self._cookie())
 
-        def _cookie(self) -> str:
+        def _cookie(self, name: str = COOKIE) -> str:
             jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(self.headers.get("Cookie", ""))
             except Exception:
                 return ""
-            morsel = jar.get(COOKIE)
+            morsel = jar.get(name)
             return morsel.value if morsel else ""
 
         def _login(self, path: str) -> None:
-            length = min(int(self.headers.get("Content-Length", "0")), 10_000)
+            length = self._length(MAX_LOGIN_BODY)
+            if length is None:
+                return
             body = self.rfile.read(length).decode(errors="replace")
             as_json = self.headers.get("Content-Type", "").startswith("application/json")
+            try:
+                fields = json.loads(body or "{}") if as_json else {k: v[0] for k, v in parse_qs(body).items()}
+                if not isinstance(fields, dict):
+                    raise ValueError("not an object")
+            except ValueError:
+                self._reply(400, {"error": "body: send a JSON object {user, password} or the log-in form"})
+                return
+            fields = {str(k): str(v) for k, v in fields.items()}
+            # A JSON post cannot come from another site's form (it needs a CORS preflight, which only
+            # the UI's origins pass); a form post is checked for its origin and its token.
+            refusal = None if as_json else self._csrf_refusal(fields)
+            if refusal:
+                self._reply(403, {"error": refusal})
+                return
             if path == "/logout":
                 log_out(service.engine, self._cookie())
                 token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
@@ -225,11 +291,21 @@ def make_handler(
                     log_out(service.engine, token)
                 self._login_page("<p class=who>Вы вышли / Сіз шықтыңыз.</p>", clear=True)
                 return
-            fields = json.loads(body or "{}") if as_json else {k: v[0] for k, v in parse_qs(body).items()}
-            user, password = str(fields.get("user", "")), str(fields.get("password", ""))
+            user, password = fields.get("user", ""), fields.get("password", "")
+            address, now = self.client_address[0], utc_now()
+            until = throttle.locked(user, address, now)
+            if until is not None:
+                why = f"log-in locked after repeated failures; try again after {until.isoformat()[:19]} UTC"
+                if as_json:
+                    self._reply(429, {"error": why})
+                else:
+                    self._login_page(f"<p class=err>{html.escape(why)}</p>", code=429)
+                return
             try:
                 token = log_in(service.engine, user, password, "cli" if as_json else "ui_session")
+                throttle.succeeded(user, address)
             except DirectoryError as err:
+                throttle.failed(user, address, now)
                 if as_json:
                     self._reply(401, {"error": str(err)})
                 else:
@@ -244,14 +320,17 @@ def make_handler(
             if not status:
                 found = session_identity(service.engine, self._cookie())
                 status = f"<p class=who>{html.escape(found[0].name)} ({html.escape(found[0].id)})</p>" if found else ""
-            data = LOGIN_PAGE.format(status=status).encode()
+            csrf = secrets.token_urlsafe(24)
+            data = LOGIN_PAGE.format(status=status, csrf=csrf).encode()
+            secure = "; Secure" if secure_cookie else ""
             self.send_response(code)
             if token or clear:
                 attributes = f"HttpOnly; SameSite=Lax; Path=/; Max-Age={0 if clear else int(hours * 3600)}"
-                self.send_header("Set-Cookie", f"{COOKIE}={token}; {attributes}{'; Secure' if secure_cookie else ''}")
+                self.send_header("Set-Cookie", f"{COOKIE}={token}; {attributes}{secure}")
+            self.send_header("Set-Cookie", f"{CSRF_COOKIE}={csrf}; HttpOnly; SameSite=Strict; Path=/{secure}")
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
+            self._security()
             self.end_headers()
             self.wfile.write(data)
 
@@ -261,7 +340,7 @@ def make_handler(
             self._cors()
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
+            self._security()
             self.end_headers()
             self.wfile.write(data)
 

@@ -270,9 +270,11 @@ async def test_a_move_encoded_by_the_codec_server_for_a_logged_in_user_counts(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     try:
-        form = b"user=u.akhmetova&password=long+enough+password"
-        with urllib.request.urlopen(urllib.request.Request(f"{base}/login", data=form, method="POST")) as r:
-            cookie = r.headers["Set-Cookie"].split(";")[0]
+        from tests.test_identity import form_login
+
+        code, _, cookies = form_login(base, "u.akhmetova", "long enough password")  # the log-in page, as a browser
+        assert code == 200
+        cookie = next(c.split(";")[0] for c in cookies if c.startswith("appeals_session="))
         data = appeal_dict(category="utilities")
         number = data["reg_number"]
         await dev_env.client.start_workflow(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -26,6 +28,7 @@ from temporalio.worker import Worker
 
 import codec_server
 from models.registry import EventRecord
+from runtime import users as users_module
 from runtime.client import data_converter
 from runtime.clock import utc_now
 from runtime.codec import EncryptionCodec
@@ -126,11 +129,33 @@ async def test_encode_and_decode_need_a_logged_in_user(codec: tuple[str, OidcSet
     assert code == 401 and "log-in refused" in body["error"]
 
 
+def form_login(
+    base: str, user: str, password: str = PASSWORD, *, origin: str | None = None, token: str | None = None
+) -> tuple[int, str, list[str]]:
+    """The log-in form as a browser posts it: the page first (it sets the form's token as a cookie
+    and in the form), then the post from the page's origin. (status, page, Set-Cookie headers)"""
+    import re
+    from urllib.parse import urlencode
+
+    with urllib.request.urlopen(f"{base}/login", timeout=10) as page:
+        csrf_cookie = next(c.split(";")[0] for c in page.headers.get_all("Set-Cookie") if c.startswith("appeals_csrf="))
+        found = re.search(r'name="csrf" value="([^"]+)"', page.read().decode())
+    assert found is not None
+    fields = {"user": user, "password": password, "csrf": found.group(1) if token is None else token}
+    headers = {"Origin": origin or base, "Cookie": csrf_cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    request = urllib.request.Request(f"{base}/login", data=urlencode(fields).encode(), method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode(), response.headers.get_all("Set-Cookie") or []
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(), err.headers.get_all("Set-Cookie") or []
+
+
 async def test_the_ui_session_cookie_is_http_only_and_seals_the_users_moves(codec: tuple[str, OidcSettings]) -> None:
     base, _ = codec
-    code, page, headers = call(f"{base}/login", f"user=a.seitkali&password={PASSWORD.replace(' ', '+')}", form=True)
+    code, page, cookies = form_login(base, "a.seitkali")
     assert code == 200 and "a.seitkali" in page
-    cookie = headers["Set-Cookie"]
+    cookie = next(c for c in cookies if c.startswith("appeals_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=28800" in cookie
     session = cookie.split(";")[0]
     code, body, _ = call(f"{base}/encode", payloads({}, {"trigger": "accept"}), cookie=session)
@@ -423,3 +448,83 @@ def test_the_cli_logs_in_with_an_oidc_access_token(codec: tuple[str, OidcSetting
     assert logged.returncode == 0 and "b.omarov" in logged.stdout, logged.stderr
     who = cli("whoami")
     assert who.returncode == 0 and "b.omarov" in who.stdout and "via oidc" in who.stdout
+
+
+# ---------------------------------------------------------------- the log-in on an open network (issue 20.4)
+
+
+async def test_wrong_passwords_lock_the_account_and_then_the_right_one_is_refused(
+    codec: tuple[str, OidcSettings],
+) -> None:
+    base, _ = codec
+    for _ in range(5):
+        code, body, _ = call(f"{base}/login", {"user": "a.seitkali", "password": "not the password"})
+        assert code == 401 and "log-in refused" in body["error"]
+    code, body, _ = call(f"{base}/login", {"user": "a.seitkali", "password": PASSWORD})
+    assert code == 429 and "locked after repeated failures" in body["error"]
+    code, body, _ = call(f"{base}/login", {"user": "r.omarov", "password": PASSWORD})  # another account: fine
+    assert code == 200, body
+
+
+async def test_many_accounts_tried_from_one_address_lock_that_address(codec: tuple[str, OidcSettings]) -> None:
+    base, _ = codec
+    for i in range(50):
+        call(f"{base}/login", {"user": f"guess-{i}", "password": "x"})
+    code, body, _ = call(f"{base}/login", {"user": "r.omarov", "password": PASSWORD})
+    assert code == 429, body
+
+
+def test_an_unknown_user_costs_the_same_password_check_as_a_known_one(
+    directory: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+    real = users_module._hasher  # noqa: SLF001
+
+    class Counting:
+        def verify(self, hash_: str, password: str) -> bool:
+            checked.append(hash_[:10])
+            return real.verify(hash_, password)
+
+        def hash(self, password: str) -> str:
+            return real.hash(password)
+
+    monkeypatch.setattr(users_module, "_hasher", Counting())
+    for user in ("a.seitkali", "nobody-at-all"):
+        with pytest.raises(users_module.DirectoryError):
+            users_module.log_in(directory, user, "not the password", "cli")
+    assert len(checked) == 2 and all(h.startswith("$argon2") for h in checked)  # one Argon2 check each
+
+
+async def test_a_form_from_another_site_cannot_log_anyone_in(codec: tuple[str, OidcSettings]) -> None:
+    base, _ = codec
+    code, page, cookies = form_login(base, "a.seitkali", origin="https://evil.example")
+    assert code == 403 and "may not post this form" in page and not any("appeals_session=" in c for c in cookies)
+    code, page, cookies = form_login(base, "a.seitkali", token="forged")
+    assert code == 403 and "token is missing or stale" in page
+    code, page, cookies = form_login(base, "a.seitkali")  # from the page itself: logged in
+    assert code == 200 and any(c.startswith("appeals_session=") for c in cookies)
+
+
+@pytest.mark.parametrize(("length", "status"), [("-1", 400), ("99999999999", 413), ("abc", 400)])
+async def test_a_body_length_is_checked_before_anything_is_read(
+    codec: tuple[str, OidcSettings], length: str, status: int
+) -> None:
+    base, _ = codec
+    where = urlsplit(base)
+    for path in ("/login", "/encode"):
+        with socket.create_connection((where.hostname, where.port), timeout=10) as raw:
+            raw.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: {where.netloc}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {length}\r\n\r\n".encode()
+            )  # and no body: a server that waits for one never answers
+            answer = raw.recv(4096).decode(errors="replace")
+        assert answer.startswith(f"HTTP/1.0 {status}") or answer.startswith(f"HTTP/1.1 {status}"), answer[:200]
+
+
+async def test_every_answer_carries_the_security_headers(codec: tuple[str, OidcSettings]) -> None:
+    base, _ = codec
+    for url, body in ((f"{base}/login", None), (f"{base}/whoami", None), (f"{base}/encode", {"payloads": []})):
+        _, _, headers = call(url, body)
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Cache-Control"] == "no-store"
