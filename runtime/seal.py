@@ -7,6 +7,10 @@ every payload it decrypted (`runtime.payloads.SEALED`) and strips that mark from
 unencrypted, and the payload converter replaces a `seal` that did not come out of the
 encryption with `UNSEALED`, which the move parser refuses. So a client without the key (the
 bare `temporal` CLI, a stranger) cannot make a move count, whatever actor it claims.
+
+A seal is good for one move on one case, once (issue 20): it names the namespace, the case and
+the trigger (or, for a registration, the number and `register`), a digest of the fields and a
+nonce, and the case checks them all (`workflows/controlled.py`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,25 @@ class Identity:
         if len(self.roles) != 1:
             raise PermissionError(f"{self.id} holds several roles: set actor.role to one of {', '.join(self.roles)}")
         return self.roles[0]
+
+
+def _seal(
+    who: Identity, role: str, method: str, now: datetime | None, case: str, message: str, digest: str, namespace: str
+) -> dict[str, str]:
+    """Who, when, and the one use on one case the seal is good for (a fresh nonce)."""
+    return {
+        "id": who.id,
+        "name": who.name,
+        "role": role,
+        "unit": who.unit,
+        "method": method,
+        "issued_at": (now or utc_now()).astimezone(UTC).isoformat(),
+        "case": case,
+        "message": message,
+        "digest": digest,
+        "nonce": secrets.token_hex(16),
+        "namespace": namespace,
+    }
 
 
 class SealError(ValueError):
@@ -75,20 +98,7 @@ def seal_move(
     if claimed.get("id") not in (None, "", who.id):
         raise PermissionError(f"you are {who.id}; a move cannot be made as {str(claimed.get('id'))[:100]!r}")
     role = who.role_for(str(claimed.get("role") or ""))
-    moment = (now or utc_now()).astimezone(UTC).isoformat()
-    seal = {
-        "id": who.id,
-        "name": who.name,
-        "role": role,
-        "unit": who.unit,
-        "method": method,
-        "issued_at": moment,
-        "case": str(body["case"]),
-        "message": str(body["trigger"]),
-        "digest": move_digest(body),
-        "nonce": secrets.token_hex(16),
-        "namespace": namespace,
-    }
+    seal = _seal(who, role, method, now, str(body["case"]), str(body["trigger"]), move_digest(body), namespace)
     return {**body, "actor": {"id": who.id, "role": role}, "seal": seal}
 
 
@@ -119,19 +129,7 @@ def seal_registration(
     number = body.get("reg_number")
     if not isinstance(number, str) or not number.strip():
         raise SealError('reg_number: a registration names its number, e.g. "reg_number": "APL-2026-000042"')
-    seal = {
-        "id": who.id,
-        "name": who.name,
-        "role": role,
-        "unit": who.unit,
-        "method": method,
-        "issued_at": (now or utc_now()).astimezone(UTC).isoformat(),
-        "case": number,
-        "message": REGISTER,
-        "digest": move_digest(body, ("seal",)),
-        "nonce": secrets.token_hex(16),
-        "namespace": namespace,
-    }
+    seal = _seal(who, role, method, now, number, REGISTER, move_digest(body, ("seal",)), namespace)
     return {**body, "seal": seal}
 
 
