@@ -30,7 +30,12 @@ from models.registry import make_engine
 from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
 from runtime.sandbox import workflow_runner
-from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule, ensure_report_schedules
+from runtime.schedules import (
+    HALF_YEAR_SCHEDULE_ID,
+    ensure_half_year_schedule,
+    ensure_report_schedules,
+    reconcile_schedules,
+)
 from runtime.settings import SettingError, WorkerSettings
 from workflows.kinds import WORKFLOWS
 
@@ -107,6 +112,22 @@ def stop_on_signals() -> asyncio.Event:
     return stop
 
 
+# How often the worker puts back the engine's schedules if someone deleted, paused or changed them
+# on the Web UI's Schedules page (issue 20): the bound on how long a weekly digest can be missing.
+SCHEDULE_CHECK_SECONDS = 300
+
+
+async def keep_schedules(client: Client, every: float = SCHEDULE_CHECK_SECONDS) -> None:
+    """Restore the engine's schedules periodically, logging each one restored and why."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            for line in await reconcile_schedules(client, TASK_QUEUE):
+                logging.warning("schedule changed outside the engine: %s", line)
+        except Exception as error:  # the server unreachable for a while: try again at the next check
+            logging.warning("schedules not checked: %s", error)
+
+
 async def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("transitions", "alembic", "matplotlib"):  # their INFO lines are not the operator's business
@@ -136,8 +157,10 @@ async def main() -> int:
         settings.workflow_cache,
         settings.pollers,
     )
+    keeper = asyncio.create_task(keep_schedules(client))
     async with build_worker(client, engine, settings=settings):
         await stop.wait()
+        keeper.cancel()
         logging.info("waiting up to %.0f s for in-flight activities", settings.shutdown.total_seconds())
     engine.dispose()
     logging.info("worker stopped")

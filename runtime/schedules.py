@@ -13,6 +13,8 @@ from temporalio.client import (
     ScheduleCalendarSpec,
     ScheduleRange,
     ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
 )
 
 from models.notices import HalfYearRequest, ReportRequest
@@ -53,10 +55,9 @@ async def _create(client: Client, schedule_id: str, schedule: Schedule) -> bool:
     return True
 
 
-async def ensure_half_year_schedule(client: Client, task_queue: str) -> bool:
-    """Create the half-year report schedule (5 January and 5 July, 09:00 Almaty); True if created,
-    False if it already existed."""
-    schedule = Schedule(
+def half_year_schedule(task_queue: str) -> Schedule:
+    """The half-year report: 5 January and 5 July, 09:00 Almaty."""
+    return Schedule(
         action=ScheduleActionStartWorkflow(
             "HalfYearReportWorkflow", HalfYearRequest(""), id="half-year-report", task_queue=task_queue
         ),
@@ -69,19 +70,75 @@ async def ensure_half_year_schedule(client: Client, task_queue: str) -> bool:
             time_zone_name=ZONE,
         ),
     )
-    return await _create(client, HALF_YEAR_SCHEDULE_ID, schedule)
+
+
+def report_schedule(entry: ReportSchedule, task_queue: str) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            "ReportWorkflow", ReportRequest(entry.kind), id=f"report-{entry.kind}", task_queue=task_queue
+        ),
+        spec=ScheduleSpec(calendars=[entry.calendar], time_zone_name=ZONE),
+    )
+
+
+def engine_schedules(task_queue: str) -> dict[str, Schedule]:
+    """Every schedule the engine owns, by id."""
+    return {
+        HALF_YEAR_SCHEDULE_ID: half_year_schedule(task_queue),
+        **{entry.schedule_id: report_schedule(entry, task_queue) for entry in REPORT_SCHEDULES},
+    }
+
+
+async def ensure_half_year_schedule(client: Client, task_queue: str) -> bool:
+    """Create the half-year report schedule; True if created, False if it already existed."""
+    return await _create(client, HALF_YEAR_SCHEDULE_ID, half_year_schedule(task_queue))
 
 
 async def ensure_report_schedules(client: Client, task_queue: str) -> list[str]:
     """Create the monthly district cards and the weekly digest; the ids of those created now."""
     created: list[str] = []
     for entry in REPORT_SCHEDULES:
-        schedule = Schedule(
-            action=ScheduleActionStartWorkflow(
-                "ReportWorkflow", ReportRequest(entry.kind), id=f"report-{entry.kind}", task_queue=task_queue
-            ),
-            spec=ScheduleSpec(calendars=[entry.calendar], time_zone_name=ZONE),
-        )
-        if await _create(client, entry.schedule_id, schedule):
+        if await _create(client, entry.schedule_id, report_schedule(entry, task_queue)):
             created.append(entry.schedule_id)
     return created
+
+
+def _times(spec: ScheduleSpec) -> list[tuple[tuple[ScheduleRange, ...], ...]]:
+    """A spec's calendars as plain tuples (the server answers with tuples where we wrote lists)."""
+    fields = ("second", "minute", "hour", "day_of_month", "month", "year", "day_of_week")
+    other = (spec.intervals, spec.cron_expressions, spec.skip)
+    return [tuple(tuple(getattr(c, f)) for f in fields) for c in spec.calendars] + [tuple(map(tuple, other))]  # type: ignore[arg-type]
+
+
+def _what_differs(ours: Schedule, theirs: Schedule, paused: bool) -> str:
+    """How a schedule on the server differs from ours ("" when it does not)."""
+    mine, found = ours.action, theirs.action
+    if not isinstance(found, ScheduleActionStartWorkflow) or not isinstance(mine, ScheduleActionStartWorkflow):
+        return "its action"
+    if (found.workflow, found.id, found.task_queue) != (mine.workflow, mine.id, mine.task_queue):
+        return f"its action (starts {found.workflow} {found.id} on {found.task_queue})"
+    if theirs.spec.time_zone_name != ours.spec.time_zone_name or _times(theirs.spec) != _times(ours.spec):
+        return "its times"
+    return "it was paused" if paused else ""
+
+
+async def reconcile_schedules(client: Client, task_queue: str) -> list[str]:
+    """Restore every engine schedule that was deleted, paused or changed outside the engine (the
+    Web UI's Schedules page lets anyone with access do that); what was restored, in words. The
+    worker runs this periodically, so a deleted weekly digest comes back within minutes, logged."""
+    restored: list[str] = []
+    for schedule_id, ours in engine_schedules(task_queue).items():
+        if await _create(client, schedule_id, ours):
+            restored.append(f"{schedule_id}: it was missing (deleted?): created again")
+            continue
+        handle = client.get_schedule_handle(schedule_id)
+        description = await handle.describe()
+        why = _what_differs(ours, description.schedule, description.schedule.state.paused)
+        if why:
+
+            def ours_again(_: ScheduleUpdateInput, ours: Schedule = ours) -> ScheduleUpdate:
+                return ScheduleUpdate(schedule=ours)
+
+            await handle.update(ours_again)
+            restored.append(f"{schedule_id}: {why}: restored")
+    return restored
