@@ -245,12 +245,45 @@ def extension_limit(card: CaseRecord, months: int) -> date:
     return calendar.extension_limit(calendar.registration_day(received), original, months, counted_from)
 
 
+OUTSIDE_RULES = ("registration refused", "closed outside the engine", "intervention outside the engine")
+
+
+async def outside_findings(client: Client) -> list[tuple[str, str, str]]:
+    """What was done to cases through Temporal rather than by the engine's moves (issue 20): starts
+    refused as unsealed, cases terminated or cancelled, and refused interventions a case lists."""
+    from models.case_status import CaseStatus
+    from workflows.controlled import REFUSED_REGISTRATION
+    from workflows.kinds import BY_WORKFLOW
+
+    found: list[tuple[str, str, str]] = []
+    async for w in client.list_workflows(f"CaseState = '{REFUSED_REGISTRATION}'"):
+        found.append(
+            (w.id, "registration refused", f"started {w.start_time:%Y-%m-%d %H:%M} UTC without a registrar's seal")
+        )
+    kinds = " OR ".join(f"WorkflowType = '{name}'" for name in BY_WORKFLOW)
+    closed = f"({kinds}) AND (ExecutionStatus = 'Terminated' OR ExecutionStatus = 'Canceled')"
+    async for w in client.list_workflows(closed):
+        when = f"{w.close_time:%Y-%m-%d %H:%M} UTC" if w.close_time else "?"
+        found.append((w.id, "closed outside the engine", f"{w.status.name.lower() if w.status else '?'} at {when}"))
+    async for w in client.list_workflows(f"({kinds}) AND CaseAttention = true AND ExecutionStatus = 'Running'"):
+        st = await client.get_workflow_handle(w.id).query("status", result_type=CaseStatus)
+        found.extend((w.id, "intervention outside the engine", what) for what in st.outside_interventions)
+    return found
+
+
 @app.command()
 def compliance(skip_workflows: bool = typer.Option(False, help="do not look each case up in Temporal")) -> None:
-    """Office-work compliance over the registry and Temporal (seed 10.1); exit 1 on any finding."""
+    """Office-work compliance over the registry and Temporal (seed 10.1), and what was done to cases
+    through Temporal rather than by their moves; exit 1 on any finding."""
     engine = registry_engine()
     existing: set[str] | None = None
+    outside: list[tuple[str, str, str]] = []
     if not skip_workflows:
+
+        async def from_temporal() -> list[tuple[str, str, str]]:
+            return await outside_findings(await connect())
+
+        outside = asyncio.run(from_temporal())
 
         async def go() -> set[str]:
             client = await connect()
@@ -267,7 +300,7 @@ def compliance(skip_workflows: bool = typer.Option(False, help="do not look each
             return found
 
         existing = asyncio.run(go())
-    findings = compliance_findings(engine, existing)
+    findings = compliance_findings(engine, existing) + outside
     summary: dict[str, int] = {}
     for _, rule, _ in findings:
         summary[rule] = summary.get(rule, 0) + 1
@@ -279,11 +312,12 @@ def compliance(skip_workflows: bool = typer.Option(False, help="do not look each
         "forwarded later than 3 working days",
         "move by a role the policy does not allow",
         "registry row with no workflow",
+        *OUTSIDE_RULES,
     ):
         table.add_row(rule, str(summary.get(rule, 0)))
     out.print(table)
     for number, rule, detail in findings:
-        out.print(f"{number}: {rule}: {detail}")
+        out.print(f"{escape(number)}: {rule}: {escape(detail)}")
     if findings:
         raise CliError(f"{len(findings)} compliance finding(s)", 1)
 

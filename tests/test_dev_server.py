@@ -279,7 +279,6 @@ async def test_half_year_schedule_produces_a_report(
         doc = await document(engine, f"half-year-{current.start.isoformat()}-{current.end.isoformat()}-{language}")
         assert "PRI-2026-000777" in doc.body and 'id="instruction-rows"' in doc.body
         assert Path(doc.path).exists() and 'id="chart-volumes"' in Path(doc.path).read_text(encoding="utf-8")
-    await client.get_workflow_handle("PRI-2026-000777").terminate("test finished")
 
 
 async def test_instruction_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, served: Served) -> None:

@@ -387,3 +387,45 @@ async def test_temporal_workflow_cancel_does_not_close_a_case(dev_env: WorkflowE
     assert description.typed_search_attributes.get(sa.CASE_ATTENTION) is True
     assert await task_failures(dev_env, number) == 0
     await move(dev_env.client.get_workflow_handle(number), "accept", "housing-dept", "executor")  # goes on
+
+
+async def test_compliance_lists_what_was_done_to_cases_outside_the_engine(
+    dev_env: WorkflowEnvironment, served: Served
+) -> None:
+    """Issue 20 (attacks 2, 3): an unsealed start, a cancellation and a termination, each made with
+    the real `temporal` CLI, are findings of `audit.py compliance`."""
+    unsealed = appeal_dict()
+    started = await temporal(
+        dev_env, "workflow", "start", "--type", "AppealWorkflow", "--task-queue", TASK_QUEUE,
+        "-w", unsealed["reg_number"], "--input", json.dumps(unsealed, ensure_ascii=False),
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    cancelled, terminated = appeal_dict(category="housing"), appeal_dict(category="housing")
+    for data in (cancelled, terminated):
+        await dev_env.client.start_workflow(
+            "AppealWorkflow", await registration(dev_env.client, data), id=data["reg_number"], task_queue=TASK_QUEUE
+        )
+        await routed(dev_env, data["reg_number"])
+    assert (await temporal(dev_env, "workflow", "cancel", "-w", cancelled["reg_number"])).returncode == 0
+    done = await temporal(dev_env, "workflow", "terminate", "-w", terminated["reg_number"], "--reason", "by hand")
+    assert done.returncode == 0, done.stderr
+    expected = [
+        f"{unsealed['reg_number']}: registration refused",
+        f"{cancelled['reg_number']}: intervention outside the engine",
+        f"{terminated['reg_number']}: closed outside the engine: terminated",
+    ]
+    for _ in range(100):  # visibility is eventually consistent
+        run = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "audit.py", "compliance"],
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=served.env,
+        )
+        if all(line in run.stdout for line in expected):
+            break
+        await asyncio.sleep(0.3)
+    assert all(line in run.stdout for line in expected), run.stdout + run.stderr
+    assert run.returncode == 1 and "Traceback" not in run.stderr
