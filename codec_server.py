@@ -10,7 +10,9 @@ its actor is set to who logged in, a claim of another person or of a role they d
 refused (403), and auditors may decode but never encode. A case's input (a start: an object with
 `reg_number`) is sealed as registered by the user, who must hold a registering role. CORS admits only the UI's origins.
 
-    python codec_server.py [--port 8081] [--origin http://127.0.0.1:8233] [--secure-cookie]
+    python codec_server.py [--port 8081] [--origin http://127.0.0.1:8233] [--secure-cookie | --insecure-cookie]
+
+Cookies are Secure by default unless every UI origin is plain http on this machine (the demo).
 """
 
 from __future__ import annotations
@@ -362,13 +364,26 @@ def serve(
     return ThreadingHTTPServer((host, port), make_handler(service, origins, secure_cookie))
 
 
+def secure_by_default(origins: tuple[str, ...], insecure: bool) -> bool:
+    """Cookies are Secure (sent over https only) unless every UI origin is plain http on this
+    machine (the local demo) or the operator says otherwise (`--insecure-cookie`)."""
+    local = all(
+        urlsplit(o).scheme == "http" and urlsplit(o).hostname in ("127.0.0.1", "localhost", "::1") for o in origins
+    )
+    return not (insecure or local)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--origin", action="append", help="allowed UI origin (repeatable)")
-    parser.add_argument("--secure-cookie", action="store_true", help="mark the session cookie Secure (https)")
+    parser.add_argument("--secure-cookie", action="store_true", help="mark cookies Secure even for local origins")
+    parser.add_argument("--insecure-cookie", action="store_true", help="plain http outside this machine (not advised)")
     args = parser.parse_args()
-    server = serve(args.port, tuple(args.origin) if args.origin else DEFAULT_ORIGINS, secure_cookie=args.secure_cookie)
-    print(f"codec server on http://127.0.0.1:{args.port} for {', '.join(args.origin or DEFAULT_ORIGINS)}")
+    origins = tuple(args.origin) if args.origin else DEFAULT_ORIGINS
+    secure = args.secure_cookie or secure_by_default(origins, args.insecure_cookie)
+    server = serve(args.port, origins, secure_cookie=secure)
+    cookies = "Secure" if secure else "plain (local)"
+    print(f"codec server on http://127.0.0.1:{args.port} for {', '.join(origins)}; cookies {cookies}")
     print(f"operators log in at http://127.0.0.1:{args.port}/login")
     server.serve_forever()

@@ -528,3 +528,18 @@ async def test_every_answer_carries_the_security_headers(codec: tuple[str, OidcS
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
         assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("origins", "insecure", "secure"),
+    [
+        (("http://127.0.0.1:8233", "http://localhost:8233"), False, False),  # the local demo
+        (("https://temporal.akimat.kz",), False, True),
+        (("http://temporal.akimat.kz",), False, True),  # plain http elsewhere: still Secure, unless...
+        (("http://temporal.akimat.kz",), True, False),  # ...the operator says so
+    ],
+)
+def test_cookies_are_secure_by_default_outside_the_local_demo(
+    origins: tuple[str, ...], insecure: bool, secure: bool
+) -> None:
+    assert codec_server.secure_by_default(origins, insecure) is secure
