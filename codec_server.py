@@ -23,7 +23,7 @@ import hmac
 import html
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -116,7 +116,8 @@ class CodecService:
     @staticmethod
     def _sealed(payload: Payload, who: Identity, method: str, namespace: str) -> Payload:
         """A move (a JSON object with only move fields) sealed for `who`, for the case and trigger it
-        names, in the UI's namespace (`X-Namespace`); anything else as it is."""
+        names, or a case's input sealed as registered by `who`, in the UI's namespace
+        (`X-Namespace`); anything else as it is."""
         if payload.metadata.get("encoding") != b"json/plain":
             return payload
         try:
@@ -124,24 +125,19 @@ class CodecService:
         except ValueError:
             return payload
         if isinstance(value, dict) and "reg_number" in value and "trigger" not in value:
-            return CodecService._registration(payload, value, who, method, namespace)
+            # A case's input (Start Workflow in the Web UI): sealed as registered by `who`, who must
+            # hold a registering role (policies/registration.yaml), or the case refuses the start.
+            return CodecService._resealed(payload, lambda: seal_registration(value, who, method, namespace=namespace))
         if not isinstance(value, dict) or any(key not in MOVE_FIELDS for key in value):
             return payload
-        try:
-            moved = seal_move(value, who, method, namespace=namespace)
-        except PermissionError as err:
-            raise Refusal(403, str(err)) from None
-        except SealError as err:
-            raise Refusal(400, str(err)) from None
-        data = json.dumps(moved, ensure_ascii=False).encode()
-        return Payload(metadata=dict(payload.metadata), data=data)
+        return CodecService._resealed(payload, lambda: seal_move(value, who, method, namespace=namespace))
 
     @staticmethod
-    def _registration(payload: Payload, value: dict[str, Any], who: Identity, method: str, namespace: str) -> Payload:
-        """A case's input (Start Workflow in the Web UI) sealed as registered by `who`, who must hold
-        a registering role (policies/registration.yaml): without the seal the case refuses the start."""
+    def _resealed(payload: Payload, seal: Callable[[], dict[str, Any]]) -> Payload:
+        """The payload with the value `seal` makes; its refusals as HTTP answers (403: not yours to
+        seal; 400: the payload does not say what it is for)."""
         try:
-            sealed = seal_registration(value, who, method, namespace=namespace)
+            sealed = seal()
         except PermissionError as err:
             raise Refusal(403, str(err)) from None
         except SealError as err:

@@ -103,11 +103,11 @@ async def ensure_report_schedules(client: Client, task_queue: str) -> list[str]:
     return created
 
 
-def _times(spec: ScheduleSpec) -> list[tuple[tuple[ScheduleRange, ...], ...]]:
-    """A spec's calendars as plain tuples (the server answers with tuples where we wrote lists)."""
+def _times(spec: ScheduleSpec) -> tuple[object, ...]:
+    """When a spec fires, as plain tuples (the server answers with tuples where we wrote lists)."""
     fields = ("second", "minute", "hour", "day_of_month", "month", "year", "day_of_week")
-    other = (spec.intervals, spec.cron_expressions, spec.skip)
-    return [tuple(tuple(getattr(c, f)) for f in fields) for c in spec.calendars] + [tuple(map(tuple, other))]  # type: ignore[arg-type]
+    calendars = tuple(tuple(tuple(getattr(c, f)) for f in fields) for c in spec.calendars)
+    return calendars, tuple(spec.intervals), tuple(spec.cron_expressions), tuple(spec.skip)
 
 
 def _what_differs(ours: Schedule, theirs: Schedule, paused: bool) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from models.moves import move_digest
+from models.moves import REGISTER, move_digest
 from runtime.clock import utc_now
 
 
@@ -115,8 +115,7 @@ def seal_registration(
     seal names the number the input names (the workflow id), the namespace, a digest of the whole
     input and a nonce. Refuses (PermissionError) someone who holds none of the registering roles
     (policies/registration.yaml), and (SealError) an input that names no number."""
-    from models.moves import REGISTER
-    from policies.permissions import registering_roles
+    from policies.permissions import registering_roles  # policy files: read when a registration is sealed
 
     allowed = roles if roles is not None else registering_roles()
     role = next((r for r in who.roles if r in allowed), None)

@@ -24,6 +24,15 @@ async def registration(client: Client, arg: dict[str, Any]) -> dict[str, Any]:
     return seal_registration(arg, REGISTRAR, "test", await server_now(client), namespace=client.namespace)
 
 
+def keyless(client: Client) -> Client:
+    """The same connection without the codec key: what the bare `temporal` CLI or a stranger is."""
+    from runtime.client import data_converter
+
+    config = client.config()
+    config["data_converter"] = data_converter(encrypt=False)
+    return Client(**config)
+
+
 async def start_appeal(client: Client, worker: Worker, appeal: dict[str, Any]) -> WorkflowHandle[Any, CaseStatus]:
     return await client.start_workflow(
         AppealWorkflow.run, await registration(client, appeal), id=appeal["reg_number"], task_queue=worker.task_queue

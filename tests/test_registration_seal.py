@@ -25,22 +25,15 @@ from temporalio.worker import Worker
 
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from runtime import search_attributes as sa
-from runtime.client import TASK_QUEUE, data_converter, start_case
+from runtime.client import TASK_QUEUE, start_case
 from runtime.clock import utc_now
 from runtime.seal import Identity, seal_registration
 from tests.conftest import Served
 from tests.factories import appeal_dict
-from tests.scenario import REGISTRAR, server_now, until_state
+from tests.scenario import REGISTRAR, keyless, server_now, until_state
 from tests.test_instruction import instruction_dict, new_number
 
 REFUSED = "refused_registration"
-
-
-def stranger(client: Client) -> Client:
-    """A client with no key and no session: what the bare `temporal` CLI is."""
-    config = client.config()
-    config["data_converter"] = data_converter(encrypt=False)
-    return Client(**config)
 
 
 async def refusal_of(handle: WorkflowHandle[Any, Any]) -> str:
@@ -72,7 +65,7 @@ async def test_an_unsealed_backdated_start_registers_nothing_and_leaves_no_open_
     forged = TypedSearchAttributes(
         [SearchAttributePair(sa.CASE_STATE, "routed"), SearchAttributePair(sa.CASE_EXECUTOR, "housing-dept")]
     )
-    handle = await stranger(client).start_workflow(
+    handle = await keyless(client).start_workflow(
         "AppealWorkflow", appeal, id=appeal["reg_number"], task_queue=TASK_QUEUE, search_attributes=forged
     )
     assert "registration refused: not sealed by a registrar" in await refusal_of(handle)
@@ -91,7 +84,7 @@ async def test_an_unsealed_backdated_start_registers_nothing_and_leaves_no_open_
 async def test_an_unsealed_instruction_registers_nothing(client: Client, worker: Worker, engine: Engine) -> None:
     number = new_number()
     data = instruction_dict(number, await server_now(client))
-    handle = await stranger(client).start_workflow("InstructionWorkflow", data, id=number, task_queue=worker.task_queue)
+    handle = await keyless(client).start_workflow("InstructionWorkflow", data, id=number, task_queue=worker.task_queue)
     assert "registration refused: not sealed by a registrar" in await refusal_of(handle)
     await nothing_written(handle, engine)
 

@@ -18,21 +18,20 @@ from temporalio.common import RawValue
 from temporalio.worker import Worker
 
 from models.moves import move_digest
-from runtime.client import data_converter, transition
+from runtime.client import transition
 from runtime.seal import Identity, SealError, seal_move
 from tests.factories import appeal_dict
-from tests.scenario import server_now, start_appeal, status, until_state
+from tests.scenario import keyless, server_now, start_appeal, status, until_state
 
 EXECUTOR = Identity("housing-dept", "Жилищное управление", ["executor"], "housing-dept")
 CONTROLLER = Identity("ctl-1", "Контролёр", ["controller"], "")
 ANOTHER_CASE = "seal made for another case or move"
 
 
-def stranger(client: Client, number: str) -> WorkflowHandle[Any, Any]:
-    """A client with no key: it can only copy bytes it has read."""
-    config = client.config()
-    config["data_converter"] = data_converter(encrypt=False)
-    return Client(**config).get_workflow_handle(number)
+async def routed_appeal(client: Client, worker: Worker) -> WorkflowHandle[Any, Any]:
+    handle = await start_appeal(client, worker, appeal_dict(category="housing"))
+    await until_state(handle, "routed")
+    return handle
 
 
 async def sealed_update_payload(handle: WorkflowHandle[Any, Any]) -> Payload:
@@ -55,16 +54,13 @@ async def refusals_of(handle: WorkflowHandle[Any, Any], count: int) -> list[tupl
 
 
 async def test_a_sealed_move_copied_onto_another_case_is_refused(client: Client, worker: Worker) -> None:
-    a = await start_appeal(client, worker, appeal_dict(category="housing"))
-    b = await start_appeal(client, worker, appeal_dict(category="housing"))
-    await until_state(a, "routed")
-    await until_state(b, "routed")
+    a, b = await routed_appeal(client, worker), await routed_appeal(client, worker)
     await transition(a, "accept", EXECUTOR, "executor", now=await server_now(client))
     copied = await sealed_update_payload(a)
     with pytest.raises(WorkflowUpdateFailedError) as update:
-        await stranger(client, b.id).execute_update("transition", RawValue(copied))
+        await keyless(client).get_workflow_handle(b.id).execute_update("transition", RawValue(copied))
     assert ANOTHER_CASE in str(update.value.cause) and a.id in str(update.value.cause)
-    await stranger(client, b.id).signal("accept", RawValue(copied))
+    await keyless(client).get_workflow_handle(b.id).signal("accept", RawValue(copied))
     refused = await refusals_of(b, 1)
     assert [(trigger, who) for trigger, who, _ in refused] == [("accept", "housing-dept")]  # who the seal names
     assert ANOTHER_CASE in refused[0][2] and f"made for case {a.id!r}" in refused[0][2]
@@ -75,8 +71,7 @@ async def test_a_sealed_move_copied_onto_another_case_is_refused(client: Client,
 
 async def test_a_seal_is_used_once_on_its_own_case(client: Client, worker: Worker) -> None:
     """Reassign to X (seal S1), to Y (S2), then S1 again: without a nonce it moved the case back."""
-    handle = await start_appeal(client, worker, appeal_dict(category="housing"))
-    await until_state(handle, "routed")
+    handle = await routed_appeal(client, worker)
     now = await server_now(client)
     first = seal_move(
         {"trigger": "reassign", "target": "roads-dept", "reason": "по профилю"}, CONTROLLER, "test", now, case=handle.id
@@ -94,8 +89,7 @@ async def test_a_seal_is_used_once_on_its_own_case(client: Client, worker: Worke
 
 
 async def test_a_seal_covers_the_moves_fields_and_trigger(client: Client, worker: Worker) -> None:
-    handle = await start_appeal(client, worker, appeal_dict(category="housing"))
-    await until_state(handle, "routed")
+    handle = await routed_appeal(client, worker)
     now = await server_now(client)
     seal = seal_move(
         {"trigger": "reassign", "target": "roads-dept", "reason": "x"}, CONTROLLER, "test", now, case=handle.id

@@ -48,6 +48,7 @@ from models.moves import (
     MoveRecord,
     MoveRequest,
     Refusal,
+    SealBinding,
     move_digest,
     parse_binding,
     parse_move,
@@ -68,6 +69,7 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 NOT_AUTHENTICATED = "move not authenticated: send it from the Web UI or the CLI after logging in"
 SEAL_CLOCK_SKEW_SECONDS = 60  # the codec server's clock may run this far ahead of the server's
 ANOTHER_MOVE = "seal made for another case or move"
+OTHER_FIELDS = "was made for other fields"  # a seal's digest differs from the fields received
 REFUSED_REGISTRATION = "refused_registration"  # CaseState of a start that did not register a case
 
 
@@ -216,18 +218,11 @@ class ControlledWorkflow:
             return str(err)
         if binding is None or binding.message != REGISTER:
             return "the seal is not a registration's"
-        if binding.case != info.workflow_id:
-            return f"the seal was made for case {binding.case[:40]!r}"
-        if binding.namespace != info.namespace:
-            return f"the seal was made in namespace {binding.namespace[:40]!r}"
-        if binding.digest != self.start_digest:
-            return "the input is not the one sealed"
-        now = workflow.now()
-        age = now - datetime.fromisoformat(str(self.start_seal["issued_at"]))
-        limit = self.rules_or_default().seal_max_age_seconds
-        if age > timedelta(seconds=limit) or age < -timedelta(seconds=SEAL_CLOCK_SKEW_SECONDS):
-            return f"the seal is older than {limit} s or dated ahead; register again"
-        return None
+        mismatch = self.seal_mismatch(binding, REGISTER, self.start_digest)
+        if mismatch:
+            return "the input is not the one sealed" if mismatch == OTHER_FIELDS else f"the seal {mismatch}"
+        stale = self.seal_age_problem(str(self.start_seal["issued_at"]))
+        return f"the seal is {stale}; register again" if stale else None
 
     def refuse_registration(self, message: str) -> None:
         """Mark the start refused (no open-case list shows it), log it, and fail it: no card, no
@@ -440,12 +435,10 @@ class ControlledWorkflow:
         Reads the case only: the validator asks it too."""
         if not move.sealed_at:
             return NOT_AUTHENTICATED
-        age = workflow.now() - datetime.fromisoformat(move.sealed_at)
-        limit = self.rules_or_default().seal_max_age_seconds
-        if age > timedelta(seconds=limit):
-            return f"move not authenticated: its seal ({move.sealed_at[:19]}) is older than {limit} s; send it again"
-        if age < -timedelta(seconds=SEAL_CLOCK_SKEW_SECONDS):
-            return f"move not authenticated: its seal ({move.sealed_at[:19]}) is dated in the future"
+        stale = self.seal_age_problem(move.sealed_at)
+        if stale:
+            again = "; send it again" if stale.startswith("older") else ""
+            return f"move not authenticated: its seal ({move.sealed_at[:19]}) is {stale}{again}"
         return self.binding_refusal(move) if bound else None
 
     def binding_refusal(self, move: MoveRequest) -> str | None:
@@ -453,21 +446,39 @@ class ControlledWorkflow:
         seal = move.binding
         if seal is None:
             return "move not authenticated: its seal names no case and move (an older codec server?); send it again"
-        info = workflow.info()
-        why = ""
-        if seal.case != info.workflow_id:
-            why = f"it was made for case {seal.case[:40]!r}"
-        elif seal.namespace != info.namespace:
-            why = f"it was made in namespace {seal.namespace[:40]!r}"
-        elif seal.message != move.trigger:
-            why = f"it was made for {seal.message[:40]!r}, not {move.trigger!r}"
-        elif seal.digest != move.digest:
+        mismatch = self.seal_mismatch(seal, move.trigger, move.digest)
+        if mismatch == OTHER_FIELDS:
             why = "the move's fields are not the ones sealed"
+        elif mismatch:
+            why = f"it {mismatch}"
         elif seal.nonce in self.trail.seal_nonces:
             why = "it was already used"
-        if not why:
+        else:
             return None
         return f"{ANOTHER_MOVE}: {why} (sealed for {move.actor.id} by {move.actor.method or 'a key holder'})"
+
+    def seal_age_problem(self, issued_at: str) -> str | None:
+        """What is wrong with a seal's age, a move's or a registration's (None: it is fresh)."""
+        age = workflow.now() - datetime.fromisoformat(issued_at)
+        limit = self.rules_or_default().seal_max_age_seconds
+        if age > timedelta(seconds=limit):
+            return f"older than {limit} s"
+        if age < -timedelta(seconds=SEAL_CLOCK_SKEW_SECONDS):
+            return "dated in the future"
+        return None
+
+    @staticmethod
+    def seal_mismatch(seal: SealBinding, message: str, digest: str) -> str | None:
+        """How a seal is for another case, namespace, message or fields than this one (None: it is
+        for these); `OTHER_FIELDS` when only the digest differs."""
+        info = workflow.info()
+        if seal.case != info.workflow_id:
+            return f"was made for case {seal.case[:40]!r}"
+        if seal.namespace != info.namespace:
+            return f"was made in namespace {seal.namespace[:40]!r}"
+        if seal.message != message:
+            return f"was made for {seal.message[:40]!r}, not {message!r}"
+        return OTHER_FIELDS if seal.digest != digest else None
 
     def use_seal(self, nonce: str, issued_at: str) -> None:
         """Keep the nonce while its seal could still be used; forget those that have expired."""
