@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import socket
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -57,8 +56,7 @@ def codec(directory: Engine, tmp_path: Path) -> Iterator[tuple[str, OidcSettings
     """The codec server in this process on a free port, with a local OIDC provider's JWKS."""
     oidc = OidcSettings("https://idp.test/realms/akimat", "appeals", str(tmp_path / "jwks.json"))
     service = codec_server.CodecService(EncryptionCodec(tolerant=False), directory, oidc)
-    server = codec_server.ThreadingHTTPServer(("127.0.0.1", 0), codec_server.make_handler(service, (UI,)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = codec_server.serve(0, (UI,), service=service).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", oidc
     finally:
@@ -67,7 +65,7 @@ def codec(directory: Engine, tmp_path: Path) -> Iterator[tuple[str, OidcSettings
 
 def call(
     url: str, body: Any = None, *, token: str = "", cookie: str = "", form: bool = False, namespace: str = ""
-) -> tuple[int, Any, dict[str, str]]:
+) -> tuple[int, Any, Any]:
     headers = {"Origin": UI}
     if namespace:
         headers["X-Namespace"] = namespace
@@ -84,9 +82,9 @@ def call(
     request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            raw, code, hdrs = response.read(), response.status, dict(response.headers)
+            raw, code, hdrs = response.read(), response.status, response.headers
     except urllib.error.HTTPError as err:
-        raw, code, hdrs = err.read(), err.code, dict(err.headers)
+        raw, code, hdrs = err.read(), err.code, err.headers
     try:
         return code, json.loads(raw), hdrs
     except ValueError:
@@ -156,7 +154,7 @@ async def test_the_ui_session_cookie_is_http_only_and_seals_the_users_moves(code
     code, page, cookies = form_login(base, "a.seitkali")
     assert code == 200 and "a.seitkali" in page
     cookie = next(c for c in cookies if c.startswith("appeals_session="))
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=28800" in cookie
+    assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower() and "Max-Age=28800" in cookie
     session = cookie.split(";")[0]
     code, body, _ = call(f"{base}/encode", payloads({}, {"trigger": "accept"}), cookie=session)
     assert code == 200, body
@@ -519,6 +517,35 @@ async def test_a_body_length_is_checked_before_anything_is_read(
             )  # and no body: a server that waits for one never answers
             answer = raw.recv(4096).decode(errors="replace")
         assert answer.startswith(f"HTTP/1.0 {status}") or answer.startswith(f"HTTP/1.1 {status}"), answer[:200]
+
+
+async def test_a_chunked_body_is_cut_off_at_the_limit(codec: tuple[str, OidcSettings]) -> None:
+    """A body with no declared length (chunked) is read only up to the limit: a stranger's 64 KB
+    log-in is refused once it passes 4 KB, before any user is looked up."""
+    base, _ = codec
+    where = urlsplit(base)
+    chunk = b"x" * 8192
+    with socket.create_connection((where.hostname, where.port), timeout=10) as raw:
+        raw.sendall(
+            f"POST /login HTTP/1.1\r\nHost: {where.netloc}\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n".encode()
+        )
+        for _ in range(8):
+            raw.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+        answer = raw.recv(4096).decode(errors="replace")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+    assert "larger than 4096 bytes" in answer
+
+
+async def test_unknown_paths_and_methods_get_json_refusals_with_the_headers(codec: tuple[str, OidcSettings]) -> None:
+    base, _ = codec
+    code, body, headers = call(f"{base}/admin")
+    assert code == 404 and "/encode" in body["error"] and headers["Cache-Control"] == "no-store"
+    request = urllib.request.Request(f"{base}/encode", method="PUT", data=b"{}")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 405 and "PUT is not served" in json.loads(refused.value.read())["error"]
+    assert "frame-ancestors 'none'" in refused.value.headers["Content-Security-Policy"]
 
 
 async def test_every_answer_carries_the_security_headers(codec: tuple[str, OidcSettings]) -> None:

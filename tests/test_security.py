@@ -58,16 +58,16 @@ async def test_raw_history_holds_no_personal_data(env: WorkflowEnvironment, clie
     assert blind.replay_failure is not None  # without the key the workflow cannot even read its input
 
 
-def _post(url: str, body: dict[str, Any], origin: str, token: str = "") -> tuple[int, dict[str, Any], dict[str, str]]:
+def _post(url: str, body: dict[str, Any], origin: str, token: str = "") -> tuple[int, dict[str, Any], Any]:
     headers = {"Content-Type": "application/json", "Origin": origin}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read()), dict(response.headers)
+            return response.status, json.loads(response.read()), response.headers
     except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read()), dict(err.headers)
+        return err.code, json.loads(err.read()), err.headers
 
 
 async def test_codec_server_decodes_for_the_ui_only(engine: Any) -> None:

@@ -1,0 +1,65 @@
+"""The web application: one Starlette app for every HTTP surface of the engine."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from models.registry import make_engine
+from runtime.codec import EncryptionCodec
+from runtime.oidc import oidc_settings
+from web.codec_routes import codec_routes
+from web.guards import SecurityHeaders, error
+from web.login_routes import login_routes
+from web.service import CodecService
+
+DEFAULT_ORIGINS = ("http://127.0.0.1:8233", "http://localhost:8233")
+
+
+def secure_by_default(origins: tuple[str, ...], insecure: bool) -> bool:
+    """Cookies are Secure (sent over https only) unless every UI origin is plain http on this
+    machine (the local demo) or the operator says otherwise (`--insecure-cookie`)."""
+    local = all(
+        urlsplit(o).scheme == "http" and urlsplit(o).hostname in ("127.0.0.1", "localhost", "::1") for o in origins
+    )
+    return not (insecure or local)
+
+
+def create_app(
+    service: CodecService | None = None,
+    origins: tuple[str, ...] = DEFAULT_ORIGINS,
+    *,
+    engine: Engine | None = None,
+    secure_cookie: bool = False,
+) -> Starlette:
+    """The application. `service` defaults to one on the embedded key and the registry (`engine`,
+    or DATABASE_URL's); `origins` are the Temporal Web UI's, the only ones CORS admits."""
+    if service is None:
+        service = CodecService(EncryptionCodec(tolerant=False), engine or make_engine(), oidc_settings())
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return error(404, "GET /login or /whoami; POST /login, /logout, /encode, /decode")
+
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        return error(405, f"{request.method} is not served at {request.url.path[:100]}")
+
+    return Starlette(
+        routes=[*login_routes(service.engine, secure_cookie), *codec_routes(service, origins)],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(origins),
+                allow_credentials=True,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Content-Type", "X-Namespace", "Authorization", "Authorization-Extras"],
+            ),
+        ],
+        exception_handlers={404: not_found, 405: not_allowed},
+    )
