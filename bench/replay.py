@@ -27,6 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("APPEALS_CODEC_KEY_FILE", str(ROOT / "tests" / "codec-test-key.json"))
+os.environ.setdefault("APPEALS_SEAL_KEY_FILE", str(ROOT / "tests" / "seal-test-key.json"))
 
 from runtime.replay import load_history, replay_all, replay_files  # noqa: E402
 

@@ -40,7 +40,8 @@ MOVE_FIELDS = (
 # Who sealed (the actor), and what the seal is good for: one move (its trigger and a digest of its
 # fields) on one case in one namespace, once (the nonce). Seals made before issue 20 lack the latter.
 BINDING_FIELDS = ("case", "message", "digest", "nonce", "namespace")
-SEAL_FIELDS = ("id", "name", "role", "unit", "method", "issued_at", *BINDING_FIELDS)
+SIGNATURE_FIELDS = ("kid", "sig", "verified")  # the signer's key id, its signature, the key id it verified with
+SEAL_FIELDS = ("id", "name", "role", "unit", "method", "issued_at", *BINDING_FIELDS, *SIGNATURE_FIELDS)
 UNSIGNED_FIELDS = ("actor", "seal")  # what a move's digest leaves out: the sealer sets both
 REGISTER = "register"  # the message a registration's seal names (a start, not a move)
 AUTH_METHODS = ("ui_session", "oidc", "cli", "test")
@@ -70,6 +71,7 @@ class MoveRequest:
     sealed_at: str = ""  # when the codec server sealed the actor into the move ("" = not sealed)
     binding: SealBinding | None = None  # what the seal is good for (None: unsealed, or an older seal)
     digest: str = ""  # the digest of the move's fields as received (compared with the seal's)
+    signed_by: str = ""  # the key id the seal's signature verified with ("" = unsigned or forged)
 
 
 @dataclass
@@ -213,6 +215,7 @@ def parse_move(raw: Any, trigger: str | None = None, details_schema: DetailsSche
         move.sealed_at = str(raw["seal"]["issued_at"])
         move.binding = parse_binding(raw["seal"])
         move.digest = move_digest(raw)
+        move.signed_by = str(raw["seal"].get("verified") or "")
     case = raw.get("case")
     if case is not None and not isinstance(case, str):
         raise InputError("case", f"must be the case's number as text, got {describe(case)}")

@@ -22,7 +22,8 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
 from runtime.payloads import SEALED as SEALED_META
-from runtime.payloads import undecodable_payload
+from runtime.payloads import SIGNED_BY, undecodable_payload
+from runtime.signing import Verifier
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
@@ -80,9 +81,10 @@ class EncryptionCodec(PayloadCodec):
     workflow task of the case from then on. The codec server is strict (`tolerant=False`).
     """
 
-    def __init__(self, ring: KeyRing | None = None, *, tolerant: bool = True) -> None:
+    def __init__(self, ring: KeyRing | None = None, *, tolerant: bool = True, verifier: Verifier | None = None) -> None:
         self.ring = ring or load_key_ring()
         self.tolerant = tolerant
+        self.verifier = verifier or Verifier()
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         key_id = self.ring.active
@@ -100,20 +102,36 @@ class EncryptionCodec(PayloadCodec):
             if payload.metadata.get("encoding") != ENCODING:
                 # Unencrypted (written before encryption, or sent by a client without the key):
                 # passed through, but never marked as sealed, whatever its metadata claims.
-                if SEALED_META in payload.metadata:
+                if SEALED_META in payload.metadata or SIGNED_BY in payload.metadata:
                     payload = Payload(metadata=dict(payload.metadata), data=payload.data)
-                    del payload.metadata[SEALED_META]
+                    payload.metadata.pop(SEALED_META, None)
+                    payload.metadata.pop(SIGNED_BY, None)
                 decoded.append(payload)
                 continue
             try:
                 inner = self._decrypt(payload)
                 inner.metadata[SEALED_META] = b"1"  # only a key holder could have produced it
+                self._mark_signature(inner)
                 decoded.append(inner)
             except Exception as err:
                 if not self.tolerant:
                     raise
                 decoded.append(undecodable_payload(str(err) or type(err).__name__))
         return decoded
+
+    def _mark_signature(self, inner: Payload) -> None:
+        """Mark a decrypted move or registration whose seal's signature verifies with the key id
+        (SIGNED_BY); the sender's own mark is dropped first. Only JSON with a signature is read."""
+        inner.metadata.pop(SIGNED_BY, None)
+        if inner.metadata.get("encoding") != b"json/plain" or b'"sig"' not in inner.data:
+            return
+        try:
+            value = json.loads(inner.data)
+        except ValueError:
+            return
+        kid = self.verifier.verify(value.get("seal")) if isinstance(value, dict) else ""
+        if kid:
+            inner.metadata[SIGNED_BY] = kid.encode()
 
     def _decrypt(self, payload: Payload) -> Payload:
         key_id = payload.metadata.get(KEY_ID, b"").decode(errors="replace")

@@ -24,6 +24,7 @@ from temporalio.converter import DefaultPayloadConverter
 # The codec marks what it could not decrypt with this encoding, and says why in REASON_KEY, and
 # every payload it did decrypt with SEALED (runtime/seal.py: only a key holder can seal a move).
 SEALED = "appeals-sealed"
+SIGNED_BY = "appeals-signed-by"  # the key id a decrypted payload's seal signature verified with
 UNSEALED = "unsealed"  # what a `seal` becomes when it did not come out of the encryption
 UNDECODABLE = b"binary/undecodable"
 REASON_KEY = "undecodable-reason"
@@ -69,10 +70,26 @@ class TolerantPayloadConverter(DefaultPayloadConverter):
                     raise
                 values.append(Unreadable(_why(err)))
                 continue
-            if untyped and isinstance(value, dict) and "seal" in value and payload.metadata.get(SEALED) != b"1":
-                value = {**value, "seal": UNSEALED}  # a seal anyone could have typed: not a seal
+            if untyped and isinstance(value, dict) and "seal" in value:
+                value = self._marked(value, payload)
             values.append(value)
         return values
+
+    @staticmethod
+    def _marked(value: dict[str, Any], payload: Payload) -> dict[str, Any]:
+        """A seal that did not come out of the encryption is not a seal; one that did carries
+        `verified`, the key id its signature verified with (runtime/signing.py), set by the codec
+        and never by the sender (only when verified, so seals recorded before read as they were)."""
+        if payload.metadata.get(SEALED) != b"1":
+            return {**value, "seal": UNSEALED}  # a seal anyone could have typed
+        seal = value["seal"]
+        if not isinstance(seal, dict):
+            return value
+        marked = {k: v for k, v in seal.items() if k != "verified"}
+        signed_by = payload.metadata.get(SIGNED_BY, b"").decode(errors="replace")
+        if signed_by:
+            marked["verified"] = signed_by
+        return {**value, "seal": marked}
 
 
 def _why(err: BaseException) -> str:

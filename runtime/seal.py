@@ -8,7 +8,9 @@ unencrypted, and the payload converter replaces a `seal` that did not come out o
 encryption with `UNSEALED`, which the move parser refuses. So a client without the key (the
 bare `temporal` CLI, a stranger) cannot make a move count, whatever actor it claims.
 
-A seal is good for one move on one case, once (issue 20): it names the namespace, the case and
+A seal is signed (Ed25519) by a key only the sealers hold, and the worker verifies it with the public
+key (runtime/signing.py): the data key alone no longer makes a seal. A seal is good for one move
+on one case, once (issue 20): it names the namespace, the case and
 the trigger (or, for a registration, the number and `register`), a digest of the fields and a
 nonce, and the case checks them all (`workflows/controlled.py`).
 """
@@ -22,6 +24,7 @@ from typing import Any
 
 from models.moves import REGISTER, move_digest
 from runtime.clock import utc_now
+from runtime.signing import current_signer
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,11 @@ class Identity:
 
 def _seal(
     who: Identity, role: str, method: str, now: datetime | None, case: str, message: str, digest: str, namespace: str
-) -> dict[str, str]:
-    """Who, when, and the one use on one case the seal is good for (a fresh nonce)."""
-    return {
+) -> dict[str, Any]:
+    """Who, when, and the one use on one case the seal is good for (a fresh nonce), signed with this
+    host's signing key (runtime/signing.py; unsigned on a host that seals through the codec server,
+    which seals it again)."""
+    seal: dict[str, Any] = {
         "id": who.id,
         "name": who.name,
         "role": role,
@@ -61,6 +66,8 @@ def _seal(
         "nonce": secrets.token_hex(16),
         "namespace": namespace,
     }
+    signer = current_signer()
+    return signer.sign(seal) if signer is not None else seal
 
 
 class SealError(ValueError):

@@ -36,6 +36,10 @@ from worker import build_worker
 BIN = Path(sys.executable).parent
 # A fixed key, for tests only (committed): the replay corpus was recorded with it.
 os.environ.setdefault("APPEALS_CODEC_KEY_FILE", str(Path(__file__).resolve().parent / "codec-test-key.json"))
+# The seal signing key of the tests (committed, tests only): this process and its CLI subprocesses
+# seal as the codec server does; the working tree's .keys are never read.
+os.environ.setdefault("APPEALS_SEAL_KEY_FILE", str(Path(__file__).resolve().parent / "seal-test-key.json"))
+os.environ.setdefault("APPEALS_SEAL_PUBLIC_FILE", str(Path(tempfile.mkdtemp(prefix="appeals-seal-")) / "public.json"))
 # The CLI in-process and in subprocesses falls back to DATABASE_URL: never the working tree's registry.db.
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='appeals-tests-')}/registry.db")
 

@@ -531,8 +531,14 @@ async def test_a_chunked_body_is_cut_off_at_the_limit(codec: tuple[str, OidcSett
             "Transfer-Encoding: chunked\r\n\r\n".encode()
         )
         for _ in range(8):
-            raw.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-        answer = raw.recv(4096).decode(errors="replace")
+            try:
+                raw.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            except OSError:  # the server answered and closed: the rest is never read
+                break
+        received = b""
+        while b"bytes" not in received and (part := raw.recv(4096)):
+            received += part
+        answer = received.decode(errors="replace")
     assert answer.startswith("HTTP/1.1 413"), answer[:200]
     assert "larger than 4096 bytes" in answer
 

@@ -28,6 +28,7 @@ from runtime import search_attributes as sa
 from runtime.client import TASK_QUEUE, start_case
 from runtime.clock import utc_now
 from runtime.seal import Identity, seal_registration
+from runtime.signing import current_signer
 from tests.conftest import Served
 from tests.factories import appeal_dict
 from tests.scenario import REGISTRAR, keyless, server_now, until_state
@@ -115,8 +116,10 @@ async def test_a_registration_seal_is_for_its_own_input_and_number_now(
         sealed["seal"] = seal_registration(appeal, REGISTRAR, "test", now)["seal"]  # ...the seal another
     if change == "altered":
         sealed["contacts"] = {"email": "attacker@example.org"}
-    if change == "move_seal":
-        sealed["seal"]["message"] = "accept"
+    if change == "move_seal":  # a seal a sealer made for a move, not a registration
+        signer = current_signer()
+        assert signer is not None
+        sealed["seal"] = signer.sign({**sealed["seal"], "message": "accept"})
     handle = await client.start_workflow("AppealWorkflow", sealed, id=number, task_queue=worker.task_queue)
     assert why in await refusal_of(handle)
     await nothing_written(handle, engine)

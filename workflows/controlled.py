@@ -67,6 +67,10 @@ from workflows.case_machine import CaseMachine, CaseModel, Table, TableVersions,
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 NOT_AUTHENTICATED = "move not authenticated: send it from the Web UI or the CLI after logging in"
+NOT_SIGNED = (
+    "move not authenticated: its seal is not signed by a sealer's key (the data key alone does not make a seal);"
+    " send it from the Web UI or the CLI after logging in"
+)
 SEAL_CLOCK_SKEW_SECONDS = 60  # the codec server's clock may run this far ahead of the server's
 ANOTHER_MOVE = "seal made for another case or move"
 OTHER_FIELDS = "was made for other fields"  # a seal's digest differs from the fields received
@@ -216,6 +220,8 @@ class ControlledWorkflow:
             binding = parse_binding(self.start_seal)
         except InputError as err:
             return str(err)
+        if not self.start_seal.get("verified") and workflow.patched("signed-seals"):
+            return NOT_SIGNED.removeprefix("move not authenticated: ")
         if binding is None or binding.message != REGISTER:
             return "the seal is not a registration's"
         mismatch = self.seal_mismatch(binding, REGISTER, self.start_digest)
@@ -318,7 +324,7 @@ class ControlledWorkflow:
             raise invalid(str(err)) from None
         # Validators run only when an Update arrives, never in a replay: the seal is always required,
         # bound to this case and move.
-        unauthenticated = self.authentication_refusal(move, bound=True)
+        unauthenticated = self.authentication_refusal(move, bound=True, signed=True)
         if unauthenticated:
             raise refused(unauthenticated)
         if not self.ready:
@@ -422,19 +428,27 @@ class ControlledWorkflow:
         replay as they ran; from now on every case, old or new, requires bound seals."""
         return workflow.patched("seal-binding")
 
+    def signed_seals_required(self) -> bool:
+        """A seal counts only when signed by a sealer's key (issue 20.5: the data key alone no
+        longer makes a seal). Histories recorded before replay as they ran."""
+        return workflow.patched("signed-seals")
+
     def authenticate(self, move: MoveRequest) -> str | None:
         """Why the move taken from the inbox does not count (None: it does, and its seal is used up)."""
         bound = self.seal_binding_required()
-        refusal = self.authentication_refusal(move, bound=bound)
+        signed = bound and self.signed_seals_required()
+        refusal = self.authentication_refusal(move, bound=bound, signed=signed)
         if refusal is None and bound and move.binding is not None:
             self.use_seal(move.binding.nonce, move.sealed_at)
         return refusal
 
-    def authentication_refusal(self, move: MoveRequest, *, bound: bool) -> str | None:
+    def authentication_refusal(self, move: MoveRequest, *, bound: bool, signed: bool = False) -> str | None:
         """Why an operator move does not count as made by an authenticated user (None: it does).
         Reads the case only: the validator asks it too."""
         if not move.sealed_at:
             return NOT_AUTHENTICATED
+        if signed and not move.signed_by:
+            return NOT_SIGNED
         stale = self.seal_age_problem(move.sealed_at)
         if stale:
             again = "; send it again" if stale.startswith("older") else ""
