@@ -28,6 +28,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.letters import environment
+from activities.registry import OUTSIDE_RESET
 from cli_core import CliError, err, out
 from models.registry import CaseRecord, EventRecord, registry_engine
 from policies import calendar
@@ -184,6 +185,9 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
     answered: dict[str, str] = {}
     measured: dict[str, tuple[str, str, bool]] = {}
     for e in events:
+        if e.trigger == OUTSIDE_RESET:  # recorded by the reset run itself (issue 20)
+            findings.append((e.reg_number, "reset outside the engine", f"{e.at[:19]}: {e.detail}"))
+            continue
         card = cards.get(e.reg_number)
         kind = "appeal" if card is None or card.kind in ("appeal", "reception_instruction") else card.kind
         if e.actor_role != "system" and e.trigger != "register" and e.seq > 0 and not e.auth:
@@ -267,7 +271,11 @@ async def outside_findings(client: Client) -> list[tuple[str, str, str]]:
         found.append((w.id, "closed outside the engine", f"{w.status.name.lower() if w.status else '?'} at {when}"))
     async for w in client.list_workflows(f"({kinds}) AND CaseAttention = true AND ExecutionStatus = 'Running'"):
         st = await client.get_workflow_handle(w.id).query("status", result_type=CaseStatus)
-        found.extend((w.id, "intervention outside the engine", what) for what in st.outside_interventions)
+        found.extend(
+            (w.id, "intervention outside the engine", what)
+            for what in st.outside_interventions
+            if "reset through Temporal" not in what  # the registry lists resets (the reset run records them)
+        )
     return found
 
 
@@ -312,6 +320,7 @@ def compliance(skip_workflows: bool = typer.Option(False, help="do not look each
         "forwarded later than 3 working days",
         "move by a role the policy does not allow",
         "registry row with no workflow",
+        "reset outside the engine",
         *OUTSIDE_RULES,
     ):
         table.add_row(rule, str(summary.get(rule, 0)))

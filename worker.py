@@ -24,7 +24,7 @@ from activities.instructions import InstructionActivities
 from activities.notifications import NotificationActivities
 from activities.policy import ACTIVITIES as POLICY_ACTIVITIES
 from activities.receptions import ReceptionActivities, read_instruction
-from activities.registry import RegistryActivities
+from activities.registry import OutsideResetActivities, RegistryActivities
 from activities.reports import ReportActivities
 from models.registry import make_engine
 from runtime.client import TASK_QUEUE, connect
@@ -51,6 +51,7 @@ def all_activities(engine: Engine) -> list[Any]:
         registry.register_case,
         registry.record_event,
         registry.commit_move,
+        OutsideResetActivities(engine).record_outside_reset,
         notifications.send_notification,
         notifications.draft_disciplinary_proposal,
         receptions.book_slot,

@@ -17,10 +17,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.letters import render
-from models.activity_names import COMMIT_MOVE, RECORD_EVENT, REGISTER_CASE
+from models.activity_names import COMMIT_MOVE, RECORD_EVENT, RECORD_OUTSIDE_RESET, REGISTER_CASE
 from models.notices import NotificationRequest
 from models.registry import CaseRecord, EventRecord, NotificationRecord, utcnow, write_lock
-from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommit, RegisterResult
+from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommit, OutsideReset, RegisterResult
 from policies.calendar import local_zone, receipt_moment, registration_day, working_days_between
 
 # The move's statements, built once: building SQLAlchemy expressions on every move was half of
@@ -160,6 +160,60 @@ class RegistryActivities:
                     notification = NotificationRecord.of(notice, subject, body).model_dump(exclude={"id"})
                     conn.execute(_INSERT_NOTICE, {**notification, "created_at": now})
         return EventReceipt(write.key, record, failed)
+
+
+OUTSIDE_RESET = "outside_reset"  # the registry event of a reset done through Temporal
+RESET_ALERTED = ("head", "auditor")  # who is alerted (issue 20: the head and the auditors)
+
+
+class OutsideResetActivities:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @activity.defn(name=RECORD_OUTSIDE_RESET)
+    def record_outside_reset(self, reset: OutsideReset) -> None:
+        """The reset as an event of the case (once per new run), with the card's state unchanged,
+        and an alert to the head and the auditors. The card is never rewound."""
+        with write_lock(self.engine), Session(self.engine) as session:
+            card = session.get(CaseRecord, reset.reg_number)
+            state = card.state if card is not None else ""
+            key = f"{OUTSIDE_RESET}-{reset.new_run}"
+            exists = session.exec(
+                select(EventRecord).where(EventRecord.reg_number == reset.reg_number).where(EventRecord.key == key)
+            ).first()
+            if exists is None:
+                detail = {"base_run": reset.base_run, "new_run": reset.new_run, "rewound_state": reset.rewound_state}
+                session.add(
+                    EventRecord(
+                        reg_number=reset.reg_number,
+                        key=key,
+                        seq=0,
+                        trigger=OUTSIDE_RESET,
+                        actor_id="temporal",
+                        actor_role="system",
+                        from_state=state,
+                        to_state=state,
+                        at=reset.at,
+                        reason="reset through Temporal, outside the engine: the reset run refuses every move",
+                        detail=json.dumps(detail, ensure_ascii=False),
+                    )
+                )
+            context = {
+                "reg_number": reset.reg_number,
+                "registry_state": state,
+                "rewound_state": reset.rewound_state,
+                "base_run": reset.base_run,
+                "new_run": reset.new_run,
+                "at": reset.at,
+            }
+            for recipient in RESET_ALERTED:
+                notice = NotificationRequest(
+                    reset.reg_number, f"{key}-{recipient}", recipient, OUTSIDE_RESET, reset.language, context
+                )
+                if session.exec(select(NotificationRecord).where(NotificationRecord.key == notice.key)).first() is None:
+                    subject, body = render(notice.template, notice.language, notice.context)
+                    session.add(NotificationRecord.of(notice, subject, body))
+            session.commit()
 
 
 def _render_all(

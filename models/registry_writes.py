@@ -84,3 +84,16 @@ class EventReceipt:
     key: str
     record: MoveRecord
     failed_notices: dict[str, str] = field(default_factory=dict)  # notice key -> why
+
+
+@dataclass
+class OutsideReset:
+    """A run of a case that Temporal reset outside the engine (issue 20): the registry records it
+    and alerts the head and the auditors; the card keeps its state (it never follows a rewind)."""
+
+    reg_number: str
+    base_run: str  # the run that was reset (the history's original run id)
+    new_run: str
+    at: str
+    rewound_state: str  # the state the reset run came back in
+    language: str = "ru"

@@ -39,12 +39,14 @@ async def temporal(env: WorkflowEnvironment, *args: str) -> subprocess.Completed
 async def task_failures(env: WorkflowEnvironment, number: str, run_id: str = "") -> int:
     """EVENT_TYPE_WORKFLOW_TASK_FAILED in `temporal workflow show -o json`, as an operator counts
     them, except UNHANDLED_COMMAND: the server's own refusal of a continue-as-new while signals
-    keep arriving (the task is retried with them; nothing of ours failed)."""
+    keep arriving (the task is retried with them; nothing of ours failed), and RESET_WORKFLOW: the
+    server's record of a reset itself."""
     shown = await temporal(env, "workflow", "show", "-w", number, *(["-r", run_id] if run_id else []), "-o", "json")
     assert shown.returncode == 0, shown.stderr
     failed = [e for e in json.loads(shown.stdout)["events"] if e["eventType"] == "EVENT_TYPE_WORKFLOW_TASK_FAILED"]
     causes = [e.get("workflowTaskFailedEventAttributes", {}).get("cause", "") for e in failed]
-    return sum(cause != "WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND" for cause in causes)
+    servers_own = ("WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND", "WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW")
+    return sum(cause not in servers_own for cause in causes)
 
 
 async def status(env: WorkflowEnvironment, number: str) -> CaseStatus:

@@ -35,6 +35,7 @@ from models.activity_names import (
     COMMIT_MOVE,
     PLAN_WORKING_TIME,
     RECORD_EVENT,
+    RECORD_OUTSIDE_RESET,
     REGISTER_CASE,
     SEND_NOTIFICATION,
 )
@@ -57,7 +58,7 @@ from models.moves import (
 from models.notices import NotificationRequest
 from models.permissions import PermissionMatrix
 from models.policy_snapshot import ControlRules, PolicyRequest, PolicySnapshot
-from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommit, RegisterResult
+from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommit, OutsideReset, RegisterResult
 from runtime import search_attributes as sa
 from runtime.failures import invalid, refused
 from runtime.payloads import UNSEALED
@@ -70,6 +71,10 @@ NOT_AUTHENTICATED = "move not authenticated: send it from the Web UI or the CLI 
 NOT_SIGNED = (
     "move not authenticated: its seal is not signed by a sealer's key (the data key alone does not make a seal);"
     " send it from the Web UI or the CLI after logging in"
+)
+RESET_REFUSAL = (
+    "this run of the case was reset through Temporal, outside the engine: it refuses every move and writes"
+    " nothing; the head and the auditors are alerted (the registry keeps the case as it was)"
 )
 SEAL_CLOCK_SKEW_SECONDS = 60  # the codec server's clock may run this far ahead of the server's
 ANOTHER_MOVE = "seal made for another case or move"
@@ -161,6 +166,8 @@ class ControlledWorkflow:
         self.start_seal: Any = None  # a new case's registration seal, as it came (checked in `run`)
         self.start_digest = ""  # the digest of the input the seal must cover
         self.registered_by: Actor | None = None  # who sealed the registration (None: a parent case)
+        self.reset_seen = False  # this run was reset outside the engine (issue 20): it parks
+        self.moving_ticket = 0  # the Update whose move is being made (answered if the run parks)
         run: CaseRun | None = None
         try:
             run = self.parse_run(raw)
@@ -318,6 +325,8 @@ class ControlledWorkflow:
     @transition.validator
     def validate_transition(self, *args: Any) -> None:
         """Refuses with a plain reason; reads the case, changes nothing."""
+        if self.reset_seen:
+            raise refused(RESET_REFUSAL)
         try:
             move = self.parse_request(args)
         except InputError as err:
@@ -375,10 +384,14 @@ class ControlledWorkflow:
         """Drain operator requests and fire timer points until the case is finished or a new run is due."""
         self.ready = True
         while True:
+            if self.reset_run():
+                await self.park()
             while self.inbox:
                 ticket, move = self.inbox.popleft()
+                self.moving_ticket = ticket
                 refusal = self.authenticate(move) if self.sealed_moves_required() else None
                 refusal = refusal or await self.handle(move)
+                self.moving_ticket = 0
                 if refusal:
                     self.record_refusal(move.trigger, move.actor.id, move.actor.role, refusal)
                 if ticket:
@@ -405,6 +418,71 @@ class ControlledWorkflow:
                 if not workflow.patched("refuse-cancellation"):
                     raise  # a history recorded before: the case was cancelled then
                 self.refuse_cancellation()
+
+    def reset_run(self) -> bool:
+        """Whether this run was reset through Temporal, outside the engine (issue 20), as of this
+        task. A reset run's history is the run it was reset from up to the reset point, then its
+        own tasks; only the server's reset gives a run a run id other than its history's original
+        one. The replayed part must run as it ran, so the reset is taken only in the first task
+        that runs live, which marks itself with a patch named after the history's length there;
+        a replay of the reset run finds the mark at the same point, the replayed part finds none."""
+        if self.reset_seen:
+            return True
+        info = workflow.info()
+        if info.run_id == info.original_execution_run_id and not workflow.unsafe.is_replaying():
+            return False  # a live task of a run the engine started (a replayer's run id says nothing)
+        if workflow.patched(f"reset-run-{info.get_current_history_length()}"):
+            self.reset_seen = True
+        return self.reset_seen
+
+    async def park(self) -> None:
+        """A reset run (issue 20): it was neither registered nor continued by the engine. It records
+        the reset once (an event of the case and an alert to the head and the auditors; the card's
+        state is not touched), flags itself (CaseAttention, the card's "outside" line), then refuses
+        every move for good and runs no timer. Never returns: an administrator terminates the run
+        or resets it back once the case is restored."""
+        info = workflow.info()
+        at = workflow.now()
+        what = (
+            f"{at.isoformat()[:19]}: reset through Temporal outside the engine (run {info.run_id} of"
+            f" {info.original_execution_run_id}, back to {self.case.state}); every move is refused, nothing is written"
+        )
+        self.trail.outside_interventions = [*self.trail.outside_interventions, what][-20:]
+        self.note("reset_outside_engine", what)
+        workflow.logger.error("%s: %s", info.workflow_id, what)
+        if self.moving_ticket:
+            self.outcomes[self.moving_ticket] = RESET_REFUSAL
+            self.moving_ticket = 0
+        if self.trail.rules is None:  # reset to before registration: no card of this run to show
+            workflow.upsert_search_attributes([sa.CASE_ATTENTION.value_set(True)])
+            workflow.set_current_details(f"**Reset outside the engine.** {what}")
+        else:
+            self.upsert_search_attributes()
+            self.refresh_card()
+        language = str(getattr(self.input, "language", "") or "ru")
+        try:
+            await workflow.execute_local_activity(
+                RECORD_OUTSIDE_RESET,
+                OutsideReset(
+                    info.workflow_id,
+                    info.original_execution_run_id,
+                    info.run_id,
+                    at.isoformat(),
+                    self.case.state,
+                    language,
+                ),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
+        except ActivityError as err:  # the flag and the card still say it; the log names why the alert failed
+            workflow.logger.error("%s: the reset could not be recorded: %s", info.workflow_id, err.cause or err)
+        while True:
+            await workflow.wait_condition(lambda: bool(self.inbox))
+            while self.inbox:
+                ticket, move = self.inbox.popleft()
+                self.record_refusal(move.trigger, move.actor.id, move.actor.role, RESET_REFUSAL)
+                if ticket:
+                    self.outcomes[ticket] = RESET_REFUSAL
 
     def refuse_cancellation(self) -> None:
         """A cancellation requested through Temporal (the Web UI's "Request Cancellation", `temporal
@@ -860,6 +938,8 @@ class ControlledWorkflow:
         in the workflow task that asked for them, recorded as one marker each, with no round trip
         through the server's task queues (issue 11). Runs whose history began with server-side
         activities keep them until they hand over to a new run."""
+        if self.reset_run():
+            await self.park()  # a reset run makes no side effect (issue 20)
         if self.local_effects():
             self.local_effects_task = self.history_length()  # the workflow task it runs in
             try:
