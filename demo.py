@@ -418,7 +418,8 @@ def main() -> int:
         for path in reports:
             print(f"  {path}")
         print("Scheduled (Web UI -> Schedules): half-year-instructions-report, district-problem-cards-monthly,")
-        print("overdue-digest-weekly.  Any report, any period: .venv/bin/python starter.py report --help")
+        print("overdue-digest-weekly, case-reconciliation-hourly.")
+        print("Any report, any period: .venv/bin/python starter.py report --help")
         if args.once:
             time.sleep(3)
             return 0

@@ -24,6 +24,7 @@ from activities.instructions import InstructionActivities
 from activities.notifications import NotificationActivities
 from activities.policy import ACTIVITIES as POLICY_ACTIVITIES
 from activities.receptions import ReceptionActivities, read_instruction
+from activities.reconciliation import ReconciliationActivities
 from activities.registry import OutsideResetActivities, RegistryActivities
 from activities.reports import ReportActivities
 from models.registry import make_engine
@@ -32,7 +33,9 @@ from runtime.registration import register_search_attributes
 from runtime.sandbox import workflow_runner
 from runtime.schedules import (
     HALF_YEAR_SCHEDULE_ID,
+    RECONCILIATION_SCHEDULE_ID,
     ensure_half_year_schedule,
+    ensure_reconciliation_schedule,
     ensure_report_schedules,
     reconcile_schedules,
 )
@@ -40,7 +43,8 @@ from runtime.settings import SettingError, WorkerSettings
 from workflows.kinds import WORKFLOWS
 
 
-def all_activities(engine: Engine) -> list[Any]:
+def all_activities(engine: Engine, client: Client | None = None) -> list[Any]:
+    """Every activity; the reconciliation's needs a Temporal client (the worker's)."""
     registry = RegistryActivities(engine)
     notifications = NotificationActivities(engine)
     receptions = ReceptionActivities(engine)
@@ -65,6 +69,7 @@ def all_activities(engine: Engine) -> list[Any]:
         instructions.write_half_year_report,
         reports.write_report,
         reports.send_digest,
+        *([ReconciliationActivities(engine, client).reconcile_cases] if client is not None else []),
     ]
 
 
@@ -82,7 +87,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=all_activities(engine),
+        activities=all_activities(engine, client),
         activity_executor=pool,
         workflow_runner=workflow_runner(),  # our deterministic modules imported once per process
         # As many activity slots as threads: a queued activity must not spend its start-to-close
@@ -148,6 +153,8 @@ async def main() -> int:
         logging.info("created the half-year report schedule %r", HALF_YEAR_SCHEDULE_ID)
     for schedule_id in await ensure_report_schedules(client, TASK_QUEUE):
         logging.info("created the report schedule %r", schedule_id)
+    if await ensure_reconciliation_schedule(client, TASK_QUEUE):
+        logging.info("created the reconciliation schedule %r", RECONCILIATION_SCHEDULE_ID)
     engine = make_engine(pool_size=settings.activity_threads)
     logging.info(
         "worker on task queue %r, namespace %r, registry %s; %d activity threads, cache %d, %d pollers",

@@ -11,6 +11,7 @@ ROUTE_CASE = "route_case"
 RECORD_EVENT = "record_event"
 COMMIT_MOVE = "commit_move"  # the event, the card and the move's notices in one transaction
 RECORD_OUTSIDE_RESET = "record_outside_reset"  # a reset run's one write: the event and the alerts (issue 20)
+RECONCILE_CASES = "reconcile_cases"  # open cards against running cases (issue 20)
 SEND_NOTIFICATION = "send_notification"
 DRAFT_DISCIPLINARY_PROPOSAL = "draft_disciplinary_proposal"
 BOOK_SLOT = "book_slot"

@@ -81,10 +81,27 @@ def report_schedule(entry: ReportSchedule, task_queue: str) -> Schedule:
     )
 
 
+RECONCILIATION_SCHEDULE_ID = "case-reconciliation-hourly"
+
+
+def reconciliation_schedule(task_queue: str) -> Schedule:
+    """Open cards against running cases (issue 20): every hour at :15."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            "ReconciliationWorkflow", None, id="case-reconciliation", task_queue=task_queue
+        ),
+        spec=ScheduleSpec(
+            calendars=[ScheduleCalendarSpec(minute=[ScheduleRange(15)], hour=[ScheduleRange(0, 23)])],
+            time_zone_name=ZONE,
+        ),
+    )
+
+
 def engine_schedules(task_queue: str) -> dict[str, Schedule]:
     """Every schedule the engine owns, by id."""
     return {
         HALF_YEAR_SCHEDULE_ID: half_year_schedule(task_queue),
+        RECONCILIATION_SCHEDULE_ID: reconciliation_schedule(task_queue),
         **{entry.schedule_id: report_schedule(entry, task_queue) for entry in REPORT_SCHEDULES},
     }
 
@@ -92,6 +109,11 @@ def engine_schedules(task_queue: str) -> dict[str, Schedule]:
 async def ensure_half_year_schedule(client: Client, task_queue: str) -> bool:
     """Create the half-year report schedule; True if created, False if it already existed."""
     return await _create(client, HALF_YEAR_SCHEDULE_ID, half_year_schedule(task_queue))
+
+
+async def ensure_reconciliation_schedule(client: Client, task_queue: str) -> bool:
+    """Create the hourly reconciliation of cards and cases; True if created now."""
+    return await _create(client, RECONCILIATION_SCHEDULE_ID, reconciliation_schedule(task_queue))
 
 
 async def ensure_report_schedules(client: Client, task_queue: str) -> list[str]:

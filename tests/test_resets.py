@@ -136,3 +136,39 @@ async def test_a_reset_that_reapplies_the_moves_does_not_rewind_an_open_case(
     assert reset.returncode == 0, reset.stderr
     await reset_run_status(dev_env, handle.id, old_run)
     await the_reset_run_is_parked(dev_env, served, handle.id, "returned_for_finalization")
+
+
+async def test_the_reconciliation_finds_cases_changed_outside_the_engine(
+    dev_env: WorkflowEnvironment, served: Served
+) -> None:
+    """Open cards against running cases: a reset closed case, a terminated open case and a
+    rewound open case are found (the head and the auditors get the list); an untouched case is not."""
+    client = dev_env.client
+    untouched = await an_appeal(dev_env)
+    terminated = await an_appeal(dev_env)
+    reopened = await an_appeal(dev_env)
+    await move(reopened, "approve", "head-1", "head")
+    await reopened.result()
+    rewound = await an_appeal(dev_env)
+    old_runs = {h.id: (await h.describe()).run_id for h in (reopened, rewound)}
+    await temporal(dev_env, "workflow", "terminate", "-w", terminated.id, "--reason", "attack")
+    for handle, reset_type in ((reopened, "FirstWorkflowTask"), (rewound, "FirstWorkflowTask")):
+        done = await temporal(
+            dev_env, "workflow", "reset", "-w", handle.id, "--type", reset_type, "-y", "--reason", "x"
+        )
+        assert done.returncode == 0, done.stderr
+        await reset_run_status(dev_env, handle.id, old_runs[handle.id])
+    checked = await client.execute_workflow(
+        "ReconciliationWorkflow", {"settle_seconds": 0}, id=f"reconcile-{untouched.id}", task_queue=TASK_QUEUE
+    )
+    ours = {untouched.id, terminated.id, reopened.id, rewound.id}
+    found = {d["reg_number"]: (d["what"], d["detail"]) for d in checked["differences"] if d["reg_number"] in ours}
+    assert found[terminated.id] == ("open card, no running case", found[terminated.id][1])
+    assert "terminated" in found[terminated.id][1]
+    assert found[reopened.id][0] == "running case, card closed"
+    assert found[rewound.id] == ("state differs", "case registered, registry answered")
+    assert untouched.id not in found
+    with Session(served.engine) as s:
+        notices = list(s.exec(select(NotificationRecord).where(NotificationRecord.template == "reconciliation")))
+    assert sorted(n.recipient for n in notices) == ["auditor", "head"]
+    assert all(number in notices[0].body for number in (terminated.id, reopened.id, rewound.id))

@@ -17,6 +17,7 @@ from workflows.instruction_table import INSTRUCTION_TABLES
 from workflows.reception import ReceptionWorkflow
 from workflows.reception_case import ReceptionCase
 from workflows.reception_table import RECEPTION_TABLES
+from workflows.reconciliation import ReconciliationWorkflow
 from workflows.report import ReportWorkflow
 
 
@@ -65,5 +66,10 @@ KINDS: tuple[Kind, ...] = (
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 BY_WORKFLOW = {kind.workflow.__name__: kind for kind in KINDS}  # by workflow type name
-# Every workflow a worker runs: the controlled kinds and the scheduled report.
-WORKFLOWS: list[type] = [*(kind.workflow for kind in KINDS), HalfYearReportWorkflow, ReportWorkflow]
+# Every workflow a worker runs: the controlled kinds, the scheduled reports and the reconciliation.
+WORKFLOWS: list[type] = [
+    *(kind.workflow for kind in KINDS),
+    HalfYearReportWorkflow,
+    ReportWorkflow,
+    ReconciliationWorkflow,
+]
