@@ -28,7 +28,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.letters import environment
-from activities.registry import OUTSIDE_RESET
+from activities.registry import OUTSIDE_RESET, local_date
 from cli_core import CliError, err, out
 from models.registry import CaseRecord, EventRecord, registry_engine
 from policies import calendar
@@ -209,6 +209,15 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
             answered[e.reg_number] = e.at
         if e.trigger == "approve" and "late" in detail:  # table v2: measured when the answer went out
             measured[e.reg_number] = (e.at, str(detail.get("legal_term", "")), detail["late"] == "yes")
+        if e.trigger == "extend_deadline" and " -> " in str(detail.get("deadline", "")):
+            # An extension is decided while the term runs (issue 21; APPC art. 76): one decided
+            # after the term it extends erased a missed term (table versions before 5 let it).
+            term = str(detail["deadline"]).split(" -> ")[0]
+            decided = local_date(e.at)
+            if term and decided > term:
+                findings.append(
+                    (e.reg_number, "extension decided after the term", f"term {term}, decided on {decided}")
+                )
         if e.trigger == "extend_deadline" and card is not None and card.kind == "appeal":
             new = detail.get("deadline", "").split(" -> ")[-1]
             limit = extension_limit(card, rules.extension_max_months)
@@ -317,6 +326,7 @@ def compliance(skip_workflows: bool = typer.Option(False, help="do not look each
         "answered after the term",
         "open past the term",
         "extension beyond the policy limit",
+        "extension decided after the term",
         "forwarded later than 3 working days",
         "move by a role the policy does not allow",
         "registry row with no workflow",

@@ -250,6 +250,71 @@ async def test_an_extension_keeps_the_total_term_within_two_months_of_receipt(
     assert [n.template for n in notes_of(engine, handle.id, "extension_notice")] == ["extension_notice"]
 
 
+async def test_an_extension_after_the_term_is_refused_and_the_missed_term_stays(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
+) -> None:
+    """Issue 21.1: the term passed (escalation, disciplinary proposal), then the head extended it:
+    it was accepted, `overdue` went back to false and the approval recorded `late: no`."""
+    handle = await under_consideration(client, worker)
+    executor = (await status(handle)).executor
+    st = await sleep_until(env, handle, "disciplinary_proposal", timedelta(days=1))
+    assert st.overdue and "escalation" in kinds(st)
+    later = calendar.next_working_day(date.fromisoformat(st.deadline) + timedelta(days=14))
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await move(handle, "extend_deadline", "head-1", "head", new_deadline=later.isoformat(), reason="экспертиза")
+    assert "an extension is decided while the term runs" in str(refused.value.cause)
+    st = await status(handle)
+    assert st.overdue and st.deadline == st.original_deadline and card_of(engine, handle.id).overdue
+    assert notes_of(engine, handle.id, "extension_notice") == []
+    await move(handle, "submit_answer", executor, "executor", **ANSWER)
+    st = await move(handle, "approve", "head-1", "head")
+    assert st.answered_late and st.history[-1].detail["late"] == "yes"
+    assert [f[1] for f in compliance_findings(engine, None) if f[0] == handle.id] == ["answered after the term"]
+
+
+async def test_an_extension_on_the_last_day_of_the_term_is_decided_in_time(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
+) -> None:
+    """The boundary's other side: on the term's last working day the head may still extend it."""
+    handle = await under_consideration(client, worker)
+    st = await status(handle)
+    due = datetime.fromisoformat(st.due_at)
+    now = await env.get_current_time()
+    await env.sleep(due - now - timedelta(hours=2))  # two hours before the term ends
+    later = calendar.next_working_day(date.fromisoformat(st.deadline) + timedelta(days=7))
+    st = await move(handle, "extend_deadline", "head-1", "head", new_deadline=later.isoformat(), reason="экспертиза")
+    assert st.deadline == later.isoformat() and not st.overdue
+
+
+def test_compliance_lists_an_extension_decided_after_the_term(engine: Engine) -> None:
+    """Histories recorded before table v5 could extend a term that had passed: compliance lists
+    any extension whose decision came after the term it extended, from the registry."""
+    number = "APL-2026-000777"
+    with Session(engine) as s:
+        s.add(
+            CaseRecord(
+                reg_number=number, kind="appeal", appeal_type="application", channel="portal", language="ru",
+                category="housing", district="alatau", applicant_kind="individual", applicant_identity="",
+                applicant_name="", applicants_count=1, addressee="akim", received_at="2026-10-01T10:00:00+05:00",
+                state="closed", deadline="2026-11-30", workflow_run="r",
+            )
+        )  # fmt: skip
+        for key, at, change in (
+            ("move-7", "2026-10-21T09:00:00+00:00", "2026-10-22 -> 2026-11-20"),  # in time
+            ("move-9", "2026-11-21T04:00:00+00:00", "2026-11-20 -> 2026-11-30"),  # 09:00 Almaty, a day late
+        ):
+            s.add(
+                EventRecord(
+                    reg_number=number, key=key, seq=int(key[5:]), trigger="extend_deadline", actor_id="head-1",
+                    actor_role="head", from_state="under_consideration", to_state="under_consideration", at=at,
+                    detail=f'{{"deadline": "{change}"}}', auth="cli",
+                )
+            )  # fmt: skip
+        s.commit()
+    found = [f for f in compliance_findings(engine, None) if f[0] == number]
+    assert found == [(number, "extension decided after the term", "term 2026-11-20, decided on 2026-11-21")]
+
+
 async def test_an_extension_notice_that_did_not_go_out_is_flagged_after_three_working_days(
     env: WorkflowEnvironment,
     client: Client,

@@ -121,6 +121,16 @@ class AppealCase(CaseModel):
         until = self.hearing_until or "the end of the hearing period"
         return f"an adverse answer cannot be approved before the hearing ends ({until}) or the applicant replies"
 
+    def term_still_running(self, move: MoveRequest, now: datetime) -> bool:
+        """An extension is decided before the term it extends ends (issue 21)."""
+        return not self.due_at or now < datetime.fromisoformat(self.due_at)
+
+    def explain_term_still_running(self, move: MoveRequest, now: datetime) -> str:
+        return (
+            f"the legal term ended on {self.deadline}: an extension is decided while the term runs, and a missed"
+            " term stays missed (APPC art. 76; domain.md: a missed term counts as a refusal)"
+        )
+
     def extension_within_limit(self, move: MoveRequest, now: datetime) -> bool:
         if not move.new_deadline or not self.deadline:
             return False

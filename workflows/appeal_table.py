@@ -203,6 +203,19 @@ V4_CHANGED: dict[str, dict[str, Any]] = {
 }
 APPEAL_TRANSITIONS_V4 = revised(APPEAL_TRANSITIONS_V3, V4_CHANGED, {})
 
+# Version 5 (issue 21): an extension is decided while the term runs. Before, the head could extend
+# a term that had already passed, and the extension erased the missed term (the overdue flag, the
+# lateness of the answer). A missed term is a breach that stays (domain.md "missed deadline": the
+# body is then deemed to have refused; APPC art. 76: the term is extended by a decision within it).
+V5_CHANGED: dict[str, dict[str, Any]] = {
+    "extend_deadline": {
+        "conditions": ["term_still_running", "extension_within_limit"],
+        "description": "motivated extension of the legal term by the head or a deputy, decided before the "
+        "term ends (no state change)",
+    },
+}
+APPEAL_TRANSITIONS_V5 = revised(APPEAL_TRANSITIONS_V4, V5_CHANGED, {})
+
 
 # A payload for each trigger, as an operator would type it in the Web UI (README, Web UI).
 APPEAL_EXAMPLES: dict[str, dict[str, Any]] = {  # free text is "...": the operator writes it
@@ -235,6 +248,7 @@ APPEAL_TABLES = TableVersions(
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V2, version=2),
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V3, version=3),
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V4, version=4),
+        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V5, version=5),
     ),
     APPEAL_EXAMPLES,
 )
