@@ -34,6 +34,7 @@ from workflows.appeal import AppealWorkflow
 
 OUT = Path(__file__).resolve().parent / "histories"
 os.environ.setdefault("APPEALS_CODEC_KEY_FILE", str(Path(__file__).resolve().parent / "codec-test-key.json"))
+os.environ.setdefault("APPEALS_SEAL_KEY_FILE", str(Path(__file__).resolve().parent / "seal-test-key.json"))
 Handle = WorkflowHandle[Any, Any]
 
 
@@ -161,6 +162,31 @@ async def bound_seals_and_cancellation_refused(env: WorkflowEnvironment, h: Hand
     await move(h, "approve", "head-1", "head")
 
 
+async def signed_seals_late_extension_refused(env: WorkflowEnvironment, h: Handle) -> None:
+    """Issues 20 and 21: signed seals (an unsigned one refused); table v5: an extension after the
+    legal term is refused and the missed term stays; the answer is late."""
+    from datetime import date
+
+    from runtime import seal as seal_module
+
+    executor = {"actor": {"id": "housing-dept", "role": "executor"}}
+    signer = seal_module.current_signer
+    seal_module.current_signer = lambda: None  # type: ignore[assignment]  # a data-key holder's seal
+    try:
+        unsigned = await sealed(h, "accept", executor)
+    finally:
+        seal_module.current_signer = signer  # type: ignore[assignment]
+    await h.signal("accept", unsigned)  # refused: not signed by a sealer's key
+    await move(h, "accept", "housing-dept", "executor")
+    await env.sleep(timedelta(days=40))  # past the term: escalation, disciplinary proposal
+    st = await h.query("status")
+    late = date.fromisoformat(st["deadline"]) + timedelta(days=21)
+    head = {"actor": {"id": "head-1", "role": "head"}, "new_deadline": late.isoformat(), "reason": "экспертиза"}
+    await h.signal("extend_deadline", await sealed(h, "extend_deadline", head))  # refused: the term has ended
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Поздно.", answer_character="explained")
+    await move(h, "approve", "head-1", "head")
+
+
 async def reception_with_instructions(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
     from activities.receptions import create_slots
     from policies import calendar
@@ -240,6 +266,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
     "appeal_under_control_rated": under_control_rated,
     "appeal_reassigned_v4": reassigned_v4,
     "appeal_bound_seals_cancellation_refused": bound_seals_and_cancellation_refused,
+    "appeal_signed_seals_late_extension_refused_v5": signed_seals_late_extension_refused,
 }
 # Appeals that differ from the factory's (anonymous applicants).
 APPEAL_INPUTS: dict[str, dict[str, Any]] = {
