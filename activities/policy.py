@@ -131,8 +131,9 @@ def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
     points.append(TimerPoint("disciplinary", _utc(proposal_at), _utc(_compress(now, proposal_at, rules)), grace))
     if req.watch_hearing_start:
         # The last day a preliminary decision can be sent so that the hearing (counted from the next
-        # day) still ends inside the term (APPC art. 73).
-        start_by = calendar.working_days_before(due, rules.hearing_working_days)
+        # day) and then the decision still fit inside the term (APPC art. 73, 76; issue 21): the
+        # decision comes after the hearing, so the hearing ends before the term's last working day.
+        start_by = calendar.working_days_before(due, rules.hearing_working_days + 1)
         legal = calendar.at_local(start_by, rules.reminder_hour)
         if legal > now:
             point = TimerPoint(

@@ -368,8 +368,9 @@ async def test_the_hearing_start_is_reminded_and_a_late_refusal_is_flagged_to_th
     executor = (await status(handle)).executor
     st = await sleep_until(env, handle, "hearing_start")
     start_note = next(t for t in st.timeline if t.kind == "hearing_start")
+    # 3 working days of hearing, then a working day to decide, inside the term (issue 21.2).
     assert (
-        calendar.working_days_between(date.fromisoformat(start_note.detail[-10:]), date.fromisoformat(st.deadline)) == 3
+        calendar.working_days_between(date.fromisoformat(start_note.detail[-10:]), date.fromisoformat(st.deadline)) == 4
     )
     assert [n.recipient for n in notes_of(engine, handle.id, "control_alert")] == [executor]
     # One working day before the term: a refusal now cannot be heard inside the term.
@@ -383,6 +384,40 @@ async def test_the_hearing_start_is_reminded_and_a_late_refusal_is_flagged_to_th
     assert st.hearing_late and st.hearing_until > st.due_at and "hearing_past_term" in kinds(st)
     alerts = [n for n in notes_of(engine, handle.id, "control_alert") if n.recipient == "head-of-department"]
     assert len(alerts) == 1 and "не укладывается в срок" in alerts[0].subject
+
+
+@pytest.mark.parametrize("days_after_the_advised_day", [0, 1])
+async def test_a_refusal_on_the_advised_last_day_is_heard_and_decided_inside_the_term(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine, days_after_the_advised_day: int
+) -> None:
+    """Issue 21.2, both sides of the boundary. Sent on the day the alert names, the hearing ends a
+    working day before the term's last day, so the decision fits; sent a working day later, the
+    hearing ends on the last day and the head is alerted (before: the alert named that later day,
+    and a hearing ending exactly at the term was not flagged)."""
+    handle = await under_consideration(client, worker)
+    executor = (await status(handle)).executor
+    st = await sleep_until(env, handle, "hearing_start")
+    advised = date.fromisoformat(next(t for t in st.timeline if t.kind == "hearing_start").detail[-10:])
+    day = advised
+    for _ in range(days_after_the_advised_day):
+        day = calendar.next_working_day(day + timedelta(days=1))
+    now = await env.get_current_time()
+    target = calendar.at_local(day, 11)
+    if target > now:
+        await env.sleep(target - now)
+    refusal = {"answer_text": "Оснований нет.", "answer_character": "refused"}
+    st = await move(handle, "submit_answer", executor, "executor", **refusal)
+    # A day's end is kept as the next local midnight: the hearing's last day is the second before.
+    last_second = datetime.fromisoformat(st.hearing_until) - timedelta(seconds=1)
+    hearing_ends = last_second.astimezone(calendar.local_zone()).date()
+    deadline = date.fromisoformat(st.deadline)
+    if days_after_the_advised_day == 0:
+        assert calendar.working_days_between(hearing_ends, deadline) == 1  # a working day left to decide
+        assert not st.hearing_late and "hearing_past_term" not in kinds(st)
+    else:
+        assert hearing_ends == deadline and st.hearing_late and "hearing_past_term" in kinds(st)
+        alerts = [n for n in notes_of(engine, handle.id, "control_alert") if n.recipient == "head-of-department"]
+        assert len(alerts) == 1 and "не укладывается в срок" in alerts[0].subject
 
 
 # ---------------------------------------------------------------- anonymous and defective appeals

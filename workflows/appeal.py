@@ -266,7 +266,7 @@ class AppealWorkflow(ControlledWorkflow):
             self.trail.points.append(end)
             context = {"hearing_until": end.legal_at, "answer_character": move.answer_character}
             notices.append(("applicant", "preliminary_decision", context))
-            if self.v2 and self.case.due_at and end.legal_at > self.case.due_at:
+            if self.v2 and self.case.due_at and self.hearing_leaves_no_time(end.legal_at):
                 self.case.hearing_late = True
                 self.note(
                     "hearing_past_term", f"the hearing ends {end.legal_at}, after the legal term {self.case.due_at}"
@@ -275,6 +275,15 @@ class AppealWorkflow(ControlledWorkflow):
                 notices.append(("head", "control_alert", alert))
         await self.done(record, *notices)
         return None
+
+    def hearing_leaves_no_time(self, hearing_until: str) -> bool:
+        """Whether a hearing ending then leaves no time to decide inside the legal term. From table
+        v5 (issue 21) a hearing must end before the term's last working day begins, since the
+        decision comes after it; before, only a hearing ending after the term was late."""
+        end = datetime.fromisoformat(hearing_until)
+        due = datetime.fromisoformat(self.case.due_at)
+        # Both are ends of working days: a hearing ending on the term's last day leaves no day to decide.
+        return end > due if self.table.version < 5 else end >= due
 
     def against_legal_term(self) -> dict[str, str]:
         """The move's time against the legal term as it stands now (original or formally extended)."""
