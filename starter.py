@@ -38,7 +38,6 @@ from runtime.clock import local_year, utc_now
 from runtime.numbering import allocate_number
 from runtime.seal import Identity
 from users_cli import login, logout, users_app, whoami
-from workflows.appeal_table import APPEAL_TABLE
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -280,8 +279,8 @@ def move(
     new_deadline: str = typer.Option("", help="YYYY-MM-DD (extend_deadline)"),
     details: str = typer.Option("", help="a JSON object with the kind's own fields"),
 ) -> None:
-    """Make any move as the logged-in user (sealed; sent as the `transition` Update, so a refusal is
-    reported here)."""
+    """Make any move of any kind of case as the logged-in user (sealed; sent as the `transition`
+    Update, so a refusal is reported here)."""
     payload: dict[str, Any] = {
         "trigger": trigger,
         "actor": {"id": actor, "role": role},
@@ -296,7 +295,12 @@ def move(
             payload["details"] = json.loads(details)
         except json.JSONDecodeError as error:
             raise CliError(f"details: not JSON ({error.msg})") from None
-    st = send_move(number, payload, APPEAL_TABLE)
+    from workflows.kinds import kind_of_number
+
+    kind = kind_of_number(number)
+    if kind is None:
+        raise CliError(f"number: {number[:40]!r} is not a case number (APL-, RCP- or PRI-YYYY-NNNNNN)")
+    st = send_move(number, payload, kind.table)  # each kind's payloads checked against its own table
     out.print(f"{number}: {st.state} (deadline {st.deadline}, executor {st.executor or '-'})")
 
 

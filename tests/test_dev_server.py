@@ -525,3 +525,26 @@ async def test_report_schedules_exist_once_and_produce_reports(
             key = f"district-{district}-{month.start.isoformat()}-{month.end.isoformat()}-{language}"
             doc = await document(served.engine, key)
             assert doc.kind == "report_district" and 'id="chart-volumes"' in doc.body
+
+
+async def test_the_cli_makes_any_kind_s_move_with_its_own_details(dev_env: WorkflowEnvironment, served: Served) -> None:
+    """Issue 21: `starter.py move` checked every payload against the appeal's table, so an
+    instruction's `assign` with details was refused before it was sent ("'assign' takes no details")."""
+    from tests.scenario import until_state
+    from tests.test_instruction import instruction_dict, new_number
+
+    client = dev_env.client
+    number = new_number()
+    data = instruction_dict(number, await dev_env.get_current_time(), executors=[])
+    handle = await client.start_workflow(
+        "InstructionWorkflow", await registration(client, data), id=number, task_queue=TASK_QUEUE
+    )
+    await until_state(handle, "registered")
+    details = json.dumps({"executors": ["housing-dept", "utilities-dept"]})
+    moved = await cli("move", number, "assign", "--details", details, env=served.as_user("ctl-1", "controller"))
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    assert f"{number}: routed" in moved.stdout
+    wrong = await cli("move", number, "accept", "--details", details, env=served.as_user("ctl-1", "controller"))
+    assert wrong.returncode != 0 and "'accept'" in wrong.stderr + wrong.stdout  # the instruction's table answers
+    bad = await cli("move", "XYZ-1", "accept", env=served.as_user("ctl-1", "controller"))
+    assert bad.returncode != 0 and "not a case number" in bad.stderr + bad.stdout

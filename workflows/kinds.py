@@ -65,6 +65,18 @@ KINDS: tuple[Kind, ...] = (
     ),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def kind_of_number(number: str) -> Kind | None:
+    """The kind a registration number belongs to, by its prefix (`APL-2026-000042`); an
+    instruction given at a reception (`RCP-2026-000001-2`, one part more) is an appeal's workflow."""
+    parts = number.split("-")
+    for kind in KINDS:
+        if parts[0] == kind.prefix:
+            return BY_NAME["appeal"] if kind.name == "reception" and len(parts) > 3 else kind
+    return None
+
+
 BY_WORKFLOW = {kind.workflow.__name__: kind for kind in KINDS}  # by workflow type name
 # Every workflow a worker runs: the controlled kinds, the scheduled reports and the reconciliation.
 WORKFLOWS: list[type] = [
