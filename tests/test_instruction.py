@@ -17,7 +17,7 @@ from temporalio.worker import Worker
 from models.case_status import CaseStatus
 from models.registry import CaseRecord, DisciplinaryProposalRecord, DocumentRecord, EventRecord
 from policies.calendar import add_months
-from tests.scenario import move, registration, sealed, status
+from tests.scenario import move, registration, sealed, status, until_state
 from workflows.instruction import InstructionWorkflow
 
 LEAD, CO, SLOW = "housing-dept", "roads-dept", "land-dept"
@@ -240,3 +240,19 @@ async def test_verification_returns_for_finalization(
     with Session(engine) as s:
         card = s.get(CaseRecord, handle.id)
     assert card is not None and card.kind == "instruction" and card.executor == LEAD
+
+
+async def test_an_executor_user_reports_for_their_unit(
+    env: WorkflowEnvironment, client: Client, worker: Worker
+) -> None:
+    """Issue 21: `housing-exec` (an executor of housing-dept) reported from the Web UI; the case
+    gained a new executor "housing-exec" while housing-dept stayed at 0 reports and would be late."""
+    from runtime.client import transition
+    from runtime.seal import Identity
+
+    handle = await start(env, client, worker)
+    await until_state(handle, "routed")
+    user = Identity("housing-exec", "Исполнитель", ["executor"], LEAD)
+    st = await transition(handle, "report", user, "executor", now=await env.get_current_time(), answer_text="Отчёт")
+    tracks = {t.executor: t for t in st.executors}
+    assert "housing-exec" not in tracks and tracks[LEAD].reports == 1

@@ -419,6 +419,13 @@ class ControlledWorkflow:
                     raise  # a history recorded before: the case was cancelled then
                 self.refuse_cancellation()
 
+    def acting_for(self, move: MoveRequest) -> str:
+        """Who a move is made for: an own-only role (an executor) acts for its unit, as the
+        permission check reads it (workflows/case_machine.py); anyone else for themselves."""
+        if move.actor.role in self.trail.own_only:
+            return move.actor.unit or move.actor.id
+        return move.actor.id
+
     def reset_run(self) -> bool:
         """Whether this run was reset through Temporal, outside the engine (issue 20), as of this
         task. A reset run's history is the run it was reset from up to the reset point, then its

@@ -106,7 +106,10 @@ class InstructionWorkflow(ControlledWorkflow):
         late = bool(self.case.due_at) and workflow.now() > datetime.fromisoformat(self.case.due_at)
         detail = {"period": str(self.case.period), "late": "yes" if late else "no", "text": move.answer_text[:500]}
         record = self.make_move(move, detail)
-        track = self.case.tracks.setdefault(move.actor.id, ExecutorTrack(move.actor.id))
+        # An executor reports for their unit (issue 21): a user of housing-dept credits housing-dept,
+        # not a new executor named after the user. Histories recorded before credit the user.
+        who = self.acting_for(move) if workflow.patched("reports-by-unit") else move.actor.id
+        track = self.case.tracks.setdefault(who, ExecutorTrack(who))
         track.reports += 1
         track.last_period_reported = self.case.period
         await self.done(record)
