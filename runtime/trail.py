@@ -55,6 +55,13 @@ def _proof(value: Any) -> str:
     return " [not authenticated]" if isinstance(value, dict) and value.get("actor") else ""
 
 
+def internal_signals() -> set[str]:
+    """Signals the cases send each other (never operators' moves), from every kind's workflow."""
+    from workflows.kinds import KINDS
+
+    return {name for kind in KINDS for name in kind.workflow.INTERNAL_SIGNALS}
+
+
 async def read_trail(history: WorkflowHistory, converter: DataConverter) -> Trail:
     """Every accepted and refused move (actor, role, time, from, to), deadline changes, timers fired,
     activities and their results, as the history records them."""
@@ -77,8 +84,8 @@ async def read_trail(history: WorkflowHistory, converter: DataConverter) -> Trai
             proof = _proof(args[0] if args else None)
             entry = TrailEntry(at, "signal", f"signal {attrs.signal_name}{proof}", actor, role)
             trail.entries.append(entry)
-            if attrs.signal_name != "instruction_update":
-                signals.append(entry)
+            if attrs.signal_name not in internal_signals():
+                signals.append(entry)  # an operator's move: a registry write should follow it
         elif kind == "workflow_execution_update_accepted_event_attributes":
             attrs = event.workflow_execution_update_accepted_event_attributes
             args = await _decode(converter, attrs.accepted_request.input.args)

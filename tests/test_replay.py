@@ -117,3 +117,16 @@ def test_the_fast_reader_handles_the_rarer_json_forms() -> None:
     assert fast == expected
     assert fast.workflow_execution_started_event_attributes.HasField("retry_policy")
     assert fast.workflow_execution_started_event_attributes.input.payloads[0].data == b"\xff\xef"
+
+
+async def test_the_trail_does_not_mark_signals_between_cases_as_refused_moves() -> None:
+    """Issue 21: the trail filtered a stale internal signal name, so a reception's instruction_news
+    showed as "refused (no move followed)" (11 false red entries on one recorded reception)."""
+    from runtime.client import data_converter
+    from runtime.replay import load_history
+    from runtime.trail import read_trail
+
+    path = next((Path(__file__).parent / "histories").glob("reception_with_instructions__RCP-*.json"))
+    trail = await read_trail(load_history(path), data_converter())
+    news = [e for e in trail.entries if "instruction_news" in e.summary]
+    assert news and not any("refused" in e.summary for e in news)
