@@ -1,0 +1,75 @@
+"""What the letters say, as a department's lawyer reads them (issue 21, "Letters")."""
+
+from __future__ import annotations
+
+import pytest
+
+from activities.letters import render
+
+CASE = {
+    "reg_number": "APL-2026-000042",
+    "applicant_name": "Айгерим",
+    "executor": "housing-dept",
+    "category": "housing",
+    "district": "almaly",
+    "deadline": "2026-12-18",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "pre_trial", "through_the_body", "not_said"),
+    [
+        ("ru", "в досудебном порядке", "через орган, решение которого обжалуется", "или в суд"),
+        ("kk", "сотқа дейінгі тәртіппен", "шешіміне шағым жасалатын орган арқылы", "немесе сотқа"),
+    ],
+)
+def test_a_reception_result_names_the_pre_trial_complaint_first_and_through_whom(
+    language: str, pre_trial: str, through_the_body: str, not_said: str
+) -> None:
+    """APPC art. 91: the pre-trial complaint comes before the court, and it is filed through the
+    body whose act is contested (the reception letter said "to a higher body or to court")."""
+    _, body = render(
+        "reception_answer",
+        language,
+        {**CASE, "reg_number": "RCP-2026-000001", "outcome": "разъяснено", "official_name": "Аким", "instructions": ""},
+    )
+    assert pre_trial in body and through_the_body in body and not_said not in body
+    _, answer = render("answer_letter", language, {**CASE, "answer_text": "...", "answer_character": "refused"})
+    assert through_the_body in answer
+
+
+@pytest.mark.parametrize(("language", "cited"), [("ru", "подпунктом 4) пункта 9"), ("kk", "9-тармағының 4)")])
+def test_an_appeal_s_disciplinary_proposal_cites_item_9_4(language: str, cited: str) -> None:
+    """Seed 9.4: violations on appeals (executive discipline); 9.5 is for instructions."""
+    _, body = render("disciplinary_proposal", language, {**CASE, "overdue_days": "3"})
+    assert cited in body
+    _, instruction = render(
+        "instruction_proposal",
+        language,
+        {
+            **CASE,
+            "reg_number": "PRI-2026-000001",
+            "issuer_name": "x",
+            "reason": "x",
+            "term": "2026-12-18",
+            "officials": "x",
+        },
+    )
+    assert ("подпунктом 5) пункта 9" if language == "ru" else "9-тармағының 5)") in instruction
+
+
+def test_kazakh_wording() -> None:
+    subject, body = render("closure_notice", "kk", {**CASE, "closure": "withdrawn", "reason": "x", "ground": ""})
+    assert "кері қайтарып алынды" in subject and "кері қайтарылды" not in subject + body  # withdrawn by the applicant
+    subject, _ = render("overdue_notice", "kk", {**CASE, "overdue_days": "1"})
+    assert "өтінішінің мерзімі" in subject  # genitive
+    for alert in ("forward_reminder", "forward_overdue"):
+        subject, body = render("control_alert", "kk", {**CASE, "alert": alert, "forward_by": "2026-12-03"})
+        assert "құзыреті бойынша жіберу" in subject + body and "қайта жіберу" not in subject + body
+
+
+@pytest.mark.parametrize(("language", "article"), [("ru", "статья 76 АППК"), ("kk", "ӘРПК 76-бабы")])
+def test_the_hearing_late_alert_cites_the_article_on_extensions(language: str, article: str) -> None:
+    context = {**CASE, "alert": "hearing_late", "hearing_until": "2026-12-18T19:00:00+00:00", "now": "2026-12-15"}
+    _, body = render("control_alert", language, context)
+    assert article in body and "73" not in body.split(article)[0].split(".")[-1]
