@@ -73,3 +73,13 @@ def test_the_hearing_late_alert_cites_the_article_on_extensions(language: str, a
     context = {**CASE, "alert": "hearing_late", "hearing_until": "2026-12-18T19:00:00+00:00", "now": "2026-12-15"}
     _, body = render("control_alert", language, context)
     assert article in body and "73" not in body.split(article)[0].split(".")[-1]
+
+
+def test_the_prosecutor_body_is_the_one_seed_8_5_names_in_both_languages() -> None:
+    from policies.loading import load_policy
+
+    body = load_policy("appeals")["forward_bodies"]["prosecutor_centre"]
+    assert "Центр правоохранительных услуг при Генеральной прокуратуре" in body["name_ru"]
+    assert "правоохранительного блока" in body["name_ru"] and "правовой статистики" not in body["name_ru"]
+    assert "Бас прокуратурасы жанындағы Құқық қорғау қызметтері орталығына" in body["name_kk_dative"]
+    assert "өңірлік қоғамдық қабылдау" in body["name_kk_dative"]
