@@ -49,6 +49,14 @@ def body_name(key: str, language: str) -> str:
     return str(body["name_kk_dative"] if language == "kk" else body["name_ru"])
 
 
+def position(role: str, language: str) -> str:
+    """The position a signature names for a role (policies/identity.yaml `positions`)."""
+    from policies.loading import load_policy
+
+    found = load_policy("identity").get("positions", {}).get(role, {})
+    return str(found.get(language) or found.get("ru") or role)
+
+
 def ground_text(key: str, language: str) -> str:
     ground = closure_ground(key)
     return str(ground.get(language) or ground.get("ru") or key)
@@ -66,7 +74,7 @@ def _environment(directory: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["local"] = local
-    env.globals.update(body_name=body_name, ground_text=ground_text, unit_name=unit_name)
+    env.globals.update(body_name=body_name, ground_text=ground_text, unit_name=unit_name, position=position)
     return env
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+from typing import Any
+
 import pytest
 
 from activities.letters import render
@@ -83,3 +87,36 @@ def test_the_prosecutor_body_is_the_one_seed_8_5_names_in_both_languages() -> No
     assert "правоохранительного блока" in body["name_ru"] and "правовой статистики" not in body["name_ru"]
     assert "Бас прокуратурасы жанындағы Құқық қорғау қызметтері орталығына" in body["name_kk_dative"]
     assert "өңірлік қоғамдық қабылдау" in body["name_kk_dative"]
+
+
+async def test_letters_carry_who_decided_in_what_position_and_when(client: Any, worker: Any, engine: Any) -> None:
+    """The answer letter and the extension notice name the signatory (name, position) and the date."""
+    from sqlmodel import Session, select
+
+    from models.registry import NotificationRecord
+    from runtime.client import transition
+    from runtime.seal import Identity
+    from tests.factories import appeal_dict
+    from tests.scenario import move, server_now, start_appeal, status, until_state
+
+    handle = await start_appeal(client, worker, appeal_dict(category="housing"))
+    await until_state(handle, "routed")
+    head = Identity("s.karimov", "С. Каримов", ["head"], "")
+    st = await status(handle)
+    later = (date.fromisoformat(st.deadline) + timedelta(days=7)).isoformat()
+    now = await server_now(client)
+    await transition(handle, "extend_deadline", head, "head", now=now, new_deadline=later, reason="экспертиза")
+    await move(handle, "accept", "housing-dept", "executor")
+    await move(
+        handle, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied"
+    )
+    await transition(handle, "approve", head, "head", now=await server_now(client))
+    with Session(engine) as s:
+        letters = {
+            n.template: n.body
+            for n in s.exec(select(NotificationRecord).where(NotificationRecord.reg_number == handle.id))
+        }
+    for template in ("extension_notice", "answer_letter"):
+        assert "С. Каримов" in letters[template] and "Заведующий отделом по работе с обращениями" in letters[template]
+        assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", letters[template])  # the date, local
+    assert "статья 76 АППК" in letters["extension_notice"]

@@ -232,7 +232,7 @@ class AppealWorkflow(ControlledWorkflow):
             earlier = self.case.possible_repeat_of[0]
         record = self.make_move(move, {"ground": ground, "earlier": earlier} if ground else None)
         context = {"reason": move.reason, "closure": self.trail.closure_reason, "ground": ground, "earlier": earlier}
-        await self.done(record, ("applicant", "closure_notice", context))
+        await self.done(record, ("applicant", "closure_notice", {**context, **self.signature(move)}))
         return None
 
     async def on_accept(self, move: MoveRequest) -> str | None:
@@ -275,6 +275,15 @@ class AppealWorkflow(ControlledWorkflow):
                 notices.append(("head", "control_alert", alert))
         await self.done(record, *notices)
         return None
+
+    @staticmethod
+    def signature(move: MoveRequest) -> dict[str, str]:
+        """Who decided, in what role, and when: what a letter the decision sends is signed with."""
+        return {
+            "signed_by": move.actor.name or move.actor.id,
+            "signed_role": move.actor.role,
+            "signed_on": workflow.now().isoformat(),
+        }
 
     def hearing_leaves_no_time(self, hearing_until: str) -> bool:
         """Whether a hearing ending then leaves no time to decide inside the legal term. From table
@@ -341,6 +350,7 @@ class AppealWorkflow(ControlledWorkflow):
         if self.v2:
             self.case.answered_late = detail["late"] == "yes"
         letter = {"answer_text": self.case.answer_text, "answer_character": self.case.answer_character}
+        letter.update(self.signature(move))
         await self.done(record, ("applicant", "answer_letter", letter))
         return None
 
@@ -353,7 +363,7 @@ class AppealWorkflow(ControlledWorkflow):
             point = await self.working_days_after_today(days, "extension_notice_due")
             point.local_day = self.case.deadline
             self.trail.points.append(point)
-        await self.done(record, ("applicant", "extension_notice", {"reason": move.reason}))
+        await self.done(record, ("applicant", "extension_notice", {"reason": move.reason, **self.signature(move)}))
         return None
 
     async def done(self, record: MoveRecord, *notices: tuple[str, str, dict[str, str]]) -> None:
