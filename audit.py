@@ -203,8 +203,11 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
                 (e.reg_number, "move by a role the policy does not allow", f"{e.actor_id}/{e.actor_role}: {e.trigger}")
             )
         detail = json.loads(e.detail or "{}")
-        if e.trigger == "forward" and detail.get("forward_late") == "yes":
-            findings.append((e.reg_number, "forwarded later than 3 working days", f"due {detail.get('forward_by')}"))
+        if e.trigger in ("forward", "forward_part") and detail.get("forward_late") == "yes":
+            part = " (part of the questions)" if e.trigger == "forward_part" else ""
+            findings.append(
+                (e.reg_number, "forwarded later than 3 working days", f"due {detail.get('forward_by')}{part}")
+            )
         if e.trigger == "submit_answer" and e.reg_number not in answered:
             answered[e.reg_number] = e.at
         if e.trigger == "approve" and "late" in detail:  # table v2: measured when the answer went out
@@ -220,7 +223,10 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
                 )
         if e.trigger == "extend_deadline" and card is not None and card.kind == "appeal":
             new = detail.get("deadline", "").split(" -> ")[-1]
-            limit = extension_limit(card, rules.extension_max_months)
+            # The limit the case ran under (its policy snapshot, recorded with the move since issue
+            # 21); today's policy only for moves recorded before.
+            recorded = str(detail.get("extension_limit", ""))
+            limit = date.fromisoformat(recorded) if recorded else extension_limit(card, rules.extension_max_months)
             if new and datetime.fromisoformat(new).date() > limit:
                 findings.append((e.reg_number, "extension beyond the policy limit", f"{new} > {limit}"))
     for number, (at, term, late) in measured.items():

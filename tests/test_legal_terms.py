@@ -315,6 +315,74 @@ def test_compliance_lists_an_extension_decided_after_the_term(engine: Engine) ->
     assert found == [(number, "extension decided after the term", "term 2026-11-20, decided on 2026-11-21")]
 
 
+def _card_with_events(engine: Engine, number: str, *events: tuple[str, str, str]) -> None:
+    """A registry card and its events (trigger, at, detail JSON), as a case's moves write them."""
+    with Session(engine) as s:
+        s.add(
+            CaseRecord(
+                reg_number=number, kind="appeal", appeal_type="application", channel="portal", language="ru",
+                category="housing", district="alatau", applicant_kind="individual", applicant_identity="",
+                applicant_name="", applicants_count=1, addressee="akim", received_at="2026-10-01T10:00:00+05:00",
+                state="under_consideration", deadline="2026-10-22", workflow_run="r",
+            )
+        )  # fmt: skip
+        for seq, (trigger, at, detail) in enumerate(events, start=1):
+            s.add(
+                EventRecord(
+                    reg_number=number, key=f"move-{seq}", seq=seq, trigger=trigger, actor_id="ctl-1",
+                    actor_role="head" if trigger == "extend_deadline" else "controller",
+                    from_state="under_consideration", to_state="under_consideration", at=at, detail=detail, auth="cli",
+                )
+            )  # fmt: skip
+        s.commit()
+
+
+def test_compliance_lists_a_late_partial_forwarding(engine: Engine) -> None:
+    """Issue 21.5: a late forward_part was flagged on its event but never reported."""
+    number = "APL-2026-000778"
+    late = '{"forward_by": "2026-10-06T19:00:00+00:00", "forward_late": "yes", "questions": "q"}'
+    _card_with_events(engine, number, ("forward_part", "2026-10-09T05:00:00+00:00", late))
+    found = [f for f in compliance_findings(engine, None) if f[0] == number]
+    assert found == [
+        (number, "forwarded later than 3 working days", "due 2026-10-06T19:00:00+00:00 (part of the questions)")
+    ]
+
+
+def test_compliance_checks_an_extension_against_the_limit_the_case_ran_under(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21.5: the extension-limit check read today's policy files, not the case's snapshot. A
+    case registered under a 3-month limit extended to 2.5 months: within its limit, whatever
+    today's policy says; one recorded with a 1-month limit and extended past it is found."""
+    within, beyond = "APL-2026-000779", "APL-2026-000780"
+    _card_with_events(
+        engine, within,
+        ("extend_deadline", "2026-10-20T05:00:00+00:00",
+         '{"deadline": "2026-10-22 -> 2026-12-15", "extension_limit": "2026-12-31"}'),
+    )  # fmt: skip
+    _card_with_events(
+        engine, beyond,
+        ("extend_deadline", "2026-10-20T05:00:00+00:00",
+         '{"deadline": "2026-10-22 -> 2026-11-20", "extension_limit": "2026-10-31"}'),
+    )  # fmt: skip
+    found = {f[0]: f for f in compliance_findings(engine, None) if f[0] in (within, beyond)}
+    assert within not in found
+    assert found[beyond] == (beyond, "extension beyond the policy limit", "2026-11-20 > 2026-10-31")
+
+
+async def test_an_extension_records_the_limit_of_the_case_s_policy_snapshot(
+    client: Client, worker: Worker, engine: Engine
+) -> None:
+    handle = await under_consideration(client, worker)
+    st = await status(handle)
+    later = calendar.next_working_day(date.fromisoformat(st.deadline) + timedelta(days=7))
+    st = await move(handle, "extend_deadline", "head-1", "head", new_deadline=later.isoformat(), reason="экспертиза")
+    card = card_of(engine, handle.id)
+    registered = calendar.registration_day(calendar.receipt_moment(card.received_at))
+    limit = calendar.add_months(registered, 2) - timedelta(days=1)
+    assert st.history[-1].detail["extension_limit"] == limit.isoformat()
+
+
 async def test_an_extension_notice_that_did_not_go_out_is_flagged_after_three_working_days(
     env: WorkflowEnvironment,
     client: Client,

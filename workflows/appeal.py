@@ -355,7 +355,10 @@ class AppealWorkflow(ControlledWorkflow):
         return None
 
     async def on_extend_deadline(self, move: MoveRequest) -> str | None:
-        record = self.make_move(move, {"deadline": f"{self.case.deadline} -> {move.new_deadline}"})
+        change = {"deadline": f"{self.case.deadline} -> {move.new_deadline}"}
+        if self.v2:  # the limit under the case's own policy snapshot, for compliance (issue 21)
+            change["extension_limit"] = self.case.extension_limit_date().isoformat()
+        record = self.make_move(move, change)
         await self.replan(due_date=move.new_deadline)
         if self.v2:
             # The applicant must be told within the notice term: a timer checks the notice went out.

@@ -135,7 +135,7 @@ class AppealCase(CaseModel):
         if not move.new_deadline or not self.deadline:
             return False
         new = date.fromisoformat(move.new_deadline)
-        return date.fromisoformat(self.deadline) < new <= self._extension_limit()
+        return date.fromisoformat(self.deadline) < new <= self.extension_limit_date()
 
     def explain_extension_within_limit(self, move: MoveRequest, now: datetime) -> str:
         if self.extension_counted_from == "receipt":
@@ -146,10 +146,10 @@ class AppealCase(CaseModel):
             counted = f"{self.extension_max_months} months after the original term {self.original_deadline}"
         return (
             f"new_deadline: must be after the current term ({self.deadline}) and no later than "
-            f"{self._extension_limit().isoformat()} ({counted}; APPC, policies/appeals.yaml extension)"
+            f"{self.extension_limit_date().isoformat()} ({counted}; APPC, policies/appeals.yaml extension)"
         )
 
-    def _extension_limit(self) -> date:
+    def extension_limit_date(self) -> date:
         original = date.fromisoformat(self.original_deadline or self.deadline)
         registered = date.fromisoformat(self.registered_on) if self.registered_on else original
         counted_from = self.extension_counted_from if self.registered_on else "original_term"
