@@ -77,3 +77,4 @@ class InstructionRules:
     proposal_approval_working_days: int
     finalization_working_days: int
     continue_as_new_every_periods: int
+    late_terms_for_proposal_once: int = 0  # one-term instructions (0: a snapshot taken before issue 21)

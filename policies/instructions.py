@@ -19,4 +19,5 @@ def instruction_rules() -> InstructionRules:
         proposal_approval_working_days=int(data["proposal_approval_working_days"]),
         finalization_working_days=int(data["finalization_working_days"]),
         continue_as_new_every_periods=int(data["continue_as_new_every_periods"]),
+        late_terms_for_proposal_once=int(data["late_terms_for_proposal_once"]),
     )

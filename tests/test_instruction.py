@@ -256,3 +256,20 @@ async def test_an_executor_user_reports_for_their_unit(
     st = await transition(handle, "report", user, "executor", now=await env.get_current_time(), answer_text="Отчёт")
     tracks = {t.executor: t for t in st.executors}
     assert "housing-exec" not in tracks and tracks[LEAD].reports == 1
+
+
+async def test_a_missed_one_term_instruction_leads_to_a_proposal(
+    env: WorkflowEnvironment, client: Client, worker: Worker
+) -> None:
+    """Issue 21.4: a one-term instruction can be late once only, so the threshold of 2 late terms
+    was never reached and a missed once-off Presidential instruction led to no proposal."""
+    handle = await start(env, client, worker, control="once", periods=1)
+    st = await until(handle, lambda s: s.state == "routed")
+    await move(handle, "report", LEAD, "executor", answer_text="Отчёт")
+    await move(handle, "report", CO, "executor", answer_text="Отчёт")
+    await sleep_past(env, date.fromisoformat(st.deadline))
+    st = await until(handle, lambda s: bool(s.proposals))
+    tracks = {t.executor: t for t in st.executors}
+    assert tracks[SLOW].late_terms == 1
+    [proposal] = st.proposals
+    assert proposal.executors == [SLOW] and proposal.status == "awaiting_approval"

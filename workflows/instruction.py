@@ -294,7 +294,9 @@ class InstructionWorkflow(ControlledWorkflow):
                 f"Срок {c.term} нарушили: {', '.join(late)}.",
                 key=f"late-{c.term}",
             )
-            threshold = self.irules().late_terms_for_proposal
+            rules = self.irules()
+            once = self.instruction_().control == "once" and rules.late_terms_for_proposal_once
+            threshold = rules.late_terms_for_proposal_once if once else rules.late_terms_for_proposal
             due = [n for n in late if c.tracks[n].late_terms >= threshold and not c.tracks[n].proposed]
             if due:
                 await self.propose(due, f"нарушение сроков исполнения ({threshold} и более раз)")
