@@ -120,3 +120,34 @@ async def test_letters_carry_who_decided_in_what_position_and_when(client: Any, 
         assert "С. Каримов" in letters[template] and "Заведующий отделом по работе с обращениями" in letters[template]
         assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", letters[template])  # the date, local
     assert "статья 76 АППК" in letters["extension_notice"]
+
+
+async def test_the_acknowledgement_names_the_registration_day_when_the_term_counts_from_another_day(
+    client: Any, worker: Any, engine: Any
+) -> None:
+    """Issue 21.7: an appeal received after hours or on a day off is registered on the next working
+    day, and the term counts from that day: the acknowledgement said only when it was received."""
+    from sqlmodel import Session, select
+
+    from models.registry import NotificationRecord
+    from policies import calendar
+    from tests.factories import appeal_dict
+    from tests.scenario import server_now, start_appeal, until_state
+
+    today = (await server_now(client)).astimezone(calendar.local_zone()).date()
+    late_evening = calendar.at_local(today - timedelta(days=1), 20)  # after 18:30: the next working day
+    working_day = calendar.previous_working_day(today - timedelta(days=1))
+    in_hours = calendar.at_local(working_day, 11)
+    bodies = {}
+    for name, received in (("late", late_evening), ("in_hours", in_hours)):
+        appeal = appeal_dict(received_at=received.isoformat())
+        await until_state(await start_appeal(client, worker, appeal), "routed")
+        with Session(engine) as s:
+            bodies[name] = next(
+                n.body
+                for n in s.exec(select(NotificationRecord).where(NotificationRecord.reg_number == appeal["reg_number"]))
+                if n.template == "acknowledgement"
+            )
+    registered = calendar.registration_day(late_evening)
+    assert f"со дня регистрации {registered:%d.%m.%Y}" in bodies["late"]
+    assert "со дня регистрации" not in bodies["in_hours"]

@@ -100,7 +100,9 @@ class AppealWorkflow(ControlledWorkflow):
         if rules is not None and not a.reception and a.is_anonymous():
             await self.close_anonymous(rules)
             return
-        await self.notify("applicant", "acknowledgement", "registered", accepted_by=a.accepted_by)
+        await self.notify(
+            "applicant", "acknowledgement", "registered", accepted_by=a.accepted_by, registered_on=self.case.registered_on
+        )
         if a.executor:  # an instruction given at a reception goes to the executor the official named
             await self.system_move("route", ROUTING_ACTOR, target=a.executor)
         elif not self.case.possible_repeat_of:  # a possible repeat waits for a decision
