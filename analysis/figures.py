@@ -247,8 +247,37 @@ class InstructionFigures:
     proposals: int
 
 
+CLOSING_INSTRUCTIONS = ("lift_control", "transfer")  # the instruction table's moves to `closed`
+
+
+def _utc_bounds(scope: Scope) -> tuple[str, str]:
+    """The scope's local days as UTC ISO moments [from, to): events keep UTC times."""
+    from datetime import UTC, timedelta
+
+    from policies import calendar
+
+    start = calendar.at_local(scope.start, 0).astimezone(UTC).isoformat()
+    end = calendar.at_local(scope.end + timedelta(days=1), 0).astimezone(UTC).isoformat()
+    return start, end
+
+
+def under_control(scope: Scope) -> ColumnElement[bool]:
+    """Instructions under control at any time in the period (seed 7.6): received by its end and
+    not closed before it began, whenever they were received (issue 21: only those received in
+    the half-year were reported)."""
+    start, _ = _utc_bounds(scope)
+    closed_in_or_after = select(EVENTS.c.reg_number).where(
+        EVENTS.c.trigger.in_(CLOSING_INSTRUCTIONS), EVENTS.c.at >= start
+    )
+    return and_(
+        CASES.c.kind == "instruction",
+        CASES.c.received_on <= scope.end.isoformat(),
+        or_(CASES.c.state != "closed", CASES.c.reg_number.in_(closed_in_or_after)),
+    )
+
+
 def instruction_figures(conn: Connection, scope: Scope) -> InstructionFigures:
-    where = in_scope(scope, ("instruction",))
+    where = under_control(scope)
     row = conn.execute(
         select(
             func.count(),
@@ -257,8 +286,11 @@ def instruction_figures(conn: Connection, scope: Scope) -> InstructionFigures:
         ).where(where)
     ).one()
     numbers = select(CASES.c.reg_number).where(where)
+    start, end = _utc_bounds(scope)  # late terms counted inside the period
     late = conn.execute(
-        select(func.count()).select_from(EVENTS).where(EVENTS.c.trigger == "late", EVENTS.c.reg_number.in_(numbers))
+        select(func.count())
+        .select_from(EVENTS)
+        .where(EVENTS.c.trigger == "late", EVENTS.c.reg_number.in_(numbers), EVENTS.c.at >= start, EVENTS.c.at < end)
     ).scalar_one()
     proposals = conn.execute(
         select(func.count(distinct(PROPOSALS.c.id))).where(PROPOSALS.c.reg_number.in_(numbers))
@@ -278,7 +310,7 @@ def instruction_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
             CASES.c.overdue,
             CASES.c.closure_reason,
         )
-        .where(in_scope(scope, ("instruction",)))
+        .where(under_control(scope))
         .order_by(CASES.c.reg_number)
     )
     return [dict(r._mapping) for r in conn.execute(query)]

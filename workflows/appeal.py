@@ -101,7 +101,11 @@ class AppealWorkflow(ControlledWorkflow):
             await self.close_anonymous(rules)
             return
         await self.notify(
-            "applicant", "acknowledgement", "registered", accepted_by=a.accepted_by, registered_on=self.case.registered_on
+            "applicant",
+            "acknowledgement",
+            "registered",
+            accepted_by=a.accepted_by,
+            registered_on=self.case.registered_on,
         )
         if a.executor:  # an instruction given at a reception goes to the executor the official named
             await self.system_move("route", ROUTING_ACTOR, target=a.executor)
