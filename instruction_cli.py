@@ -127,13 +127,15 @@ def decide_extension(
     number: str,
     actor: str = typer.Option("", help="you (the logged-in user)"),
     approve: bool = typer.Option(..., "--approve/--refuse"),
-    decided_by: str = typer.Option(..., help="the issuer whose decision this is (must be the instruction's issuer)"),
-    document: str = typer.Option(..., help="the decision's document reference (number and date)"),
-    role: str = typer.Option("", help="issuer, or controller recording the issuer's decision (if you hold several)"),
+    document: str = typer.Option(..., help="the number of the issuer's decision (the incoming document)"),
+    document_date: str = typer.Option(..., help="its date, YYYY-MM-DD"),
+    role: str = typer.Option("", help="issuer (its own office), or controller recording the issuer's decision"),
     reason: str = typer.Option(""),
 ) -> None:
-    """Record the issuer's decision on the extension request (only the issuer decides)."""
-    details = {"decided_by": decided_by, "document_ref": document}
+    """Record the issuer's decision on the extension request. The issuer is the instruction's own;
+    a user in the role issuer decides only for their own office's instructions (the akim's), the
+    controller records any issuer's decision from its document (number and date)."""
+    details = {"document_number": document, "document_date": document_date}
     _move(number, "approve_extension" if approve else "refuse_extension", actor, role, reason=reason, details=details)
 
 

@@ -43,7 +43,7 @@ def check_policies(req: PolicyRequest) -> PolicySnapshot:
             unknown = [e for e in req.executors if e not in executors()]
             if unknown:
                 raise InputError("executors", f"unknown executor(s) {', '.join(unknown)}")
-            instruction = instruction_rules()
+            instruction = instruction_rules(req.appeal_type)
         elif req.kind == "reception":
             check_catalogue("", req.category, req.district, check_type=False)
             if req.executor not in officials():

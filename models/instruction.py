@@ -66,6 +66,16 @@ class IssuerDecision:
     document_ref: str = rule(limit=200, required=True)
 
 
+@dataclass
+class IssuerDocument:
+    """`approve_extension` / `refuse_extension` from table v3 (issue 21): the issuer is the
+    instruction's own, never typed; the decision is recorded with the incoming document's number
+    and date (both required), which the trail shows."""
+
+    document_number: str = rule(limit=100, required=True)
+    document_date: str = rule(limit=10, required=True, pattern=r"\d{4}-\d{2}-\d{2}")
+
+
 def _names(raw: Any, field_name: str, limit: int, *, pattern: re.Pattern[str] = IDENTIFIER) -> list[str]:
     if raw is None:
         return []

@@ -78,3 +78,4 @@ class InstructionRules:
     finalization_working_days: int
     continue_as_new_every_periods: int
     late_terms_for_proposal_once: int = 0  # one-term instructions (0: a snapshot taken before issue 21)
+    issuer_office_unit: str = ""  # the unit whose users decide for this instruction's issuer ("": none)

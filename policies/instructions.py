@@ -12,9 +12,10 @@ def issuers() -> dict[str, dict[str, Any]]:
     return dict(load_policy("instructions")["issuers"])
 
 
-def instruction_rules() -> InstructionRules:
+def instruction_rules(issuer: str = "") -> InstructionRules:
     data = load_policy("instructions")
     return InstructionRules(
+        issuer_office_unit=str(data["issuers"].get(issuer, {}).get("office_unit", "")),
         late_terms_for_proposal=int(data["late_terms_for_proposal"]),
         proposal_approval_working_days=int(data["proposal_approval_working_days"]),
         finalization_working_days=int(data["finalization_working_days"]),

@@ -370,6 +370,11 @@ async def record_instruction_paths(env: WorkflowEnvironment, engine: Any, worker
         "instruction_periodic_continue_as_new": paths.test_periodic_control_continues_as_new_and_keeps_the_trail,
         "instruction_extensions": paths.test_extensions_refused_and_approved,
         "instruction_verification_returns": paths.test_verification_returns_for_finalization,
+        # Issue 21 (table v3): the issuer's decision recorded with its document, the issuer's own office.
+        "instruction_extensions_v3": paths.test_extensions_refused_and_approved,
+        "instruction_akim_office_decides_v3": paths.test_the_akim_s_office_decides_for_the_akim_and_no_one_else,
+        "instruction_once_missed_proposal": paths.test_a_missed_one_term_instruction_leads_to_a_proposal,
+        "instruction_reported_by_unit": paths.test_an_executor_user_reports_for_their_unit,
     }
     for name, scenario in scenarios.items():
         if only and name not in only:

@@ -146,5 +146,10 @@ def valid_details(table: Any, trigger: str) -> dict[str, Any] | None:
         if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
             continue
         hint = hints[f.name]
-        out[f.name] = typing.get_args(hint)[0] if typing.get_origin(hint) is typing.Literal else "x"
+        if typing.get_origin(hint) is typing.Literal:
+            out[f.name] = typing.get_args(hint)[0]
+        elif f.metadata.get("pattern") == r"\d{4}-\d{2}-\d{2}":  # a date
+            out[f.name] = "2026-01-05"
+        else:
+            out[f.name] = "x"
     return out

@@ -175,8 +175,14 @@ async def test_extensions_refused_and_approved(env: WorkflowEnvironment, client:
     with pytest.raises(WorkflowUpdateFailedError) as twice:
         await move(handle, "request_extension", SLOW, "executor", new_deadline=asked, reason="и нам")
     assert "already waiting" in str(twice.value.cause)
-    decision = {"decided_by": "president", "document_ref": "№ 21-01-4567 от 01.12"}
-    st = await move(handle, "refuse_extension", "issuer-1", "issuer", reason="срок не продлевается", details=decision)
+    today = (await env.get_current_time()).date().isoformat()
+    decision = {"document_number": "21-01-4567", "document_date": today}
+    # A user in the role `issuer` from the akim's office (issue 21: "issuer-1" refused a President's
+    # instruction's extension by writing decided_by: president): not the President's to speak for.
+    with pytest.raises(WorkflowUpdateFailedError) as not_theirs:
+        await move(handle, "refuse_extension", "issuer-1", "issuer", reason="не продлевается", details=decision)
+    assert "only the issuer (president)" in str(not_theirs.value.cause)
+    st = await move(handle, "refuse_extension", "ctl-1", "controller", reason="срок не продлевается", details=decision)
     assert st.deadline == term.isoformat()
     await move(handle, "request_extension", CO, "executor", new_deadline=asked, reason="экспертиза назначена")
     with pytest.raises(WorkflowUpdateFailedError):
@@ -184,23 +190,54 @@ async def test_extensions_refused_and_approved(env: WorkflowEnvironment, client:
     with pytest.raises(WorkflowUpdateFailedError) as head:  # nor the department head's (issue 9)
         await move(handle, "approve_extension", "head-1", "head", details=decision)
     assert "may not" in str(head.value.cause) or "not allowed" in str(head.value.cause)
-    with pytest.raises(WorkflowUpdateFailedError) as other:  # a decision of someone other than the issuer
+    with pytest.raises(WorkflowUpdateFailedError) as typed:  # the issuer is never typed
         await move(handle, "approve_extension", "ctl-1", "controller", details={**decision, "decided_by": "akim"})
-    assert "only the issuer (president)" in str(other.value.cause)
-    with pytest.raises(WorkflowUpdateFailedError) as no_document:
-        await move(handle, "approve_extension", "ctl-1", "controller", details={"decided_by": "president"})
-    assert "details.document_ref" in str(no_document.value.cause)
-    # The controller records the issuer's decision, with its document.
+    assert "decided_by" in str(typed.value.cause)
+    with pytest.raises(WorkflowUpdateFailedError) as no_date:
+        await move(handle, "approve_extension", "ctl-1", "controller", details={"document_number": "21-01-4567"})
+    assert "details.document_date" in str(no_date.value.cause)
+    # The controller records the issuer's decision, with its document's number and date.
     st = await move(handle, "approve_extension", "ctl-1", "controller", details=decision)
     assert term < date.fromisoformat(st.deadline) <= date.fromisoformat(asked)
-    assert st.history[-1].detail["document_ref"] == decision["document_ref"]
-    assert st.history[-1].detail["decided_by"] == "president"
+    assert {k: st.history[-1].detail[k] for k in ("decided_by", "recorded_by", "document_number", "document_date")} == {
+        "decided_by": "president",
+        "recorded_by": "ctl-1",
+        "document_number": "21-01-4567",
+        "document_date": today,
+    }
     assert [h.trigger for h in st.history][-4:] == [
         "request_extension",
         "refuse_extension",
         "request_extension",
         "approve_extension",
     ]
+    # After the term, an extension is no longer requested.
+    await sleep_past(env, date.fromisoformat(st.deadline))
+    with pytest.raises(WorkflowUpdateFailedError) as too_late:
+        later = (date.fromisoformat(st.deadline) + timedelta(days=30)).isoformat()
+        await move(handle, "request_extension", CO, "executor", new_deadline=later, reason="ещё")
+    assert "has ended" in str(too_late.value.cause)
+
+
+async def test_the_akim_s_office_decides_for_the_akim_and_no_one_else(
+    env: WorkflowEnvironment, client: Client, worker: Worker
+) -> None:
+    from runtime.client import transition
+    from runtime.seal import Identity
+
+    handle = await start(env, client, worker, control="once", periods=1, issuer="akim")
+    st = await until(handle, lambda s: s.state == "routed")
+    asked = (date.fromisoformat(st.deadline) + timedelta(days=20)).isoformat()
+    await move(handle, "request_extension", CO, "executor", new_deadline=asked, reason="экспертиза")
+    decision = {"document_number": "А-17", "document_date": (await env.get_current_time()).date().isoformat()}
+    now = await env.get_current_time()
+    elsewhere = Identity("issuer-2", "Из другого отдела", ["issuer"], "housing-dept")
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await transition(handle, "approve_extension", elsewhere, "issuer", now=now, details=decision)
+    assert "its office is akim-office" in str(refused.value.cause)
+    office = Identity("akim-aide", "Помощник акима", ["issuer"], "akim-office")
+    st = await transition(handle, "approve_extension", office, "issuer", now=now, details=decision)
+    assert st.history[-1].detail["decided_by"] == "akim" and st.history[-1].detail["recorded_by"] == "akim-aide"
 
 
 async def test_verification_returns_for_finalization(

@@ -29,6 +29,7 @@ from models.instruction import (
     FindingsDetails,
     InstructionInput,
     IssuerDecision,
+    IssuerDocument,
     VerificationDetails,
     parse_instruction,
 )
@@ -65,6 +66,8 @@ class InstructionWorkflow(ControlledWorkflow):
         if self.trail.runs == 1:
             snapshot = await self.load_policies(PolicyRequest("instruction", i.issuer, "", "", executors=i.executors))
             self.case.rules = snapshot.instruction
+            if snapshot.instruction is not None:
+                self.case.issuer_office_unit = snapshot.instruction.issuer_office_unit
             await self.plan_term(date.fromisoformat(i.first_term))
             await self.register_card()
             self.upsert_search_attributes()
@@ -143,6 +146,13 @@ class InstructionWorkflow(ControlledWorkflow):
         detail = {"requested": extension.new_deadline, "by": extension.by}
         if isinstance(move.details, IssuerDecision):  # table v2: the issuer's decision and its document
             detail.update(decided_by=move.details.decided_by, document_ref=move.details.document_ref)
+        if isinstance(move.details, IssuerDocument):  # table v3: the issuer is the instruction's own
+            detail.update(
+                decided_by=self.case.issuer,
+                recorded_by=move.actor.id,
+                document_number=move.details.document_number,
+                document_date=move.details.document_date,
+            )
         return detail
 
     async def on_approve_extension(self, move: MoveRequest) -> str | None:
@@ -410,7 +420,7 @@ class InstructionWorkflow(ControlledWorkflow):
         waiting = [p.key for p in self.case.proposals if p.status == "awaiting_approval"]
         if waiting and "target" in payload and trigger.endswith("_proposal"):
             payload["target"] = waiting[0]
-        if trigger in ("approve_extension", "refuse_extension") and self.case.issuer:
+        if trigger in ("approve_extension", "refuse_extension") and self.case.issuer and self.table.version < 3:
             payload["details"]["decided_by"] = self.case.issuer
         return payload
 

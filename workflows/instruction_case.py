@@ -4,7 +4,7 @@ and the conditions its table names, each with the reason it blocks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from models.case_status import ExecutorTrack, ProposalState
 from models.instruction import AssignDetails, FindingsDetails, IssuerDecision
@@ -48,12 +48,45 @@ class InstructionCase(CaseModel):
     rules: InstructionRules | None = None
     new_run_wanted: bool = False  # periodic control hands over to a new run every few periods
     issuer: str = ""  # who gave the instruction: the only one who decides on its terms
+    issuer_office_unit: str = ""  # the directory unit that decides for the issuer (policy; "": none)
     term_days: list[str] = field(default_factory=list)  # working days from the last planning through the term
 
     def is_assigned(self, actor_id: str) -> bool:
         return actor_id in self.executors
 
     # --- conditions (pure: they read the case, the move and the time) ---
+    def decider_speaks_for_issuer(self, move: MoveRequest, now: datetime) -> bool:
+        """Table v3 (issue 21): a user in the role `issuer` decides only for the issuing body their
+        unit belongs to (the akim's office for the akim's instructions); the controller records
+        any issuer's decision from its document."""
+        if move.actor.role != "issuer":
+            return True
+        return bool(self.issuer_office_unit) and move.actor.unit == self.issuer_office_unit
+
+    def explain_decider_speaks_for_issuer(self, move: MoveRequest, now: datetime) -> str:
+        office = self.issuer_office_unit or "none in this directory: the controller records its decision"
+        return (
+            f"only the issuer ({self.issuer}) decides on its instruction's term: its office is {office},"
+            f" and {move.actor.id} belongs to {move.actor.unit or 'no unit'}"
+        )
+
+    def document_dated_by_now(self, move: MoveRequest, now: datetime) -> bool:
+        when = getattr(move.details, "document_date", "")
+        try:
+            return bool(when) and date.fromisoformat(when) <= now.date() + timedelta(days=1)
+        except ValueError:
+            return False
+
+    def explain_document_dated_by_now(self, move: MoveRequest, now: datetime) -> str:
+        return "details.document_date: the date of the issuer's document (YYYY-MM-DD), not in the future"
+
+    def term_still_running(self, move: MoveRequest, now: datetime) -> bool:
+        """An extension is requested before the term ends (issue 21; Decree No. 976)."""
+        return not self.due_at or now < datetime.fromisoformat(self.due_at)
+
+    def explain_term_still_running(self, move: MoveRequest, now: datetime) -> str:
+        return f"the term {self.term} has ended: an extension is requested before the term ends, not after it"
+
     def decided_by_issuer(self, move: MoveRequest, now: datetime) -> bool:
         return isinstance(move.details, IssuerDecision) and move.details.decided_by == self.issuer
 

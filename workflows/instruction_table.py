@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.instruction import AssignDetails, FindingsDetails, IssuerDecision, VerificationDetails
+from models.instruction import AssignDetails, FindingsDetails, IssuerDecision, IssuerDocument, VerificationDetails
 from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions
 
 OPEN = ["registered", "routed", "under_consideration", "returned_for_finalization", "answered"]
@@ -163,18 +163,37 @@ INSTRUCTION_EXAMPLES: dict[str, dict[str, Any]] = {
     "record_findings": {"answer_text": "...", "details": {"verdict": "satisfactory", "poor_executors": []}},
     "lift_control": {"answer_text": "..."},
     "request_extension": {"new_deadline": "2027-02-26", "reason": "..."},
-    "approve_extension": {"details": {"decided_by": "president", "document_ref": "..."}},
-    "refuse_extension": {"details": {"decided_by": "president", "document_ref": "..."}},
+    "approve_extension": {"details": {"document_number": "...", "document_date": "2027-01-10"}},
+    "refuse_extension": {"details": {"document_number": "...", "document_date": "2027-01-10"}},
     "transfer": {"target": "utilities-dept", "reason": "..."},
     "approve_proposal": {"target": "proposal-1"},
     "reject_proposal": {"target": "proposal-1", "reason": "..."},
     "retry_side_effects": {},
 }
 
+# Version 3 (issue 21): who decides for an issuer. The issuer is the instruction's own, never typed
+# (before, `decided_by: president` from a user of the akim's office was taken); a user in the role
+# `issuer` decides only for the body their unit belongs to (policies/instructions.yaml
+# office_unit); the controller records any issuer's decision with the incoming document's number
+# and date, both required; an extension is requested before the term ends.
+ISSUER_DOCUMENT: dict[str, Any] = {
+    "details": IssuerDocument,
+    "conditions": ["extension_pending", "decider_speaks_for_issuer", "document_dated_by_now"],
+}
+INSTRUCTION_TRANSITIONS_V3: list[dict[str, Any]] = [
+    {**row, **ISSUER_DOCUMENT}
+    if row["trigger"] in ("approve_extension", "refuse_extension")
+    else {**row, "conditions": [*row.get("conditions", []), "term_still_running"]}
+    if row["trigger"] == "request_extension"
+    else row
+    for row in INSTRUCTION_TRANSITIONS_V2
+]
+
 INSTRUCTION_TABLES = TableVersions(
     (
         Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS, version=1),
         Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V2, version=2),
+        Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V3, version=3),
     ),
     INSTRUCTION_EXAMPLES,
 )
