@@ -55,6 +55,7 @@ class AppealRules:
     extension_counted_from: str  # receipt | original_term
     extension_notice_working_days: int
     executors: list[str] = field(default_factory=list)  # policies/routing.yaml: whom an appeal may be reassigned to
+    proposal_approval_working_days: int = 0  # policies/appeals.yaml disciplinary (0: a snapshot before issue 21)
 
 
 @dataclass

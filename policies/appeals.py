@@ -20,6 +20,7 @@ def appeal_rules() -> AppealRules:
         extension_counted_from=str(data["extension"]["counted_from"]),
         extension_notice_working_days=int(data["extension"]["notice_working_days"]),
         executors=sorted(executors()),
+        proposal_approval_working_days=int(data["disciplinary"]["approval_working_days"]),
     )
 
 

@@ -187,6 +187,18 @@ async def signed_seals_late_extension_refused(env: WorkflowEnvironment, h: Handl
     await move(h, "approve", "head-1", "head")
 
 
+async def proposal_decided(env: WorkflowEnvironment, h: Handle) -> None:
+    """Issue 21 (table v5): the term missed, the proposal names the executor at the term and waits
+    for the head, who approves it; the appeal is then answered late and closed."""
+    await move(h, "accept", "housing-dept", "executor")
+    await env.sleep(timedelta(days=40))  # escalation, proposal, its term missed (escalated)
+    st = await h.query("status")
+    key = st["proposals"][0]["key"]
+    await move(h, "approve_proposal", "head-1", "head", target=key, reason="решение № 5")
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Поздно.", answer_character="explained")
+    await move(h, "approve", "head-1", "head")
+
+
 async def reception_with_instructions(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
     from activities.receptions import create_slots
     from policies import calendar
@@ -267,6 +279,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
     "appeal_reassigned_v4": reassigned_v4,
     "appeal_bound_seals_cancellation_refused": bound_seals_and_cancellation_refused,
     "appeal_signed_seals_late_extension_refused_v5": signed_seals_late_extension_refused,
+    "appeal_proposal_decided_v5": proposal_decided,
 }
 # Appeals that differ from the factory's (anonymous applicants).
 APPEAL_INPUTS: dict[str, dict[str, Any]] = {

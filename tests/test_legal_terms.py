@@ -749,3 +749,57 @@ def test_every_applicant_letter_exists_in_both_languages_with_local_dates(templa
         assert "30.11.2026 09:15" in body and "18.12.2026" in body
     if template == "preliminary_decision":
         assert "03.12.2026 23:59" in body  # the end of the hearing's last day, local time
+
+
+# ---------------------------------------------------------------- disciplinary proposals (issue 21.4)
+
+
+async def test_an_appeal_s_proposal_names_the_executor_at_the_term_and_waits_for_the_head(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
+) -> None:
+    """The proposal was drafted and stayed `drafted`, and named whoever held the appeal when it was
+    drafted. Now it names the executor responsible when the term ended, waits for the head's
+    decision within its term, and an undecided one is escalated to the akim's office."""
+    from models.registry import DisciplinaryProposalRecord
+
+    handle = await under_consideration(client, worker)
+    at_term = (await status(handle)).executor
+    await sleep_until(env, handle, "escalation", timedelta(hours=6))
+    other = next(e for e in ("roads-dept", "utilities-dept") if e != at_term)
+    await move(handle, "reassign", "ctl-1", "controller", target=other, reason="передано после срока")
+    st = await sleep_until(env, handle, "disciplinary_proposal", timedelta(hours=6))
+    [proposal] = st.proposals
+    assert proposal.executors == [at_term] and proposal.status == "awaiting_approval"
+    alerts = [n for n in notes_of(engine, handle.id, "control_alert") if n.recipient == "head-of-department"]
+    assert any("на согласование" in a.subject for a in alerts)
+    with pytest.raises(WorkflowUpdateFailedError):  # the controller does not decide it
+        await move(handle, "approve_proposal", "ctl-1", "controller", target=proposal.key, reason="x")
+    st = await sleep_until(env, handle, "proposal_overdue", timedelta(hours=6))
+    assert [n.recipient for n in notes_of(engine, handle.id, "control_alert") if "Не принято" in n.subject] == [
+        "akim-office"
+    ]
+    st = await move(handle, "approve_proposal", "head-1", "head", target=proposal.key, reason="решение № 5 от 10.12")
+    assert st.proposals[0].status == "sent" and st.history[-1].detail["executor"] == at_term
+    with Session(engine) as s:
+        row = s.exec(select(DisciplinaryProposalRecord).where(DisciplinaryProposalRecord.key == proposal.key)).one()
+    assert row.status == "sent" and row.executor == at_term
+
+
+async def test_a_closed_appeal_waits_for_the_head_s_decision_on_its_proposal(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
+) -> None:
+    handle = await under_consideration(client, worker)
+    executor = (await status(handle)).executor
+    st = await sleep_until(env, handle, "disciplinary_proposal", timedelta(hours=6))
+    await move(handle, "submit_answer", executor, "executor", **ANSWER)
+    st = await move(handle, "approve", "head-1", "head")
+    assert st.state == "closed"
+    await asyncio.sleep(0.2)
+    running = (await handle.describe()).status
+    assert running is not None and running.name == "RUNNING"  # the proposal still awaits the head
+    st = await move(
+        handle, "reject_proposal", "head-1", "head", target=st.proposals[0].key, reason="уважительная причина"
+    )
+    assert st.proposals[0].status == "rejected"
+    result = await asyncio.wait_for(handle.result(), timeout=30)
+    assert result.state == "closed"

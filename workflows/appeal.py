@@ -13,13 +13,13 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
-from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE
+from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE, SET_PROPOSAL_STATUS
 from models.appeal import AppealInput, parse_appeal
 from models.appeal_moves import LeaveDetails, PartForwardDetails, QualityReview
-from models.case_status import CaseStatus
+from models.case_status import CaseStatus, ProposalState
 from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
-from models.notices import NotificationRequest, ProposalRequest
+from models.notices import NotificationRequest, ProposalRequest, ProposalStatusRequest
 from models.policy_snapshot import AppealRules, PolicyRequest
 from models.registry_writes import SUMMARY_CHARS, CaseCard, RouteRequest
 from runtime import search_attributes as sa
@@ -36,6 +36,7 @@ NOT_YET_ANSWERED = ("routed", "under_consideration", "returned_for_finalization"
 LEGAL_POINTS = ("reminder", "escalation", "disciplinary", "hearing_start")  # replaced when the legal term moves
 HEAD_RECIPIENT = "head-of-department"
 CONTROLLER_RECIPIENT = "department-controller"
+AKIM_RECIPIENT = "akim-office"  # an undecided disciplinary proposal is escalated there (issue 21)
 INSTRUCTION_NEWS = "instruction_news"  # internal: an instruction tells its reception to look again
 
 
@@ -68,6 +69,8 @@ class AppealWorkflow(ControlledWorkflow):
             self.case.extension_notice_working_days = rules.extension_notice_working_days
             self.case.forward_bodies = list(rules.forward_bodies)
             self.case.known_executors = list(rules.executors)
+            if self.table.version >= 5:  # proposals wait for the head's decision (issue 21)
+                self.case.proposal_approval_working_days = rules.proposal_approval_working_days
         plan: DeadlinePlan = await self.call(
             PLAN_DEADLINE,
             DeadlineRequest(
@@ -163,6 +166,7 @@ class AppealWorkflow(ControlledWorkflow):
             related_to=list(c.related_to),
             answered_late=c.answered_late,
             hearing_late=c.hearing_late,
+            proposals=list(c.proposals),
         )
 
     # ---- one handler per trigger: what an allowed move does ----
@@ -437,6 +441,9 @@ class AppealWorkflow(ControlledWorkflow):
 
     # ---- what a due timer point does ----
     async def on_timer(self, point: TimerPoint) -> None:
+        if point.kind == "proposal_term":
+            await self.on_proposal_term(point)
+            return
         if point.kind == "hearing_end":
             self.case.hearing_elapsed = True
             self.note("hearing_end", "hearing period ended without the applicant's reply")
@@ -455,6 +462,7 @@ class AppealWorkflow(ControlledWorkflow):
             )
         elif point.kind == "escalation":
             self.case.overdue = True
+            self.case.executor_at_term = self.case.executor  # who was responsible when the term ended
             where = " while the answer waited for approval" if waiting_approval else ""
             self.note("escalation", f"term {self.case.deadline} missed{where}; overdue notice to the head")
             await self.record(self.system_record("escalate"), key)
@@ -466,7 +474,8 @@ class AppealWorkflow(ControlledWorkflow):
                 # The executor answered in time; the delay is the approval's, not theirs.
                 self.note("disciplinary_skipped", "the executor answered within the term; approval is late")
                 return
-            executor = self.case.executor or "appeals-dept"
+            # The executor responsible at the term, not whoever holds the appeal now (issue 21).
+            executor = self.case.executor_at_term or self.case.executor or "appeals-dept"
             self.note("disciplinary_proposal", f"drafted for {executor}: {point.working_days} working day(s) overdue")
             number = workflow.info().workflow_id
             request = ProposalRequest(
@@ -479,6 +488,49 @@ class AppealWorkflow(ControlledWorkflow):
                 {"category": self.appeal_().category},
             )
             await self.effect(DRAFT_DISCIPLINARY_PROPOSAL, request, f"disciplinary proposal for {executor}")
+            if self.case.proposal_approval_working_days:
+                await self.await_head(request.key, executor)
+
+    async def await_head(self, key: str, executor: str) -> None:
+        """A drafted proposal waits for the head's decision within the policy's term (issue 21)."""
+        days = self.case.proposal_approval_working_days
+        end = await self.working_days_after_today(days, "proposal_term")
+        self.case.proposals.append(
+            ProposalState(key, [executor], "срок рассмотрения нарушен", "awaiting_approval", end.legal_at)
+        )
+        self.trail.points.append(end)
+        alert = {"alert": "proposal_awaiting", "proposal": key, "decide_by": end.legal_at, "executor": executor}
+        await self.notify("head", "control_alert", f"{key}-awaiting", **alert)
+
+    async def on_proposal_term(self, point: TimerPoint) -> None:
+        """Nobody decided on a proposal in its term: the akim's office is alerted (escalation)."""
+        waiting = [p for p in self.case.awaiting_proposals() if p.decide_by == point.legal_at]
+        for proposal in waiting:
+            self.note("proposal_overdue", f"{proposal.key} still awaits the head's decision")
+            alert = {"alert": "proposal_overdue", "proposal": proposal.key, "decide_by": proposal.decide_by}
+            await self.notify("akim", "control_alert", f"{proposal.key}-overdue", **alert)
+
+    async def on_approve_proposal(self, move: MoveRequest) -> str | None:
+        return await self.decide_proposal(move, "sent")
+
+    async def on_reject_proposal(self, move: MoveRequest) -> str | None:
+        return await self.decide_proposal(move, "rejected")
+
+    async def decide_proposal(self, move: MoveRequest, status: str) -> str | None:
+        proposal = next(p for p in self.case.proposals if p.key == move.target)  # condition proposal_awaiting
+        record = self.make_move(move, {"proposal": proposal.key, "executor": ", ".join(proposal.executors)})
+        proposal.status = status
+        self.trail.points = [
+            p for p in self.trail.points if not (p.kind == "proposal_term" and p.legal_at == proposal.decide_by)
+        ]
+        await self.done(record)
+        request = ProposalStatusRequest(proposal.key, status, move.actor.id, move.reason)
+        await self.effect(SET_PROPOSAL_STATUS, request, f"proposal {proposal.key} marked {status}")
+        return None
+
+    def finished(self) -> bool:
+        """A closed appeal runs on while a disciplinary proposal awaits the head (issue 21)."""
+        return super().finished() and not self.case.awaiting_proposals()
 
     async def on_control_timer(self, point: TimerPoint) -> bool:
         """Table v2's own timer points: the hearing's last start day, the finalization term, the
@@ -535,7 +587,7 @@ class AppealWorkflow(ControlledWorkflow):
         elif to == "executor":
             recipient, language = self.case.executor or "appeals-dept", rules.staff_language
         else:
-            recipient = CONTROLLER_RECIPIENT if to == "controller" else HEAD_RECIPIENT
+            recipient = {"controller": CONTROLLER_RECIPIENT, "akim": AKIM_RECIPIENT}.get(to, HEAD_RECIPIENT)
             language = rules.staff_language
         base = {
             "reg_number": a.reg_number,
@@ -627,10 +679,15 @@ class AppealWorkflow(ControlledWorkflow):
             return not c.under_control
         if trigger == "record_applicant_reply":
             return bool(c.hearing_until) and not c.applicant_replied
+        if trigger in ("approve_proposal", "reject_proposal"):
+            return bool(c.awaiting_proposals())
         return super().offers(trigger)
 
     def example_payload(self, trigger: str) -> dict[str, Any]:
         payload = super().example_payload(trigger)
+        waiting = self.case.awaiting_proposals()
+        if waiting and trigger in ("approve_proposal", "reject_proposal"):
+            payload["target"] = waiting[0].key
         if trigger == "approve" and not self.case.under_control:
             return {"case": payload["case"], "trigger": trigger}  # the rating is optional outside the akim's control
         if trigger == "terminate_consideration" and self.case.possible_repeat_of:

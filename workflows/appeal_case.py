@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from temporalio import workflow
 
+from models.case_status import ProposalState
 from models.moves import MoveRequest
 from workflows.case_machine import CaseModel
 
@@ -49,8 +50,21 @@ class AppealCase(CaseModel):
     under_control: bool = False  # taken under the akim's control (table v3): answers are rated
     term_days: list[str] = field(default_factory=list)  # working days from the last planning through the term
     known_executors: list[str] = field(default_factory=list)  # routing policy; empty for cases registered before
+    executor_at_term: str = ""  # who held the appeal when its legal term ended (the proposal names them)
+    proposal_approval_working_days: int = 0  # policy snapshot (0: proposals are only drafted, before v5)
+    proposals: list[ProposalState] = field(default_factory=list)  # disciplinary proposals awaiting the head (v5)
+
+    def awaiting_proposals(self) -> list[ProposalState]:
+        return [p for p in self.proposals if p.status == "awaiting_approval"]
 
     # --- conditions (pure: they read the case, the move and the time) ---
+    def proposal_awaiting(self, move: MoveRequest, now: datetime) -> bool:
+        return any(p.key == move.target for p in self.awaiting_proposals())
+
+    def explain_proposal_awaiting(self, move: MoveRequest, now: datetime) -> str:
+        waiting = ", ".join(p.key for p in self.awaiting_proposals()) or "none"
+        return f"target: {move.target[:100]!r} is not a proposal awaiting the head's decision (awaiting: {waiting})"
+
     def not_under_control(self, move: MoveRequest, now: datetime) -> bool:
         return not self.under_control
 

@@ -214,7 +214,31 @@ V5_CHANGED: dict[str, dict[str, Any]] = {
         "term ends (no state change)",
     },
 }
-APPEAL_TRANSITIONS_V5 = revised(APPEAL_TRANSITIONS_V4, V5_CHANGED, {})
+# ...and a disciplinary proposal on an appeal (seed 9.4) waits for the head's decision, as an
+# instruction's does (seed 9.5): approved with the reference of the decision, or rejected with a
+# reason, within the policy's term; an undecided one is escalated.
+V5_ADDED: dict[str, list[dict[str, Any]]] = {
+    "take_under_control": [
+        {
+            "trigger": "approve_proposal",
+            "source": [*OPEN, "closed"],
+            "dest": None,
+            "requires": ["target", "reason"],
+            "conditions": ["proposal_awaiting"],
+            "description": "the head approves a disciplinary proposal (`target`), with the decision's reference "
+            "in `reason`: it is sent",
+        },
+        {
+            "trigger": "reject_proposal",
+            "source": [*OPEN, "closed"],
+            "dest": None,
+            "requires": ["target", "reason"],
+            "conditions": ["proposal_awaiting"],
+            "description": "the head rejects a disciplinary proposal (`target`), with the reason",
+        },
+    ]
+}
+APPEAL_TRANSITIONS_V5 = revised(APPEAL_TRANSITIONS_V4, V5_CHANGED, V5_ADDED)
 
 
 # A payload for each trigger, as an operator would type it in the Web UI (README, Web UI).
@@ -237,6 +261,8 @@ APPEAL_EXAMPLES: dict[str, dict[str, Any]] = {  # free text is "...": the operat
     "record_applicant_reply": {"answer_text": "..."},
     "withdraw": {"reason": "..."},
     "take_under_control": {"reason": "..."},
+    "approve_proposal": {"target": "proposal-1", "reason": "..."},
+    "reject_proposal": {"target": "proposal-1", "reason": "..."},
     "retry_side_effects": {},
 }
 
