@@ -71,8 +71,10 @@ class AppealInput:
     accepted_by: str = ""  # who accepted the appeal (the applicant is told; domain.md "registration")
 
     def is_anonymous(self) -> bool:
-        """No name to answer to (domain.md: an anonymous appeal is not considered)."""
-        return self.applicant.kind == "anonymous" or not self.applicant.name.strip()
+        """No name or no contact to answer to (domain.md: an anonymous appeal is not considered;
+        policies/appeals.yaml ground `anonymous`: no name or contacts for the answer)."""
+        no_contact = not (self.contacts.email or self.contacts.phone or self.contacts.address)
+        return self.applicant.kind == "anonymous" or not self.applicant.name.strip() or no_contact
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,18 +117,33 @@ def parse_applicant(raw: Any) -> Applicant:
     applicant = Applicant(kind=kind, collective=collective, applicants_count=count_raw)
     if kind == "anonymous":
         return applicant
-    applicant.name = name_field(data, "name", "applicant.")
+    # Registration is mandatory (domain.md; issue 21): a missing name makes the appeal anonymous (it
+    # is registered, then left without consideration), a missing IIN/BIN marks it for correction;
+    # only a value that is there and wrong is refused at input.
+    applicant.name = name_field(data, "name", "applicant.", required=False)
     if kind == "person":
-        applicant.iin = text_field(data, "iin", "applicant.")
-        problem = identity_problem(applicant.iin, "IIN")
+        applicant.iin = text_field(data, "iin", "applicant.", required=False)
+        problem = identity_problem(applicant.iin, "IIN") if applicant.iin else ""
         if problem:
             raise InputError("applicant.iin", problem)
     else:
-        applicant.bin = text_field(data, "bin", "applicant.")
-        problem = identity_problem(applicant.bin, "BIN")
+        applicant.bin = text_field(data, "bin", "applicant.", required=False)
+        problem = identity_problem(applicant.bin, "BIN") if applicant.bin else ""
         if problem:
             raise InputError("applicant.bin", problem)
     return applicant
+
+
+def defects_of(applicant: Applicant) -> list[str]:
+    """What an appeal that is considered lacks and must be corrected (issue 21: it is registered
+    and marked, not refused)."""
+    if applicant.kind == "anonymous" or not applicant.name:
+        return []
+    if applicant.kind == "person" and not applicant.iin:
+        return ["applicant.iin: missing (individual identification number)"]
+    if applicant.kind != "person" and not applicant.bin:
+        return ["applicant.bin: missing (business identification number)"]
+    return []
 
 
 def parse_appeal(raw: Any) -> AppealInput:
@@ -144,8 +161,6 @@ def parse_appeal(raw: Any) -> AppealInput:
         raise InputError("reg_number", "must look like APL-2026-000042 (letters, year, 6-8 digits)")
     applicant = parse_applicant(raw.get("applicant"))
     contacts = parse_contacts(raw.get("contacts"))
-    if applicant.kind != "anonymous" and not (contacts.email or contacts.phone or contacts.address):
-        raise InputError("contacts", "at least one of email, phone, address is required")
     received = text_field(raw, "received_at")
     parse_received_at(received)
     attachments = parse_attachments(raw.get("attachments"))

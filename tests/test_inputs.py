@@ -33,13 +33,11 @@ ROOT = Path(__file__).resolve().parent.parent
         ({"received_at": "1899-01-01T00:00:00"}, "received_at"),
         ({"applicant": {"kind": "person", "name": "A", "iin": "850315300001"}}, "applicant.iin"),
         ({"applicant": {"kind": "company", "name": "ТОО", "bin": "12345"}}, "applicant.bin"),
-        ({"applicant": {"kind": "person", "iin": valid_iin()}}, "applicant.name"),
         ({"applicant": {"kind": "robot"}}, "applicant.kind"),
         (
             {"applicant": {"kind": "person", "name": "A", "iin": valid_iin(), "applicants_count": 0}},
             "applicant.applicants_count",
         ),
-        ({"contacts": {}}, "contacts"),
         ({"contacts": {"email": "not-mail"}}, "contacts.email"),
         ({"applicant": "Иванов"}, "applicant"),
         (
@@ -181,3 +179,25 @@ def test_cli_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
 def test_diagrams_are_current() -> None:
     result = run_cli("diagrams", "--check")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "anonymous", "defects"),
+    [
+        ({"applicant": {"kind": "person", "iin": valid_iin()}}, True, []),  # no name
+        ({"contacts": {}}, True, []),  # no contact to answer to
+        ({"applicant": {"kind": "person", "name": "Айгерим"}}, False, ["applicant.iin"]),  # no IIN
+        ({"applicant": {"kind": "company", "name": "ТОО Су"}}, False, ["applicant.bin"]),  # no BIN
+    ],
+)
+def test_an_incomplete_appeal_is_registered_not_refused(
+    change: dict[str, Any], anonymous: bool, defects: list[str]
+) -> None:
+    """Issue 21.7: registration is mandatory (domain.md). An appeal without a name or any contact
+    is registered and then left without consideration (ground `anonymous`); one without an IIN/BIN
+    is registered, considered and marked for correction."""
+    from models.appeal import defects_of
+
+    appeal = parse_appeal(appeal_dict(**change))
+    assert appeal.is_anonymous() is anonymous
+    assert [d.split(":")[0] for d in defects_of(appeal.applicant)] == defects

@@ -22,7 +22,7 @@ from audit import compliance_findings
 from models.case_status import CaseStatus
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from policies import calendar
-from tests.factories import appeal_dict
+from tests.factories import appeal_dict, valid_iin
 from tests.scenario import move, start_appeal, status, until_state
 
 ANSWER = {"answer_text": "Крыша будет отремонтирована в мае.", "answer_character": "satisfied"}
@@ -803,3 +803,22 @@ async def test_a_closed_appeal_waits_for_the_head_s_decision_on_its_proposal(
     assert st.proposals[0].status == "rejected"
     result = await asyncio.wait_for(handle.result(), timeout=30)
     assert result.state == "closed"
+
+
+async def test_incomplete_appeals_are_registered_then_left_or_marked_for_correction(
+    client: Client, worker: Worker, engine: Engine
+) -> None:
+    """Issue 21.7: an appeal without a name or any contact was refused at input; it is registered
+    and left without consideration (ground anonymous, recorded). One without an IIN is registered,
+    considered and marked for correction: the controller is told what is missing."""
+    nameless = appeal_dict(applicant={"kind": "person", "iin": valid_iin()}, contacts={})
+    handle = await start_appeal(client, worker, nameless)
+    st = await until_state(handle, "closed")
+    assert st.closure_reason == "left_without_consideration" and st.history[-1].detail.get("ground") == "anonymous"
+    assert card_of(engine, handle.id).state == "closed"
+    no_iin = appeal_dict(applicant={"kind": "person", "name": "Айгерим Садыкова"})
+    handle = await start_appeal(client, worker, no_iin)
+    st = await until_state(handle, "routed")
+    assert "needs_correction" in kinds(st)
+    (alert,) = [n for n in notes_of(engine, handle.id, "control_alert") if n.recipient == "department-controller"]
+    assert "с недостатками" in alert.subject and "applicant.iin" in alert.body

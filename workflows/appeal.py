@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
 from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE, SET_PROPOSAL_STATUS
-from models.appeal import AppealInput, parse_appeal
+from models.appeal import AppealInput, defects_of, parse_appeal
 from models.appeal_moves import LeaveDetails, PartForwardDetails, QualityReview
 from models.case_status import CaseStatus, ProposalState
 from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint
@@ -103,6 +103,12 @@ class AppealWorkflow(ControlledWorkflow):
         if rules is not None and not a.reception and a.is_anonymous():
             await self.close_anonymous(rules)
             return
+        defects = defects_of(a.applicant)
+        if defects and not a.reception:  # registered and considered, marked for correction (issue 21)
+            self.note("needs_correction", "; ".join(defects))
+            await self.notify(
+                "controller", "control_alert", "needs-correction", alert="needs_correction", defects="; ".join(defects)
+            )
         await self.notify(
             "applicant",
             "acknowledgement",
