@@ -199,6 +199,16 @@ async def proposal_decided(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "approve", "head-1", "head")
 
 
+async def refusal_heard_inside_the_term(env: WorkflowEnvironment, h: Handle) -> None:
+    """Issue 21 (table v5): the hearing_start alert names the day the hearing and the decision fit;
+    a refusal sent later is flagged; heard, then approved."""
+    await move(h, "accept", "housing-dept", "executor")
+    await env.sleep(timedelta(days=18))  # past the advised day: the hearing ends on the term's last day or later
+    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Нет.", answer_character="refused")
+    await env.sleep(timedelta(days=7))
+    await move(h, "approve", "head-1", "head")
+
+
 async def reception_with_instructions(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
     from activities.receptions import create_slots
     from policies import calendar
@@ -280,10 +290,13 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
     "appeal_bound_seals_cancellation_refused": bound_seals_and_cancellation_refused,
     "appeal_signed_seals_late_extension_refused_v5": signed_seals_late_extension_refused,
     "appeal_proposal_decided_v5": proposal_decided,
+    "appeal_refusal_heard_late_v5": refusal_heard_inside_the_term,
+    "appeal_without_iin_marked_for_correction": happy,
 }
 # Appeals that differ from the factory's (anonymous applicants).
 APPEAL_INPUTS: dict[str, dict[str, Any]] = {
     "appeal_anonymous_left": {"applicant": {"kind": "anonymous"}, "contacts": {"email": "x@example.kz"}},
+    "appeal_without_iin_marked_for_correction": {"applicant": {"kind": "person", "name": "Айгерим Садыкова"}},
     "appeal_anonymous_crime_forwarded": {
         "applicant": {"kind": "anonymous"},
         "contacts": {},
