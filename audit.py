@@ -38,6 +38,7 @@ from policies.terms import control_rules, term_working_days
 from runtime.client import connect, data_converter
 from runtime.replay import replay_files
 from runtime.trail import Trail, read_trail
+from workflows.kinds import KINDS, kind_of_card
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -181,7 +182,7 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
     with Session(engine) as session:
         cards = {c.reg_number: c for c in session.exec(select(CaseRecord)).all()}
         events = session.exec(select(EventRecord)).all()
-    matrices = {kind: permission_matrix(kind) for kind in ("appeal", "reception", "instruction")}
+    matrices = {kind.name: permission_matrix(kind.name) for kind in KINDS}
     answered: dict[str, str] = {}
     measured: dict[str, tuple[str, str, bool]] = {}
     for e in events:
@@ -189,7 +190,7 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
             findings.append((e.reg_number, "reset outside the engine", f"{e.at[:19]}: {e.detail}"))
             continue
         card = cards.get(e.reg_number)
-        kind = "appeal" if card is None or card.kind in ("appeal", "reception_instruction") else card.kind
+        kind = kind_of_card(card.kind if card is not None else "").name
         if e.actor_role != "system" and e.trigger != "register" and e.seq > 0 and not e.auth:
             findings.append(
                 (

@@ -27,6 +27,7 @@ from runtime.client import start_case, transition
 from runtime.clock import local_today, local_year, utc_now
 from runtime.numbering import allocate_number
 from runtime.seal import staff
+from workflows.kinds import BY_NAME
 
 # The demo's registrar (a demo user too): the demo holds the codec key and seals its registrations
 # as this registrar's, as the codec server seals a logged-in registrar's.
@@ -129,7 +130,7 @@ async def seed(task_queue: str, now: datetime) -> list[str]:
     client = await connect()
     engine = make_engine()
     year = local_year(now)
-    numbers = [allocate_number(engine, "APL", year) for _ in range(6)]
+    numbers = [allocate_number(engine, BY_NAME["appeal"].prefix, year) for _ in range(6)]
     base = int(numbers[0].rsplit("-", 1)[1]) * 10
     late_received = late_receipt_day(now)
     appeals = [
@@ -231,7 +232,7 @@ async def seed_reception(client: Any, engine: Any, task_queue: str, now: datetim
         district="nauryzbay",
         place="Дом культуры, Наурызбайский район",
     )
-    numbers = [allocate_number(engine, "RCP", year) for _ in range(2)]
+    numbers = [allocate_number(engine, BY_NAME["reception"].prefix, year) for _ in range(2)]
     base = int(numbers[0].rsplit("-", 1)[1]) * 10 + 7
     for i, number in enumerate(numbers):
         raw = {
@@ -300,7 +301,7 @@ async def seed_water(task_queue: str, now: datetime) -> list[str]:
 
     client = await connect()
     engine = make_engine()
-    numbers = [allocate_number(engine, "APL", local_year(now)) for _ in WATER]
+    numbers = [allocate_number(engine, BY_NAME["appeal"].prefix, local_year(now)) for _ in WATER]
     base = int(numbers[0].rsplit("-", 1)[1]) * 10 + 500
     for i, (number, text) in enumerate(zip(numbers, WATER, strict=True)):
         raw = appeal(number, base + i, now, category="utilities", district="nauryzbay", type="complaint", text=text)

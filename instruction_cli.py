@@ -19,6 +19,7 @@ from runtime.clock import local_year, utc_now
 from runtime.numbering import allocate_number
 from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
 from workflows.instruction_table import INSTRUCTION_TABLE
+from workflows.kinds import BY_NAME, placeholder_number
 
 instruction_app = typer.Typer(
     no_args_is_help=True, help="Control of instructions of the President and the Presidential Administration."
@@ -45,7 +46,7 @@ def register(
 ) -> None:
     """Put an instruction under control (starts an InstructionWorkflow)."""
     raw = {
-        "reg_number": number or "PRI-2000-000000",
+        "reg_number": number or placeholder_number("instruction"),
         "issuer": issuer,
         "issuer_official": issuer_official,
         "text": text,
@@ -62,7 +63,7 @@ def register(
         raise InputError("executor", f"unknown executor(s) {', '.join(unknown)}")
     who, method = registrar()  # before a number is taken
     if not number:
-        raw["reg_number"] = allocate_number(registry_engine(), "PRI", local_year())
+        raw["reg_number"] = allocate_number(registry_engine(), BY_NAME["instruction"].prefix, local_year())
     instruction = parse_instruction(raw)
 
     start_or_refuse("InstructionWorkflow", instruction, instruction.reg_number, who, method)

@@ -22,6 +22,7 @@ from policies.receptions import officials
 from runtime.client import connect
 from runtime.clock import local_year, utc_now
 from runtime.numbering import allocate_number
+from workflows.kinds import BY_NAME, placeholder_number
 from workflows.reception_table import RECEPTION_TABLE
 
 reception_app = typer.Typer(no_args_is_help=True, help="Personal receptions of citizens (seed 6.1-6.6).")
@@ -43,7 +44,7 @@ def book(
 ) -> None:
     """Preliminary registration for a personal reception (starts a ReceptionWorkflow)."""
     raw = {
-        "reg_number": number or "RCP-2000-000000",
+        "reg_number": number or placeholder_number("reception"),
         "citizen": {"kind": "person", "name": name, "iin": iin},
         "contacts": {"email": email, "phone": phone},
         "language": language,
@@ -60,7 +61,7 @@ def book(
         raise InputError("official", f"unknown official {official!r}; known: {', '.join(sorted(officials()))}")
     who, method = registrar()  # before a number is taken
     if not number:
-        raw["reg_number"] = allocate_number(registry_engine(), "RCP", local_year())
+        raw["reg_number"] = allocate_number(registry_engine(), BY_NAME["reception"].prefix, local_year())
     reception = parse_reception(raw)
 
     start_or_refuse("ReceptionWorkflow", reception, reception.reg_number, who, method)

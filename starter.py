@@ -38,6 +38,7 @@ from runtime.clock import local_year, utc_now
 from runtime.numbering import allocate_number
 from runtime.seal import Identity
 from users_cli import login, logout, users_app, whoami
+from workflows.kinds import BY_NAME, PREFIXES, kind_of_number, placeholder_number
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -96,7 +97,7 @@ def register(
     addressee: str = typer.Option("Аким области"),
     received_at: str = typer.Option("", help="ISO date-time; default now"),
     number: str = typer.Option("", help="registration number; default: next from the registry"),
-    prefix: str = typer.Option("APL"),
+    prefix: str = typer.Option(BY_NAME["appeal"].prefix),
     attachment: list[Path] = typer.Option([], help="a file attached to the appeal (repeatable; size-limited)"),
 ) -> None:
     """Register one appeal and start its workflow."""
@@ -120,7 +121,7 @@ def register(
         "received_at": received_at or utc_now().isoformat(),
         "attachments": [describe_file(path) for path in attachment],
     }
-    validated(dict(raw, reg_number=number or "APL-2000-000000"))  # refuse bad input before taking a number
+    validated(dict(raw, reg_number=number or placeholder_number("appeal")))  # refuse bad input before taking a number
     who, method = registrar()  # and someone who may not register
     appeal = validated(with_number(raw, prefix))
 
@@ -160,7 +161,9 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 @app.command("import")
-def import_(path: Path, prefix: str = typer.Option("APL"), concurrency: int = typer.Option(20)) -> None:
+def import_(
+    path: Path, prefix: str = typer.Option(BY_NAME["appeal"].prefix), concurrency: int = typer.Option(20)
+) -> None:
     """Register many appeals from a JSON or CSV file, with a progress bar; bad rows are listed, not skipped silently."""
     rows = read_rows(path)
     problems: list[str] = []
@@ -169,7 +172,7 @@ def import_(path: Path, prefix: str = typer.Option("APL"), concurrency: int = ty
         try:
             if not isinstance(raw, dict):
                 raise InputError("row", "must be an object")
-            validated(dict(raw, reg_number=raw.get("reg_number") or "APL-2000-000000"))
+            validated(dict(raw, reg_number=raw.get("reg_number") or placeholder_number("appeal")))
             good.append(raw)
         except InputError as error:
             problems.append(f"row {index}: {error}")
@@ -295,11 +298,11 @@ def move(
             payload["details"] = json.loads(details)
         except json.JSONDecodeError as error:
             raise CliError(f"details: not JSON ({error.msg})") from None
-    from workflows.kinds import kind_of_number
 
     kind = kind_of_number(number)
     if kind is None:
-        raise CliError(f"number: {number[:40]!r} is not a case number (APL-, RCP- or PRI-YYYY-NNNNNN)")
+        forms = ", ".join(f"{prefix}-YYYY-NNNNNN" for prefix in PREFIXES)
+        raise CliError(f"number: {number[:40]!r} is not a case number ({forms})")
     st = send_move(number, payload, kind.table)  # each kind's payloads checked against its own table
     out.print(f"{number}: {st.state} (deadline {st.deadline}, executor {st.executor or '-'})")
 

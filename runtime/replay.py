@@ -52,7 +52,9 @@ class ReplayOutcome:
 def workflow_id_of(path: Path) -> str:
     """`<path>__<workflow id>.json` (the test corpus) or `<workflow id>__<run id>.json` (export)."""
     name = path.stem
-    if name.count("__") == 1 and not name.startswith(("APL", "RCP", "PRI")):
+    from workflows.kinds import PREFIXES
+
+    if name.count("__") == 1 and not name.startswith(PREFIXES):
         return name.split("__")[1]
     return name.split("__")[0]
 

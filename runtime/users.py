@@ -27,8 +27,9 @@ class DirectoryError(Exception):
 
 
 def known_roles() -> list[str]:
+    """Every role the permissions policy names, for any kind (its top-level keys are the kinds)."""
     roles: set[str] = set()
-    for kind in ("appeal", "reception", "instruction"):
+    for kind in load_policy("permissions"):
         roles.update(permission_matrix(kind).roles())
     return sorted(roles)
 

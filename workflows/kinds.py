@@ -67,6 +67,22 @@ KINDS: tuple[Kind, ...] = (
 BY_NAME = {kind.name: kind for kind in KINDS}
 
 
+PREFIXES = tuple(kind.prefix for kind in KINDS)
+# A card's kind (the registry's `kind`) and the kind whose permissions and table it runs under: an
+# instruction given at a reception is an appeal's workflow.
+CARD_KINDS = {**{kind.name: kind for kind in KINDS}, "reception_instruction": BY_NAME["appeal"]}
+
+
+def kind_of_card(card_kind: str) -> Kind:
+    """The kind a registry card runs under (an unknown or missing card: the appeal's)."""
+    return CARD_KINDS.get(card_kind, BY_NAME["appeal"])
+
+
+def placeholder_number(kind: str) -> str:
+    """A number of the kind's form, for validating an input before its number is taken."""
+    return f"{BY_NAME[kind].prefix}-2000-000000"
+
+
 def kind_of_number(number: str) -> Kind | None:
     """The kind a registration number belongs to, by its prefix (`APL-2026-000042`); an
     instruction given at a reception (`RCP-2026-000001-2`, one part more) is an appeal's workflow."""

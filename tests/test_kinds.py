@@ -1,0 +1,56 @@
+"""`workflows/kinds.py` is the only list of kinds (issue 22, step 1): every kind is walked through
+its permissions, its numbers, its cards and the corpus's file names, and no production module
+spells a kind's number prefix itself."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from policies.permissions import permission_matrix
+from runtime.replay import workflow_id_of
+from runtime.users import known_roles
+from workflows.kinds import BY_NAME, KINDS, PREFIXES, kind_of_card, kind_of_number, placeholder_number
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_every_kind_is_known_everywhere_by_its_one_entry(kind: object) -> None:
+    from workflows.kinds import Kind
+
+    assert isinstance(kind, Kind)
+    matrix = permission_matrix(kind.name)  # its roles and triggers are in policies/permissions.yaml
+    assert set(matrix.roles()) <= set(known_roles())
+    operator = set(kind.table.operator_triggers()) - {"retry_side_effects"}
+    granted = {t for role in matrix.roles() for t in matrix.grants[role]}
+    assert operator - granted == set(), f"{kind.name}: triggers nobody may send"
+    number = f"{kind.prefix}-2026-000042"
+    assert kind_of_number(number) is kind and kind_of_number(placeholder_number(kind.name)) is kind
+    assert kind_of_card(kind.name) is kind
+    assert workflow_id_of(Path(f"{kind.name}_path__{number}.json")) == number  # the corpus's names
+    assert workflow_id_of(Path(f"{number}__0123-run.json")) == number  # an export's names
+
+
+def test_an_instruction_given_at_a_reception_runs_as_an_appeal() -> None:
+    assert kind_of_number("RCP-2026-000001-2") is BY_NAME["appeal"]
+    assert kind_of_card("reception_instruction") is BY_NAME["appeal"]
+    assert kind_of_number("XYZ-2026-000001") is None
+
+
+def test_no_production_module_spells_a_kind_s_number_prefix() -> None:
+    """A prefix as a string of its own ("APL") outside kinds.py is a second list of kinds."""
+    modules = [p for p in ROOT.glob("*.py")] + [
+        p for folder in ("workflows", "activities", "models", "policies", "runtime", "analysis", "web")
+        for p in (ROOT / folder).rglob("*.py")
+    ]  # fmt: skip
+    found = []
+    for path in modules:
+        if path.name == "kinds.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in PREFIXES:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []
