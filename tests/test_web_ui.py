@@ -5,7 +5,6 @@ nothing; after logging out the UI can no longer decode the case's data."""
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import json
 import os
@@ -148,7 +147,11 @@ async def test_an_operator_logged_in_at_the_codec_server_acts_as_themselves_in_t
         await page.goto(f"{stack.codec}/login")
         await page.get_by_role("button", name=re.compile("Выйти")).click()
         await page.goto(f"{stack.ui}/namespaces/default/workflows/{number}")
-        await asyncio.sleep(3)
+        # The page has loaded (its case number is shown) before the absence of the name means anything
+        # (issue 22: a fixed sleep then "absent" passed even if the page never loaded).
+        await page.get_by_text(number).first.wait_for(timeout=30_000)
+        # ...and it has asked the codec server, which refused the logged-out browser.
+        await page.get_by_text("Codec Server could not connect").first.wait_for(state="attached", timeout=30_000)
         assert data["applicant"]["name"] not in await page.content()
         await browser.close()
 

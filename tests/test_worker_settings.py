@@ -152,10 +152,18 @@ async def test_sigterm_lets_the_in_flight_write_finish_and_exits_0(
         handle = await dev_env.client.start_workflow(
             "AppealWorkflow", await registration(dev_env.client, appeal), id=appeal["reg_number"], task_queue="appeals"
         )
-        await asyncio.sleep(2)  # the worker took the task; its registry write waits for the lock
+        # Wait for what the test is about (issue 22: it slept 2 s and hoped): the worker has taken the
+        # case's first task, whose registry write now waits for the lock.
+        while not any(
+            e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED for e in (await handle.fetch_history()).events
+        ):
+            assert time.monotonic() < deadline + 60, "the worker never took the task"
+            await asyncio.sleep(0.1)
         worker.send_signal(signal.SIGTERM)
-        await asyncio.sleep(2)
-        assert worker.poll() is None, "the worker quit with a write in flight"
+        while "SIGTERM: stopping" not in log_path.read_text():  # it heard the signal...
+            assert time.monotonic() < deadline + 120, log_path.read_text()
+            await asyncio.sleep(0.1)
+        assert worker.poll() is None, "the worker quit with a write in flight"  # ...and waits for the write
         lock.execute("COMMIT")
         lock.close()
         code = await asyncio.to_thread(worker.wait, 60)
