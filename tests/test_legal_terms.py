@@ -290,27 +290,11 @@ def test_compliance_lists_an_extension_decided_after_the_term(engine: Engine) ->
     """Histories recorded before table v5 could extend a term that had passed: compliance lists
     any extension whose decision came after the term it extended, from the registry."""
     number = "APL-2026-000777"
-    with Session(engine) as s:
-        s.add(
-            CaseRecord(
-                reg_number=number, kind="appeal", appeal_type="application", channel="portal", language="ru",
-                category="housing", district="alatau", applicant_kind="individual", applicant_identity="",
-                applicant_name="", applicants_count=1, addressee="akim", received_at="2026-10-01T10:00:00+05:00",
-                state="closed", deadline="2026-11-30", workflow_run="r",
-            )
-        )  # fmt: skip
-        for key, at, change in (
-            ("move-7", "2026-10-21T09:00:00+00:00", "2026-10-22 -> 2026-11-20"),  # in time
-            ("move-9", "2026-11-21T04:00:00+00:00", "2026-11-20 -> 2026-11-30"),  # 09:00 Almaty, a day late
-        ):
-            s.add(
-                EventRecord(
-                    reg_number=number, key=key, seq=int(key[5:]), trigger="extend_deadline", actor_id="head-1",
-                    actor_role="head", from_state="under_consideration", to_state="under_consideration", at=at,
-                    detail=f'{{"deadline": "{change}"}}', auth="cli",
-                )
-            )  # fmt: skip
-        s.commit()
+    _card_with_events(
+        engine, number,
+        ("extend_deadline", "2026-10-21T09:00:00+00:00", '{"deadline": "2026-10-22 -> 2026-11-20"}'),  # in time
+        ("extend_deadline", "2026-11-21T04:00:00+00:00", '{"deadline": "2026-11-20 -> 2026-11-30"}'),  # a day late
+    )  # fmt: skip
     found = [f for f in compliance_findings(engine, None) if f[0] == number]
     assert found == [(number, "extension decided after the term", "term 2026-11-20, decided on 2026-11-21")]
 

@@ -27,18 +27,19 @@ from runtime.payloads import SIGNED_BY
 from runtime.seal import Identity, seal_move, seal_registration
 from runtime.signing import Signer, Verifier, add_public_key, current_signer
 from tests.factories import appeal_dict
-from tests.scenario import keyless, server_now, start_appeal, status, until_state
+from tests.scenario import keyless, server_now, status
 from tests.test_registration_seal import nothing_written, refusal_of
+from tests.test_seal_binding import routed_appeal
 
 # Nobody in the directory: with the data key alone one could seal as anyone.
 STRANGER = Identity("no-such-user", "Никто", ["controller"], "")
 NOT_SIGNED = "not signed by a sealer's key"
 
 
-async def routed_appeal(client: Client, worker: Worker) -> WorkflowHandle[Any, Any]:
-    handle = await start_appeal(client, worker, appeal_dict(category="housing"))
-    await until_state(handle, "routed")
-    return handle
+async def stranger_reassigns(client: Client, handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
+    """A reassignment sealed for STRANGER by whatever signer this process has."""
+    move = {"trigger": "reassign", "target": "roads-dept", "reason": "x"}
+    return seal_move(move, STRANGER, "cli", await server_now(client), case=handle.id)
 
 
 def unsigned(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,13 +86,7 @@ async def test_a_forged_mark_does_not_make_a_seal_verified(client: Client, worke
     handle = await routed_appeal(client, worker)
     signer = current_signer()
     assert signer is not None
-    payload = seal_move(
-        {"trigger": "reassign", "target": "roads-dept", "reason": "x"},
-        STRANGER,
-        "cli",
-        await server_now(client),
-        case=handle.id,
-    )
+    payload = await stranger_reassigns(client, handle)
     payload["seal"] = {k: v for k, v in payload["seal"].items() if k not in ("sig", "kid")}
     payload["seal"]["verified"] = signer.kid
     inner = Payload(
@@ -107,13 +102,7 @@ async def test_a_forged_mark_does_not_make_a_seal_verified(client: Client, worke
 
 async def test_an_altered_signed_seal_is_not_verified(client: Client, worker: Worker) -> None:
     handle = await routed_appeal(client, worker)
-    payload = seal_move(
-        {"trigger": "reassign", "target": "roads-dept", "reason": "x"},
-        STRANGER,
-        "cli",
-        await server_now(client),
-        case=handle.id,
-    )
+    payload = await stranger_reassigns(client, handle)
     payload["seal"]["role"] = "head"  # a head's seal, as its holder never signed it
     payload["actor"]["role"] = "head"
     with pytest.raises(WorkflowUpdateFailedError) as update:
