@@ -33,6 +33,10 @@ class TimerPoint:
     hours_before: int = 0  # reception reminders: hours before the slot
     local_day: str = ""  # the local date of legal_at (ISO), for terms shown to people
 
+    def key(self) -> str:
+        """The point's idempotency key: what it writes or sends happens once per point."""
+        return f"{self.kind}-{self.legal_at}"
+
 
 @dataclass
 class DeadlinePlan:

@@ -54,3 +54,34 @@ def test_no_production_module_spells_a_kind_s_number_prefix() -> None:
             if isinstance(node, ast.Constant) and node.value in PREFIXES:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []
+
+
+def _point_kinds(path: Path) -> set[str]:
+    """The timer point kinds a module plans: TimerPoint("kind", ...) and
+    working_days_after_today(days, "kind")."""
+    kinds: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        position = {"TimerPoint": 0, "working_days_after_today": 1}.get(name)
+        if position is not None and len(node.args) > position:
+            arg = node.args[position]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                kinds.add(arg.value)
+    return kinds
+
+
+def test_every_timer_point_a_kind_plans_has_its_handler() -> None:
+    """Issue 22, step 5: timer points are dispatched by name (`on_point_<kind>`), as triggers are."""
+    planned = {
+        "appeal": _point_kinds(ROOT / "workflows" / "appeal.py") | _point_kinds(ROOT / "activities" / "policy.py"),
+        "reception": _point_kinds(ROOT / "workflows" / "reception.py"),
+        "instruction": _point_kinds(ROOT / "workflows" / "instruction.py") | {"reminder", "escalation"},
+    }
+    assert planned["appeal"] >= {"reminder", "escalation", "disciplinary", "hearing_end", "forward_escalation"}
+    missing = [
+        f"{name}: {kind}" for name, kinds in planned.items() for kind in sorted(kinds)
+        if not callable(getattr(BY_NAME[name].workflow, f"on_point_{kind}", None))
+    ]  # fmt: skip
+    assert missing == []

@@ -445,57 +445,64 @@ class AppealWorkflow(ControlledWorkflow):
             return
         self.trail.points = [p for p in self.trail.points if p.kind == "hearing_end"] + plan.points
 
-    # ---- what a due timer point does ----
-    async def on_timer(self, point: TimerPoint) -> None:
-        if point.kind == "proposal_term":
-            await self.on_proposal_term(point)
+    # ---- what a due timer point does: `on_point_<kind>`, found by the point's name ----
+    async def on_point_proposal_term(self, point: TimerPoint) -> None:
+        await self.on_proposal_term(point)
+
+    async def on_point_hearing_end(self, point: TimerPoint) -> None:
+        self.case.hearing_elapsed = True
+        self.note("hearing_end", "hearing period ended without the applicant's reply")
+
+    def watches_legal_term(self) -> bool:
+        """The legal term's points (reminder, escalation, proposal) act only in an open state."""
+        return self.case.state in (TIMER_STATES_V2 if self.v2 else TIMER_STATES)
+
+    async def on_point_reminder(self, point: TimerPoint) -> None:
+        if not self.watches_legal_term():
             return
-        if point.kind == "hearing_end":
-            self.case.hearing_elapsed = True
-            self.note("hearing_end", "hearing period ended without the applicant's reply")
-            return
-        if self.v2 and await self.on_control_timer(point):
-            return
-        if self.case.state not in (TIMER_STATES_V2 if self.v2 else TIMER_STATES):
-            return
-        key = f"{point.kind}-{point.legal_at}"
         waiting_approval = self.case.state == "answered"
-        if point.kind == "reminder":
-            self.note("reminder", f"{point.working_days} working day(s) before the term {self.case.deadline}")
-            # An answer waiting for approval: the approvers are reminded, not the executor.
-            await self.notify(
-                "head" if waiting_approval else "executor", "reminder", key, days_left=str(point.working_days)
-            )
-        elif point.kind == "escalation":
-            self.case.overdue = True
-            self.case.executor_at_term = self.case.executor  # who was responsible when the term ended
-            where = " while the answer waited for approval" if waiting_approval else ""
-            self.note("escalation", f"term {self.case.deadline} missed{where}; overdue notice to the head")
-            await self.record(self.system_record("escalate"), key)
-            self.upsert_search_attributes()
-            await self.notify("head", "overdue_notice", key)
-            await self.tell_reception()
-        elif point.kind == "disciplinary":
-            if waiting_approval and self.case.answered_at and self.case.answered_at < self.case.due_at:
-                # The executor answered in time; the delay is the approval's, not theirs.
-                self.note("disciplinary_skipped", "the executor answered within the term; approval is late")
-                return
-            # The executor responsible at the term, not whoever holds the appeal now (issue 21).
-            executor = self.case.executor_at_term or self.case.executor or "appeals-dept"
-            self.note("disciplinary_proposal", f"drafted for {executor}: {point.working_days} working day(s) overdue")
-            number = workflow.info().workflow_id
-            request = ProposalRequest(
-                number,
-                f"{number}:{key}",
-                executor,
-                self.case.deadline,
-                point.working_days,
-                self.rules_().staff_language,
-                {"category": self.appeal_().category},
-            )
-            await self.effect(DRAFT_DISCIPLINARY_PROPOSAL, request, f"disciplinary proposal for {executor}")
-            if self.case.proposal_approval_working_days:
-                await self.await_head(request.key, executor)
+        self.note("reminder", f"{point.working_days} working day(s) before the term {self.case.deadline}")
+        # An answer waiting for approval: the approvers are reminded, not the executor.
+        await self.notify(
+            "head" if waiting_approval else "executor", "reminder", point.key(), days_left=str(point.working_days)
+        )
+
+    async def on_point_escalation(self, point: TimerPoint) -> None:
+        if not self.watches_legal_term():
+            return
+        key = point.key()
+        self.case.overdue = True
+        self.case.executor_at_term = self.case.executor  # who was responsible when the term ended
+        where = " while the answer waited for approval" if self.case.state == "answered" else ""
+        self.note("escalation", f"term {self.case.deadline} missed{where}; overdue notice to the head")
+        await self.record(self.system_record("escalate"), key)
+        self.upsert_search_attributes()
+        await self.notify("head", "overdue_notice", key)
+        await self.tell_reception()
+
+    async def on_point_disciplinary(self, point: TimerPoint) -> None:
+        if not self.watches_legal_term():
+            return
+        if self.case.state == "answered" and self.case.answered_at and self.case.answered_at < self.case.due_at:
+            # The executor answered in time; the delay is the approval's, not theirs.
+            self.note("disciplinary_skipped", "the executor answered within the term; approval is late")
+            return
+        # The executor responsible at the term, not whoever holds the appeal now (issue 21).
+        executor = self.case.executor_at_term or self.case.executor or "appeals-dept"
+        self.note("disciplinary_proposal", f"drafted for {executor}: {point.working_days} working day(s) overdue")
+        number = workflow.info().workflow_id
+        request = ProposalRequest(
+            number,
+            f"{number}:{point.key()}",
+            executor,
+            self.case.deadline,
+            point.working_days,
+            self.rules_().staff_language,
+            {"category": self.appeal_().category},
+        )
+        await self.effect(DRAFT_DISCIPLINARY_PROPOSAL, request, f"disciplinary proposal for {executor}")
+        if self.case.proposal_approval_working_days:
+            await self.await_head(request.key, executor)
 
     async def await_head(self, key: str, executor: str) -> None:
         """A drafted proposal waits for the head's decision within the policy's term (issue 21)."""
@@ -538,40 +545,45 @@ class AppealWorkflow(ControlledWorkflow):
         """A closed appeal runs on while a disciplinary proposal awaits the head (issue 21)."""
         return super().finished() and not self.case.awaiting_proposals()
 
-    async def on_control_timer(self, point: TimerPoint) -> bool:
-        """Table v2's own timer points: the hearing's last start day, the finalization term, the
-        extension notice and the forwarding term. True when `point` was one of them."""
-        c, key = self.case, f"{point.kind}-{point.legal_at}"
-        if point.kind == "hearing_start":
-            if c.state in NOT_YET_ANSWERED:
-                self.note("hearing_start", f"last day to send an adverse preliminary decision: {point.local_day}")
-                alert = {"alert": "hearing_start", "start_by": point.local_day, "hearing_days": str(point.working_days)}
-                await self.notify("executor", "control_alert", key, **alert)
-        elif point.kind == "finalization_due":
-            if c.state == "returned_for_finalization":
-                self.note("finalization_term_missed", f"finalization term {c.internal_deadline} missed")
-                alert = {"alert": "finalization_overdue", "internal_deadline": c.internal_deadline}
-                await self.notify("executor", "control_alert", key, **alert)
-                await self.notify("controller", "control_alert", f"{key}-controller", **alert)
-        elif point.kind == "extension_notice_due":
-            unsent = [e for e in self.trail.failed_effects if e.label == "notice extension_notice"]
-            if unsent:
-                self.note(
-                    "extension_notice_overdue", f"the applicant was not told of the term {point.local_day} in time"
-                )
-                alert = {"alert": "extension_notice_overdue", "notice_days": str(point.working_days)}
-                await self.notify("head", "control_alert", key, **alert)
-            else:
-                self.note("extension_notice_sent", f"the applicant was told of the term {point.local_day} in time")
-        elif point.kind in ("forward_reminder", "forward_escalation"):
-            if c.state in ("registered", "routed"):  # competence not yet settled by an accepting executor
-                overdue = point.kind == "forward_escalation"
-                self.note("forward_overdue" if overdue else "forward_reminder", f"forwarding term {c.forward_by}")
-                alert = {"alert": "forward_overdue" if overdue else "forward_reminder", "forward_by": c.forward_by}
-                await self.notify("head" if overdue else "controller", "control_alert", key, **alert)
+    # Table v2's own points: the hearing's last start day, the finalization term, the extension
+    # notice and the forwarding term (planned only under v2 and later).
+    async def on_point_hearing_start(self, point: TimerPoint) -> None:
+        if self.v2 and self.case.state in NOT_YET_ANSWERED:
+            self.note("hearing_start", f"last day to send an adverse preliminary decision: {point.local_day}")
+            alert = {"alert": "hearing_start", "start_by": point.local_day, "hearing_days": str(point.working_days)}
+            await self.notify("executor", "control_alert", point.key(), **alert)
+
+    async def on_point_finalization_due(self, point: TimerPoint) -> None:
+        c, key = self.case, point.key()
+        if self.v2 and c.state == "returned_for_finalization":
+            self.note("finalization_term_missed", f"finalization term {c.internal_deadline} missed")
+            alert = {"alert": "finalization_overdue", "internal_deadline": c.internal_deadline}
+            await self.notify("executor", "control_alert", key, **alert)
+            await self.notify("controller", "control_alert", f"{key}-controller", **alert)
+
+    async def on_point_extension_notice_due(self, point: TimerPoint) -> None:
+        if not self.v2:
+            return
+        unsent = [e for e in self.trail.failed_effects if e.label == "notice extension_notice"]
+        if unsent:
+            self.note("extension_notice_overdue", f"the applicant was not told of the term {point.local_day} in time")
+            alert = {"alert": "extension_notice_overdue", "notice_days": str(point.working_days)}
+            await self.notify("head", "control_alert", point.key(), **alert)
         else:
-            return False
-        return True
+            self.note("extension_notice_sent", f"the applicant was told of the term {point.local_day} in time")
+
+    async def on_point_forward_reminder(self, point: TimerPoint) -> None:
+        await self.forwarding_term(point, overdue=False)
+
+    async def on_point_forward_escalation(self, point: TimerPoint) -> None:
+        await self.forwarding_term(point, overdue=True)
+
+    async def forwarding_term(self, point: TimerPoint, *, overdue: bool) -> None:
+        c = self.case
+        if self.v2 and c.state in ("registered", "routed"):  # competence not yet settled by an accepting executor
+            self.note("forward_overdue" if overdue else "forward_reminder", f"forwarding term {c.forward_by}")
+            alert = {"alert": "forward_overdue" if overdue else "forward_reminder", "forward_by": c.forward_by}
+            await self.notify("head" if overdue else "controller", "control_alert", point.key(), **alert)
 
     # ---- helpers ----
     async def notify(self, to: str, template: str, key: str, **context: str) -> bool:

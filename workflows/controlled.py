@@ -714,7 +714,13 @@ class ControlledWorkflow:
             await self.guarded(f"timer {point.kind}", lambda point=point: self.on_timer(point))  # type: ignore[misc]
 
     async def on_timer(self, point: TimerPoint) -> None:
-        raise NotImplementedError
+        """A due point is handled by the kind's `on_point_<kind>` (issue 22: dispatched by name, as
+        triggers are); a point with no handler is noted, never silently dropped."""
+        handler = getattr(self, f"on_point_{point.kind}", None)
+        if handler is None:
+            self.note("timer_unhandled", f"no handler for a {point.kind!r} point at {point.legal_at}")
+            return
+        await handler(point)
 
     async def working_days_after_today(self, days: int, kind: str) -> TimerPoint:
         """A timer point at the end of `days` working days counted from tomorrow (hearings,

@@ -255,19 +255,19 @@ class InstructionWorkflow(ControlledWorkflow):
         )
         await self.plan_term(date.fromisoformat(plan.due_date))
 
-    async def on_timer(self, point: TimerPoint) -> None:
+    # ---- what a due timer point does: `on_point_<kind>` ----
+    async def on_point_proposal_term(self, point: TimerPoint) -> None:
         c = self.case
-        if point.kind == "proposal_term":
-            waiting = [p for p in c.proposals if p.decide_by == point.legal_at and p.status == "awaiting_approval"]
-            if waiting:
-                self.note("proposal_overdue", f"{waiting[0].key} still awaits the head's approval")
-                await self.tell(
-                    HEAD, "Предложение ожидает согласования", f"Срок согласования предложения {waiting[0].key} истёк."
-                )
-            return
-        if c.state not in LATE_STATES:
-            return
-        if point.kind == "reminder":
+        waiting = [p for p in c.proposals if p.decide_by == point.legal_at and p.status == "awaiting_approval"]
+        if waiting:
+            self.note("proposal_overdue", f"{waiting[0].key} still awaits the head's approval")
+            await self.tell(
+                HEAD, "Предложение ожидает согласования", f"Срок согласования предложения {waiting[0].key} истёк."
+            )
+
+    async def on_point_reminder(self, point: TimerPoint) -> None:
+        c = self.case
+        if c.state in LATE_STATES:
             pending = self.unreported()
             self.note("reminder", f"{point.working_days} working day(s) before {c.term}: {', '.join(pending)}")
             for name in pending:
@@ -277,7 +277,9 @@ class InstructionWorkflow(ControlledWorkflow):
                     f"До срока {c.term} осталось рабочих дней: {point.working_days}.",
                     key=f"reminder-{point.legal_at}-{name}",
                 )
-        elif point.kind == "escalation":
+
+    async def on_point_escalation(self, point: TimerPoint) -> None:
+        if self.case.state in LATE_STATES:
             await self.term_passed()
 
     def unreported(self) -> list[str]:

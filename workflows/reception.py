@@ -235,10 +235,9 @@ class ReceptionWorkflow(ControlledWorkflow):
         points.append(TimerPoint("no_show", no_show_at.isoformat(), no_show_at.isoformat()))
         self.trail.points = points
 
-    async def on_timer(self, point: TimerPoint) -> None:
-        if self.case.state != "routed":
-            return
-        if point.kind == "reception_reminder":
+    # ---- what a due timer point does: `on_point_<kind>` (only while the reception is scheduled) ----
+    async def on_point_reception_reminder(self, point: TimerPoint) -> None:
+        if self.case.state == "routed":
             self.note("reminder", f"{point.hours_before} hour(s) before the reception")
             key = f"reminder-{point.legal_at}"
             hours = str(point.hours_before)
@@ -247,7 +246,9 @@ class ReceptionWorkflow(ControlledWorkflow):
             await self.send(
                 self.case.executor, "reception_reminder", language, f"{key}-official", self.context(hours=hours)
             )
-        elif point.kind == "no_show":
+
+    async def on_point_no_show(self, point: TimerPoint) -> None:
+        if self.case.state == "routed":
             self.note("no_show", "the citizen did not come within the grace period")
             await self.system_move("no_show", SYSTEM, reason="не явился в назначенное время")
 
