@@ -28,7 +28,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.letters import environment
-from activities.registry import OUTSIDE_RESET, local_date
+from activities.registry import OUTSIDE_RESET
 from cli_core import CliError, err, out
 from models.registry import CaseRecord, EventRecord, registry_engine
 from policies import calendar
@@ -217,7 +217,7 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
             # An extension is decided while the term runs (issue 21; APPC art. 76): one decided
             # after the term it extends erased a missed term (table versions before 5 let it).
             term = str(detail["deadline"]).split(" -> ")[0]
-            decided = local_date(e.at)
+            decided = calendar.local_date(e.at)
             if term and decided > term:
                 findings.append(
                     (e.reg_number, "extension decided after the term", f"term {term}, decided on {decided}")

@@ -41,14 +41,6 @@ def local(value: str) -> str:
     return moment.strftime("%d.%m.%Y %H:%M")
 
 
-def local_date(value: str) -> str:
-    """The local (Almaty) ISO date of a moment; a naive moment is local already."""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(calendar.local_zone())
-    return moment.date().isoformat()
-
-
 def body_name(key: str, language: str) -> str:
     """A forwarding target by its catalogue key (Kazakh: the dative form the notice needs)."""
     body = forward_body(key)
@@ -82,7 +74,7 @@ def _environment(directory: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["local"] = local
-    env.filters["local_date"] = local_date
+    env.filters["local_date"] = calendar.local_date
     env.globals.update(body_name=body_name, ground_text=ground_text, unit_name=unit_name, position=position)
     return env
 

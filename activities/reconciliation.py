@@ -44,12 +44,12 @@ class ReconciliationActivities:
             await asyncio.to_thread(self.alert, request.day, found.differences)
         return found
 
-    def open_cards(self) -> dict[str, CaseRecord]:
+    def cards(self) -> dict[str, CaseRecord]:
         with Session(self.engine) as s:
             return {c.reg_number: c for c in s.exec(select(CaseRecord))}
 
     async def differences(self) -> ReconcileResult:
-        cards = await asyncio.to_thread(self.open_cards)
+        cards = await asyncio.to_thread(self.cards)
         kinds = " OR ".join(f"WorkflowType = '{name}'" for name in BY_WORKFLOW)
         running: dict[str, str] = {}
         async for w in self.client.list_workflows(f"({kinds}) AND ExecutionStatus = 'Running'"):

@@ -21,7 +21,7 @@ from models.activity_names import COMMIT_MOVE, RECORD_EVENT, RECORD_OUTSIDE_RESE
 from models.notices import NotificationRequest
 from models.registry import CaseRecord, EventRecord, NotificationRecord, utcnow, write_lock
 from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommit, OutsideReset, RegisterResult
-from policies.calendar import local_zone, receipt_moment, registration_day, working_days_between
+from policies.calendar import local_date, receipt_moment, registration_day, working_days_between
 
 # The move's statements, built once: building SQLAlchemy expressions on every move was half of
 # `commit_move`'s time in issue 11's profile. Values go in as bound parameters.
@@ -253,11 +253,6 @@ def _card_row(card: CaseCard) -> CaseRecord:
     if card.received_at:
         data["received_on"] = local_date(card.received_at)
     return CaseRecord(**data)
-
-
-def local_date(moment: str) -> str:
-    """The local date of a moment: what the reports' periods are counted in."""
-    return receipt_moment(moment).astimezone(local_zone()).date().isoformat()
 
 
 def _split(joined: str) -> list[str]:

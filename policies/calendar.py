@@ -143,6 +143,11 @@ def receipt_moment(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=local_zone())
 
 
+def local_date(moment: str) -> str:
+    """The local (Almaty) ISO date of a moment; one without an offset is local already."""
+    return receipt_moment(moment).astimezone(local_zone()).date().isoformat()
+
+
 def due_date(received_at: datetime, term_working_days: int) -> date:
     """Last day of a term of `term_working_days` working days for a receipt at `received_at`."""
     return add_working_days(registration_day(received_at), term_working_days)

@@ -95,7 +95,7 @@ def test_the_readme_tells_the_demo_story() -> None:
 
 @pytest.mark.parametrize(("day", "hour"), EVERY_HOUR)
 def test_the_demo_reports_cover_what_the_demo_registers_at_every_local_hour(day: str, hour: int) -> None:
-    from activities.registry import local_date
+    from policies.calendar import local_date
 
     now = local_moment(day, hour)
     first, last = demo.report_period(now)

@@ -13,19 +13,20 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
-from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE, SET_PROPOSAL_STATUS
+from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE, ROUTE_CASE
 from models.appeal import AppealInput, defects_of, parse_appeal
 from models.appeal_moves import LeaveDetails, PartForwardDetails, QualityReview
 from models.case_status import CaseStatus, ProposalState
 from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
-from models.notices import NotificationRequest, ProposalRequest, ProposalStatusRequest
+from models.notices import NotificationRequest, ProposalRequest
 from models.policy_snapshot import AppealRules, PolicyRequest
 from models.registry_writes import SUMMARY_CHARS, CaseCard, RouteRequest
 from runtime import search_attributes as sa
 from workflows.appeal_case import ADVERSE, AppealCase
 from workflows.appeal_table import APPEAL_TABLES
 from workflows.controlled import ControlledWorkflow
+from workflows.proposals import ProposalDecisions
 
 ROUTING_ACTOR = Actor(id="routing-policy", role="system")
 REGISTRATION_ACTOR = Actor(id="registration-policy", role="system")
@@ -41,7 +42,7 @@ INSTRUCTION_NEWS = "instruction_news"  # internal: an instruction tells its rece
 
 
 @workflow.defn(name="AppealWorkflow")
-class AppealWorkflow(ControlledWorkflow):
+class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
     TABLES = APPEAL_TABLES
     CASE = AppealCase
     parse_input = staticmethod(parse_appeal)
@@ -523,23 +524,14 @@ class AppealWorkflow(ControlledWorkflow):
             alert = {"alert": "proposal_overdue", "proposal": proposal.key, "decide_by": proposal.decide_by}
             await self.notify("akim", "control_alert", f"{proposal.key}-overdue", **alert)
 
-    async def on_approve_proposal(self, move: MoveRequest) -> str | None:
-        return await self.decide_proposal(move, "sent")
+    def proposal_detail(self, proposal: ProposalState) -> dict[str, str]:
+        return {"proposal": proposal.key, "executor": ", ".join(proposal.executors)}
 
-    async def on_reject_proposal(self, move: MoveRequest) -> str | None:
-        return await self.decide_proposal(move, "rejected")
-
-    async def decide_proposal(self, move: MoveRequest, status: str) -> str | None:
-        proposal = next(p for p in self.case.proposals if p.key == move.target)  # condition proposal_awaiting
-        record = self.make_move(move, {"proposal": proposal.key, "executor": ", ".join(proposal.executors)})
-        proposal.status = status
+    def proposal_decided(self, proposal: ProposalState) -> None:
+        """Its decision term no longer runs."""
         self.trail.points = [
             p for p in self.trail.points if not (p.kind == "proposal_term" and p.legal_at == proposal.decide_by)
         ]
-        await self.done(record)
-        request = ProposalStatusRequest(proposal.key, status, move.actor.id, move.reason)
-        await self.effect(SET_PROPOSAL_STATUS, request, f"proposal {proposal.key} marked {status}")
-        return None
 
     def finished(self) -> bool:
         """A closed appeal runs on while a disciplinary proposal awaits the head (issue 21)."""

@@ -11,6 +11,7 @@ from temporalio import workflow
 from models.case_status import ProposalState
 from models.moves import MoveRequest
 from workflows.case_machine import CaseModel
+from workflows.proposals import ProposalCase
 
 ADVERSE = ("refused", "partially_satisfied")  # APPC art. 73: these answers need the hearing
 
@@ -19,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @dataclass(eq=False)
-class AppealCase(CaseModel):
+class AppealCase(ProposalCase, CaseModel):
     state: str = "registered"
     executor: str = ""
     deadline: str = ""  # the legal term (ISO date): from receipt, moved only by a formal extension
@@ -54,17 +55,7 @@ class AppealCase(CaseModel):
     proposal_approval_working_days: int = 0  # policy snapshot (0: proposals are only drafted, before v5)
     proposals: list[ProposalState] = field(default_factory=list)  # disciplinary proposals awaiting the head (v5)
 
-    def awaiting_proposals(self) -> list[ProposalState]:
-        return [p for p in self.proposals if p.status == "awaiting_approval"]
-
     # --- conditions (pure: they read the case, the move and the time) ---
-    def proposal_awaiting(self, move: MoveRequest, now: datetime) -> bool:
-        return any(p.key == move.target for p in self.awaiting_proposals())
-
-    def explain_proposal_awaiting(self, move: MoveRequest, now: datetime) -> str:
-        waiting = ", ".join(p.key for p in self.awaiting_proposals()) or "none"
-        return f"target: {move.target[:100]!r} is not a proposal awaiting the head's decision (awaiting: {waiting})"
-
     def not_under_control(self, move: MoveRequest, now: datetime) -> bool:
         return not self.under_control
 

@@ -19,7 +19,6 @@ from models.activity_names import (
     CHECK_EXECUTORS,
     DRAFT_INSTRUCTION_PROPOSAL,
     PLAN_DEADLINE,
-    SET_PROPOSAL_STATUS,
     WRITE_CONCLUSION,
 )
 from models.case_status import CaseStatus, ExecutorTrack, ProposalState
@@ -34,13 +33,14 @@ from models.instruction import (
     parse_instruction,
 )
 from models.moves import Actor, MoveRecord, MoveRequest
-from models.notices import ConclusionRequest, InstructionProposalRequest, ProposalStatusRequest
+from models.notices import ConclusionRequest, InstructionProposalRequest
 from models.policy_snapshot import InstructionRules, PolicyRequest
 from models.registry_writes import CaseCard
 from runtime import search_attributes as sa
 from workflows.controlled import ControlledWorkflow
 from workflows.instruction_case import ExtensionRequest, InstructionCase, VerificationPlan
 from workflows.instruction_table import INSTRUCTION_TABLES
+from workflows.proposals import ProposalDecisions
 
 with workflow.unsafe.imports_passed_through():
     from policies.calendar import add_months
@@ -51,7 +51,7 @@ LATE_STATES = ("routed", "under_consideration", "returned_for_finalization")
 
 
 @workflow.defn(name="InstructionWorkflow")
-class InstructionWorkflow(ControlledWorkflow):
+class InstructionWorkflow(ProposalDecisions, ControlledWorkflow):
     TABLES = INSTRUCTION_TABLES
     CASE = InstructionCase
     parse_input = staticmethod(parse_instruction)
@@ -190,21 +190,6 @@ class InstructionWorkflow(ControlledWorkflow):
         await self.done(record)
         if poor:
             await self.propose(poor, "ненадлежащее исполнение по итогам проверки с выездом на место")
-        return None
-
-    async def on_approve_proposal(self, move: MoveRequest) -> str | None:
-        return await self.decide_proposal(move, "sent")
-
-    async def on_reject_proposal(self, move: MoveRequest) -> str | None:
-        return await self.decide_proposal(move, "rejected")
-
-    async def decide_proposal(self, move: MoveRequest, status: str) -> str | None:
-        record = self.make_move(move)
-        proposal = next(p for p in self.case.proposals if p.key == move.target)  # condition proposal_awaiting
-        proposal.status = status
-        await self.done(record)
-        request = ProposalStatusRequest(proposal.key, status, move.actor.id, move.reason)
-        await self.effect(SET_PROPOSAL_STATUS, request, f"proposal {proposal.key} marked {status}")
         return None
 
     async def on_lift_control(self, move: MoveRequest) -> str | None:

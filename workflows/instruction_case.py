@@ -11,6 +11,7 @@ from models.instruction import AssignDetails, FindingsDetails, IssuerDecision
 from models.moves import MoveRequest
 from models.policy_snapshot import InstructionRules
 from workflows.case_machine import CaseModel
+from workflows.proposals import ProposalCase
 
 
 @dataclass
@@ -31,7 +32,7 @@ class VerificationPlan:
 
 
 @dataclass(eq=False)
-class InstructionCase(CaseModel):
+class InstructionCase(ProposalCase, CaseModel):
     state: str = "registered"
     executors: list[str] = field(default_factory=list)  # the first named coordinates (the lead)
     executor: str = ""
@@ -127,10 +128,3 @@ class InstructionCase(CaseModel):
 
     def explain_findings_poor(self, move: MoveRequest, now: datetime) -> str:
         return "details.verdict is 'poor'" if self.findings_poor(move, now) else "details.verdict is not 'poor'"
-
-    def proposal_awaiting(self, move: MoveRequest, now: datetime) -> bool:
-        return any(p.key == move.target and p.status == "awaiting_approval" for p in self.proposals)
-
-    def explain_proposal_awaiting(self, move: MoveRequest, now: datetime) -> str:
-        waiting = [p.key for p in self.proposals if p.status == "awaiting_approval"]
-        return f"no disciplinary proposal awaits approval under that key (waiting: {', '.join(waiting) or 'none'})"
