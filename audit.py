@@ -272,8 +272,8 @@ async def outside_findings(client: Client) -> list[tuple[str, str, str]]:
     """What was done to cases through Temporal rather than by the engine's moves (issue 20): starts
     refused as unsealed, cases terminated or cancelled, and refused interventions a case lists."""
     from models.case_status import CaseStatus
-    from workflows.controlled import REFUSED_REGISTRATION
     from workflows.kinds import BY_WORKFLOW
+    from workflows.registration import REFUSED_REGISTRATION
 
     found: list[tuple[str, str, str]] = []
     async for w in client.list_workflows(f"CaseState = '{REFUSED_REGISTRATION}'"):

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from temporalio import activity
 
 from activities.letters import render
 from models.activity_names import (
@@ -33,7 +32,7 @@ class InstructionActivities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @activity.defn(name=CHECK_EXECUTORS)
+    @CHECK_EXECUTORS.method
     def check_executors(self, names: list[str]) -> str:
         """Why these executors cannot be assigned ("" if they can)."""
         unknown = [n for n in names if n not in executors()]
@@ -45,7 +44,7 @@ class InstructionActivities:
             return "details.executors: an executor is named twice"
         return ""
 
-    @activity.defn(name=DRAFT_INSTRUCTION_PROPOSAL)
+    @DRAFT_INSTRUCTION_PROPOSAL.method
     def draft_instruction_proposal(self, req: InstructionProposalRequest) -> None:
         """A proposal naming the late or poor executors and the officials responsible; it waits
         for the head's approval before it counts as sent."""
@@ -67,7 +66,7 @@ class InstructionActivities:
             ),
         )
 
-    @activity.defn(name=SET_PROPOSAL_STATUS)
+    @SET_PROPOSAL_STATUS.method
     def set_proposal_status(self, req: ProposalStatusRequest) -> None:
         with Session(self.engine) as session:
             row = session.exec(
@@ -79,7 +78,7 @@ class InstructionActivities:
             session.add(row)
             session.commit()
 
-    @activity.defn(name=WRITE_CONCLUSION)
+    @WRITE_CONCLUSION.method
     def write_conclusion(self, req: ConclusionRequest) -> str:
         """The conclusion on the results of monitoring the execution (seed 9.7)."""
         lines = [
@@ -103,7 +102,7 @@ class InstructionActivities:
         )
         return req.key
 
-    @activity.defn(name=WRITE_HALF_YEAR_REPORT)
+    @WRITE_HALF_YEAR_REPORT.method
     def write_half_year_report(self, req: HalfYearRequest) -> str:
         """The half-year report for the akim (seed 7.6): the instructions of the President and the
         Administration and the appeals of the half-year, in Russian and Kazakh, as HTML and CSV

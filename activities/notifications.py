@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from temporalio import activity
 
 from activities.letters import render
 from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, SEND_NOTIFICATION
@@ -16,12 +15,12 @@ class NotificationActivities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @activity.defn(name=SEND_NOTIFICATION)
+    @SEND_NOTIFICATION.method
     def send_notification(self, req: NotificationRequest) -> None:
         subject, body = render(req.template, req.language, req.context)
         insert_once(self.engine, NotificationRecord.of(req, subject, body))
 
-    @activity.defn(name=DRAFT_DISCIPLINARY_PROPOSAL)
+    @DRAFT_DISCIPLINARY_PROPOSAL.method
     def draft_disciplinary_proposal(self, req: ProposalRequest) -> None:
         """Draft a proposal naming the official, the appeal and the overdue days, and record it."""
         official = official_of(req.executor)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from models.activity_names import CHECK_POLICIES, PLAN_DEADLINE, PLAN_WORKING_TIME, ROUTE_CASE
@@ -30,7 +29,7 @@ from policies.routing import executor_for, executors
 from policies.terms import control_rules, term_working_days
 
 
-@activity.defn(name=CHECK_POLICIES)
+@CHECK_POLICIES.function
 def check_policies(req: PolicyRequest) -> PolicySnapshot:
     """Catalogue check, term, control rules, permissions and routing suggestion for a new case."""
     reception: ReceptionRules | None = None
@@ -75,7 +74,7 @@ def check_policies(req: PolicyRequest) -> PolicySnapshot:
     )
 
 
-@activity.defn(name=ROUTE_CASE)
+@ROUTE_CASE.function
 def route_case(req: RouteRequest) -> str:
     return executor_for(req.category, req.district)
 
@@ -105,7 +104,7 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-@activity.defn(name=PLAN_DEADLINE)
+@PLAN_DEADLINE.function
 def plan_deadline(req: DeadlineRequest) -> DeadlinePlan:
     """The due date and the timer points of reminders, escalation and disciplinary proposal."""
     rules: ControlRules = req.rules
@@ -177,7 +176,7 @@ def _working_days_through(now: datetime, due: date) -> list[str]:
     return days
 
 
-@activity.defn(name=PLAN_WORKING_TIME)
+@PLAN_WORKING_TIME.function
 def plan_working_time(req: WorkingTimeRequest) -> TimerPoint:
     """The end of `working_days` working days from `start` (day 1 = the start day), as a timer point."""
     now = datetime.fromisoformat(req.now)

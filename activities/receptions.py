@@ -119,7 +119,7 @@ class ReceptionActivities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @activity.defn(name=BOOK_SLOT)
+    @BOOK_SLOT.method
     def book_slot(self, req: SlotRequest) -> Slot:
         """Take a free slot for a reception. One conditional UPDATE decides between concurrent
         bookings; a retry of the winner finds its own booking and succeeds again."""
@@ -156,7 +156,7 @@ class ReceptionActivities:
             session.refresh(row)
             return _slot(row)
 
-    @activity.defn(name=RELEASE_SLOT)
+    @RELEASE_SLOT.method
     def release_slot(self, req: SlotRequest) -> None:
         """Free a slot this reception holds (cancel, reschedule); a slot held by another stays."""
         with Session(self.engine) as session:
@@ -171,7 +171,7 @@ class ReceptionActivities:
             except IntegrityError:
                 session.rollback()
 
-    @activity.defn(name=CHECK_INSTRUCTIONS)
+    @CHECK_INSTRUCTIONS.method
     def check_instructions(self, check: InstructionCheck) -> str:
         """Why these instructions cannot be given ("" if they can): known executors, terms in policy."""
         known = executors()
@@ -217,7 +217,7 @@ def district_figures(engine: Engine) -> list[DistrictFigures]:
     return sorted(figures.values(), key=lambda f: f.district)
 
 
-@activity.defn(name=READ_INSTRUCTION)
+@READ_INSTRUCTION.async_function
 async def read_instruction(number: str) -> InstructionStanding:
     """Where an instruction given at a reception stands, read from the instruction's own workflow
     (the reception never takes a message's word for it)."""

@@ -10,7 +10,6 @@ import logging
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -31,7 +30,7 @@ class ReconciliationActivities:
     def __init__(self, engine: Engine, client: Client) -> None:
         self.engine, self.client = engine, client
 
-    @activity.defn(name=RECONCILE_CASES)
+    @RECONCILE_CASES.async_method
     async def reconcile_cases(self, request: ReconcileRequest) -> ReconcileResult:
         found = await self.differences()
         if found.differences and request.settle_seconds > 0:

@@ -13,7 +13,6 @@ from sqlalchemy import select as sql_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.letters import render
@@ -42,7 +41,7 @@ class RegistryActivities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @activity.defn(name=REGISTER_CASE)
+    @REGISTER_CASE.method
     def register_case(self, card: CaseCard) -> RegisterResult:
         """Write the card and the registration event. An earlier appeal of the same applicant
         (IIN/BIN) on the same category that was answered is a possible repeat (the controller
@@ -108,13 +107,13 @@ class RegistryActivities:
                     ) from None
             return RegisterResult(possible_repeat_of=repeats, related_to=related, earlier_answers=answers)
 
-    @activity.defn(name=RECORD_EVENT)
+    @RECORD_EVENT.method
     def record_event(self, write: EventWrite) -> EventReceipt:
         """Append the event (once per key) and bring the card up to date (runs that began before
         `commit_move`)."""
         return self.commit_move(MoveCommit(write))
 
-    @activity.defn(name=COMMIT_MOVE)
+    @COMMIT_MOVE.method
     def commit_move(self, commit: MoveCommit) -> EventReceipt:
         """The move made for good, in one transaction: its event (once per key), the card
         brought up to date, and its notices into the outbox (once per key). Written with
@@ -170,7 +169,7 @@ class OutsideResetActivities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @activity.defn(name=RECORD_OUTSIDE_RESET)
+    @RECORD_OUTSIDE_RESET.method
     def record_outside_reset(self, reset: OutsideReset) -> None:
         """The reset as an event of the case (once per new run), with the card's state unchanged,
         and an alert to the head and the auditors. The card is never rewound."""

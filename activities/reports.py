@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
-from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.letters import render
@@ -65,7 +64,7 @@ class ReportActivities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    @activity.defn(name=WRITE_REPORT)
+    @WRITE_REPORT.method
     def write_report(self, req: ReportRequest) -> ReportResult:
         """Build and write the report (a district card for every district when none is named),
         and keep a copy in the registry's documents, once per report name. A request that
@@ -109,7 +108,7 @@ class ReportActivities:
                 done.append((report, files))
         return done
 
-    @activity.defn(name=SEND_DIGEST)
+    @SEND_DIGEST.method
     def send_digest(self, req: ReportRequest) -> int:
         """One notice per executor with open appeals overdue or due soon; once per executor and day."""
         from analysis.reports import digest_lines

@@ -153,9 +153,9 @@ async def read_trail(history: WorkflowHistory, converter: DataConverter) -> Trai
 def _registry_write(trail: Trail, signals: list[TrailEntry], name: str, write: Any, at: str) -> None:
     """A registry write the history made: `record_event`'s input (server-side activity) or its
     receipt (local activity) both hold the key and the move."""
-    if name == REGISTER_CASE:
+    if name == REGISTER_CASE.name:
         trail.registry_keys.add("register")
-    if name not in (RECORD_EVENT, COMMIT_MOVE) or not isinstance(write, dict):
+    if name not in (RECORD_EVENT.name, COMMIT_MOVE.name) or not isinstance(write, dict):
         return
     record, key = write.get("record", {}), str(write.get("key", ""))
     trail.registry_keys.add(key)
@@ -188,6 +188,6 @@ def _completed(trail: Trail, name: str, value: Any, at: str) -> None:
     """An activity's result, as the trail shows it (a registry write shows as its move)."""
     if isinstance(value, dict) and "due_date" in value:
         trail.entries.append(TrailEntry(at, "deadline", f"term set to {value['due_date']} ({name})"))
-    elif name not in (RECORD_EVENT, COMMIT_MOVE):
+    elif name not in (RECORD_EVENT.name, COMMIT_MOVE.name):
         shown = value if not isinstance(value, dict) else {k: v for k, v in value.items() if k != "points"}
         trail.entries.append(TrailEntry(at, "activity", f"{name} -> {str(shown)[:160]}"))

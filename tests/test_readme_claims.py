@@ -17,7 +17,7 @@ import demo
 from models.moves import ANSWER_CHARACTERS
 from tests.factories import appeal_dict
 from tests.scenario import move, sealed, start_appeal, status, until_state
-from workflows.controlled import refusal_line
+from workflows.case_host import refusal_line
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

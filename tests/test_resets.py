@@ -31,7 +31,7 @@ from tests.scenario import move, registration, sealed, until_state
 from tests.test_case_card import card_of
 from tests.test_dev_server import audit
 from tests.test_hostile_cli import task_failures, temporal
-from workflows.controlled import RESET_REFUSAL
+from workflows.outside import RESET_REFUSAL
 
 
 async def an_appeal(dev_env: WorkflowEnvironment) -> Any:

@@ -42,11 +42,10 @@ INSTRUCTION_NEWS = "instruction_news"  # internal: an instruction tells its rece
 
 
 @workflow.defn(name="AppealWorkflow")
-class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
+class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCase]):
     TABLES = APPEAL_TABLES
     CASE = AppealCase
     parse_input = staticmethod(parse_appeal)
-    case: AppealCase
 
     @workflow.run
     async def run(self, run: Any) -> CaseStatus:
@@ -61,7 +60,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
         return self.table.version >= 2
 
     async def register(self) -> None:
-        a = self.appeal_()
+        a = self.input
         snapshot = await self.load_policies(PolicyRequest("appeal", a.type, a.category, a.district, a.executor))
         self.case.extension_max_months = snapshot.rules.extension_max_months
         rules = snapshot.appeal if self.v2 else None
@@ -84,7 +83,6 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
                 watch_forwarding=self.v2 and not a.reception,
                 watch_hearing_start=self.v2,
             ),
-            DeadlinePlan,
         )
         self.case.original_deadline = plan.due_date
         self.case.forward_by = plan.forward_by
@@ -136,7 +134,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
     async def close_anonymous(self, rules: AppealRules) -> None:
         """An anonymous appeal is not considered, except a report of a crime or of a threat to
         security, which goes at once to the competent body (policies/appeals.yaml, anonymous)."""
-        a = self.appeal_()
+        a = self.input
         if a.category in rules.anonymous_forward_categories:
             await self.system_move(
                 "forward",
@@ -180,12 +178,12 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
     async def on_route(self, move: MoveRequest) -> str | None:
         executor = move.target
         if not executor:
-            a = self.appeal_()
-            executor = await self.call(ROUTE_CASE, RouteRequest(a.category, a.district), str)
+            a = self.input
+            executor = await self.call(ROUTE_CASE, RouteRequest(a.category, a.district))
         record = self.make_move(move, {"executor": executor})
         self.case.executor = executor
-        if self.appeal_().reception:
-            sheet = {"reception": self.appeal_().reception, "text": self.appeal_().text}
+        if self.input.reception:
+            sheet = {"reception": self.input.reception, "text": self.input.text}
             await self.done(record, ("executor", "instruction_sheet", sheet))
         else:
             await self.done(record, ("executor", "assignment", {"reason": move.reason, "trigger": "route"}))
@@ -193,8 +191,8 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
 
     async def on_consider_as_new(self, move: MoveRequest) -> str | None:
         """The controller found new arguments in a possible repeat: it is routed as a new appeal."""
-        a = self.appeal_()
-        executor = await self.call(ROUTE_CASE, RouteRequest(a.category, a.district), str)
+        a = self.input
+        executor = await self.call(ROUTE_CASE, RouteRequest(a.category, a.district))
         record = self.make_move(
             move, {"executor": executor, "possible_repeat_of": ",".join(self.case.possible_repeat_of)}
         )
@@ -405,7 +403,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
     async def tell_reception(self) -> None:
         """An instruction given at a reception wakes its reception up; the reception reads the
         instruction's real state itself (it never trusts what a signal says)."""
-        a = self.appeal_()
+        a = self.input
         if not a.reception:
             return
         try:
@@ -432,7 +430,6 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
                 due_date=due_date,
                 watch_hearing_start=self.v2,
             ),
-            DeadlinePlan,
         )
         self.use_plan(plan)
 
@@ -499,7 +496,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
             self.case.deadline,
             point.working_days,
             self.rules_().staff_language,
-            {"category": self.appeal_().category},
+            {"category": self.input.category},
         )
         await self.effect(DRAFT_DISCIPLINARY_PROPOSAL, request, f"disciplinary proposal for {executor}")
         if self.case.proposal_approval_working_days:
@@ -586,7 +583,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
     def notice(self, to: str, template: str, key: str, **context: str) -> NotificationRequest | None:
         """The notice to `to` ("applicant", "executor", "controller", "head"); None, noted, when
         the applicant left no contacts."""
-        a = self.appeal_()
+        a = self.input
         rules = self.rules_()
         if to == "applicant":
             recipient = a.contacts.email or a.contacts.phone or a.contacts.address
@@ -614,7 +611,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
         return self.notice_request(recipient, template, language, key, base)
 
     def card(self) -> CaseCard:
-        a, c = self.appeal_(), self.case
+        a, c = self.input, self.case
         return CaseCard(
             reg_number=a.reg_number,
             kind=self.case_kind(),
@@ -646,7 +643,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
         )
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
-        a, c = self.appeal_(), self.case
+        a, c = self.input, self.case
         return [
             sa.CASE_CATEGORY.value_set(a.category),
             sa.CASE_DISTRICT.value_set(a.district),
@@ -705,8 +702,4 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow):
         return payload
 
     def case_kind(self) -> str:
-        return "reception_instruction" if self.appeal_().reception else "appeal"
-
-    def appeal_(self) -> AppealInput:
-        assert isinstance(self.input, AppealInput)
-        return self.input
+        return "reception_instruction" if self.input.reception else "appeal"

@@ -9,7 +9,7 @@ from temporalio import workflow
 
 from models.activity_names import WRITE_HALF_YEAR_REPORT
 from models.notices import HalfYearRequest
-from workflows.controlled import ACTIVITY_RETRY
+from workflows.activity_calls import run_activity
 
 
 @workflow.defn(name="HalfYearReportWorkflow")
@@ -18,11 +18,6 @@ class HalfYearReportWorkflow:
     async def run(self, request: HalfYearRequest | None = None) -> str:
         """Report on the half-year ending at the scheduled time (or the date given)."""
         end = request.period_end if request and request.period_end else workflow.now().date().isoformat()
-        result: str = await workflow.execute_activity(
-            WRITE_HALF_YEAR_REPORT,
-            HalfYearRequest(end),
-            result_type=str,
-            start_to_close_timeout=timedelta(minutes=5),
-            retry_policy=ACTIVITY_RETRY,
+        return await run_activity(
+            WRITE_HALF_YEAR_REPORT, HalfYearRequest(end), local=False, timeout=timedelta(minutes=5)
         )
-        return result

@@ -34,7 +34,7 @@ from models.instruction import (
 )
 from models.moves import Actor, MoveRecord, MoveRequest
 from models.notices import ConclusionRequest, InstructionProposalRequest
-from models.policy_snapshot import InstructionRules, PolicyRequest
+from models.policy_snapshot import PolicyRequest
 from models.registry_writes import CaseCard
 from runtime import search_attributes as sa
 from workflows.controlled import ControlledWorkflow
@@ -51,17 +51,16 @@ LATE_STATES = ("routed", "under_consideration", "returned_for_finalization")
 
 
 @workflow.defn(name="InstructionWorkflow")
-class InstructionWorkflow(ProposalDecisions, ControlledWorkflow):
+class InstructionWorkflow(ProposalDecisions, ControlledWorkflow[InstructionInput, InstructionCase]):
     TABLES = INSTRUCTION_TABLES
     CASE = InstructionCase
     parse_input = staticmethod(parse_instruction)
-    case: InstructionCase
 
     @workflow.run
     async def run(self, run: Any) -> CaseStatus:
         self.check_input()
         self.case.new_run_wanted = False  # wanted by the run that handed over, done now
-        i = self.instruction_()
+        i = self.input
         self.case.issuer = i.issuer
         if self.trail.runs == 1:
             snapshot = await self.load_policies(PolicyRequest("instruction", i.issuer, "", "", executors=i.executors))
@@ -95,7 +94,7 @@ class InstructionWorkflow(ProposalDecisions, ControlledWorkflow):
     async def on_assign(self, move: MoveRequest) -> str | None:
         details: AssignDetails = move.details
         names = list(details.executors)
-        problem: str = await self.call(CHECK_EXECUTORS, names, str)
+        problem: str = await self.call(CHECK_EXECUTORS, names)
         if problem:
             return problem
         record = self.make_move(move, {"executors": ", ".join(names)})
@@ -136,7 +135,7 @@ class InstructionWorkflow(ProposalDecisions, ControlledWorkflow):
         self.case.extension = ExtensionRequest(move.actor.id, move.new_deadline, move.reason)
         await self.done(record)
         await self.tell(
-            self.instruction_().issuer,
+            self.input.issuer,
             "Запрос о продлении срока",
             f"{move.actor.id} просит продлить срок до {move.new_deadline}: {move.reason}",
         )
@@ -215,7 +214,6 @@ class InstructionWorkflow(ProposalDecisions, ControlledWorkflow):
         plan: DeadlinePlan = await self.call(
             PLAN_DEADLINE,
             DeadlineRequest(workflow.info().workflow_id, now, now, self.rules_(), due_date=due.isoformat()),
-            DeadlinePlan,
         )
         self.case.term, self.case.due_at = plan.due_date, plan.due_at
         self.case.term_days = list(plan.term_days)
@@ -234,9 +232,8 @@ class InstructionWorkflow(ProposalDecisions, ControlledWorkflow):
                 now,
                 now,
                 self.rules_(),
-                term_working_days=self.irules().finalization_working_days,
+                term_working_days=self.case.loaded_rules().finalization_working_days,
             ),
-            DeadlinePlan,
         )
         await self.plan_term(date.fromisoformat(plan.due_date))
 
@@ -291,17 +288,17 @@ class InstructionWorkflow(ProposalDecisions, ControlledWorkflow):
                 f"Срок {c.term} нарушили: {', '.join(late)}.",
                 key=f"late-{c.term}",
             )
-            rules = self.irules()
-            once = self.instruction_().control == "once" and rules.late_terms_for_proposal_once
+            rules = self.case.loaded_rules()
+            once = self.input.control == "once" and rules.late_terms_for_proposal_once
             threshold = rules.late_terms_for_proposal_once if once else rules.late_terms_for_proposal
             due = [n for n in late if c.tracks[n].late_terms >= threshold and not c.tracks[n].proposed]
             if due:
                 await self.propose(due, f"нарушение сроков исполнения ({threshold} и более раз)")
-        i = self.instruction_()
+        i = self.input
         if i.control == "monthly" and c.period < i.periods and c.state != "returned_for_finalization":
             c.period += 1
             await self.plan_term(add_months(date.fromisoformat(i.first_term), c.period - 1))
-            if (c.period - 1) % self.irules().continue_as_new_every_periods == 0:
+            if (c.period - 1) % self.case.loaded_rules().continue_as_new_every_periods == 0:
                 c.new_run_wanted = True
         self.upsert_search_attributes()
 
@@ -311,7 +308,9 @@ class InstructionWorkflow(ProposalDecisions, ControlledWorkflow):
         for name in names:
             c.tracks[name].proposed = True
         key = f"{workflow.info().workflow_id}:proposal-{len(c.proposals) + 1}"
-        end = await self.working_days_after_today(self.irules().proposal_approval_working_days, "proposal_term")
+        end = await self.working_days_after_today(
+            self.case.loaded_rules().proposal_approval_working_days, "proposal_term"
+        )
         c.proposals.append(ProposalState(key, names, reason, "awaiting_approval", end.legal_at))
         self.trail.points.append(end)
         self.note("disciplinary_proposal", f"{key} for {', '.join(names)}: {reason}; awaiting the head")
@@ -327,7 +326,7 @@ class InstructionWorkflow(ProposalDecisions, ControlledWorkflow):
         )
 
     async def write_conclusion(self) -> None:
-        i, c = self.instruction_(), self.case
+        i, c = self.input, self.case
         request = ConclusionRequest(
             i.reg_number,
             f"{i.reg_number}:conclusion",
@@ -352,13 +351,13 @@ class InstructionWorkflow(ProposalDecisions, ControlledWorkflow):
         )
 
     def context(self, **extra: str) -> dict[str, str]:
-        i = self.instruction_()
+        i = self.input
         base = {"reg_number": i.reg_number, "issuer_name": i.issuer, "text": i.text[:500], "term": self.case.term}
         base.update(extra)
         return base
 
     def card(self) -> CaseCard:
-        i, c = self.instruction_(), self.case
+        i, c = self.input, self.case
         return CaseCard(
             reg_number=i.reg_number,
             kind="instruction",
@@ -412,18 +411,10 @@ class InstructionWorkflow(ProposalDecisions, ControlledWorkflow):
         return payload
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
-        i, c = self.instruction_(), self.case
+        i, c = self.input, self.case
         return [
             sa.CASE_ISSUER.value_set(i.issuer),
             sa.CASE_OVERDUE.value_set(c.overdue),
             sa.keyword_or_unset(sa.CASE_EXECUTOR, c.executor),
             sa.moment_or_unset(sa.CASE_DEADLINE, c.due_at),
         ]
-
-    def instruction_(self) -> InstructionInput:
-        assert isinstance(self.input, InstructionInput)
-        return self.input
-
-    def irules(self) -> InstructionRules:
-        assert self.case.rules is not None
-        return self.case.rules

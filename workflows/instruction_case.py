@@ -55,6 +55,11 @@ class InstructionCase(ProposalCase, CaseModel):
     def is_assigned(self, actor_id: str) -> bool:
         return actor_id in self.executors
 
+    def loaded_rules(self) -> InstructionRules:
+        """The kind's policy snapshot, taken at registration (carried across runs)."""
+        assert self.rules is not None, "policies are loaded at the start of run"
+        return self.rules
+
     # --- conditions (pure: they read the case, the move and the time) ---
     def decider_speaks_for_issuer(self, move: MoveRequest, now: datetime) -> bool:
         """Table v3 (issue 21): a user in the role `issuer` decides only for the issuing body their

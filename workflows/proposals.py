@@ -5,7 +5,7 @@ table v5, seed 9.4; instructions, seed 9.5). A kind mixes `ProposalCase` into it
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from models.activity_names import SET_PROPOSAL_STATUS
 from models.case_status import ProposalState
@@ -15,7 +15,7 @@ from models.notices import ProposalStatusRequest
 if TYPE_CHECKING:
     from workflows.controlled import ControlledWorkflow
 
-    _Workflow = ControlledWorkflow
+    _Workflow = ControlledWorkflow[Any, Any]
 else:
     _Workflow = object
 

@@ -21,7 +21,7 @@ from models.appeal import AppealInput
 from models.case_status import CaseStatus, InstructionStanding
 from models.deadlines import TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
-from models.policy_snapshot import PolicyRequest, ReceptionRules
+from models.policy_snapshot import PolicyRequest
 from models.reception import HoldDetails, ReceptionInput, SlotDetails, parse_reception
 from models.registry_writes import CaseCard
 from models.slots import InstructionCheck, Slot, SlotRequest
@@ -35,12 +35,11 @@ SYSTEM = Actor(id="reception-control", role="system")
 
 
 @workflow.defn(name="ReceptionWorkflow")
-class ReceptionWorkflow(ControlledWorkflow):
+class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
     TABLES = RECEPTION_TABLES
     CASE = ReceptionCase
     parse_input = staticmethod(parse_reception)
     INTERNAL_SIGNALS = {INSTRUCTION_NEWS: "instruction_news"}
-    case: ReceptionCase
 
     news: set[str]  # instructions that said they changed: read them again
 
@@ -52,7 +51,7 @@ class ReceptionWorkflow(ControlledWorkflow):
     async def run(self, run: Any) -> CaseStatus:
         self.check_input()
         if self.trail.runs == 1:
-            r = self.reception_()
+            r = self.input
             snapshot = await self.load_policies(
                 PolicyRequest("reception", "", r.category, r.district, r.requested_official)
             )
@@ -96,7 +95,7 @@ class ReceptionWorkflow(ControlledWorkflow):
             return f"target: {move.target!r} is not a slot number"
         details: SlotDetails = move.details
         try:
-            slot: Slot = await self.call(BOOK_SLOT, SlotRequest(self.number(), int(move.target), self.now()), Slot)
+            slot: Slot = await self.call(BOOK_SLOT, SlotRequest(self.number(), int(move.target), self.now()))
         except ActivityError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.non_retryable:
@@ -105,7 +104,7 @@ class ReceptionWorkflow(ControlledWorkflow):
         previous = self.case.slot
         record = self.make_move(move, {"slot": str(slot.slot_id), "official": slot.official, "start": slot.start})
         if previous is not None:
-            await self.call(RELEASE_SLOT, SlotRequest(self.number(), previous.slot_id, self.now()), None)
+            await self.call(RELEASE_SLOT, SlotRequest(self.number(), previous.slot_id, self.now()))
         if details.link:
             slot.link = details.link
         self.case.slot, self.case.participants, self.case.executor = slot, details.participants, slot.official
@@ -116,10 +115,10 @@ class ReceptionWorkflow(ControlledWorkflow):
     async def on_hold(self, move: MoveRequest) -> str | None:
         details: HoldDetails = move.details
         specs = details.instructions
-        rules = self.rules_reception()
+        rules = self.case.loaded_rules()
         if specs:
             problem: str = await self.call(
-                CHECK_INSTRUCTIONS, InstructionCheck(specs, rules.instruction_max_working_days), str
+                CHECK_INSTRUCTIONS, InstructionCheck(specs, rules.instruction_max_working_days)
             )
             if problem:
                 return problem
@@ -127,7 +126,7 @@ class ReceptionWorkflow(ControlledWorkflow):
         self.case.outcome = move.answer_text
         self.trail.points = []  # the slot's reminders and no-show timer are over
         self.case.instructions_given = len(specs)
-        r = self.reception_()
+        r = self.input
         for i, spec in enumerate(specs, start=1):
             number = f"{r.reg_number}-{i}"
             self.case.instructions[number] = InstructionStanding(number, spec.executor, "registered", False, "", "")
@@ -190,7 +189,7 @@ class ReceptionWorkflow(ControlledWorkflow):
     async def closed_before_held(self, move: MoveRequest, *, release: bool) -> str | None:
         record = self.make_move(move)
         if release and self.case.slot:
-            await self.call(RELEASE_SLOT, SlotRequest(self.number(), self.case.slot.slot_id, self.now()), None)
+            await self.call(RELEASE_SLOT, SlotRequest(self.number(), self.case.slot.slot_id, self.now()))
         await self.done(record, "reception_cancelled", reason=move.reason, closure=self.trail.closure_reason)
         return None
 
@@ -207,7 +206,7 @@ class ReceptionWorkflow(ControlledWorkflow):
         while self.news:
             number = min(self.news)
             self.news.discard(number)  # news that comes while it is read is read again
-            standing: InstructionStanding = await self.call(READ_INSTRUCTION, number, InstructionStanding)
+            standing: InstructionStanding = await self.call(READ_INSTRUCTION, number)
             self.case.instructions[number] = standing
             read = True
         if read:
@@ -223,7 +222,7 @@ class ReceptionWorkflow(ControlledWorkflow):
 
     # ---- timers: reminders before the slot, no-show after it ----
     def plan_slot_timers(self) -> None:
-        slot, rules = self.case.slot, self.rules_reception()
+        slot, rules = self.case.slot, self.case.loaded_rules()
         assert slot is not None
         start, end = datetime.fromisoformat(slot.start), datetime.fromisoformat(slot.end)
         points = []
@@ -254,11 +253,11 @@ class ReceptionWorkflow(ControlledWorkflow):
 
     # ---- helpers ----
     async def notify_citizen(self, template: str, key: str, **extra: str) -> None:
-        r = self.reception_()
+        r = self.input
         await self.send(r.contacts.email or r.contacts.phone, template, r.language, key, self.context(**extra))
 
     def context(self, **extra: str) -> dict[str, str]:
-        r, slot = self.reception_(), self.case.slot
+        r, slot = self.input, self.case.slot
         base = {
             "reg_number": r.reg_number,
             "applicant_name": r.citizen.name,
@@ -280,7 +279,7 @@ class ReceptionWorkflow(ControlledWorkflow):
         return workflow.now().isoformat()
 
     def card(self) -> CaseCard:
-        r, slot = self.reception_(), self.case.slot
+        r, slot = self.input, self.case.slot
         return CaseCard(
             reg_number=r.reg_number,
             kind="reception",
@@ -313,7 +312,7 @@ class ReceptionWorkflow(ControlledWorkflow):
         return lines
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
-        r, slot = self.reception_(), self.case.slot
+        r, slot = self.input, self.case.slot
         return [
             sa.CASE_CATEGORY.value_set(r.category),
             sa.CASE_DISTRICT.value_set(slot.district or r.district if slot else r.district),
@@ -321,11 +320,3 @@ class ReceptionWorkflow(ControlledWorkflow):
             sa.CASE_OVERDUE.value_set(self.case.any_overdue()),
             sa.moment_or_unset(sa.CASE_DATE, slot.start if slot else ""),
         ]
-
-    def reception_(self) -> ReceptionInput:
-        assert isinstance(self.input, ReceptionInput)
-        return self.input
-
-    def rules_reception(self) -> ReceptionRules:
-        assert self.case.rules is not None
-        return self.case.rules

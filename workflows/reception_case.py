@@ -32,6 +32,11 @@ class ReceptionCase(CaseModel):
     def slot_id(self) -> int:
         return self.slot.slot_id if self.slot else 0
 
+    def loaded_rules(self) -> ReceptionRules:
+        """The kind's policy snapshot, taken at registration (carried across runs)."""
+        assert self.rules is not None, "policies are loaded at the start of run"
+        return self.rules
+
     # --- conditions (pure: they read the case, the move and the time) ---
     def target_is_new_slot(self, move: MoveRequest, now: datetime) -> bool:
         return move.target != str(self.slot_id())

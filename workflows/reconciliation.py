@@ -11,7 +11,7 @@ from temporalio import workflow
 
 from models.activity_names import RECONCILE_CASES
 from models.reconciliation import ReconcileRequest, ReconcileResult
-from workflows.controlled import ACTIVITY_RETRY
+from workflows.activity_calls import run_activity
 
 
 @workflow.defn(name="ReconciliationWorkflow")
@@ -21,11 +21,4 @@ class ReconciliationWorkflow:
         settle = raw.get("settle_seconds", 5.0) if isinstance(raw, dict) else 5.0
         settle = float(settle) if isinstance(settle, int | float) and 0 <= settle <= 300 else 5.0
         request = ReconcileRequest(workflow.now().isoformat(), settle)
-        result: ReconcileResult = await workflow.execute_activity(
-            RECONCILE_CASES,
-            request,
-            result_type=ReconcileResult,
-            start_to_close_timeout=timedelta(minutes=10),
-            retry_policy=ACTIVITY_RETRY,
-        )
-        return result
+        return await run_activity(RECONCILE_CASES, request, local=False, timeout=timedelta(minutes=10))

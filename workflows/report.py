@@ -13,7 +13,7 @@ from models.activity_names import SEND_DIGEST, WRITE_REPORT
 from models.errors import InputError
 from models.notices import ReportRequest, ReportResult, parse_report_request
 from runtime.failures import invalid
-from workflows.controlled import ACTIVITY_RETRY
+from workflows.activity_calls import run_activity
 
 
 @workflow.defn(name="ReportWorkflow")
@@ -26,20 +26,8 @@ class ReportWorkflow:
             raise invalid(f"invalid report request: {error}") from None
         day = request.day or workflow.now().isoformat()  # the activity takes its local date
         fixed = ReportRequest(request.kind, request.language, request.district, day, request.start, request.end)
-        result: ReportResult = await workflow.execute_activity(
-            WRITE_REPORT,
-            fixed,
-            result_type=ReportResult,
-            start_to_close_timeout=timedelta(minutes=10),
-            retry_policy=ACTIVITY_RETRY,
-        )
+        result = await run_activity(WRITE_REPORT, fixed, local=False, timeout=timedelta(minutes=10))
         if request.kind == "digest":
-            sent: int = await workflow.execute_activity(
-                SEND_DIGEST,
-                fixed,
-                result_type=int,
-                start_to_close_timeout=timedelta(minutes=5),
-                retry_policy=ACTIVITY_RETRY,
-            )
+            sent = await run_activity(SEND_DIGEST, fixed, local=False, timeout=timedelta(minutes=5))
             result.summary["notices"] = sent
         return result

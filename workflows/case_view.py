@@ -1,0 +1,121 @@
+"""How a case shows itself: the `status` answer, the card on its Web UI page and its search
+attributes. A kind adds its term, its lines, its own attributes and which moves it offers."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from temporalio import workflow
+
+from models.case_status import CaseStatus
+from runtime import search_attributes as sa
+from workflows.case_card import AllowedMove, CardFacts, render_card
+from workflows.case_host import CaseHost, CaseT, InputT
+from workflows.case_machine import bound_example
+
+
+class CaseView(CaseHost[InputT, CaseT]):
+    def case_status(self, **fields: Any) -> CaseStatus:
+        """The `status` query's answer: what every kind shows, plus the kind's own `fields`."""
+        t = self.trail
+        return CaseStatus(
+            reg_number=workflow.info().workflow_id,
+            kind=self.table.kind,
+            state=self.case.state,
+            executor=self.case.executor,
+            closure_reason=t.closure_reason,
+            history=list(t.history),
+            refusals=list(t.refusals),
+            timeline=list(t.timeline),
+            refusals_dropped=t.refusals_dropped,
+            timeline_dropped=t.timeline_dropped,
+            failed_effects=[f"{e.at} {e.label}: {e.message}" for e in t.failed_effects],
+            outside_interventions=list(t.outside_interventions),
+            table_version=t.table_version,
+            runs=t.runs,
+            **fields,
+        )
+
+    # ---- the case card on the workflow's page in the Web UI ----
+    def refresh_card(self) -> None:
+        """Show the case card as the workflow's current details (Web UI: the workflow's page). Not
+        part of the history's commands: cases recorded before it replay unchanged."""
+        if self.trail.rules is None:
+            return  # not registered (a refused start)
+        card = render_card(self.card_facts())
+        if card != self.shown_card:
+            workflow.set_current_details(card)
+            self.shown_card = card
+
+    def card_facts(self) -> CardFacts:
+        """What every kind's card shows; a kind adds its term (`card_term`) and lines (`card_lines`)."""
+        rules = self.rules_()
+        term, due_at, term_days = self.card_term()
+        lines = self.card_lines()
+        if self.trail.failed_effects:
+            lines.append(("attention", str(len(self.trail.failed_effects))))
+        for intervention in self.trail.outside_interventions[-3:]:
+            lines.append(("outside", intervention))
+        return CardFacts(
+            kind=self.table.kind,
+            number=workflow.info().workflow_id,
+            state=self.case.state,
+            language=rules.staff_language,
+            now=workflow.now(),
+            utc_offset_minutes=rules.utc_offset_minutes,
+            term=term,
+            term_days=term_days,
+            due_at=due_at,
+            executor=self.case.executor,
+            last_move=self.trail.history[-1] if self.trail.history else None,
+            facts=lines,
+            moves=self.allowed_moves(),
+        )
+
+    def card_term(self) -> tuple[str, str, list[str]]:
+        """The term the card counts down: its date, the moment it ends (UTC ISO) and its working
+        days (ISO dates); none by default (a reception has its slot instead)."""
+        return "", "", []
+
+    def card_lines(self) -> list[tuple[str, str]]:
+        """The kind's own lines on the card: (label in workflows/case_card.py, value)."""
+        return []
+
+    def allowed_moves(self) -> list[AllowedMove]:
+        """Operator moves the table allows from the current state, with the roles that may make
+        them (permissions policy) and a payload to start from. Conditions that read the payload
+        are checked when the move is sent."""
+        permissions = self.permissions
+        if permissions is None:
+            return []
+        moves = []
+        for trigger in self.table.operator_triggers():
+            roles = permissions.roles_for(trigger)
+            if roles and self.case.state in self.table.sources(trigger) and self.offers(trigger):
+                moves.append(AllowedMove(trigger, roles, self.example_payload(trigger)))
+        return moves
+
+    def offers(self, trigger: str) -> bool:
+        """Whether the card offers an allowed trigger now (a kind hides moves that cannot apply)."""
+        return trigger != "retry_side_effects" or bool(self.trail.failed_effects)
+
+    def example_payload(self, trigger: str) -> dict[str, Any]:
+        return bound_example(workflow.info().workflow_id, trigger, copy.deepcopy(self.TABLES.examples.get(trigger, {})))
+
+    # ---- search attributes ----
+    def case_kind(self) -> str:
+        """The kind operators filter by (CaseKind)."""
+        return self.table.kind
+
+    def upsert_search_attributes(self) -> None:
+        if self.trail.rules is None:
+            return  # not registered yet: the first upsert comes with registration
+        workflow.upsert_search_attributes(
+            [
+                sa.CASE_KIND.value_set(self.case_kind()),
+                sa.CASE_STATE.value_set(self.case.state),
+                sa.CASE_ATTENTION.value_set(bool(self.trail.failed_effects or self.trail.outside_interventions)),
+                *self.search_attribute_updates(),
+            ]
+        )
