@@ -18,7 +18,9 @@ NO_CLIENT: Any = object()  # the reconciliation's activity keeps its client; the
 
 def test_the_worker_runs_exactly_the_referenced_activities(tmp_path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
-    implemented = {activity._Definition.must_from_callable(fn).name: fn for fn in all_activities(engine, NO_CLIENT)}
+    implemented = {
+        str(activity._Definition.must_from_callable(fn).name): fn for fn in all_activities(engine, NO_CLIENT)
+    }
     assert set(implemented) == set(BY_NAME)
     assert len(ALL) == len(BY_NAME)  # no two references share a name
 
@@ -26,7 +28,7 @@ def test_the_worker_runs_exactly_the_referenced_activities(tmp_path) -> None:
 def test_each_implementation_takes_and_returns_its_reference_s_types(tmp_path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
     for fn in all_activities(engine, NO_CLIENT):
-        ref = BY_NAME[activity._Definition.must_from_callable(fn).name]
+        ref = BY_NAME[str(activity._Definition.must_from_callable(fn).name)]
         hints = typing.get_type_hints(fn)
         result = hints.pop("return")
         (arg,) = hints.values()

@@ -85,3 +85,20 @@ def test_every_timer_point_a_kind_plans_has_its_handler() -> None:
         if not callable(getattr(BY_NAME[name].workflow, f"on_point_{kind}", None))
     ]  # fmt: skip
     assert missing == []
+
+
+def test_every_table_version_names_handlers_its_workflow_has() -> None:
+    """Issue 22, step 4: a version names its own handlers in its rows (`on_<trigger>` by default);
+    each exists, every row of a trigger names the same one, and only table v1 of the appeal names
+    others (workflows/appeal_v1.py): the later versions make every move with `on_<trigger>`."""
+    named_otherwise = []
+    for name, kind in BY_NAME.items():
+        for table in kind.workflow.TABLES.tables:
+            for trigger in table.triggers():
+                handlers = {row.get("handler") for row in table.rows(trigger)}
+                assert len(handlers) == 1, (name, table.version, trigger)
+                method = table.handler(trigger)
+                assert callable(getattr(kind.workflow, method, None)), (name, table.version, method)
+                if method != f"on_{trigger}":
+                    named_otherwise.append((name, table.version, trigger))
+    assert {(name, version) for name, version, _ in named_otherwise} == {("appeal", 1)}

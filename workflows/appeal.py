@@ -25,6 +25,7 @@ from models.registry_writes import SUMMARY_CHARS, CaseCard, RouteRequest
 from runtime import search_attributes as sa
 from workflows.appeal_case import ADVERSE, AppealCase
 from workflows.appeal_table import APPEAL_TABLES
+from workflows.appeal_v1 import AppealV1Handlers, Notice
 from workflows.controlled import ControlledWorkflow
 from workflows.proposals import ProposalDecisions
 
@@ -42,7 +43,7 @@ INSTRUCTION_NEWS = "instruction_news"  # internal: an instruction tells its rece
 
 
 @workflow.defn(name="AppealWorkflow")
-class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCase]):
+class AppealWorkflow(AppealV1Handlers, ProposalDecisions, ControlledWorkflow[AppealInput, AppealCase]):
     TABLES = APPEAL_TABLES
     CASE = AppealCase
     parse_input = staticmethod(parse_appeal)
@@ -55,21 +56,21 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
         return await self.run_controlled()
 
     @property
-    def v2(self) -> bool:
-        """Table v2 and later (issue 9): legal term and internal terms kept apart."""
-        return self.table.version >= 2
+    def legal_term_apart(self) -> bool:
+        """The legal term and the internal terms kept apart (table v2 and later, issue 9)."""
+        return self.table.has("legal_term_apart")
 
     async def register(self) -> None:
         a = self.input
         snapshot = await self.load_policies(PolicyRequest("appeal", a.type, a.category, a.district, a.executor))
         self.case.extension_max_months = snapshot.rules.extension_max_months
-        rules = snapshot.appeal if self.v2 else None
+        rules = snapshot.appeal if self.legal_term_apart else None
         if rules is not None:
             self.case.extension_counted_from = rules.extension_counted_from
             self.case.extension_notice_working_days = rules.extension_notice_working_days
             self.case.forward_bodies = list(rules.forward_bodies)
             self.case.known_executors = list(rules.executors)
-            if self.table.version >= 5:  # proposals wait for the head's decision (issue 21)
+            if self.table.has("proposals_wait_for_head"):  # issue 21
                 self.case.proposal_approval_working_days = rules.proposal_approval_working_days
         plan: DeadlinePlan = await self.call(
             PLAN_DEADLINE,
@@ -80,8 +81,8 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
                 snapshot.rules,
                 term_working_days=a.term_working_days or snapshot.term_working_days,
                 from_receipt=True,
-                watch_forwarding=self.v2 and not a.reception,
-                watch_hearing_start=self.v2,
+                watch_forwarding=self.legal_term_apart and not a.reception,
+                watch_hearing_start=self.legal_term_apart,
             ),
         )
         self.case.original_deadline = plan.due_date
@@ -90,11 +91,11 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
         self.use_plan(plan)
         registered = await self.register_card()
         self.case.possible_repeat_of = registered.possible_repeat_of
-        if self.v2:
+        if self.legal_term_apart:
             self.case.related_to = registered.related_to
             self.case.earlier_answers = dict(registered.earlier_answers)
         if self.case.possible_repeat_of:
-            earlier = self.earlier_answers_text() if self.v2 else ", ".join(self.case.possible_repeat_of)
+            earlier = self.earlier_answers_text() if self.legal_term_apart else ", ".join(self.case.possible_repeat_of)
             self.note("possible_repeat", "earlier appeals on this category: " + earlier)
         if self.case.related_to:
             self.note("related", "earlier open appeals of the same applicant: " + ", ".join(self.case.related_to))
@@ -122,7 +123,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
             # look-up (runs that began before local activities ask `route_case`).
             routed = snapshot.suggested_executor if self.local_effects() else ""
             await self.system_move("route", ROUTING_ACTOR, target=routed)
-        elif self.v2:
+        elif self.legal_term_apart:
             await self.notify(
                 "controller",
                 "control_alert",
@@ -217,18 +218,9 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
         return {"forward_by": self.case.forward_by, "forward_late": "yes" if late else "no"}
 
     async def on_forward(self, move: MoveRequest) -> str | None:
-        if self.v2:
-            record = self.make_move(move, {"target": move.target, **self.forward_timing()})
-            context = {"target": move.target, "reason": move.reason, "partial": "no", "questions": ""}
-            await self.done(record, ("applicant", "forwarding_notice", context))
-            return None
-        detail = {"target": move.target}
-        if self.case.forward_by:  # APPC: within 3 working days of receipt
-            detail["forward_by"] = self.case.forward_by
-            late = workflow.now() > datetime.fromisoformat(self.case.forward_by)
-            detail["forward_late"] = "yes" if late else "no"
-        record = self.make_move(move, detail)
-        await self.done(record, ("applicant", "forwarding_notice", {"target": move.target, "reason": move.reason}))
+        record = self.make_move(move, {"target": move.target, **self.forward_timing()})
+        context = {"target": move.target, "reason": move.reason, "partial": "no", "questions": ""}
+        await self.done(record, ("applicant", "forwarding_notice", context))
         return None
 
     async def on_leave_without_consideration(self, move: MoveRequest) -> str | None:
@@ -261,27 +253,15 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
         return None
 
     async def on_submit_answer(self, move: MoveRequest) -> str | None:
-        detail = {"answer_character": move.answer_character}
-        if self.v2:
-            detail.update(self.against_legal_term())
-        record = self.make_move(move, detail)
-        self.case.answer_text = move.answer_text
-        self.case.answer_character = move.answer_character
-        self.case.answered_at = workflow.now().isoformat()
-        if self.v2:  # the finalization term is met by the answer; the legal term is still watched
-            self.case.internal_deadline = self.case.internal_due_at = ""
-            self.trail.points = [p for p in self.trail.points if p.kind != "finalization_due"]
-        notices = []
-        adverse = ADVERSE if self.v2 else ("refused",)
-        if move.answer_character in adverse and not self.case.hearing_until:
-            # APPC art. 73 hearing: the applicant is told of the preliminary decision first.
-            end = await self.working_days_after_today(self.rules_().hearing_working_days, "hearing_end")
-            self.case.hearing_until = end.legal_at
-            self.case.hearing_fires_at = end.fire_at
-            self.trail.points.append(end)
-            context = {"hearing_until": end.legal_at, "answer_character": move.answer_character}
-            notices.append(("applicant", "preliminary_decision", context))
-            if self.v2 and self.case.due_at and self.hearing_leaves_no_time(end.legal_at):
+        record = self.make_move(move, {"answer_character": move.answer_character, **self.against_legal_term()})
+        self.take_answer(move)
+        # The finalization term is met by the answer; the legal term is still watched.
+        self.case.internal_deadline = self.case.internal_due_at = ""
+        self.trail.points = [p for p in self.trail.points if p.kind != "finalization_due"]
+        notices: list[Notice] = []
+        if move.answer_character in ADVERSE and not self.case.hearing_until:
+            end = await self.open_hearing(move, notices)
+            if self.case.due_at and self.hearing_leaves_no_time(end.legal_at):
                 self.case.hearing_late = True
                 self.note(
                     "hearing_past_term", f"the hearing ends {end.legal_at}, after the legal term {self.case.due_at}"
@@ -290,6 +270,21 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
                 notices.append(("head", "control_alert", alert))
         await self.done(record, *notices)
         return None
+
+    def take_answer(self, move: MoveRequest) -> None:
+        self.case.answer_text = move.answer_text
+        self.case.answer_character = move.answer_character
+        self.case.answered_at = workflow.now().isoformat()
+
+    async def open_hearing(self, move: MoveRequest, notices: list[Notice]) -> TimerPoint:
+        """APPC art. 73 hearing: the applicant is told of the preliminary decision first."""
+        end = await self.working_days_after_today(self.rules_().hearing_working_days, "hearing_end")
+        self.case.hearing_until = end.legal_at
+        self.case.hearing_fires_at = end.fire_at
+        self.trail.points.append(end)
+        context = {"hearing_until": end.legal_at, "answer_character": move.answer_character}
+        notices.append(("applicant", "preliminary_decision", context))
+        return end
 
     @staticmethod
     def signature(move: MoveRequest) -> dict[str, str]:
@@ -307,7 +302,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
         end = datetime.fromisoformat(hearing_until)
         due = datetime.fromisoformat(self.case.due_at)
         # Both are ends of working days: a hearing ending on the term's last day leaves no day to decide.
-        return end > due if self.table.version < 5 else end >= due
+        return end >= due if self.table.has("decision_after_hearing") else end > due
 
     def against_legal_term(self) -> dict[str, str]:
         """The move's time against the legal term as it stands now (original or formally extended)."""
@@ -337,13 +332,10 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
     async def on_return_for_finalization(self, move: MoveRequest) -> str | None:
         record = self.make_move(move, self.quality_detail(move))
         self.reset_answer()
+        await self.set_finalization_term()
+        record.detail.update({"finalization_term": self.case.internal_deadline, "legal_term": self.case.deadline})
         context = {"reason": move.reason, "trigger": "return_for_finalization"}
-        if self.v2:
-            await self.set_finalization_term()
-            record.detail.update({"finalization_term": self.case.internal_deadline, "legal_term": self.case.deadline})
-            context["internal_deadline"] = self.case.internal_deadline
-        else:
-            await self.replan(term_working_days=self.rules_().finalization_working_days)
+        context["internal_deadline"] = self.case.internal_deadline
         await self.done(record, ("executor", "assignment", context))
         return None
 
@@ -360,31 +352,34 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
         self.trail.points.append(point)
 
     async def on_approve(self, move: MoveRequest) -> str | None:
-        detail = self.against_legal_term() if self.v2 else {}
+        detail = self.against_legal_term()
         record = self.make_move(move, {**detail, **self.quality_detail(move)})
-        if self.v2:
-            self.case.answered_late = detail["late"] == "yes"
-        letter = {"answer_text": self.case.answer_text, "answer_character": self.case.answer_character}
-        letter.update(self.signature(move))
-        await self.done(record, ("applicant", "answer_letter", letter))
+        self.case.answered_late = detail["late"] == "yes"
+        await self.done(record, self.answer_letter(move))
         return None
+
+    def answer_letter(self, move: MoveRequest) -> Notice:
+        letter = {"answer_text": self.case.answer_text, "answer_character": self.case.answer_character}
+        return ("applicant", "answer_letter", {**letter, **self.signature(move)})
 
     async def on_extend_deadline(self, move: MoveRequest) -> str | None:
         change = {"deadline": f"{self.case.deadline} -> {move.new_deadline}"}
-        if self.v2:  # the limit under the case's own policy snapshot, for compliance (issue 21)
-            change["extension_limit"] = self.case.extension_limit_date().isoformat()
+        # The limit under the case's own policy snapshot, for compliance (issue 21).
+        change["extension_limit"] = self.case.extension_limit_date().isoformat()
         record = self.make_move(move, change)
         await self.replan(due_date=move.new_deadline)
-        if self.v2:
-            # The applicant must be told within the notice term: a timer checks the notice went out.
-            days = self.case.extension_notice_working_days
-            point = await self.working_days_after_today(days, "extension_notice_due")
-            point.local_day = self.case.deadline
-            self.trail.points.append(point)
-        await self.done(record, ("applicant", "extension_notice", {"reason": move.reason, **self.signature(move)}))
+        # The applicant must be told within the notice term: a timer checks the notice went out.
+        days = self.case.extension_notice_working_days
+        point = await self.working_days_after_today(days, "extension_notice_due")
+        point.local_day = self.case.deadline
+        self.trail.points.append(point)
+        await self.done(record, self.extension_notice(move))
         return None
 
-    async def done(self, record: MoveRecord, *notices: tuple[str, str, dict[str, str]]) -> None:
+    def extension_notice(self, move: MoveRequest) -> Notice:
+        return ("applicant", "extension_notice", {"reason": move.reason, **self.signature(move)})
+
+    async def done(self, record: MoveRecord, *notices: Notice) -> None:
         """What follows every move: the registry write (the move is made for good), the search
         attributes, the notices, and the reception's wake-up for an instruction given there."""
         key = f"move-{record.seq}"
@@ -428,7 +423,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
                 self.rules_(),
                 term_working_days=term_working_days,
                 due_date=due_date,
-                watch_hearing_start=self.v2,
+                watch_hearing_start=self.legal_term_apart,
             ),
         )
         self.use_plan(plan)
@@ -438,7 +433,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
         self.case.deadline = plan.due_date
         self.case.due_at = plan.due_at
         self.case.overdue = workflow.now() >= datetime.fromisoformat(plan.due_at)
-        if self.v2:  # the legal plan replaces only the legal points (hearing, finalization, notices stay)
+        if self.legal_term_apart:  # the legal plan replaces only the legal points (hearing, finalization, notices stay)
             self.trail.points = [p for p in self.trail.points if p.kind not in LEGAL_POINTS] + plan.points
             return
         self.trail.points = [p for p in self.trail.points if p.kind == "hearing_end"] + plan.points
@@ -453,7 +448,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
 
     def watches_legal_term(self) -> bool:
         """The legal term's points (reminder, escalation, proposal) act only in an open state."""
-        return self.case.state in (TIMER_STATES_V2 if self.v2 else TIMER_STATES)
+        return self.case.state in (TIMER_STATES_V2 if self.legal_term_apart else TIMER_STATES)
 
     async def on_point_reminder(self, point: TimerPoint) -> None:
         if not self.watches_legal_term():
@@ -534,25 +529,23 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
         """A closed appeal runs on while a disciplinary proposal awaits the head (issue 21)."""
         return super().finished() and not self.case.awaiting_proposals()
 
-    # Table v2's own points: the hearing's last start day, the finalization term, the extension
-    # notice and the forwarding term (planned only under v2 and later).
+    # The points of the legal term kept apart (table v2 and later, which alone plan them): the
+    # hearing's last start day, the finalization term, the extension notice, the forwarding term.
     async def on_point_hearing_start(self, point: TimerPoint) -> None:
-        if self.v2 and self.case.state in NOT_YET_ANSWERED:
+        if self.case.state in NOT_YET_ANSWERED:
             self.note("hearing_start", f"last day to send an adverse preliminary decision: {point.local_day}")
             alert = {"alert": "hearing_start", "start_by": point.local_day, "hearing_days": str(point.working_days)}
             await self.notify("executor", "control_alert", point.key(), **alert)
 
     async def on_point_finalization_due(self, point: TimerPoint) -> None:
         c, key = self.case, point.key()
-        if self.v2 and c.state == "returned_for_finalization":
+        if c.state == "returned_for_finalization":
             self.note("finalization_term_missed", f"finalization term {c.internal_deadline} missed")
             alert = {"alert": "finalization_overdue", "internal_deadline": c.internal_deadline}
             await self.notify("executor", "control_alert", key, **alert)
             await self.notify("controller", "control_alert", f"{key}-controller", **alert)
 
     async def on_point_extension_notice_due(self, point: TimerPoint) -> None:
-        if not self.v2:
-            return
         unsent = [e for e in self.trail.failed_effects if e.label == "notice extension_notice"]
         if unsent:
             self.note("extension_notice_overdue", f"the applicant was not told of the term {point.local_day} in time")
@@ -569,7 +562,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
 
     async def forwarding_term(self, point: TimerPoint, *, overdue: bool) -> None:
         c = self.case
-        if self.v2 and c.state in ("registered", "routed"):  # competence not yet settled by an accepting executor
+        if c.state in ("registered", "routed"):  # competence not yet settled by an accepting executor
             self.note("forward_overdue" if overdue else "forward_reminder", f"forwarding term {c.forward_by}")
             alert = {"alert": "forward_overdue" if overdue else "forward_reminder", "forward_by": c.forward_by}
             await self.notify("head" if overdue else "controller", "control_alert", point.key(), **alert)
@@ -605,7 +598,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
             "category": a.category,
             "district": a.district,
         }
-        if self.v2:
+        if self.legal_term_apart:
             base.update(internal_deadline=self.case.internal_deadline, forward_by=self.case.forward_by)
         base.update(context)
         return self.notice_request(recipient, template, language, key, base)
@@ -653,7 +646,7 @@ class AppealWorkflow(ProposalDecisions, ControlledWorkflow[AppealInput, AppealCa
             sa.moment_or_unset(sa.CASE_DEADLINE, c.due_at),
             *(
                 [sa.keyword_or_unset(sa.CASE_CONTROL, sa.UNDER_AKIM_CONTROL if c.under_control else "")]
-                if self.table.version >= 3
+                if self.table.has("akim_control")
                 else []
             ),
         ]

@@ -23,6 +23,7 @@ APPEAL_TRANSITIONS: list[dict[str, Any]] = [
     },
     {
         "trigger": "forward",
+        "handler": "on_forward_v1",  # workflows/appeal_v1.py
         "source": ["registered", "routed", "under_consideration"],
         "dest": "closed",
         "requires": ["target", "reason"],
@@ -53,6 +54,7 @@ APPEAL_TRANSITIONS: list[dict[str, Any]] = [
     },
     {
         "trigger": "submit_answer",
+        "handler": "on_submit_answer_v1",  # workflows/appeal_v1.py
         "source": ["under_consideration", "returned_for_finalization"],
         "dest": "answered",
         "requires": ["answer_text", "answer_character"],
@@ -67,6 +69,7 @@ APPEAL_TRANSITIONS: list[dict[str, Any]] = [
     },
     {
         "trigger": "return_for_finalization",
+        "handler": "on_return_for_finalization_v1",  # workflows/appeal_v1.py
         "source": "answered",
         "dest": "returned_for_finalization",
         "requires": ["reason"],
@@ -74,6 +77,7 @@ APPEAL_TRANSITIONS: list[dict[str, Any]] = [
     },
     {
         "trigger": "approve",
+        "handler": "on_approve_v1",  # workflows/appeal_v1.py
         "source": "answered",
         "dest": "closed",
         "conditions": ["hearing_satisfied"],
@@ -90,6 +94,7 @@ APPEAL_TRANSITIONS: list[dict[str, Any]] = [
     },
     {
         "trigger": "extend_deadline",
+        "handler": "on_extend_deadline_v1",  # workflows/appeal_v1.py
         "source": ACTIVE,
         "dest": None,
         "requires": ["new_deadline", "reason"],
@@ -107,6 +112,7 @@ BEFORE_ANSWER = ["registered", *ACTIVE]
 V2_CHANGED: dict[str, dict[str, Any]] = {  # v1 rows as they read in v2 (only the keys that changed)
     "route": {"unless": ["waits_for_repeat_decision"]},
     "forward": {
+        "handler": None,
         "source": BEFORE_ANSWER,
         "conditions": ["target_is_known_body"],
         "description": "outside competence: send to the competent body (`target`, from the catalogue)",
@@ -117,11 +123,17 @@ V2_CHANGED: dict[str, dict[str, Any]] = {  # v1 rows as they read in v2 (only th
         "details": LeaveDetails,
         "description": "not considered: anonymous, or no essence stated (details.ground)",
     },
-    "submit_answer": {"description": "the executor's answer, for quality review (an adverse one opens the hearing)"},
-    "return_for_finalization": {
-        "description": "poor answer: back to the executor with a finalization term (the legal term stays)"
+    "submit_answer": {
+        "handler": None,
+        "description": "the executor's answer, for quality review (an adverse one opens the hearing)",
     },
+    "return_for_finalization": {
+        "handler": None,
+        "description": "poor answer: back to the executor with a finalization term (the legal term stays)",
+    },
+    "approve": {"handler": None},
     "extend_deadline": {
+        "handler": None,
         "source": OPEN,
         "description": "motivated extension of the legal term by the head or a deputy (no state change)",
     },
@@ -161,6 +173,9 @@ V2_ADDED: dict[str, list[dict[str, Any]]] = {  # new rows, placed after the row 
     ],
 }
 APPEAL_TRANSITIONS_V2 = revised(APPEAL_TRANSITIONS, V2_CHANGED, V2_ADDED)
+# ...and beyond its rows: the legal term is planned and watched apart from the internal terms (the
+# hearing's start, the forwarding term, the extension notice), in every open state.
+V2_FEATURES = frozenset({"legal_term_apart"})
 
 # Version 3 (issue 12, quality of answers, seed 5.4): an appeal can be taken under the akim's
 # control; a return or an approval then carries the quality review (rating and remark).
@@ -191,6 +206,7 @@ V3_ADDED: dict[str, list[dict[str, Any]]] = {
     ]
 }
 APPEAL_TRANSITIONS_V3 = revised(APPEAL_TRANSITIONS_V2, V3_CHANGED, V3_ADDED)
+V3_FEATURES = V2_FEATURES | {"akim_control"}  # the CaseControl search attribute
 
 # Version 4 (issue 14, found when showing the executor on the case card): `reassign` hands the
 # appeal only to an executor of the routing policy (policies/routing.yaml `executors`); before, any
@@ -239,6 +255,9 @@ V5_ADDED: dict[str, list[dict[str, Any]]] = {
     ]
 }
 APPEAL_TRANSITIONS_V5 = revised(APPEAL_TRANSITIONS_V4, V5_CHANGED, V5_ADDED)
+# ...a hearing must end before the term's last working day (the decision comes after it, APPC
+# art. 73), and proposals wait for the head's decision in the policy's term.
+V5_FEATURES = V3_FEATURES | {"decision_after_hearing", "proposals_wait_for_head"}
 
 
 # A payload for each trigger, as an operator would type it in the Web UI (README, Web UI).
@@ -271,10 +290,10 @@ APPEAL_EXAMPLES: dict[str, dict[str, Any]] = {  # free text is "...": the operat
 APPEAL_TABLES = TableVersions(
     (
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS, version=1),
-        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V2, version=2),
-        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V3, version=3),
-        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V4, version=4),
-        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V5, version=5),
+        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V2, version=2, features=V2_FEATURES),
+        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V3, version=3, features=V3_FEATURES),
+        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V4, version=4, features=V3_FEATURES),
+        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V5, version=5, features=V5_FEATURES),
     ),
     APPEAL_EXAMPLES,
 )

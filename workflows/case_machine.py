@@ -2,10 +2,12 @@
 
 The table is data (a list of dicts in the kind's `*_table` module); `transitions` executes it.
 Extra keys in a row are ours: `requires` (payload fields the move needs), `details` (the schema
-of the move's `details`), `closure` (the reason a move into `closed` records) and `system` (a
-move only the workflow itself makes). Conditions are named methods of the case object; each
-receives the move and the workflow time as arguments (never through the case) and has an
-`explain_<name>` method that says, in words, why it blocks.
+of the move's `details`), `closure` (the reason a move into `closed` records), `system` (a
+move only the workflow itself makes) and `handler` (the workflow method that makes the move, when
+a table version makes it otherwise than `on_<trigger>`: the version names its own behaviour, as
+pytransitions names callbacks in a row, so a version is deleted in one place). Conditions are
+named methods of the case object; each receives the move and the workflow time as arguments
+(never through the case) and has an `explain_<name>` method that says, in words, why it blocks.
 
 A table has a version. A case runs under the version it was registered with (recorded in its
 history by a patch marker and carried across runs), so changing a row never changes the rules
@@ -28,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from transitions import Machine
 
 STATES = ["registered", "routed", "under_consideration", "returned_for_finalization", "answered", "closed"]
-OUR_KEYS = ("requires", "closure", "description", "system", "details")
+OUR_KEYS = ("requires", "closure", "description", "system", "details", "handler")
 
 
 # A row every kind's table has: retry side effects that failed for good, in any state.
@@ -49,6 +51,16 @@ class Table:
     version: int = 1
     states: list[str] = field(default_factory=lambda: list(STATES))
     initial: str = "registered"
+    # What a version changed beyond its rows, by name (e.g. "legal_term_apart"), for the few places
+    # outside a move's handler that differ between versions (planning, notices, attributes).
+    features: frozenset[str] = frozenset()
+
+    def has(self, feature: str) -> bool:
+        return feature in self.features
+
+    def handler(self, trigger: str) -> str:
+        """The workflow method that makes the trigger's move under this version."""
+        return next((str(r["handler"]) for r in self.rows(trigger) if r.get("handler")), f"on_{trigger}")
 
     def triggers(self) -> list[str]:
         return sorted({row["trigger"] for row in self.transitions})

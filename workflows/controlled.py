@@ -137,11 +137,12 @@ class ControlledWorkflow(Boundary[InputT, CaseT]):
         return move.actor.id
 
     async def handle(self, move: MoveRequest, *, system: bool = False) -> str | None:
-        """Check a move and, if allowed, make it with its handler `on_<trigger>`."""
+        """Check a move and, if allowed, make it with its handler."""
         refusal = self.check(move, system=system)
         if refusal:
             return refusal
-        handler: Callable[[MoveRequest], Awaitable[str | None]] = getattr(self, f"on_{move.trigger}")
+        # The case's table version names the handler (`on_<trigger>` unless its row says otherwise).
+        handler: Callable[[MoveRequest], Awaitable[str | None]] = getattr(self, self.table.handler(move.trigger))
         return await self.guarded(move.trigger, lambda: handler(move))
 
     async def system_move(self, trigger: str, actor: Actor, **fields: Any) -> str | None:

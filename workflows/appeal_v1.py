@@ -1,0 +1,79 @@
+"""How an appeal registered under table v1 makes the moves v2 changed (issue 9). Its rows name
+these handlers (`"handler"` in workflows/appeal_table.py), so v1's behaviour lives here alone and
+goes, with its rows, once no case runs under v1 (`audit.py versions` counts them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from temporalio import workflow
+
+from models.appeal import AppealInput
+from models.deadlines import TimerPoint
+from models.moves import MoveRecord, MoveRequest
+from workflows.appeal_case import AppealCase
+from workflows.controlled import ControlledWorkflow
+
+Notice = tuple[str, str, dict[str, str]]  # to whom ("applicant", "executor", ...), template, context
+
+if TYPE_CHECKING:
+    _Appeal = ControlledWorkflow[AppealInput, AppealCase]
+else:
+    _Appeal = object
+
+
+class AppealV1Handlers(_Appeal):
+    """Mixed into AppealWorkflow, whose helpers it uses."""
+
+    if TYPE_CHECKING:
+
+        async def done(self, record: MoveRecord, *notices: Notice) -> None: ...
+        def take_answer(self, move: MoveRequest) -> None: ...
+        async def open_hearing(self, move: MoveRequest, notices: list[Notice]) -> TimerPoint: ...
+        def quality_detail(self, move: MoveRequest) -> dict[str, str]: ...
+        def reset_answer(self) -> None: ...
+        async def replan(self, *, term_working_days: int = 0, due_date: str = "") -> None: ...
+        def answer_letter(self, move: MoveRequest) -> Notice: ...
+        def extension_notice(self, move: MoveRequest) -> Notice: ...
+
+    async def on_forward_v1(self, move: MoveRequest) -> str | None:
+        detail = {"target": move.target}
+        if self.case.forward_by:  # APPC: within 3 working days of receipt
+            detail["forward_by"] = self.case.forward_by
+            late = workflow.now() > datetime.fromisoformat(self.case.forward_by)
+            detail["forward_late"] = "yes" if late else "no"
+        record = self.make_move(move, detail)
+        await self.done(record, ("applicant", "forwarding_notice", {"target": move.target, "reason": move.reason}))
+        return None
+
+    async def on_submit_answer_v1(self, move: MoveRequest) -> str | None:
+        """Only a refusal opened the hearing; the answer was not set against the legal term."""
+        record = self.make_move(move, {"answer_character": move.answer_character})
+        self.take_answer(move)
+        notices: list[Notice] = []
+        if move.answer_character == "refused" and not self.case.hearing_until:
+            await self.open_hearing(move, notices)
+        await self.done(record, *notices)
+        return None
+
+    async def on_return_for_finalization_v1(self, move: MoveRequest) -> str | None:
+        """The return planned a new term for the whole appeal (v2 keeps the legal term)."""
+        record = self.make_move(move, self.quality_detail(move))
+        self.reset_answer()
+        await self.replan(term_working_days=self.rules_().finalization_working_days)
+        context = {"reason": move.reason, "trigger": "return_for_finalization"}
+        await self.done(record, ("executor", "assignment", context))
+        return None
+
+    async def on_approve_v1(self, move: MoveRequest) -> str | None:
+        record = self.make_move(move, self.quality_detail(move))
+        await self.done(record, self.answer_letter(move))
+        return None
+
+    async def on_extend_deadline_v1(self, move: MoveRequest) -> str | None:
+        """No limit was recorded and no timer watched the applicant's notice."""
+        record = self.make_move(move, {"deadline": f"{self.case.deadline} -> {move.new_deadline}"})
+        await self.replan(due_date=move.new_deadline)
+        await self.done(record, self.extension_notice(move))
+        return None
