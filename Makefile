@@ -13,7 +13,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/python demo.py
+	$(BIN)/python -m cli.demo
 
 test: install
 	$(BIN)/pytest -q

@@ -28,10 +28,11 @@ from activities.reconciliation import ReconciliationActivities
 from activities.registry import OutsideResetActivities, RegistryActivities
 from activities.reports import ReportActivities
 from models.registry import make_engine
-from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
 from runtime.sandbox import workflow_runner
-from runtime.schedules import (
+from runtime.settings import SettingError, WorkerSettings
+from tooling.client import TASK_QUEUE, connect
+from tooling.schedules import (
     HALF_YEAR_SCHEDULE_ID,
     RECONCILIATION_SCHEDULE_ID,
     ensure_half_year_schedule,
@@ -39,7 +40,6 @@ from runtime.schedules import (
     ensure_report_schedules,
     reconcile_schedules,
 )
-from runtime.settings import SettingError, WorkerSettings
 from workflows.kinds import WORKFLOWS
 
 

@@ -28,10 +28,9 @@ from analysis.figures import DigestLine, PerformanceRow
 from analysis.scope import Scope
 from analysis.systemic import ProblemGroup, find_groups, systemic_rules
 from models.notices import REPORT_KINDS
-from policies.calendar import add_working_days
+from policies.calendar import add_working_days, local_now
 from policies.loading import load_policy
 from policies.routing import executor_name
-from runtime.clock import local_now
 
 KINDS = REPORT_KINDS
 SAFE_NAME = re.compile(r"[a-z0-9-]+")

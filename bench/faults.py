@@ -40,10 +40,10 @@ os.environ.setdefault("APPEALS_CODEC_KEY_FILE", str(ROOT / "tests" / "codec-test
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 
-import devserver  # noqa: E402
 from bench.lifecycle import MOVES  # noqa: E402
-from runtime.client import data_converter  # noqa: E402
-from runtime.seal import seal_as_named, seal_registration, staff  # noqa: E402
+from tooling import devserver  # noqa: E402
+from tooling.client import data_converter  # noqa: E402
+from tooling.seal import seal_as_named, seal_registration, staff  # noqa: E402
 
 
 def free_port() -> int:

@@ -28,12 +28,12 @@ sys.path.insert(0, str(ROOT))
 os.environ["APPEALS_TIMING_PROFILE"] = "bench"
 
 
-from devserver import local_environment  # noqa: E402
 from models.registry import make_engine  # noqa: E402
-from runtime.client import data_converter  # noqa: E402
 from runtime.clock import utc_now  # noqa: E402
 from runtime.registration import register_search_attributes  # noqa: E402
-from runtime.seal import seal_as_named, seal_registration, staff  # noqa: E402
+from tooling.client import data_converter  # noqa: E402
+from tooling.devserver import local_environment  # noqa: E402
+from tooling.seal import seal_as_named, seal_registration, staff  # noqa: E402
 from worker import build_worker  # noqa: E402
 from workflows.instruction import InstructionWorkflow  # noqa: E402
 

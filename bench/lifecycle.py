@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 from temporalio.client import Client  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
-from devserver import local_environment  # noqa: E402
-from runtime.client import data_converter, transition  # noqa: E402
-from runtime.seal import seal_as_named, seal_registration, staff  # noqa: E402
 from runtime.settings import ACTIVITY_THREADS  # noqa: E402
-from runtime.trail import LOCAL_ACTIVITY_MARKER  # noqa: E402
+from tooling.client import data_converter, transition  # noqa: E402
+from tooling.devserver import local_environment  # noqa: E402
+from tooling.seal import seal_as_named, seal_registration, staff  # noqa: E402
+from tooling.trail import LOCAL_ACTIVITY_MARKER  # noqa: E402
 
 EXECUTOR = "housing-dept"
 # The fixed naive reference (issue 11): an appeal-shaped bare workflow of 4 signals and 5 activities.
@@ -127,7 +127,8 @@ async def run_receptions(client: Client, n: int, concurrency: int, db_url: str) 
     gate = asyncio.Semaphore(concurrency)
     from datetime import timedelta
 
-    from runtime.clock import local_today, utc_now
+    from policies.calendar import local_today
+    from runtime.clock import utc_now
 
     today = local_today()
     slots: list[Any] = []

@@ -1,10 +1,10 @@
-"""Benchmark: `audit.py replay`'s engine on the recorded corpus, repeated to a few hundred files.
+"""Benchmark: `starter.py audit replay`'s engine on the recorded corpus, repeated to a few hundred files.
 
     .venv/bin/python bench/replay.py [--files 300]
 
 Prints histories/s for the whole corpus and per workflow kind, with the time spent loading
 (reading and parsing the JSON) shown apart from the replay itself. Process start-up (imports) is
-not counted: it is paid once per `audit.py replay` run, whatever the number of files.
+not counted: it is paid once per `starter.py audit replay` run, whatever the number of files.
 
 With `--floor N` it also measures the SDK's own floor on this machine: N bare workflows of the
 naive appeal shape (bench/bare_workflow.py, no codec, no state machine) run on a dev server, and
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("APPEALS_CODEC_KEY_FILE", str(ROOT / "tests" / "codec-test-key.json"))
 os.environ.setdefault("APPEALS_SEAL_KEY_FILE", str(ROOT / "tests" / "seal-test-key.json"))
 
-from runtime.replay import load_history, replay_all, replay_files  # noqa: E402
+from tooling.replay import load_history, replay_all, replay_files  # noqa: E402
 
 CORPUS = ROOT / "tests" / "histories"
 
@@ -60,12 +60,12 @@ async def measure(files: list[Path]) -> None:
 
 
 def measure_audit_way(files: list[Path]) -> None:
-    """`audit.py replay`'s engine: spawned processes that each load and replay chunks."""
+    """`starter.py audit replay`'s engine: spawned processes that each load and replay chunks."""
     started = time.perf_counter()
     outcomes = [outcome for batch in replay_files(files) for _, outcome in batch]
     seconds = time.perf_counter() - started
     print(
-        f"  audit.py replay's way, {os.cpu_count()} processes (spawn, load and replay): {seconds:6.2f} s  "
+        f"  starter.py audit replay's way, {os.cpu_count()} processes (spawn, load and replay): {seconds:6.2f} s  "
         f"{len(files) / seconds:6.0f} histories/s   (goal >= 200); failures: {sum(bool(o.failure) for o in outcomes)}"
     )
 
@@ -81,7 +81,7 @@ async def floor(n: int) -> None:
 
     from bench.bare_workflow import BareWorkflow, bare_noop
     from bench.lifecycle import NAIVE_ACTIVITIES, NAIVE_SIGNALS
-    from devserver import local_environment
+    from tooling.devserver import local_environment
 
     env = await local_environment(data_converter=DataConverter.default)
     try:

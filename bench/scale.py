@@ -36,9 +36,9 @@ from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 
 from bench.faults import Stack, retrying  # noqa: E402
-from runtime.client import data_converter  # noqa: E402
 from runtime.clock import utc_now  # noqa: E402
-from runtime.seal import seal_registration, staff  # noqa: E402
+from tooling.client import data_converter  # noqa: E402
+from tooling.seal import seal_registration, staff  # noqa: E402
 
 
 def peak_rss_mb(pid: int) -> float:

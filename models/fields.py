@@ -16,7 +16,7 @@ BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u206
 MARKUP = frozenset("<>[]`")
 FORMULA_START = tuple("=+-@")  # a spreadsheet reads a cell starting so as a formula
 IDENTIFIER = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
-CASE_NUMBER = re.compile(r"[A-Z]{2,5}-\d{4}-\d{1,10}")  # APL-2026-000042 (runtime.numbering)
+CASE_NUMBER = re.compile(r"[A-Z]{2,5}-\d{4}-\d{1,10}")  # APL-2026-000042 (tooling.numbering)
 
 
 def text_field(

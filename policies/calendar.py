@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from policies.loading import load_policy
+from runtime.clock import utc_now
 
 
 def add_months(day: date, months: int) -> date:
@@ -35,6 +36,23 @@ def extension_limit(registered_on: date, original_due: date, months: int, counte
 
 def local_zone() -> ZoneInfo:
     return ZoneInfo(str(load_policy("terms")["timezone"]))
+
+
+def local_now(at: datetime | None = None) -> datetime:
+    """`at` (the wall clock, runtime/clock.py, if not given) in the local zone. Local dates are the
+    zone's (terms.yaml `timezone`), never the UTC date: between 19:00 and 24:00 UTC Almaty is
+    already on the next day."""
+    return (at or utc_now()).astimezone(local_zone())
+
+
+def local_today(at: datetime | None = None) -> date:
+    """The local calendar day of `at` (the wall clock if not given)."""
+    return local_now(at).date()
+
+
+def local_year(at: datetime | None = None) -> int:
+    """The local year of `at`: registration numbers are counted per local year."""
+    return local_now(at).year
 
 
 @cache

@@ -52,7 +52,7 @@ def control_rules(profile: str | None = None) -> ControlRules:
 
 def _utc_offset_minutes() -> int:
     """The local zone's offset now (policies/terms.yaml `timezone`, through the calendar)."""
-    from runtime.clock import local_now
+    from policies.calendar import local_now
 
     offset = local_now().utcoffset()
     return int(offset.total_seconds() // 60) if offset else 0

@@ -2,7 +2,7 @@
 workflow history holds, with the field look-ups worked out once per message type.
 
 `google.protobuf.json_format.ParseDict` is pure Python and checks every field generically; it was
-a third of `audit.py replay`'s time (issue 11). This reader walks the same JSON with a per-type
+a third of `starter.py audit replay`'s time (issue 11). This reader walks the same JSON with a per-type
 table. Anything it does not know (a well-known type such as Timestamp, a value in an unexpected
 shape) goes to `ParseDict` for that value, so the result is always what `ParseDict` gives; the
 replay tests check that on every recorded history.

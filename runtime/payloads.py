@@ -22,7 +22,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import DefaultPayloadConverter
 
 # The codec marks what it could not decrypt with this encoding, and says why in REASON_KEY, and
-# every payload it did decrypt with SEALED (runtime/seal.py: only a key holder can seal a move).
+# every payload it did decrypt with SEALED (tooling/seal.py: only a key holder can seal a move).
 SEALED = "appeals-sealed"
 SIGNED_BY = "appeals-signed-by"  # the key id a decrypted payload's seal signature verified with
 UNSEALED = "unsealed"  # what a `seal` becomes when it did not come out of the encryption

@@ -36,7 +36,6 @@ PASSED_THROUGH = (
     "runtime.failures",
     "runtime.payloads",
     "runtime.search_attributes",
-    "runtime.seal",
 )
 
 _COMPILED: dict[str, Any] = {}

@@ -27,10 +27,10 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-import devserver
 from models.registry import make_engine
-from runtime.client import TASK_QUEUE, data_converter
 from runtime.registration import register_search_attributes
+from tooling import devserver
+from tooling.client import TASK_QUEUE, data_converter
 from worker import build_worker
 
 BIN = Path(sys.executable).parent
@@ -231,7 +231,7 @@ class Served:
         import json
 
         from models.users import UserRecord
-        from runtime.users import add_user, log_in
+        from tooling.users import add_user, log_in
 
         with Session(self.engine) as s:
             known = s.get(UserRecord, user_id) is not None

@@ -24,11 +24,11 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from models.registry import make_engine
-from runtime.client import data_converter
 from runtime.registration import register_search_attributes
-from runtime.seal import seal_as_named
 from tests import factories
 from tests.scenario import move, registration, sealed, status
+from tooling.client import data_converter
+from tooling.seal import seal_as_named
 from worker import build_worker
 from workflows.appeal import AppealWorkflow
 
@@ -167,7 +167,7 @@ async def signed_seals_late_extension_refused(env: WorkflowEnvironment, h: Handl
     legal term is refused and the missed term stays; the answer is late."""
     from datetime import date
 
-    from runtime import seal as seal_module
+    from tooling import seal as seal_module
 
     executor = {"actor": {"id": "housing-dept", "role": "executor"}}
     signer = seal_module.current_signer

@@ -9,9 +9,9 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
 
 from models.case_status import CaseStatus
-from runtime.client import transition
 from runtime.clock import utc_now
-from runtime.seal import seal_as_named, seal_registration, staff
+from tooling.client import transition
+from tooling.seal import seal_as_named, seal_registration, staff
 from workflows.appeal import AppealWorkflow
 
 # The tests' registrar: the test process holds the codec key, and seals a registration as the codec
@@ -26,7 +26,7 @@ async def registration(client: Client, arg: dict[str, Any]) -> dict[str, Any]:
 
 def keyless(client: Client) -> Client:
     """The same connection without the codec key: what the bare `temporal` CLI or a stranger is."""
-    from runtime.client import data_converter
+    from tooling.client import data_converter
 
     config = client.config()
     config["data_converter"] = data_converter(encrypt=False)

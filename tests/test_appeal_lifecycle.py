@@ -308,7 +308,7 @@ async def test_same_number_twice_is_refused(client: Client, worker: Worker, engi
     from temporalio.common import WorkflowIDReusePolicy
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
-    from runtime.client import start_case
+    from tooling.client import start_case
 
     appeal = appeal_dict()
     number, queue = appeal["reg_number"], worker.task_queue

@@ -18,11 +18,11 @@ from temporalio.worker import Worker
 
 from models.registry import make_engine
 from policies.loading import load_policy
-from runtime.client import data_converter
 from runtime.registration import register_search_attributes
 from tests.conftest import BIN
 from tests.factories import appeal_dict
 from tests.scenario import move, start_appeal, status, until_state
+from tooling.client import data_converter
 from worker import build_worker
 
 UNHANDLED_COMMAND = WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND

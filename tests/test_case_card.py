@@ -14,9 +14,9 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
 from models.moves import MoveRecord, parse_move
-from runtime.client import start_case
 from tests.factories import appeal_dict
 from tests.scenario import REGISTRAR, move, sealed, server_now, status
+from tooling.client import start_case
 from workflows.appeal_table import APPEAL_TABLES
 from workflows.case_card import CardFacts, render_card, term_line
 from workflows.case_machine import CASE_PLACEHOLDER

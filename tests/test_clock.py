@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from runtime.clock import local_today, local_year
+from policies.calendar import local_today, local_year
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK = ROOT / "runtime" / "clock.py"

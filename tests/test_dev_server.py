@@ -17,11 +17,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from models.case_status import CaseStatus
 from models.registry import CaseRecord, RegistrationCounter
-from runtime.client import TASK_QUEUE
-from runtime.trail import LOCAL_ACTIVITY_MARKER
 from tests.conftest import Served
 from tests.factories import appeal_dict, valid_iin
 from tests.scenario import registration
+from tooling.client import TASK_QUEUE
+from tooling.trail import LOCAL_ACTIVITY_MARKER
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -239,8 +239,8 @@ async def test_half_year_schedule_produces_a_report(
     from analysis.scope import half_year_of
     from models.notices import HalfYearRequest
     from policies.calendar import local_zone
-    from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
     from tests.test_instruction import instruction_dict
+    from tooling.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
     from workflows.instruction import InstructionWorkflow
 
     monkeypatch.setenv("APPEALS_REPORTS_DIR", str(tmp_path / "reports"))
@@ -342,7 +342,7 @@ async def test_instruction_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, 
 async def audit(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "audit.py", *args],
+        [sys.executable, "starter.py", "audit", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -456,8 +456,8 @@ async def test_the_cli_without_the_key_moves_through_the_codec_server(
     payload there to be encoded; the codec server seals the moves for the logged-in user."""
     import threading
 
-    import codec_server
-    from runtime.users import add_user
+    import web.serve as codec_server
+    from tooling.users import add_user
 
     add_user(served.engine, "u.remote", "У. Удалённый", ["executor"], "akimat-almaly", "long enough password")
     server = codec_server.serve(0, ("http://127.0.0.1:8233",), engine=served.engine)
@@ -499,8 +499,8 @@ async def test_report_schedules_exist_once_and_produce_reports(
 ) -> None:
     """The monthly district cards and the weekly digest are Temporal Schedules (the Web UI's
     Schedules page shows and pauses them), created once however often a worker starts."""
-    from runtime.schedules import REPORT_SCHEDULES, ensure_report_schedules
     from tests.planted import seed_registry
+    from tooling.schedules import REPORT_SCHEDULES, ensure_report_schedules
 
     monkeypatch.setenv("APPEALS_REPORTS_DIR", str(tmp_path / "reports"))
     seed_registry(served.engine, "ru")

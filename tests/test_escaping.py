@@ -11,16 +11,16 @@ import pytest
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-import audit
 from activities.letters import environment, template_dir
+from cli import audit
 from models.appeal import parse_appeal
 from models.errors import InputError
 from models.instruction import parse_instruction
-from runtime.client import data_converter
-from runtime.trail import read_trail
 from tests.factories import appeal_dict
 from tests.scenario import move, start_appeal, until_state
 from tests.test_instruction import instruction_dict
+from tooling.client import data_converter
+from tooling.trail import read_trail
 from workflows.case_card import start_details
 
 SCRIPT = "<script>alert(document.cookie)</script>"
@@ -92,7 +92,7 @@ def test_an_instructions_executors_are_identifiers() -> None:
 
 
 def test_the_cli_shows_a_reason_as_typed_never_as_console_markup() -> None:
-    from cli_core import out, print_status
+    from cli.core import out, print_status
     from models.case_status import CaseStatus
     from models.moves import MoveRecord, Refusal
 

@@ -21,10 +21,10 @@ from temporalio.testing import WorkflowEnvironment
 from models.case_status import CaseStatus
 from models.registry import CaseRecord
 from runtime import search_attributes as sa
-from runtime.client import TASK_QUEUE
 from tests.conftest import Served
 from tests.factories import appeal_dict
 from tests.scenario import move, registration, sealed, until_state
+from tooling.client import TASK_QUEUE
 
 TEMPORAL = str(Path(sys.executable).parent / "temporal")
 
@@ -263,9 +263,9 @@ async def test_a_move_encoded_by_the_codec_server_for_a_logged_in_user_counts(
     from temporalio.client import Client
     from temporalio.common import RawValue
 
-    import codec_server
-    from runtime.client import data_converter
-    from runtime.users import add_user
+    import web.serve as codec_server
+    from tooling.client import data_converter
+    from tooling.users import add_user
 
     add_user(served.engine, "u.akhmetova", "У. Ахметова", ["executor"], "utilities-dept", "long enough password")
     server = codec_server.serve(0, ("http://127.0.0.1:8233",), engine=served.engine)
@@ -395,7 +395,7 @@ async def test_compliance_lists_what_was_done_to_cases_outside_the_engine(
     dev_env: WorkflowEnvironment, served: Served
 ) -> None:
     """Issue 20 (attacks 2, 3): an unsealed start, a cancellation and a termination, each made with
-    the real `temporal` CLI, are findings of `audit.py compliance`."""
+    the real `temporal` CLI, are findings of `starter.py audit compliance`."""
     unsealed = appeal_dict()
     started = await temporal(
         dev_env, "workflow", "start", "--type", "AppealWorkflow", "--task-queue", TASK_QUEUE,
@@ -419,7 +419,7 @@ async def test_compliance_lists_what_was_done_to_cases_outside_the_engine(
     for _ in range(100):  # visibility is eventually consistent
         run = await asyncio.to_thread(
             subprocess.run,
-            [sys.executable, "audit.py", "compliance"],
+            [sys.executable, "starter.py", "audit", "compliance"],
             cwd=Path(__file__).resolve().parent.parent,
             capture_output=True,
             text=True,

@@ -31,12 +31,12 @@ from models.instruction import parse_instruction
 from models.reception import parse_instructions, parse_reception
 from models.registry import make_engine
 from policies.permissions import permission_matrix
-from runtime.client import data_converter
 from runtime.clock import utc_now
 from runtime.registration import register_search_attributes
-from runtime.seal import SealError, seal_as_named
 from tests.factories import appeal_dict, valid_iin
 from tests.scenario import registration, server_now, valid_details
+from tooling.client import data_converter
+from tooling.seal import SealError, seal_as_named
 from worker import build_worker
 from workflows.kinds import BY_NAME, KINDS
 
@@ -384,7 +384,7 @@ def assert_registry_well_formed(engine: Any) -> None:
 
 
 def run_cli(argv: list[str]) -> tuple[int, str]:
-    import starter
+    from cli import main as starter
 
     stderr = io.StringIO()
     saved = os.environ.get("TEMPORAL_ADDRESS")

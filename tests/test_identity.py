@@ -25,17 +25,17 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import RawValue
 from temporalio.worker import Worker
 
-import codec_server
+import web.serve as codec_server
 from models.registry import EventRecord
-from runtime import users as users_module
-from runtime.client import data_converter
 from runtime.clock import utc_now
 from runtime.codec import EncryptionCodec
-from runtime.oidc import OidcSettings
-from runtime.seal import Identity, seal_move
-from runtime.users import add_user, log_in, set_disabled
 from tests.factories import appeal_dict
 from tests.scenario import move, server_now, start_appeal, status, until_state
+from tooling import users as users_module
+from tooling.client import data_converter
+from tooling.oidc import OidcSettings
+from tooling.seal import Identity, seal_move
+from tooling.users import add_user, log_in, set_disabled
 
 UI = "http://127.0.0.1:8233"
 PASSWORD = "correct horse battery"
@@ -393,7 +393,7 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
 def test_the_connection_helper_configures_mutual_tls_and_a_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runtime.client import connection_options
+    from tooling.client import connection_options
 
     assert connection_options() == {}  # the embedded default: plain, no token
     cert, key = self_signed(tmp_path)
@@ -414,7 +414,7 @@ def test_the_connection_helper_configures_mutual_tls_and_a_token(
 async def test_connect_uses_tls_when_configured(dev_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The dev server speaks plain gRPC: a client configured for TLS must fail to reach it,
     which shows every process's connection goes through the helper's TLS settings."""
-    from runtime.client import connect
+    from tooling.client import connect
 
     address = dev_env.client.service_client.config.target_host
     assert (await connect(address)).service_client is not None  # plain: connects

@@ -222,8 +222,8 @@ async def test_extensions_refused_and_approved(env: WorkflowEnvironment, client:
 async def test_the_akim_s_office_decides_for_the_akim_and_no_one_else(
     env: WorkflowEnvironment, client: Client, worker: Worker
 ) -> None:
-    from runtime.client import transition
-    from runtime.seal import Identity
+    from tooling.client import transition
+    from tooling.seal import Identity
 
     handle = await start(env, client, worker, control="once", periods=1, issuer="akim")
     st = await until(handle, lambda s: s.state == "routed")
@@ -284,8 +284,8 @@ async def test_an_executor_user_reports_for_their_unit(
 ) -> None:
     """Issue 21: `housing-exec` (an executor of housing-dept) reported from the Web UI; the case
     gained a new executor "housing-exec" while housing-dept stayed at 0 reports and would be late."""
-    from runtime.client import transition
-    from runtime.seal import Identity
+    from tooling.client import transition
+    from tooling.seal import Identity
 
     handle = await start(env, client, worker)
     await until_state(handle, "routed")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from policies.permissions import permission_matrix
-from runtime.replay import workflow_id_of
-from runtime.users import known_roles
+from tooling.replay import workflow_id_of
+from tooling.users import known_roles
 from workflows.kinds import BY_NAME, KINDS, PREFIXES, kind_of_card, kind_of_number, placeholder_number
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.letters import TEMPLATE_DIR, TEMPLATE_DIR_ENV
-from audit import compliance_findings
+from cli.audit import compliance_findings
 from models.case_status import CaseStatus
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from policies import calendar

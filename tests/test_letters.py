@@ -94,10 +94,10 @@ async def test_letters_carry_who_decided_in_what_position_and_when(client: Any, 
     from sqlmodel import Session, select
 
     from models.registry import NotificationRecord
-    from runtime.client import transition
-    from runtime.seal import Identity
     from tests.factories import appeal_dict
     from tests.scenario import move, server_now, start_appeal, status, until_state
+    from tooling.client import transition
+    from tooling.seal import Identity
 
     handle = await start_appeal(client, worker, appeal_dict(category="housing"))
     await until_state(handle, "routed")

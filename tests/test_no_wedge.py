@@ -21,11 +21,11 @@ from temporalio.worker import Worker
 
 from models.case_status import CaseStatus
 from models.registry import CaseRecord, EventRecord
-from runtime.client import data_converter
 from runtime.codec import EncryptionCodec
 from tests import test_instruction, test_reception
 from tests.factories import appeal_dict
 from tests.scenario import move, registration, start_appeal, status, until_state
+from tooling.client import data_converter
 
 
 async def failed_tasks(handle: WorkflowHandle[Any, Any]) -> int:

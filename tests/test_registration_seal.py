@@ -25,14 +25,14 @@ from temporalio.worker import Worker
 
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from runtime import search_attributes as sa
-from runtime.client import TASK_QUEUE, start_case
 from runtime.clock import utc_now
-from runtime.seal import Identity, seal_registration
 from runtime.signing import current_signer
 from tests.conftest import Served
 from tests.factories import appeal_dict
 from tests.scenario import REGISTRAR, keyless, server_now, until_state
 from tests.test_instruction import instruction_dict, new_number
+from tooling.client import TASK_QUEUE, start_case
+from tooling.seal import Identity, seal_registration
 
 REFUSED = "refused_registration"
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from runtime.replay import load_history, replayer
-from runtime.trail import LOCAL_ACTIVITY_MARKER
+from tooling.replay import load_history, replayer
+from tooling.trail import LOCAL_ACTIVITY_MARKER
 
 HISTORIES = sorted((Path(__file__).resolve().parent / "histories").glob("*.json"))
 
@@ -49,9 +49,9 @@ async def test_replay_detects_a_changed_workflow() -> None:
 
 
 def test_replay_across_processes_keeps_each_outcome_with_its_file(tmp_path: Path) -> None:
-    """`audit.py replay` spreads chunks of files over processes: every outcome comes back with
+    """`starter.py audit replay` spreads chunks of files over processes: every outcome comes back with
     its own file, in order, and a changed history among them is reported where it is."""
-    from runtime.replay import CHUNK, replay_files
+    from tooling.replay import CHUNK, replay_files
 
     files = [HISTORIES[i % len(HISTORIES)] for i in range(CHUNK + 10)]  # two chunks, two processes
     happy = next(p for p in HISTORIES if p.stem.startswith("appeal_happy_path"))
@@ -122,9 +122,9 @@ def test_the_fast_reader_handles_the_rarer_json_forms() -> None:
 async def test_the_trail_does_not_mark_signals_between_cases_as_refused_moves() -> None:
     """Issue 21: the trail filtered a stale internal signal name, so a reception's instruction_news
     showed as "refused (no move followed)" (11 false red entries on one recorded reception)."""
-    from runtime.client import data_converter
-    from runtime.replay import load_history
-    from runtime.trail import read_trail
+    from tooling.client import data_converter
+    from tooling.replay import load_history
+    from tooling.trail import read_trail
 
     path = next((Path(__file__).parent / "histories").glob("reception_with_instructions__RCP-*.json"))
     trail = await read_trail(load_history(path), data_converter())

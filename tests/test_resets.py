@@ -23,14 +23,14 @@ from temporalio.testing import WorkflowEnvironment
 from activities.registry import OUTSIDE_RESET
 from models.case_status import CaseStatus
 from models.registry import CaseRecord, EventRecord, NotificationRecord
-from runtime.client import TASK_QUEUE
-from runtime.replay import replayer
 from tests.conftest import Served
 from tests.factories import appeal_dict
 from tests.scenario import move, registration, sealed, until_state
 from tests.test_case_card import card_of
 from tests.test_dev_server import audit
 from tests.test_hostile_cli import task_failures, temporal
+from tooling.client import TASK_QUEUE
+from tooling.replay import replayer
 from workflows.outside import RESET_REFUSAL
 
 

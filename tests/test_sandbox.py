@@ -13,10 +13,10 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from devserver import local_environment
-from runtime.client import data_converter
 from runtime.sandbox import workflow_runner
 from tests.sandbox_probe import ClockReader, FileOpener, WellBehaved, probe_echo
+from tooling.client import data_converter
+from tooling.devserver import local_environment
 
 
 async def first_task_failure(handle: WorkflowHandle) -> str:

@@ -11,7 +11,7 @@ import pytest
 from temporalio.client import ScheduleCalendarSpec, ScheduleRange, ScheduleSpec, ScheduleUpdate, ScheduleUpdateInput
 from temporalio.testing import WorkflowEnvironment
 
-from runtime.schedules import engine_schedules, reconcile_schedules
+from tooling.schedules import engine_schedules, reconcile_schedules
 
 
 async def test_deleted_paused_and_changed_schedules_are_restored_and_named(dev_env: WorkflowEnvironment) -> None:
@@ -44,7 +44,7 @@ async def test_the_worker_puts_a_deleted_schedule_back_and_logs_it(
     dev_env: WorkflowEnvironment, caplog: pytest.LogCaptureFixture
 ) -> None:
     import worker
-    from runtime.schedules import HALF_YEAR_SCHEDULE_ID
+    from tooling.schedules import HALF_YEAR_SCHEDULE_ID
 
     client = dev_env.client
     await reconcile_schedules(client, worker.TASK_QUEUE)

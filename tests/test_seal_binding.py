@@ -18,10 +18,10 @@ from temporalio.common import RawValue
 from temporalio.worker import Worker
 
 from models.moves import move_digest
-from runtime.client import transition
-from runtime.seal import Identity, SealError, seal_move
 from tests.factories import appeal_dict
 from tests.scenario import keyless, server_now, start_appeal, status, until_state
+from tooling.client import transition
+from tooling.seal import Identity, SealError, seal_move
 
 EXECUTOR = Identity("housing-dept", "Жилищное управление", ["executor"], "housing-dept")
 CONTROLLER = Identity("ctl-1", "Контролёр", ["controller"], "")

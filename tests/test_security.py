@@ -13,9 +13,9 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
-from runtime.client import data_converter
 from tests.factories import appeal_dict
 from tests.scenario import move, start_appeal
+from tooling.client import data_converter
 from workflows.kinds import WORKFLOWS
 
 
@@ -74,9 +74,9 @@ async def test_codec_server_decodes_for_the_ui_only(engine: Any) -> None:
     from google.protobuf import json_format
     from temporalio.api.common.v1 import Payload
 
-    import codec_server
+    import web.serve as codec_server
     from runtime.codec import EncryptionCodec
-    from runtime.users import add_user, log_in
+    from tooling.users import add_user, log_in
 
     add_user(engine, "auditor-1", "Аудитор", ["auditor"], "", "long enough password")
     token = log_in(engine, "auditor-1", "long enough password", "cli")

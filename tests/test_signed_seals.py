@@ -21,15 +21,15 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import RawValue
 from temporalio.worker import Worker
 
-from runtime import seal as seal_module
 from runtime.codec import EncryptionCodec
 from runtime.payloads import SIGNED_BY
-from runtime.seal import Identity, seal_move, seal_registration
 from runtime.signing import Signer, Verifier, add_public_key, current_signer
 from tests.factories import appeal_dict
 from tests.scenario import keyless, server_now, status
 from tests.test_registration_seal import nothing_written, refusal_of
 from tests.test_seal_binding import routed_appeal
+from tooling import seal as seal_module
+from tooling.seal import Identity, seal_move, seal_registration
 
 # Nobody in the directory: with the data key alone one could seal as anyone.
 STRANGER = Identity("no-such-user", "Никто", ["controller"], "")

@@ -20,10 +20,10 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
-from runtime.client import data_converter
 from tests.drill_table_v2 import CURRENT, AppealWorkflowV2
 from tests.factories import appeal_dict
 from tests.scenario import move, registration, until_state, worker_for
+from tooling.client import data_converter
 from workflows.appeal import AppealWorkflow
 
 

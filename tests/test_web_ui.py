@@ -21,16 +21,16 @@ from typing import Any
 
 import pytest
 
-import codec_server
-import devserver
+import web.serve as codec_server
 from models.case_status import CaseStatus
 from models.registry import make_engine
-from runtime.client import TASK_QUEUE, connect
 from runtime.registration import register_search_attributes
-from runtime.users import add_user
 from tests.conftest import require
 from tests.factories import appeal_dict
 from tests.scenario import REGISTRAR, registration, until_state
+from tooling import devserver
+from tooling.client import TASK_QUEUE, connect
+from tooling.users import add_user
 from worker import build_worker
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -165,7 +165,7 @@ async def test_a_case_explains_itself_on_its_page_and_the_card_payload_works_in_
     APPEALS_SCREENSHOT_DIR when it is set (docs/screenshots/case-card-ru.png)."""
     from playwright.async_api import async_playwright
 
-    from runtime.client import start_case
+    from tooling.client import start_case
 
     data = appeal_dict(category="housing", district="almaly")
     number = data["reg_number"]

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from models.registry import make_engine
 from runtime.codec import EncryptionCodec
-from runtime.oidc import oidc_settings
+from tooling.oidc import oidc_settings
 from web.codec_routes import codec_routes
 from web.guards import SecurityHeaders, error
 from web.login_routes import login_routes

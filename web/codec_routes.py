@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from temporalio.api.common.v1 import Payloads
 
-from runtime.seal import Identity
+from tooling.seal import Identity
 from web.guards import BodyTooLarge, error, read_body
 from web.login_routes import COOKIE
 from web.service import CodecService, Refusal

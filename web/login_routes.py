@@ -1,6 +1,6 @@
 """The operators' log-in: the page and its form (for the Web UI's cookie), the JSON log-in of the
 CLI (a bearer token), and log-out. Each form post is checked for its origin and its token; each
-log-in attempt is throttled per account and per address (runtime/login_throttle.py); an unknown
+log-in attempt is throttled per account and per address (web/login_throttle.py); an unknown
 user costs the same work as a known one (runtime/users.log_in)."""
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from starlette.routing import Route
 
 from policies.loading import load_policy
 from runtime.clock import utc_now
-from runtime.login_throttle import LoginThrottle
-from runtime.users import DirectoryError, log_in, log_out, session_identity
+from tooling.users import DirectoryError, log_in, log_out, session_identity
 from web.guards import CSRF_COOKIE, BodyTooLarge, csrf_refusal, error, read_body
+from web.login_throttle import LoginThrottle
 
 COOKIE = "appeals_session"
 MAX_LOGIN_BODY = 4_096  # a user name and a password: read no more before anyone is authenticated

@@ -1,4 +1,4 @@
-"""Serving the application with uvicorn: in the foreground (`codec_server.py`) or on a thread of
+"""Serving the application with uvicorn: in the foreground (`web/serve.py`) or on a thread of
 this process (the demo's tests), on a socket bound before the server starts so its port is known."""
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from temporalio.api.common.v1 import Payload
 
 from models.moves import MOVE_FIELDS
 from runtime.codec import EncryptionCodec
-from runtime.oidc import OidcSettings, TokenError, verify_token
-from runtime.seal import Identity, SealError, seal_move, seal_registration
-from runtime.users import read_only, session_identity
+from tooling.oidc import OidcSettings, TokenError, verify_token
+from tooling.seal import Identity, SealError, seal_move, seal_registration
+from tooling.users import read_only, session_identity
 
 
 class Refusal(Exception):

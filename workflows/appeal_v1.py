@@ -1,6 +1,6 @@
 """How an appeal registered under table v1 makes the moves v2 changed (issue 9). Its rows name
 these handlers (`"handler"` in workflows/appeal_table.py), so v1's behaviour lives here alone and
-goes, with its rows, once no case runs under v1 (`audit.py versions` counts them)."""
+goes, with its rows, once no case runs under v1 (`starter.py audit versions` counts them)."""
 
 from __future__ import annotations
 

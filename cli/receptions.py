@@ -12,16 +12,17 @@ import typer
 from rich.table import Table
 
 from activities.receptions import create_slots, district_figures, list_slots
-from cli_core import out, print_status, registrar, send_move, start_or_refuse
+from cli.core import out, print_status, registrar, send_move, start_or_refuse
 from models.case_status import CaseStatus
 from models.errors import InputError
 from models.reception import parse_instructions, parse_reception
 from models.registry import registry_engine
+from policies.calendar import local_year
 from policies.catalogue import check_catalogue
 from policies.receptions import officials
-from runtime.client import connect
-from runtime.clock import local_year, utc_now
-from runtime.numbering import allocate_number
+from runtime.clock import utc_now
+from tooling.client import connect
+from tooling.numbering import allocate_number
 from workflows.kinds import BY_NAME, placeholder_number
 from workflows.reception_table import RECEPTION_TABLE
 

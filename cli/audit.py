@@ -1,9 +1,9 @@
 """Auditors' command line: export and replay histories, audit trails, compliance checks.
 
-    python audit.py export  (--workflow ID | --query "CaseKind = 'appeal'") [--out audit-histories]
-    python audit.py replay  PATH...            (files or folders of exported histories)
-    python audit.py trail   --workflow ID [--html trail.html]
-    python audit.py compliance [--skip-workflows]
+    python starter.py audit export  (--workflow ID | --query "CaseKind = 'appeal'") [--out audit-histories]
+    python starter.py audit replay  PATH...            (files or folders of exported histories)
+    python starter.py audit trail   --workflow ID [--html trail.html]
+    python starter.py audit compliance [--skip-workflows]
 
 Exit code 1 when a replay fails, the trail and the registry disagree, or compliance finds anything.
 """
@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -29,15 +27,15 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.letters import environment
 from activities.registry import OUTSIDE_RESET
-from cli_core import CliError, err, out
+from cli.core import CliError, err, out
 from models.registry import CaseRecord, EventRecord, registry_engine
 from policies import calendar
 from policies.appeals import appeal_rules
 from policies.permissions import permission_matrix
 from policies.terms import control_rules, term_working_days
-from runtime.client import connect, data_converter
-from runtime.replay import replay_files
-from runtime.trail import Trail, read_trail
+from tooling.client import connect, data_converter
+from tooling.replay import replay_files
+from tooling.trail import Trail, read_trail
 from workflows.kinds import KINDS, kind_of_card
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -346,30 +344,3 @@ def compliance(skip_workflows: bool = typer.Option(False, help="do not look each
         out.print(f"{escape(number)}: {rule}: {escape(detail)}")
     if findings:
         raise CliError(f"{len(findings)} compliance finding(s)", 1)
-
-
-def main() -> int:
-    try:
-        app(standalone_mode=False)
-    except CliError as error:
-        err.print(f"error: {error}", markup=False)
-        return error.code
-    except RuntimeError as error:
-        if "client connect" not in str(error):
-            raise
-        err.print(
-            f"error: cannot reach Temporal at {os.environ.get('TEMPORAL_ADDRESS', 'localhost:7233')}", markup=False
-        )
-        return 3
-    except Exception as error:  # usage errors and the like: one line
-        format_message = getattr(error, "format_message", None)
-        err.print(f"error: {format_message() if callable(format_message) else error}", markup=False)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

@@ -5,13 +5,13 @@ The Web UI sends every Signal and Update input here (`/encode`) before sending i
 payload it shows (`/decode`). Both need a logged-in user: a session cookie from `/login` (the
 embedded user directory; the UI's codec setting "include cross-origin credentials" must be on),
 a session token from the CLI (`Authorization: Bearer`), or an OIDC access token in production
-(the UI's "pass access token"). On `/encode` a move is sealed for the user (runtime/seal.py):
+(the UI's "pass access token"). On `/encode` a move is sealed for the user (tooling/seal.py):
 its actor is set to who logged in, a claim of another person or of a role they do not hold is
 refused (403), and auditors may decode but never encode. A case's input (a start: an object with
 `reg_number`) is sealed as registered by the user, who must hold a registering role. CORS admits
 only the UI's origins.
 
-    python codec_server.py [--port 8081] [--origin http://127.0.0.1:8233] [--secure-cookie | --insecure-cookie]
+    python -m web [--port 8081] [--origin http://127.0.0.1:8233] [--secure-cookie | --insecure-cookie]
                            [--host 127.0.0.1] [--forwarded-allow-ips 10.0.0.5]
 
 Cookies are Secure by default unless every UI origin is plain http on this machine (the demo).

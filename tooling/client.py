@@ -14,7 +14,7 @@ from temporalio.converter import DataConverter, PayloadCodec, default
 from runtime.codec import EncryptionCodec
 from runtime.failures import PlainReasonFailureConverter
 from runtime.payloads import TolerantPayloadConverter, cache_type_hints
-from runtime.seal import Identity, seal_move, seal_registration
+from tooling.seal import Identity, seal_move, seal_registration
 
 TASK_QUEUE = "appeals"
 DEFAULT_ADDRESS = "localhost:7233"

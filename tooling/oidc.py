@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 
 from policies.loading import load_policy
-from runtime.seal import Identity
+from tooling.seal import Identity
 
 ISSUER_ENV, AUDIENCE_ENV, JWKS_ENV = "APPEALS_OIDC_ISSUER", "APPEALS_OIDC_AUDIENCE", "APPEALS_OIDC_JWKS"
 

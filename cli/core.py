@@ -15,8 +15,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from models.case_status import CaseStatus
 from models.moves import parse_move
-from runtime.client import connect, start_case
-from runtime.seal import Identity
+from tooling.client import connect, start_case
+from tooling.seal import Identity
 from workflows.case_machine import Table
 
 out = Console(width=None if sys.stdout.isatty() else 200)
@@ -60,8 +60,8 @@ def print_status(st: CaseStatus) -> None:
 def registrar() -> tuple[Identity, str]:
     """The logged-in user, if they may register cases (policies/registration.yaml); else a one-line
     refusal (exit 1). Asked before a number is taken."""
+    from cli.users import logged_in
     from policies.permissions import registering_roles
-    from users_cli import logged_in
 
     who, method = logged_in()
     allowed = registering_roles()
@@ -87,9 +87,9 @@ def send_move(number: str, payload: dict[str, Any], table: Table) -> CaseStatus:
     """Send one move as the `transition` Update; a refusal becomes a one-line error (exit 1).
     The payload is checked against the kind's table first, as the workflow will check it, and
     sealed for the logged-in user (a claim of another person or role is refused here)."""
-    from runtime.client import temporal_namespace
-    from runtime.seal import seal_move
-    from users_cli import logged_in
+    from cli.users import logged_in
+    from tooling.client import temporal_namespace
+    from tooling.seal import seal_move
 
     parse_move({**payload, "actor": {"id": "-", "role": "-"}}, details_schema=table.details_schema)  # fields first
     who, method = logged_in()

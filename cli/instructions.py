@@ -8,16 +8,17 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from cli_core import out, print_status, registrar, send_move, start_or_refuse
+from cli.core import out, print_status, registrar, send_move, start_or_refuse
 from models.case_status import CaseStatus
 from models.errors import InputError
 from models.instruction import parse_instruction
 from models.registry import registry_engine
+from policies.calendar import local_year
 from policies.routing import executors as known_executors
-from runtime.client import TASK_QUEUE, connect
-from runtime.clock import local_year, utc_now
-from runtime.numbering import allocate_number
-from runtime.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
+from runtime.clock import utc_now
+from tooling.client import TASK_QUEUE, connect
+from tooling.numbering import allocate_number
+from tooling.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
 from workflows.instruction_table import INSTRUCTION_TABLE
 from workflows.kinds import BY_NAME, placeholder_number
 

@@ -10,11 +10,11 @@ import sys
 
 import typer
 
-from cli_core import CliError, out
+from cli.core import CliError, out
 from models.registry import registry_engine
 from runtime.remote_codec import CODEC_URL_ENV, CodecServerRefused, call_codec_server, session_file, session_token
-from runtime.seal import Identity
-from runtime.users import (
+from tooling.seal import Identity
+from tooling.users import (
     DirectoryError,
     add_user,
     list_users,

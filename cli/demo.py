@@ -18,15 +18,16 @@ import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import devserver
 from models.case_status import CaseStatus
 from models.identity import with_check_digit
 from models.registry import make_engine
 from policies import calendar
-from runtime.client import start_case, transition
-from runtime.clock import local_today, local_year, utc_now
-from runtime.numbering import allocate_number
-from runtime.seal import staff
+from policies.calendar import local_today, local_year
+from runtime.clock import utc_now
+from tooling import devserver
+from tooling.client import start_case, transition
+from tooling.numbering import allocate_number
+from tooling.seal import staff
 from workflows.kinds import BY_NAME
 
 # The demo's registrar (a demo user too): the demo holds the codec key and seals its registrations
@@ -124,8 +125,8 @@ async def until_routed(client: Any, numbers: list[str]) -> None:
 
 
 async def seed(task_queue: str, now: datetime) -> list[str]:
-    from runtime.client import connect
-    from starter import start_appeal, validated
+    from cli.appeals import start_appeal, validated
+    from tooling.client import connect
 
     client = await connect()
     engine = make_engine()
@@ -296,8 +297,8 @@ WATER = [  # six applicants, one problem, their own words: the systemic-problem 
 
 async def seed_water(task_queue: str, now: datetime) -> list[str]:
     """Six appeals about the same broken water supply in one village, for the reports."""
-    from runtime.client import connect
-    from starter import start_appeal, validated
+    from cli.appeals import start_appeal, validated
+    from tooling.client import connect
 
     client = await connect()
     engine = make_engine()
@@ -323,7 +324,7 @@ async def run_reports(task_queue: str, now: datetime) -> list[str]:
     """The reports on this month so far, from the demo's registry, through ReportWorkflow (the
     same workflow the schedules start); the HTML files written."""
     from models.notices import ReportRequest, ReportResult
-    from runtime.client import connect
+    from tooling.client import connect
 
     client = await connect()
     first, today = report_period(now)
@@ -362,7 +363,7 @@ def print_story(numbers: list[str], now: datetime) -> None:
 def ensure_demo_users() -> None:
     """The demo's operators in the embedded user directory (created once)."""
     from models.registry import make_engine
-    from runtime.users import DirectoryError, add_user
+    from tooling.users import DirectoryError, add_user
 
     engine = make_engine()
     for user_id, name, role, unit in DEMO_USERS:
@@ -397,7 +398,7 @@ def main() -> int:
 
         load_key_ring()  # creates .keys/codec.json on the first run, before any process needs it
         ensure_demo_users()
-        procs.append(child("codec_server.py"))
+        procs.append(child("-m", "web"))
         procs.append(child("worker.py"))
         numbers = asyncio.run(seed("appeals", utc_now()))
         water = asyncio.run(seed_water("appeals", utc_now()))
@@ -437,9 +438,11 @@ def main() -> int:
         stop_all(procs)
 
 
-def child(script: str) -> subprocess.Popen[bytes]:
+def child(*command: str) -> subprocess.Popen[bytes]:
     """One of the demo's Python processes, in its own session (Ctrl-C reaches the demo only)."""
-    return subprocess.Popen([sys.executable, script], cwd=devserver.ROOT, env=os.environ.copy(), start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, *command], cwd=devserver.ROOT, env=os.environ.copy(), start_new_session=True
+    )
 
 
 def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:

@@ -24,9 +24,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.converter import PayloadCodec
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
-from runtime.client import data_converter
 from runtime.codec import EncryptionCodec
 from runtime.history_json import parse_into
+from tooling.client import data_converter
 
 
 class DecryptOnlyCodec(PayloadCodec):
@@ -82,7 +82,7 @@ def replayer() -> Replayer:
     history, so it needs no sandbox: the sandbox guards live runs against non-deterministic
     calls (the worker keeps it, and tests check what workflows import). Without it, each replayed
     workflow skips the sandbox's per-run set-up and its per-activation serialization hops."""
-    from runtime.client import temporal_namespace
+    from tooling.client import temporal_namespace
     from workflows.kinds import WORKFLOWS
 
     # The histories' namespace (TEMPORAL_NAMESPACE): a seal is bound to the namespace it was made

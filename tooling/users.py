@@ -17,7 +17,7 @@ from models.users import SessionRecord, UserRecord
 from policies.loading import load_policy
 from policies.permissions import permission_matrix
 from runtime.clock import utc_now
-from runtime.seal import Identity
+from tooling.seal import Identity
 
 _hasher = PasswordHasher()
 
