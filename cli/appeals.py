@@ -14,7 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from cli.core import CliError, err, fail, out, registrar
+from cli.core import registrar
+from cli.output import CliError, err, fail, out
 from models.appeal import AppealInput, parse_appeal
 from models.errors import InputError
 from models.registry import registry_engine

@@ -27,7 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.letters import environment
 from activities.registry import OUTSIDE_RESET
-from cli.core import CliError, err, out
+from cli.output import CliError, err, out
 from models.registry import CaseRecord, EventRecord, registry_engine
 from policies import calendar
 from policies.appeals import appeal_rules

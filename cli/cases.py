@@ -14,7 +14,8 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session, col, select
 
-from cli.core import CliError, err, fail, out, print_status, send_move
+from cli.core import print_status, send_move
+from cli.output import CliError, err, fail, out
 from models.case_status import CaseStatus
 from models.notices import ReportRequest
 from models.registry import CaseRecord, registry_engine

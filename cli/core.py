@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from typing import Any
 
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from cli.output import CliError, out
+from cli.session import logged_in
 from models.case_status import CaseStatus
 from models.moves import parse_move
 from tooling.client import connect, start_case
 from tooling.seal import Identity
 from workflows.case_machine import Table
-
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def fail(message: str, code: int = 2) -> None:
-    raise CliError(message, code)
 
 
 def print_status(st: CaseStatus) -> None:
@@ -60,7 +47,6 @@ def print_status(st: CaseStatus) -> None:
 def registrar() -> tuple[Identity, str]:
     """The logged-in user, if they may register cases (policies/registration.yaml); else a one-line
     refusal (exit 1). Asked before a number is taken."""
-    from cli.users import logged_in
     from policies.permissions import registering_roles
 
     who, method = logged_in()
@@ -87,7 +73,6 @@ def send_move(number: str, payload: dict[str, Any], table: Table) -> CaseStatus:
     """Send one move as the `transition` Update; a refusal becomes a one-line error (exit 1).
     The payload is checked against the kind's table first, as the workflow will check it, and
     sealed for the logged-in user (a claim of another person or role is refused here)."""
-    from cli.users import logged_in
     from tooling.client import temporal_namespace
     from tooling.seal import seal_move
 

@@ -8,7 +8,8 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from cli.core import out, print_status, registrar, send_move, start_or_refuse
+from cli.core import print_status, registrar, send_move, start_or_refuse
+from cli.output import out
 from models.case_status import CaseStatus
 from models.errors import InputError
 from models.instruction import parse_instruction

@@ -16,8 +16,8 @@ from temporalio.service import RPCError
 from cli.appeals import import_, register
 from cli.audit import app as audit_app
 from cli.cases import db_app, diagrams, list_, move, report, status
-from cli.core import CliError, err
 from cli.instructions import instruction_app
+from cli.output import CliError, err
 from cli.receptions import reception_app
 from cli.users import login, logout, users_app, whoami
 from models.errors import InputError

@@ -12,7 +12,8 @@ import typer
 from rich.table import Table
 
 from activities.receptions import create_slots, district_figures, list_slots
-from cli.core import out, print_status, registrar, send_move, start_or_refuse
+from cli.core import print_status, registrar, send_move, start_or_refuse
+from cli.output import out
 from models.case_status import CaseStatus
 from models.errors import InputError
 from models.reception import parse_instructions, parse_reception

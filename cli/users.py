@@ -10,17 +10,16 @@ import sys
 
 import typer
 
-from cli.core import CliError, out
+from cli.output import CliError, out
+from cli.session import logged_in
 from models.registry import registry_engine
-from runtime.remote_codec import CODEC_URL_ENV, CodecServerRefused, call_codec_server, session_file, session_token
-from tooling.seal import Identity
+from runtime.remote_codec import CODEC_URL_ENV, CodecServerRefused, call_codec_server, session_file
 from tooling.users import (
     DirectoryError,
     add_user,
     list_users,
     log_in,
     log_out,
-    session_identity,
     set_disabled,
     set_password,
 )
@@ -137,24 +136,3 @@ def logout() -> None:
 def whoami() -> None:
     who, how = logged_in()
     out.print(f"{who.id} ({who.name}) roles {', '.join(who.roles)} unit {who.unit or '-'} via {how}")
-
-
-def remote_codec() -> bool:
-    """True on a host without the key: the codec server seals (and checks) every move."""
-    return bool(os.environ.get(CODEC_URL_ENV, ""))
-
-
-def logged_in() -> tuple[Identity, str]:
-    """The CLI's user, from its live session; a clear error if there is none."""
-    token = session_token()
-    found = session_identity(registry_engine(), token) if not remote_codec() else None
-    if remote_codec() and token:
-        try:
-            answer = call_codec_server(os.environ[CODEC_URL_ENV], "/whoami", None, token)
-        except CodecServerRefused as error:
-            raise CliError(f"{error}: run `python starter.py login USER`", 1) from None
-        if isinstance(answer, dict):
-            found = (Identity(answer["id"], answer["name"], list(answer["roles"]), answer["unit"]), answer["method"])
-    if found is None:
-        raise CliError("not logged in (or the session expired): run `python starter.py login USER`", 1)
-    return found

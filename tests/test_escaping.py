@@ -92,7 +92,8 @@ def test_an_instructions_executors_are_identifiers() -> None:
 
 
 def test_the_cli_shows_a_reason_as_typed_never_as_console_markup() -> None:
-    from cli.core import out, print_status
+    from cli.core import print_status
+    from cli.output import out
     from models.case_status import CaseStatus
     from models.moves import MoveRecord, Refusal
 

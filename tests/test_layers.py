@@ -54,3 +54,41 @@ def test_only_the_two_entry_points_stand_at_the_top() -> None:
     assert {p.stem for p in ROOT.glob("*.py")} == TOP
     for entry in TOP:
         assert len((ROOT / f"{entry}.py").read_text(encoding="utf-8").splitlines()) <= 200
+
+
+def _module_graph() -> dict[str, set[str]]:
+    modules = {}
+    for package in LAYERS:
+        for path in (ROOT / package).rglob("*.py"):
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            modules[name] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        edges = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            edges.update(t for t in targets if t in modules and t != name)
+        graph[name] = edges
+    return graph
+
+
+def test_no_module_imports_itself_round_a_circle() -> None:
+    """Not even through an import inside a function (the old cli_core <-> users_cli circle)."""
+    graph = _module_graph()
+    circles = []
+    for start in graph:
+        stack = [(start, [start])]
+        seen = set()
+        while stack:
+            node, path = stack.pop()
+            for nxt in graph[node]:
+                if nxt == start:
+                    circles.append(" -> ".join([*path, start]))
+                elif nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, [*path, nxt]))
+    assert sorted(circles) == []

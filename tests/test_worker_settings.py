@@ -78,11 +78,7 @@ def test_every_setting_is_in_the_readme_table_and_every_variable_there_is_read()
     table = table[: table.index("\n## ", 1)]
     for setting in settings.ALL:
         assert f"`{setting.env}`" in table, setting.env
-    code = "\n".join(
-        p.read_text()
-        for pattern in ("*.py", "*/*.py")
-        for p in ROOT.glob(pattern)
-    )
+    code = "\n".join(p.read_text() for pattern in ("*.py", "*/*.py") for p in ROOT.glob(pattern))
     for name in set(re.findall(r"`((?:APPEALS|TEMPORAL|DATABASE)_[A-Z_]+)`", table)):
         assert f'"{name}"' in code, f"{name} is in the README's table but no code reads it"
 
