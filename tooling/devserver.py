@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from temporalio.testing import WorkflowEnvironment
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "temporal-dev.yaml"
 
 

@@ -53,7 +53,8 @@ def states_document() -> str:
             source = row["source"] if isinstance(row["source"], str) else ", ".join(row["source"])
             dest = row["dest"] or "(same state)"
             needs = ", ".join(row.get("requires", [])) or "-"
-            conds = ", ".join(row.get("conditions", [])) or "-"
+            unless = [f"not {name}" for name in row.get("unless", [])]  # `unless`: must not hold
+            conds = ", ".join([*row.get("conditions", []), *unless]) or "-"
             parts.append(f"| {row['trigger']} | {source} | {dest} | {needs} | {conds} |")
         parts.append("")
     return "\n".join(parts)

@@ -671,18 +671,6 @@ class AppealWorkflow(AppealV1Handlers, ProposalDecisions, ControlledWorkflow[App
             lines.append(("possible_repeat", ", ".join(c.possible_repeat_of)))
         return lines
 
-    def offers(self, trigger: str) -> bool:
-        c = self.case
-        if trigger == "consider_as_new":
-            return bool(c.possible_repeat_of)
-        if trigger == "take_under_control":
-            return not c.under_control
-        if trigger == "record_applicant_reply":
-            return bool(c.hearing_until) and not c.applicant_replied
-        if trigger in ("approve_proposal", "reject_proposal"):
-            return bool(c.awaiting_proposals())
-        return super().offers(trigger)
-
     def example_payload(self, trigger: str) -> dict[str, Any]:
         payload = super().example_payload(trigger)
         waiting = self.case.awaiting_proposals()

@@ -10,7 +10,7 @@ from temporalio import workflow
 
 from models.case_status import ProposalState
 from models.moves import MoveRequest
-from workflows.case_machine import CaseModel
+from workflows.case_machine import CaseModel, case_only
 from workflows.proposals import ProposalCase
 
 ADVERSE = ("refused", "partially_satisfied")  # APPC art. 73: these answers need the hearing
@@ -56,6 +56,7 @@ class AppealCase(ProposalCase, CaseModel):
     proposals: list[ProposalState] = field(default_factory=list)  # disciplinary proposals awaiting the head (v5)
 
     # --- conditions (pure: they read the case, the move and the time) ---
+    @case_only
     def not_under_control(self, move: MoveRequest, now: datetime) -> bool:
         return not self.under_control
 
@@ -69,12 +70,14 @@ class AppealCase(ProposalCase, CaseModel):
     def explain_quality_review_given(self, move: MoveRequest, now: datetime) -> str:
         return "details.rating (1-5) and details.remark: required for an appeal under the akim's control (seed 5.4)"
 
+    @case_only
     def is_possible_repeat(self, move: MoveRequest, now: datetime) -> bool:
         return bool(self.possible_repeat_of)
 
     def explain_is_possible_repeat(self, move: MoveRequest, now: datetime) -> str:
         return "no earlier answered appeal of this applicant on this category: route it as usual"
 
+    @case_only
     def waits_for_repeat_decision(self, move: MoveRequest, now: datetime) -> bool:
         return bool(self.possible_repeat_of)
 
@@ -105,6 +108,7 @@ class AppealCase(ProposalCase, CaseModel):
     def explain_target_is_new_executor(self, move: MoveRequest, now: datetime) -> str:
         return f"the appeal is already assigned to {self.executor!r}"
 
+    @case_only
     def hearing_open(self, move: MoveRequest, now: datetime) -> bool:
         return bool(self.hearing_until) and not self.applicant_replied
 
@@ -113,6 +117,7 @@ class AppealCase(ProposalCase, CaseModel):
             return "no preliminary decision is waiting for the applicant's reply"
         return "the applicant's reply is already recorded"
 
+    @case_only
     def hearing_satisfied(self, move: MoveRequest, now: datetime) -> bool:
         """APPC hearing: a refusal is approved only after the applicant replied or the period ran out."""
         if self.answer_character not in ADVERSE:
@@ -126,6 +131,7 @@ class AppealCase(ProposalCase, CaseModel):
         until = self.hearing_until or "the end of the hearing period"
         return f"an adverse answer cannot be approved before the hearing ends ({until}) or the applicant replies"
 
+    @case_only
     def term_still_running(self, move: MoveRequest, now: datetime) -> bool:
         """An extension is decided before the term it extends ends (issue 21)."""
         return not self.due_at or now < datetime.fromisoformat(self.due_at)

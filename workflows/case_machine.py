@@ -17,13 +17,15 @@ of cases already running; see "Changing a table" in the README.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from temporalio import workflow
 
-from models.moves import MoveRequest
+from models.moves import Actor, MoveRequest
 from models.permissions import PermissionMatrix
 
 with workflow.unsafe.imports_passed_through():
@@ -164,6 +166,17 @@ def revised(
     return result
 
 
+def case_only(condition: Callable[[Any, MoveRequest, datetime], bool]) -> Callable[[Any, MoveRequest, datetime], bool]:
+    """Mark a condition that reads only the case and the time, never the move: the card evaluates
+    it to offer only the moves that can be made now (`CaseMachine.offered`)."""
+    condition.case_only = True  # type: ignore[attr-defined]
+    return condition
+
+
+def _has_fields(required: tuple[str, ...], move: MoveRequest, now: datetime) -> bool:
+    return all(getattr(move, name) for name in required)
+
+
 def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
@@ -195,6 +208,9 @@ class Step:
     closure: str
 
 
+_NOBODY = Actor(id="", role="")  # the move a case-only condition is asked with on the card
+
+
 class CaseMachine:
     """Decides whether a move is allowed and, if so, makes it. Keeps no state of its own: the
     state is the case object's `state` field."""
@@ -202,14 +218,30 @@ class CaseMachine:
     def __init__(self, table: Table, case: CaseModel) -> None:
         self.table = table
         self.case = case
+        self.fired: dict[str, Any] | None = None  # the row the last move fired
         Machine(
             model=case,
             states=table.states,
-            transitions=table.machine_rows(),
+            transitions=[self._machine_row(row) for row in table.transitions],
             initial=case.state,  # a continued run resumes in its carried state
             auto_transitions=False,
             send_event=False,
         )
+
+    def _machine_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A row as `transitions` runs it: the fields it requires are its first condition, so the
+        machine alone selects the row (once per check, once per move), and the row that fired is
+        remembered for its closure."""
+        machine_row = {k: v for k, v in row.items() if k not in OUR_KEYS}
+        required = tuple(row.get("requires", []))
+        if required:
+            machine_row["conditions"] = [partial(_has_fields, required), *_as_list(row.get("conditions"))]
+
+        def fired(move: MoveRequest, now: datetime) -> None:
+            self.fired = row
+
+        machine_row["after"] = fired
+        return machine_row
 
     @property
     def state(self) -> str:
@@ -229,18 +261,18 @@ class CaseMachine:
         sources = self.table.sources(trig)
         if state not in sources:
             return f"{trig!r} is not allowed in state {state!r} (table rule: allowed from {', '.join(sources)})"
-        # Like `transitions`: the first row (for this source) whose requirements and conditions hold wins.
-        first_refusal: str | None = None
+        if self.case.may_trigger(trig, move, now):  # type: ignore[attr-defined]
+            return None
+        # Refused: say why, from the first row for this source (as `transitions` would try them).
         for row in self.table.rows(trig):
-            if state not in _as_list(row["source"]):
-                continue
-            refusal = self._row_refusal(row, move, now)
-            if refusal is None:
-                return None
-            first_refusal = first_refusal or refusal
-        return first_refusal
+            if state in _as_list(row["source"]):
+                refusal = self._row_refusal(row, move, now)
+                if refusal:
+                    return refusal
+        return f"{trig!r} refused in state {state!r} by the transition table"
 
     def _row_refusal(self, row: dict[str, Any], move: MoveRequest, now: datetime) -> str | None:
+        """Why a row does not fire (only asked once the machine has refused the move)."""
         trig, state, case = move.trigger, self.case.state, self.case
         for name in row.get("requires", []):
             if not getattr(move, name):
@@ -251,9 +283,31 @@ class CaseMachine:
         for cond in _as_list(row.get("unless")):
             if getattr(case, cond)(move, now):
                 return f"{trig!r} refused in state {state!r}: {case.explain(cond, move, now)} (unless {cond})"
-        if not case.may_trigger(trig, move, now):  # type: ignore[attr-defined]
-            return f"{trig!r} refused in state {state!r} by the transition table"
         return None
+
+    def offered(self, trigger: str, now: datetime) -> bool:
+        """Whether the card offers the trigger now: some row for the current state whose conditions
+        that read only the case (marked `@case_only`) hold, and whose conditions that read the move
+        have an `offer_<name>` on the case that holds. The rest is checked when the move is sent."""
+        case, blank = self.case, MoveRequest(trigger=trigger, actor=_NOBODY)
+        for row in self.table.rows(trigger):
+            if case.state not in _as_list(row["source"]):
+                continue
+            met = True
+            for cond in _as_list(row.get("conditions")):
+                method = getattr(case, cond)
+                offer = getattr(case, f"offer_{cond}", None)
+                if getattr(method, "case_only", False):
+                    met = met and method(blank, now)
+                elif offer is not None:
+                    met = met and offer(now)
+            for cond in _as_list(row.get("unless")):
+                method = getattr(case, cond)
+                if getattr(method, "case_only", False):
+                    met = met and not method(blank, now)
+            if met:
+                return True
+        return False
 
     def _permission_refusal(self, move: MoveRequest, matrix: PermissionMatrix | None) -> str | None:
         role, trig = move.actor.role, move.trigger
@@ -273,11 +327,7 @@ class CaseMachine:
     def apply(self, move: MoveRequest, now: datetime) -> Step:
         """Make an allowed move (call `refusal` first)."""
         before = self.case.state
-        row = next(
-            r
-            for r in self.table.rows(move.trigger)
-            if before in _as_list(r["source"]) and self._row_refusal(r, move, now) is None
-        )
-        if not self.case.trigger(move.trigger, move, now):  # type: ignore[attr-defined]
+        self.fired = None
+        if not self.case.trigger(move.trigger, move, now) or self.fired is None:  # type: ignore[attr-defined]
             raise RuntimeError(f"{move.trigger!r} did not fire in {before!r}: call refusal() first")
-        return Step(before, self.case.state, str(row.get("closure") or ""))
+        return Step(before, self.case.state, str(self.fired.get("closure") or ""))

@@ -97,8 +97,11 @@ class CaseView(CaseHost[InputT, CaseT]):
         return moves
 
     def offers(self, trigger: str) -> bool:
-        """Whether the card offers an allowed trigger now (a kind hides moves that cannot apply)."""
-        return trigger != "retry_side_effects" or bool(self.trail.failed_effects)
+        """Whether the card offers an allowed trigger now: the table's conditions on the case hold
+        (workflows/case_machine.py `offered`), and a retry has something to retry."""
+        if trigger == "retry_side_effects" and not self.trail.failed_effects:
+            return False
+        return self.machine.offered(trigger, workflow.now())
 
     def example_payload(self, trigger: str) -> dict[str, Any]:
         return bound_example(workflow.info().workflow_id, trigger, copy.deepcopy(self.TABLES.examples.get(trigger, {})))

@@ -394,13 +394,6 @@ class InstructionWorkflow(ProposalDecisions, ControlledWorkflow[InstructionInput
             lines.append(("proposals", ", ".join(waiting)))
         return lines
 
-    def offers(self, trigger: str) -> bool:
-        if trigger in ("approve_proposal", "reject_proposal"):
-            return any(p.status == "awaiting_approval" for p in self.case.proposals)
-        if trigger in ("approve_extension", "refuse_extension"):
-            return self.case.extension is not None
-        return super().offers(trigger)
-
     def example_payload(self, trigger: str) -> dict[str, Any]:
         payload = super().example_payload(trigger)
         waiting = [p.key for p in self.case.proposals if p.status == "awaiting_approval"]

@@ -10,7 +10,7 @@ from models.case_status import ExecutorTrack, ProposalState
 from models.instruction import AssignDetails, FindingsDetails, IssuerDecision
 from models.moves import MoveRequest
 from models.policy_snapshot import InstructionRules
-from workflows.case_machine import CaseModel
+from workflows.case_machine import CaseModel, case_only
 from workflows.proposals import ProposalCase
 
 
@@ -86,6 +86,7 @@ class InstructionCase(ProposalCase, CaseModel):
     def explain_document_dated_by_now(self, move: MoveRequest, now: datetime) -> str:
         return "details.document_date: the date of the issuer's document (YYYY-MM-DD), not in the future"
 
+    @case_only
     def term_still_running(self, move: MoveRequest, now: datetime) -> bool:
         """An extension is requested before the term ends (issue 21; Decree No. 976)."""
         return not self.due_at or now < datetime.fromisoformat(self.due_at)
@@ -112,6 +113,7 @@ class InstructionCase(ProposalCase, CaseModel):
         lead = self.executors[0] if self.executors else "nobody"
         return f"only the first-named executor ({lead}) submits the consolidated report"
 
+    @case_only
     def extension_pending(self, move: MoveRequest, now: datetime) -> bool:
         return self.extension is not None
 

@@ -33,6 +33,10 @@ class ProposalCase:
     def proposal_awaiting(self, move: MoveRequest, now: datetime) -> bool:
         return any(p.key == move.target for p in self.awaiting_proposals())
 
+    def offer_proposal_awaiting(self, now: datetime) -> bool:
+        """The card offers a decision while any proposal awaits one (the move names which)."""
+        return bool(self.awaiting_proposals())
+
     def explain_proposal_awaiting(self, move: MoveRequest, now: datetime) -> str:
         waiting = ", ".join(p.key for p in self.awaiting_proposals()) or "none"
         return f"target: {move.target[:100]!r} is not a proposal awaiting the head's decision (awaiting: {waiting})"

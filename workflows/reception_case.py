@@ -10,7 +10,7 @@ from models.case_status import InstructionStanding
 from models.moves import MoveRequest
 from models.policy_snapshot import ReceptionRules
 from models.slots import Slot
-from workflows.case_machine import CaseModel
+from workflows.case_machine import CaseModel, case_only
 
 DONE = "closed"
 
@@ -44,6 +44,7 @@ class ReceptionCase(CaseModel):
     def explain_target_is_new_slot(self, move: MoveRequest, now: datetime) -> str:
         return f"slot {self.slot_id()} is already this reception's slot"
 
+    @case_only
     def an_instruction_returned(self, move: MoveRequest, now: datetime) -> bool:
         return any(i.state == "returned_for_finalization" for i in self.instructions.values())
 
@@ -51,6 +52,7 @@ class ReceptionCase(CaseModel):
         returned = [n for n, i in self.instructions.items() if i.state == "returned_for_finalization"]
         return f"instructions returned for finalization: {', '.join(returned) or 'none'}"
 
+    @case_only
     def all_instructions_done(self, move: MoveRequest, now: datetime) -> bool:
         return len(self.instructions) == self.instructions_given and all(
             i.state == DONE for i in self.instructions.values()
@@ -60,6 +62,7 @@ class ReceptionCase(CaseModel):
         open_ = [n for n, i in self.instructions.items() if i.state != DONE]
         return f"instructions not yet executed: {', '.join(open_)}"
 
+    @case_only
     def slot_has_begun(self, move: MoveRequest, now: datetime) -> bool:
         return self.slot is not None and now >= datetime.fromisoformat(self.slot.start)
 
