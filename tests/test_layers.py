@@ -64,7 +64,7 @@ def _module_graph() -> dict[str, set[str]]:
             modules[name] = path
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
-        edges = set()
+        edges: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             targets = []
             if isinstance(node, ast.Import):
