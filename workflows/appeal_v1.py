@@ -5,37 +5,16 @@ goes, with its rows, once no case runs under v1 (`starter.py audit versions` cou
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from temporalio import workflow
 
-from models.appeal import AppealInput
-from models.deadlines import TimerPoint
-from models.moves import MoveRecord, MoveRequest
-from workflows.appeal_case import AppealCase
-from workflows.controlled import ControlledWorkflow
-
-Notice = tuple[str, str, dict[str, str]]  # to whom ("applicant", "executor", ...), template, context
-
-if TYPE_CHECKING:
-    _Appeal = ControlledWorkflow[AppealInput, AppealCase]
-else:
-    _Appeal = object
+from models.moves import MoveRequest
+from workflows.appeal_base import Notice
+from workflows.appeal_terms import AppealTerms
 
 
-class AppealV1Handlers(_Appeal):
-    """Mixed into AppealWorkflow, whose helpers it uses."""
-
-    if TYPE_CHECKING:
-
-        async def done(self, record: MoveRecord, *notices: Notice) -> None: ...
-        def take_answer(self, move: MoveRequest) -> None: ...
-        async def open_hearing(self, move: MoveRequest, notices: list[Notice]) -> TimerPoint: ...
-        def quality_detail(self, move: MoveRequest) -> dict[str, str]: ...
-        def reset_answer(self) -> None: ...
-        async def replan(self, *, term_working_days: int = 0, due_date: str = "") -> None: ...
-        def answer_letter(self, move: MoveRequest) -> Notice: ...
-        def extension_notice(self, move: MoveRequest) -> Notice: ...
+class AppealV1Handlers(AppealTerms):
+    """The appeal's handlers as table v1 made them (the base of AppealWorkflow)."""
 
     async def on_forward_v1(self, move: MoveRequest) -> str | None:
         detail = {"target": move.target}

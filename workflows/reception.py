@@ -26,7 +26,7 @@ from models.reception import HoldDetails, ReceptionInput, SlotDetails, parse_rec
 from models.registry_writes import CaseCard
 from models.slots import InstructionCheck, Slot, SlotRequest
 from runtime import search_attributes as sa
-from workflows.appeal import INSTRUCTION_NEWS
+from workflows.appeal_base import INSTRUCTION_NEWS
 from workflows.controlled import ControlledWorkflow
 from workflows.reception_case import ReceptionCase
 from workflows.reception_table import IN_WORK, RECEPTION_TABLES
