@@ -13,7 +13,7 @@ import pytest
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
-from cli import demo
+from cli import demo_cases as demo
 from models.moves import ANSWER_CHARACTERS
 from tests.factories import appeal_dict
 from tests.scenario import move, sealed, start_appeal, status, until_state
