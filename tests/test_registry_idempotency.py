@@ -129,15 +129,30 @@ def test_an_activity_cancelled_while_it_waits_for_the_write_lock_does_not_keep_t
     with write_lock(engine):  # the lock is busy: the activity waits for it
         thread = threading.Thread(target=activity_thread)
         thread.start()
-        time.sleep(0.3)
+        assert waits_in_write_lock(thread), "the activity never reached the write lock"
         environment.cancel()  # raised in the activity's thread as soon as it runs Python again
-        time.sleep(0.1)
     thread.join(5)
     assert not thread.is_alive()
     assert outcome == ["wrote", "cancelled"]  # the write finished, then the cancel came through
     free = threading.Event()
     threading.Thread(target=lambda: write_lock_is_free(engine, free)).start()
     assert free.wait(2), "the write lock is still held"
+
+
+def waits_in_write_lock(thread: Any, timeout: float = 5.0) -> bool:
+    """Whether `thread` waits for the write lock (the test holds it): its stack is read until its
+    innermost frame is `write_lock` on the line that acquires, instead of sleeping and hoping."""
+    import linecache
+    import sys
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frame = sys._current_frames().get(thread.ident)
+        if frame is not None and frame.f_code.co_name == "write_lock":
+            if "acquire(" in linecache.getline(frame.f_code.co_filename, frame.f_lineno):
+                return True
+        time.sleep(0.005)
+    return False
 
 
 def write_lock_is_free(engine: Any, free: Any) -> None:
