@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from rich.markup import escape
@@ -15,9 +16,13 @@ from cli.output import CliError, out
 from cli.session import logged_in
 from models.case_status import CaseStatus
 from models.moves import parse_move
+from models.registry import registry_engine
+from policies.calendar import local_year
 from tooling.client import connect, start_case
+from tooling.numbering import allocate_number
 from tooling.seal import Identity
 from workflows.case_machine import Table
+from workflows.kinds import BY_NAME
 
 
 def print_status(st: CaseStatus) -> None:
@@ -54,6 +59,18 @@ def registrar() -> tuple[Identity, str]:
     if not any(role in allowed for role in who.roles):
         raise CliError(f"refused: {who.id} may not register cases (registering is for: {', '.join(allowed)})", 1)
     return who, method
+
+
+def register_kind(kind: str, raw: dict[str, Any], parse: Callable[[Any], Any], *, number: str) -> str:
+    """Register a case of `kind` from its checked input: the logged-in registrar first (before a
+    number is taken), then the next number (unless `number` is given), the start, the number printed."""
+    who, method = registrar()
+    if not number:
+        raw["reg_number"] = allocate_number(registry_engine(), BY_NAME[kind].prefix, local_year())
+    case = parse(raw)
+    start_or_refuse(BY_NAME[kind].workflow.__name__, case, case.reg_number, who, method)
+    out.print(case.reg_number)
+    return str(case.reg_number)
 
 
 def start_or_refuse(workflow: str, arg: Any, number: str, who: Identity, method: str) -> None:

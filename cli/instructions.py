@@ -8,20 +8,17 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from cli.core import print_status, registrar, send_move, start_or_refuse
+from cli.core import print_status, register_kind, send_move
 from cli.output import out
 from models.case_status import CaseStatus
 from models.errors import InputError
 from models.instruction import parse_instruction
-from models.registry import registry_engine
-from policies.calendar import local_year
 from policies.routing import executors as known_executors
 from runtime.clock import utc_now
 from tooling.client import TASK_QUEUE, connect
-from tooling.numbering import allocate_number
 from tooling.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
 from workflows.instruction_table import INSTRUCTION_TABLE
-from workflows.kinds import BY_NAME, placeholder_number
+from workflows.kinds import placeholder_number
 
 instruction_app = typer.Typer(
     no_args_is_help=True, help="Control of instructions of the President and the Presidential Administration."
@@ -63,13 +60,7 @@ def register(
     unknown = [e for e in executor if e not in known_executors()]
     if unknown:
         raise InputError("executor", f"unknown executor(s) {', '.join(unknown)}")
-    who, method = registrar()  # before a number is taken
-    if not number:
-        raw["reg_number"] = allocate_number(registry_engine(), BY_NAME["instruction"].prefix, local_year())
-    instruction = parse_instruction(raw)
-
-    start_or_refuse("InstructionWorkflow", instruction, instruction.reg_number, who, method)
-    out.print(instruction.reg_number)
+    register_kind("instruction", raw, parse_instruction, number=number)
 
 
 @instruction_app.command()

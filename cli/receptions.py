@@ -12,19 +12,17 @@ import typer
 from rich.table import Table
 
 from activities.receptions import create_slots, district_figures, list_slots
-from cli.core import print_status, registrar, send_move, start_or_refuse
+from cli.core import print_status, register_kind, send_move
 from cli.output import out
 from models.case_status import CaseStatus
 from models.errors import InputError
 from models.reception import parse_instructions, parse_reception
 from models.registry import registry_engine
-from policies.calendar import local_year
 from policies.catalogue import check_catalogue
 from policies.receptions import officials
 from runtime.clock import utc_now
 from tooling.client import connect
-from tooling.numbering import allocate_number
-from workflows.kinds import BY_NAME, placeholder_number
+from workflows.kinds import placeholder_number
 from workflows.reception_table import RECEPTION_TABLE
 
 reception_app = typer.Typer(no_args_is_help=True, help="Personal receptions of citizens (seed 6.1-6.6).")
@@ -61,13 +59,7 @@ def book(
     check_catalogue("", category, district, check_type=False)
     if official not in officials():
         raise InputError("official", f"unknown official {official!r}; known: {', '.join(sorted(officials()))}")
-    who, method = registrar()  # before a number is taken
-    if not number:
-        raw["reg_number"] = allocate_number(registry_engine(), BY_NAME["reception"].prefix, local_year())
-    reception = parse_reception(raw)
-
-    start_or_refuse("ReceptionWorkflow", reception, reception.reg_number, who, method)
-    out.print(reception.reg_number)
+    register_kind("reception", raw, parse_reception, number=number)
 
 
 @reception_app.command("create-slots")

@@ -122,9 +122,7 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
 
     def card(self) -> CaseCard:
         a, c = self.input, self.case
-        return CaseCard(
-            reg_number=a.reg_number,
-            kind=self.case_kind(),
+        return self.registry_card(
             appeal_type=a.type,
             channel=a.channel,
             language=a.language,
@@ -136,15 +134,11 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
             applicants_count=a.applicant.applicants_count,
             addressee=a.addressee,
             received_at=a.received_at,
-            state=c.state,
-            executor=c.executor,
             deadline=c.deadline,
             overdue=c.overdue,
             possible_repeat_of=list(c.possible_repeat_of),
-            closure_reason=self.trail.closure_reason,
             answer_character=c.answer_character,
             parent=a.reception,
-            workflow_run=workflow.info().first_execution_run_id,
             related_to=list(c.related_to),
             answered_late=c.answered_late,
             answer_excerpt=c.answer_text[:300] if self.trail.closure_reason == "answered" else "",

@@ -8,10 +8,10 @@ from datetime import datetime
 
 from temporalio import workflow
 
-from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, PLAN_DEADLINE
+from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL
 from models.appeal_moves import QualityReview
 from models.case_status import ProposalState
-from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint
+from models.deadlines import DeadlinePlan, TimerPoint
 from models.moves import MoveRequest
 from models.notices import ProposalRequest
 from workflows.appeal_base import LEGAL_POINTS, NOT_YET_ANSWERED, TIMER_STATES, TIMER_STATES_V2, AppealBase, Notice
@@ -80,18 +80,8 @@ class AppealTerms(AppealBase):
         self.trail.points = [p for p in self.trail.points if p.kind != "hearing_end"]
 
     async def replan(self, *, term_working_days: int = 0, due_date: str = "") -> None:
-        now = workflow.now().isoformat()
-        plan: DeadlinePlan = await self.call(
-            PLAN_DEADLINE,
-            DeadlineRequest(
-                workflow.info().workflow_id,
-                now,
-                now,
-                self.rules_(),
-                term_working_days=term_working_days,
-                due_date=due_date,
-                watch_hearing_start=self.legal_term_apart,
-            ),
+        plan = await self.plan_from_now(
+            term_working_days=term_working_days, due_date=due_date, watch_hearing_start=self.legal_term_apart
         )
         self.use_plan(plan)
 

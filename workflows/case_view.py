@@ -9,6 +9,7 @@ from typing import Any
 from temporalio import workflow
 
 from models.case_status import CaseStatus
+from models.registry_writes import CaseCard
 from runtime import search_attributes as sa
 from workflows.case_card import AllowedMove, CardFacts, render_card
 from workflows.case_host import CaseHost, CaseT, InputT
@@ -34,6 +35,19 @@ class CaseView(CaseHost[InputT, CaseT]):
             outside_interventions=list(t.outside_interventions),
             table_version=t.table_version,
             runs=t.runs,
+            **fields,
+        )
+
+    def registry_card(self, **fields: Any) -> CaseCard:
+        """The case's registry card: what every kind fills the same way (its number, kind, state,
+        executor, closure and first run), and the kind's own `fields`."""
+        return CaseCard(
+            reg_number=workflow.info().workflow_id,
+            kind=self.case_kind(),
+            state=self.case.state,
+            executor=self.case.executor,
+            closure_reason=self.trail.closure_reason,
+            workflow_run=workflow.info().first_execution_run_id,
             **fields,
         )
 

@@ -7,13 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
-from models.activity_names import (
-    PLAN_DEADLINE,
-)
-from models.deadlines import DeadlinePlan, DeadlineRequest
 from models.instruction import (
     InstructionInput,
     IssuerDecision,
@@ -57,11 +52,7 @@ class InstructionBase(ControlledWorkflow[InstructionInput, InstructionCase]):
 
     async def plan_term(self, due: date) -> None:
         """The term of the current period (or an extended one), with reminders and the lateness check."""
-        now = workflow.now().isoformat()
-        plan: DeadlinePlan = await self.call(
-            PLAN_DEADLINE,
-            DeadlineRequest(workflow.info().workflow_id, now, now, self.rules_(), due_date=due.isoformat()),
-        )
+        plan = await self.plan_from_now(due_date=due.isoformat())
         self.case.term, self.case.due_at = plan.due_date, plan.due_at
         self.case.term_days = list(plan.term_days)
         kept = [p for p in self.trail.points if p.kind == "proposal_term"]
@@ -71,17 +62,7 @@ class InstructionBase(ControlledWorkflow[InstructionInput, InstructionCase]):
         if new_deadline:
             await self.plan_term(date.fromisoformat(new_deadline))
             return
-        now = workflow.now().isoformat()
-        plan: DeadlinePlan = await self.call(
-            PLAN_DEADLINE,
-            DeadlineRequest(
-                workflow.info().workflow_id,
-                now,
-                now,
-                self.rules_(),
-                term_working_days=self.case.loaded_rules().finalization_working_days,
-            ),
-        )
+        plan = await self.plan_from_now(term_working_days=self.case.loaded_rules().finalization_working_days)
         await self.plan_term(date.fromisoformat(plan.due_date))
 
     async def tell(self, recipient: str, subject: str, message: str, key: str = "") -> None:
@@ -102,9 +83,7 @@ class InstructionBase(ControlledWorkflow[InstructionInput, InstructionCase]):
 
     def card(self) -> CaseCard:
         i, c = self.input, self.case
-        return CaseCard(
-            reg_number=i.reg_number,
-            kind="instruction",
+        return self.registry_card(
             appeal_type=i.control,
             channel="presidential_control",
             language=i.language,
@@ -116,12 +95,8 @@ class InstructionBase(ControlledWorkflow[InstructionInput, InstructionCase]):
             applicants_count=1,
             addressee="",
             received_at=i.received_at,
-            state=c.state,
-            executor=c.executor,
             deadline=c.term,
             overdue=c.overdue,
-            closure_reason=self.trail.closure_reason,
-            workflow_run=workflow.info().first_execution_run_id,
         )
 
     def card_term(self) -> tuple[str, str, list[str]]:

@@ -280,9 +280,7 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
 
     def card(self) -> CaseCard:
         r, slot = self.input, self.case.slot
-        return CaseCard(
-            reg_number=r.reg_number,
-            kind="reception",
+        return self.registry_card(
             appeal_type="reception",
             channel=r.format,
             language=r.language,
@@ -294,12 +292,8 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
             applicants_count=r.citizen.applicants_count,
             addressee=r.requested_official,
             received_at=r.received_at,
-            state=self.case.state,
-            executor=self.case.executor,
             deadline=slot.local if slot else "",
             overdue=self.case.any_overdue(),
-            closure_reason=self.trail.closure_reason,
-            workflow_run=workflow.info().first_execution_run_id,
         )
 
     # ---- the case card (Web UI) ----

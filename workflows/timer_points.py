@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 
-from models.activity_names import PLAN_WORKING_TIME
-from models.deadlines import TimerPoint, WorkingTimeRequest
+from models.activity_names import PLAN_DEADLINE, PLAN_WORKING_TIME
+from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint, WorkingTimeRequest
 from workflows.case_host import CaseT, InputT
 from workflows.effects import Effects
 
@@ -43,3 +43,18 @@ class TimerPoints(Effects[InputT, CaseT]):
         start = (workflow.now() + timedelta(days=1)).isoformat()
         request = WorkingTimeRequest(workflow.now().isoformat(), start, days, kind, self.rules_())
         return await self.call(PLAN_WORKING_TIME, request)
+
+    async def plan_from_now(self, *, term_working_days: int = 0, due_date: str = "", **watch: bool) -> DeadlinePlan:
+        """A term planned from now: `term_working_days` from today, or ending on `due_date`, with
+        its reminders and escalation (the calendar is read by an activity)."""
+        now = workflow.now().isoformat()
+        request = DeadlineRequest(
+            workflow.info().workflow_id,
+            now,
+            now,
+            self.rules_(),
+            term_working_days=term_working_days,
+            due_date=due_date,
+            **watch,
+        )
+        return await self.call(PLAN_DEADLINE, request)
