@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+import pytest
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
 from models.case_status import CaseStatus
@@ -66,6 +67,14 @@ async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, ro
         handle, trigger, staff(actor_id, role), role, method="test", now=now, **fields
     )
     return result
+
+
+async def refused(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: Any) -> str:
+    """Make a move that must be refused; the refusal's reason (the Update's failure). Tests then
+    make the move as it should be: "refused, then made"."""
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await move(handle, trigger, actor_id, role, **fields)
+    return str(caught.value.cause)
 
 
 async def until_state(handle: WorkflowHandle[Any, Any], state: str, within: float = 20.0) -> CaseStatus:

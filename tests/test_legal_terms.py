@@ -23,7 +23,7 @@ from models.case_status import CaseStatus
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from policies import calendar
 from tests.factories import appeal_dict, valid_iin
-from tests.scenario import move, start_appeal, status, until_state
+from tests.scenario import move, refused, start_appeal, status, until_state
 
 ANSWER = {"answer_text": "Крыша будет отремонтирована в мае.", "answer_character": "satisfied"}
 
@@ -240,9 +240,9 @@ async def test_an_extension_keeps_the_total_term_within_two_months_of_receipt(
             reason="r",
         )
     assert limit.isoformat() in str(too_far.value.cause) and "from receipt" in str(too_far.value.cause)
-    with pytest.raises(WorkflowUpdateFailedError) as executor:  # the executor does not decide
-        await move(handle, "extend_deadline", card.executor, "executor", new_deadline=limit.isoformat(), reason="r")
-    assert "extend_deadline" in str(executor.value.cause)
+    assert "extend_deadline" in await refused(
+        handle, "extend_deadline", card.executor, "executor", new_deadline=limit.isoformat(), reason="r"
+    )
     st = await move(handle, "extend_deadline", "dep-1", "deputy_head", new_deadline=limit.isoformat(), reason="r")
     assert st.deadline == calendar.previous_working_day(limit).isoformat()
     assert st.original_deadline < st.deadline
@@ -260,9 +260,9 @@ async def test_an_extension_after_the_term_is_refused_and_the_missed_term_stays(
     st = await sleep_until(env, handle, "disciplinary_proposal", timedelta(days=1))
     assert st.overdue and "escalation" in kinds(st)
     later = calendar.next_working_day(date.fromisoformat(st.deadline) + timedelta(days=14))
-    with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await move(handle, "extend_deadline", "head-1", "head", new_deadline=later.isoformat(), reason="экспертиза")
-    assert "an extension is decided while the term runs" in str(refused.value.cause)
+    assert "an extension is decided while the term runs" in await refused(
+        handle, "extend_deadline", "head-1", "head", new_deadline=later.isoformat(), reason="экспертиза"
+    )
     st = await status(handle)
     assert st.overdue and st.deadline == st.original_deadline and card_of(engine, handle.id).overdue
     assert notes_of(engine, handle.id, "extension_notice") == []
@@ -404,9 +404,7 @@ async def test_a_partial_satisfaction_needs_the_hearing_and_the_letter_shows_loc
     }
     st = await move(handle, "submit_answer", executor, "executor", **partial)
     assert st.hearing_until
-    with pytest.raises(WorkflowUpdateFailedError) as early:
-        await move(handle, "approve", "head-1", "head")
-    assert "hearing" in str(early.value.cause)
+    assert "hearing" in await refused(handle, "approve", "head-1", "head")
     letter = notes_of(engine, handle.id, "preliminary_decision")[0]
     end = datetime.fromisoformat(st.hearing_until).astimezone(calendar.local_zone()) - timedelta(minutes=1)
     assert "частичном удовлетворении" in letter.body and "статьёй 73" in letter.body
@@ -512,11 +510,9 @@ async def test_leaving_without_consideration_is_possible_until_the_answer(
         with pytest.raises(WorkflowUpdateFailedError):  # not while an answer waits for approval
             await move(handle, "leave_without_consideration", "ctl-1", "controller", details={"ground": "no_essence"})
         await move(handle, "return_for_finalization", "ctl-1", "controller", reason="r")
-    with pytest.raises(WorkflowUpdateFailedError) as wrong_ground:  # a ground of the other outcome
-        await move(
-            handle, "leave_without_consideration", "ctl-1", "controller", details={"ground": "court_act_in_force"}
-        )
-    assert "details.ground" in str(wrong_ground.value.cause)
+    assert "details.ground" in await refused(
+        handle, "leave_without_consideration", "ctl-1", "controller", details={"ground": "court_act_in_force"}
+    )
     st = await move(
         handle,
         "terminate_consideration",
@@ -614,11 +610,9 @@ async def test_a_partial_forwarding_keeps_the_rest_under_consideration(
     client: Client, worker: Worker, engine: Engine
 ) -> None:
     handle = await under_consideration(client, worker, language="kk")
-    with pytest.raises(WorkflowUpdateFailedError) as free_text:
-        await move(
-            handle, "forward_part", "ctl-1", "controller", target="полиция", reason="r", details={"questions": "q"}
-        )
-    assert "target_is_known_body" in str(free_text.value.cause)
+    assert "target_is_known_body" in await refused(
+        handle, "forward_part", "ctl-1", "controller", target="полиция", reason="r", details={"questions": "q"}
+    )
     st = await move(
         handle,
         "forward_part",
@@ -677,11 +671,9 @@ async def test_a_reception_instruction_term_is_capped_at_the_appeal_term(
     handle = await start(client, worker, env)
     await move(handle, "schedule", "reg-1", "registrar", target=str(slots[0].slot_id))
     too_long = [{"executor": "housing-dept", "text": "Откачать воду.", "term_working_days": 16}]
-    with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await move(
-            handle, "hold", "housing-head", "official", answer_text="Поручено.", details={"instructions": too_long}
-        )
-    assert "15" in str(refused.value.cause)
+    assert "15" in await refused(
+        handle, "hold", "housing-head", "official", answer_text="Поручено.", details={"instructions": too_long}
+    )
     within = [{"executor": "housing-dept", "text": "Откачать воду.", "term_working_days": 15}]
     st = await move(
         handle, "hold", "housing-head", "official", answer_text="Поручено.", details={"instructions": within}

@@ -21,7 +21,7 @@ from models.errors import InputError
 from models.registry import CaseRecord, DisciplinaryProposalRecord, NotificationRecord, ReceptionSlot
 from policies import calendar
 from tests.factories import valid_iin
-from tests.scenario import move, registration, status
+from tests.scenario import move, refused, registration, status
 from workflows.reception import ReceptionWorkflow
 
 BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
@@ -83,9 +83,7 @@ async def test_two_instructions_one_late_one_returned(
     number = handle.id
     st = await move(handle, "schedule", "reg-1", "registrar", target=str(slots[0].slot_id))
     assert st.state == "routed" and st.executor == "housing-head" and st.slot is not None
-    with pytest.raises(WorkflowUpdateFailedError) as wrong_official:
-        await move(handle, "hold", "akim", "official", answer_text="x")
-    assert "only on cases assigned" in str(wrong_official.value.cause)
+    assert "only on cases assigned" in await refused(handle, "hold", "akim", "official", answer_text="x")
     instructions = [
         {"executor": "housing-dept", "text": "Откачать воду из подвала.", "term_working_days": 5},
         {"executor": "roads-dept", "text": "Засыпать яму у дома.", "term_working_days": 5},
@@ -166,9 +164,7 @@ async def test_no_show_closes_after_the_grace_period(
         target=str(slots[0].slot_id),
         details={"participants": ["Заместитель акима района"]},
     )
-    with pytest.raises(WorkflowUpdateFailedError) as early:
-        await move(handle, "no_show", "reg-1", "registrar")
-    assert "slot_has_begun" in str(early.value.cause)
+    assert "slot_has_begun" in await refused(handle, "no_show", "reg-1", "registrar")
     # Sleep past the slot's end and the grace, however far holidays put the slot (Nauryz: 5 days off).
     past_grace = datetime.fromisoformat(slots[0].end) + timedelta(hours=1) - await env.get_current_time()
     await env.sleep(past_grace)
