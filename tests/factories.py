@@ -55,3 +55,14 @@ def appeal_dict(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def register_args(*, contact: tuple[str, str] = ("--email", "a@b.kz"), **options: str) -> list[str]:
+    """`starter.py register` with a valid appeal's options; `options` override them by name
+    (`type="gossip"`, `iin="..."`, `number="APL-..."`), `contact` is the contact option and value."""
+    values = {"type": "request", "category": "housing", "district": "almaly", "text": "t", "name": "A"}
+    values.update({"iin": valid_iin(), **options})
+    args = ["register"]
+    for name, value in values.items():
+        args += [f"--{name}", value]
+    return [*args, *contact]

@@ -18,13 +18,11 @@ from tests.scenario import (
     REGISTRAR,
     move,
     refused,
-    registration,
     registry_snapshot,
     sealed,
     server_now,
     start_appeal,
     status,
-    until_state,
 )
 
 BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
@@ -299,10 +297,10 @@ async def test_applicant_reply_ends_hearing(client: Client, worker: Worker) -> N
     assert st.state == "closed"
 
 
-async def test_same_number_twice_is_refused(client: Client, worker: Worker, engine: Engine) -> None:
-    """Through our own start path (the CLI's `start_case`), and past it: even a client that allows
-    duplicate ids cannot run a registered number again."""
-    from temporalio.common import WorkflowIDReusePolicy
+async def test_same_number_twice_is_refused(client: Client, worker: Worker) -> None:
+    """Through our own start path (the CLI's `start_case`), while the first is open. Past it (any
+    client, any id-reuse policy, after the case closed): tests/test_no_wedge.py
+    `test_a_registration_number_runs_once_whoever_starts_it`."""
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
     from tooling.client import start_case
@@ -310,25 +308,8 @@ async def test_same_number_twice_is_refused(client: Client, worker: Worker, engi
     appeal = appeal_dict()
     number, queue = appeal["reg_number"], worker.task_queue
     await start_case(client, "AppealWorkflow", appeal, number, queue, who=REGISTRAR, now=await server_now(client))
-    with pytest.raises(WorkflowAlreadyStartedError):  # our start path, while the first is open
+    with pytest.raises(WorkflowAlreadyStartedError):
         await start_case(client, "AppealWorkflow", appeal, number, queue, who=REGISTRAR, now=await server_now(client))
-    first = client.get_workflow_handle(appeal["reg_number"])
-    await until_state(first, "routed")
-    await move(first, "withdraw", "reg-1", "registrar", reason="отозвано")
-    await first.result()
-    second = await client.start_workflow(
-        "AppealWorkflow",
-        await registration(client, appeal),
-        id=appeal["reg_number"],
-        task_queue=worker.task_queue,
-        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-    )
-    with pytest.raises(WorkflowFailureError) as refused:
-        await second.result()
-    assert "already registered" in str(refused.value.cause)
-    with Session(engine) as session:
-        card = session.get(CaseRecord, appeal["reg_number"])
-        assert card is not None and card.state == "closed"
 
 
 async def test_invalid_appeal_fails_with_the_field_named(client: Client, worker: Worker, engine: Engine) -> None:

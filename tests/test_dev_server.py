@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.case_status import CaseStatus
 from models.registry import CaseRecord, RegistrationCounter
 from tests.conftest import Served
-from tests.factories import appeal_dict, valid_iin
+from tests.factories import appeal_dict, register_args, valid_iin
 from tests.scenario import registration
 from tooling.client import TASK_QUEUE
 from tooling.trail import LOCAL_ACTIVITY_MARKER
@@ -59,21 +59,7 @@ async def test_starter_registers_imports_moves_and_lists(
 ) -> None:
     env = served.as_user("reg-1", "registrar")
     one = await cli(
-        "register",
-        "--type",
-        "request",
-        "--category",
-        "roads",
-        "--district",
-        "almaly",
-        "--text",
-        "Яма на дороге",
-        "--name",
-        "Ерлан",
-        "--iin",
-        valid_iin(),
-        "--phone",
-        "+77011112233",
+        *register_args(category="roads", text="Яма на дороге", name="Ерлан", contact=("--phone", "+77011112233")),
         env=env,
     )
     assert one.returncode == 0, one.stderr
@@ -86,24 +72,7 @@ async def test_starter_registers_imports_moves_and_lists(
     assert imported.returncode == 2 and "row 4: category" in imported.stderr  # the bad row is named
     assert "registered 3 of 4" in imported.stdout
     again = await cli(
-        "register",
-        "--type",
-        "request",
-        "--category",
-        "roads",
-        "--district",
-        "almaly",
-        "--text",
-        "x",
-        "--name",
-        "Е",
-        "--iin",
-        valid_iin(),
-        "--phone",
-        "1",
-        "--number",
-        number,
-        env=env,
+        *register_args(category="roads", text="x", name="Е", number=number, contact=("--phone", "1")), env=env
     )
     assert again.returncode == 2 and "already registered" in again.stderr
     moved = await cli("move", number, "accept", env=served.as_user("akimat-almaly", "executor"))

@@ -15,7 +15,7 @@ from models.appeal import parse_appeal
 from models.errors import InputError
 from models.identity import identity_problem, with_check_digit
 from models.moves import parse_move
-from tests.factories import appeal_dict, valid_bin, valid_iin
+from tests.factories import appeal_dict, register_args, valid_bin, valid_iin
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,46 +122,8 @@ def test_cli_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
 
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'r.db'}", TEMPORAL_ADDRESS="127.0.0.1:1")
     cases = [
-        (
-            [
-                "register",
-                "--type",
-                "request",
-                "--category",
-                "housing",
-                "--district",
-                "almaly",
-                "--text",
-                "t",
-                "--name",
-                "A",
-                "--iin",
-                "850315300001",
-                "--email",
-                "a@b.kz",
-            ],
-            "applicant.iin",
-        ),
-        (
-            [
-                "register",
-                "--type",
-                "gossip",
-                "--category",
-                "housing",
-                "--district",
-                "almaly",
-                "--text",
-                "t",
-                "--name",
-                "A",
-                "--iin",
-                valid_iin(),
-                "--email",
-                "a@b.kz",
-            ],
-            "type: unknown value 'gossip'",
-        ),
+        (register_args(iin="850315300001"), "applicant.iin"),
+        (register_args(type="gossip"), "type: unknown value 'gossip'"),
         (["move", "APL-2026-000001", "approve", "--details", "{not json"], "details: not JSON"),
         (
             ["move", "APL-2026-000001", "extend_deadline", "--actor", "u", "--role", "head", "--new-deadline", "soon"],
