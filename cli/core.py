@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import typer
 from rich.markup import escape
 from rich.table import Table as RichTable
 from temporalio.client import WorkflowUpdateFailedError
@@ -47,6 +48,11 @@ def print_status(st: CaseStatus) -> None:
             f"  [red]refused[/red] {e(r.at[:19])} {e(r.trigger)} by {e(r.actor_id or '?')}/{e(r.actor_role or '?')}:"
             f" {e(r.message)}"
         )
+
+
+# The options every move command takes: who makes it (only checked against the log-in) and as which role.
+ACTOR: Any = typer.Option("", help="you (the logged-in user)")
+ROLE: Any = typer.Option("", help="one of your roles (if you hold several)")
 
 
 def registrar() -> tuple[Identity, str]:

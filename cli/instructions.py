@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from cli.core import print_status, register_kind, send_move
+from cli.core import ACTOR, ROLE, print_status, register_kind, send_move
 from cli.output import out
 from models.case_status import CaseStatus
 from models.errors import InputError
@@ -67,7 +67,7 @@ def register(
 def assign(
     number: str,
     executor: list[str] = typer.Option(..., help="repeatable; the first named coordinates"),
-    actor: str = typer.Option("", help="you (the logged-in user)"),
+    actor: str = ACTOR,
 ) -> None:
     """Assign executors (controller)."""
     _move(number, "assign", actor, "controller", details={"executors": executor})
@@ -96,9 +96,9 @@ def consolidate(
 @instruction_app.command("return")
 def return_(
     number: str,
-    actor: str = typer.Option("", help="you (the logged-in user)"),
+    actor: str = ACTOR,
     reason: str = typer.Option(...),
-    role: str = typer.Option("", help="one of your roles (if you hold several)"),
+    role: str = ROLE,
     new_term: str = typer.Option("", help="YYYY-MM-DD"),
 ) -> None:
     """Return for finalization with a new term (policy term if none is given)."""
@@ -119,7 +119,7 @@ def extend(
 @instruction_app.command("decide-extension")
 def decide_extension(
     number: str,
-    actor: str = typer.Option("", help="you (the logged-in user)"),
+    actor: str = ACTOR,
     approve: bool = typer.Option(..., "--approve/--refuse"),
     document: str = typer.Option(..., help="the number of the issuer's decision (the incoming document)"),
     document_date: str = typer.Option(..., help="its date, YYYY-MM-DD"),
@@ -136,7 +136,7 @@ def decide_extension(
 @instruction_app.command()
 def verify(
     number: str,
-    actor: str = typer.Option("", help="you (the logged-in user)"),
+    actor: str = ACTOR,
     date: str = typer.Option(..., help="YYYY-MM-DD of the visit"),
     place: str = typer.Option(...),
 ) -> None:
@@ -147,7 +147,7 @@ def verify(
 @instruction_app.command()
 def findings(
     number: str,
-    actor: str = typer.Option("", help="you (the logged-in user)"),
+    actor: str = ACTOR,
     text: str = typer.Option(...),
     poor: bool = typer.Option(False, "--poor", help="poor execution: returns an answered instruction"),
     poor_executor: list[str] = typer.Option([], help="executor found poor (repeatable)"),
@@ -178,9 +178,9 @@ def proposal(
 @instruction_app.command()
 def lift(
     number: str,
-    actor: str = typer.Option("", help="you (the logged-in user)"),
+    actor: str = ACTOR,
     conclusion: str = typer.Option(...),
-    role: str = typer.Option("", help="one of your roles (if you hold several)"),
+    role: str = ROLE,
 ) -> None:
     """Lift control by decision, with the conclusion (seed 9.7)."""
     _move(number, "lift_control", actor, role, answer_text=conclusion)
@@ -189,7 +189,7 @@ def lift(
 @instruction_app.command()
 def transfer(
     number: str,
-    actor: str = typer.Option("", help="you (the logged-in user)"),
+    actor: str = ACTOR,
     to: str = typer.Option(...),
     reason: str = typer.Option(...),
 ) -> None:

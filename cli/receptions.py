@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from activities.receptions import create_slots, district_figures, list_slots
-from cli.core import print_status, register_kind, send_move
+from cli.core import ACTOR, ROLE, print_status, register_kind, send_move
 from cli.output import out
 from models.case_status import CaseStatus
 from models.errors import InputError
@@ -108,8 +108,8 @@ def _actor(actor: str, role: str) -> dict[str, str]:
 def schedule(
     number: str,
     slot: int = typer.Option(..., help="slot number (see `reception slots --free`)"),
-    actor: str = typer.Option("", help="you (the logged-in user)"),
-    role: str = typer.Option("", help="one of your roles (if you hold several)"),
+    actor: str = ACTOR,
+    role: str = ROLE,
     participant: list[str] = typer.Option([], help="invite someone (repeatable)"),
     link: str = typer.Option("", help="videoconference link"),
     reschedule: bool = typer.Option(False, help="move an already scheduled reception"),
@@ -165,9 +165,9 @@ def hold(
 @reception_app.command()
 def cancel(
     number: str,
-    actor: str = typer.Option("", help="you (the logged-in user)"),
+    actor: str = ACTOR,
     reason: str = typer.Option(...),
-    role: str = typer.Option("", help="one of your roles (if you hold several)"),
+    role: str = ROLE,
 ) -> None:
     """Cancel a reception at the citizen's request (frees the slot)."""
     st = send_move(number, {"trigger": "cancel", "actor": _actor(actor, role), "reason": reason}, RECEPTION_TABLE)

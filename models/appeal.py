@@ -35,6 +35,15 @@ class Applicant:
     def identity(self) -> str:
         return self.iin or self.bin
 
+    def registry_fields(self) -> dict[str, Any]:
+        """Who applied, as the registry card keeps it (an appeal's applicant, a reception's citizen)."""
+        return {
+            "applicant_kind": self.kind,
+            "applicant_identity": self.identity(),
+            "applicant_name": self.name,
+            "applicants_count": self.applicants_count,
+        }
+
 
 @dataclass
 class Contacts:

@@ -10,6 +10,7 @@ from typing import Any
 
 from models.appeal_moves import LeaveDetails, PartForwardDetails, QualityReview, TerminateDetails
 from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions, revised
+from workflows.proposals import decision_rows
 
 ACTIVE = ["routed", "under_consideration", "returned_for_finalization"]
 OPEN = ["registered", *ACTIVE, "answered"]
@@ -234,25 +235,13 @@ V5_CHANGED: dict[str, dict[str, Any]] = {
 # instruction's does (seed 9.5): approved with the reference of the decision, or rejected with a
 # reason, within the policy's term; an undecided one is escalated.
 V5_ADDED: dict[str, list[dict[str, Any]]] = {
-    "take_under_control": [
-        {
-            "trigger": "approve_proposal",
-            "source": [*OPEN, "closed"],
-            "dest": None,
-            "requires": ["target", "reason"],
-            "conditions": ["proposal_awaiting"],
-            "description": "the head approves a disciplinary proposal (`target`), with the decision's reference "
-            "in `reason`: it is sent",
-        },
-        {
-            "trigger": "reject_proposal",
-            "source": [*OPEN, "closed"],
-            "dest": None,
-            "requires": ["target", "reason"],
-            "conditions": ["proposal_awaiting"],
-            "description": "the head rejects a disciplinary proposal (`target`), with the reason",
-        },
-    ]
+    "take_under_control": decision_rows(
+        [*OPEN, "closed"],
+        approval_requires=["target", "reason"],
+        approval="the head approves a disciplinary proposal (`target`), with the decision's reference in `reason`: "
+        "it is sent",
+        rejection="the head rejects a disciplinary proposal (`target`), with the reason",
+    )
 }
 APPEAL_TRANSITIONS_V5 = revised(APPEAL_TRANSITIONS_V4, V5_CHANGED, V5_ADDED)
 # ...a hearing must end before the term's last working day (the decision comes after it, APPC

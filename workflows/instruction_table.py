@@ -12,6 +12,7 @@ from typing import Any
 
 from models.instruction import AssignDetails, FindingsDetails, IssuerDecision, IssuerDocument, VerificationDetails
 from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions
+from workflows.proposals import decision_rows
 
 OPEN = ["registered", "routed", "under_consideration", "returned_for_finalization", "answered"]
 WORKING = ["routed", "under_consideration", "returned_for_finalization"]
@@ -107,22 +108,12 @@ INSTRUCTION_TRANSITIONS: list[dict[str, Any]] = [
         "requires": ["answer_text"],
         "conditions": ["findings_poor"],
     },
-    {
-        "trigger": "approve_proposal",
-        "source": OPEN,
-        "dest": None,
-        "requires": ["target"],
-        "conditions": ["proposal_awaiting"],
-        "description": "the head approves a disciplinary proposal: it is sent",
-    },
-    {
-        "trigger": "reject_proposal",
-        "source": OPEN,
-        "dest": None,
-        "requires": ["target", "reason"],
-        "conditions": ["proposal_awaiting"],
-        "description": "the head rejects a disciplinary proposal",
-    },
+    *decision_rows(
+        OPEN,
+        approval_requires=["target"],
+        approval="the head approves a disciplinary proposal: it is sent",
+        rejection="the head rejects a disciplinary proposal",
+    ),
     {
         "trigger": "lift_control",
         "source": "answered",

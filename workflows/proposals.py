@@ -22,6 +22,17 @@ else:
 AWAITING = "awaiting_approval"
 
 
+def decision_rows(
+    source: list[str], *, approval_requires: list[str], approval: str, rejection: str
+) -> list[dict[str, Any]]:
+    """The head's two moves on a proposal (`target` names it), as rows of a kind's table."""
+    row = {"source": source, "dest": None, "conditions": ["proposal_awaiting"]}
+    return [
+        {"trigger": "approve_proposal", **row, "requires": approval_requires, "description": approval},
+        {"trigger": "reject_proposal", **row, "requires": ["target", "reason"], "description": rejection},
+    ]
+
+
 class ProposalCase:
     """The case's side: its proposals and the table condition on them."""
 
