@@ -58,8 +58,8 @@ async def one(client: Any, queue: str, number: str, periods: int) -> list[int]:
     period = 0
     while period < periods:
         status = await handle.query("status")
-        if status["period"] != period:
-            period = status["period"]
+        if status["facts"]["period"] != period:
+            period = status["facts"]["period"]
             for executor in EXECUTORS:
                 await handle.signal(
                     "report",

@@ -15,7 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from cli.output import CliError, out
 from cli.session import logged_in
-from models.case_status import CaseStatus
+from models.case_status import AppealFacts, CaseStatus
 from models.moves import parse_move
 from models.registry import registry_engine
 from policies.calendar import local_year
@@ -30,11 +30,12 @@ def print_status(st: CaseStatus) -> None:
     """A case's status in the terminal. Every value that came from a move (reasons, names, messages)
     is escaped: `[link=...]` or `[red]` in a reason is shown as typed, never as console markup."""
     e = escape
+    repeats = st.facts.possible_repeat_of if isinstance(st.facts, AppealFacts) else []
     out.print(
         f"[bold]{e(st.reg_number)}[/bold]  state [bold]{e(st.state)}[/bold]  deadline {e(st.deadline)}  "
         f"executor {e(st.executor or '-')}  overdue {'YES' if st.overdue else 'no'}"
         + (f"  closed: {e(st.closure_reason)}" if st.closure_reason else "")
-        + (f"  possible repeat of {e(', '.join(st.possible_repeat_of))}" if st.possible_repeat_of else "")
+        + (f"  possible repeat of {e(', '.join(repeats))}" if repeats else "")
     )
     table = RichTable("#", "when", "who", "role", "trigger", "from", "to", "reason")
     for h in st.history:

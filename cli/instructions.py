@@ -27,7 +27,7 @@ instruction_app = typer.Typer(
 
 def _move(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
     st = send_move(number, {"trigger": trigger, "actor": {"id": actor, "role": role}, **fields}, INSTRUCTION_TABLE)
-    out.print(f"{number}: {st.state}, term {st.deadline}, period {st.period}")
+    out.print(f"{number}: {st.state}, term {st.deadline}, period {st.instruction.period}")
     return st
 
 
@@ -206,9 +206,9 @@ def show(number: str) -> None:
 
     st = asyncio.run(go())
     print_status(st)
-    out.print(f"period {st.period}, runs {st.runs}")
+    out.print(f"period {st.instruction.period}, runs {st.runs}")
     table = Table("executor", "reports", "last period", "late terms", "poor findings", "proposed")
-    for t in st.executors:
+    for t in st.instruction.executors:
         table.add_row(
             t.executor,
             str(t.reports),
@@ -218,7 +218,7 @@ def show(number: str) -> None:
             "yes" if t.proposed else "",
         )
     out.print(table)
-    for p in st.proposals:
+    for p in st.instruction.proposals:
         out.print(f"proposal {p.key}: {', '.join(p.executors)} — {p.status} (decide by {p.decide_by[:10]})")
 
 

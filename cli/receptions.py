@@ -159,7 +159,7 @@ def hold(
         },
         RECEPTION_TABLE,
     )
-    out.print(f"{number}: {st.state}; instructions: " + ", ".join(i.reg_number for i in st.instructions))
+    out.print(f"{number}: {st.state}; instructions: " + ", ".join(i.reg_number for i in st.reception.instructions))
 
 
 @reception_app.command()
@@ -183,14 +183,15 @@ def show(number: str) -> None:
         st = await client.get_workflow_handle(number).query("status", result_type=CaseStatus)
         children = [
             await client.get_workflow_handle(i.reg_number).query("status", result_type=CaseStatus)
-            for i in st.instructions
+            for i in st.reception.instructions
         ]
         return st, children
 
     st, children = asyncio.run(go())
     print_status(st)
-    if st.slot:
-        out.print(f"slot #{st.slot.slot_id}: {st.slot.local} {st.slot.format} {st.slot.place} {st.slot.link}")
+    slot = st.reception.slot
+    if slot:
+        out.print(f"slot #{slot.slot_id}: {slot.local} {slot.format} {slot.place} {slot.link}")
     table = Table("instruction", "executor", "state", "deadline", "overdue", "closed")
     for child in children:
         table.add_row(

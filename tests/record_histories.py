@@ -193,7 +193,7 @@ async def proposal_decided(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
     await env.sleep(timedelta(days=40))  # escalation, proposal, its term missed (escalated)
     st = await h.query("status")
-    key = st["proposals"][0]["key"]
+    key = st["facts"]["proposals"][0]["key"]
     await move(h, "approve_proposal", "head-1", "head", target=key, reason="решение № 5")
     await move(h, "submit_answer", "housing-dept", "executor", answer_text="Поздно.", answer_character="explained")
     await move(h, "approve", "head-1", "head")

@@ -87,7 +87,7 @@ async def test_forwarding_closes_and_notifies_in_kazakh(client: Client, worker: 
     assert "target_is_known_body" in str(free_text.value.cause) and "prosecutor_centre" in str(free_text.value.cause)
     st = await move(handle, "forward", "reg-1", "registrar", target="ministry", reason="құзыреті емес")
     assert st.state == "closed" and st.closure_reason == "forwarded"
-    assert st.forward_by and st.history[-1].detail["forward_late"] == "no"
+    assert st.appeal.forward_by and st.history[-1].detail["forward_late"] == "no"
     await handle.result()
     notes = notifications_of(engine, appeal["reg_number"])
     forwarding = [n for n in notes if n.template == "forwarding_notice"]
@@ -106,11 +106,13 @@ async def test_return_for_finalization_and_reanswer(client: Client, worker: Work
     before = await status(handle)
     st = await move(handle, "return_for_finalization", "ctl-1", "controller", reason="ответ не по существу")
     assert st.state == "returned_for_finalization"
-    assert st.answer_character == ""
+    assert st.appeal.answer_character == ""
     # The legal term never moves on a return: only an internal finalization term, inside it, is set.
     assert (st.deadline, st.due_at) == (before.deadline, before.due_at)
-    assert st.internal_deadline and date.fromisoformat(st.internal_deadline) <= date.fromisoformat(st.deadline)
-    assert st.history[-1].detail["finalization_term"] == st.internal_deadline
+    assert st.appeal.internal_deadline and date.fromisoformat(st.appeal.internal_deadline) <= date.fromisoformat(
+        st.deadline
+    )
+    assert st.history[-1].detail["finalization_term"] == st.appeal.internal_deadline
     assignment = [n for n in notifications_of(engine, appeal["reg_number"]) if n.template == "assignment"][-1]
     assert "Срок доработки" in assignment.body and "не изменяется" in assignment.body
     st = await move(
@@ -277,7 +279,7 @@ async def test_refusal_needs_hearing_before_approval(
     st = await move(
         handle, "submit_answer", "social-dept", "executor", answer_text="Нет оснований.", answer_character="refused"
     )
-    assert st.hearing_until
+    assert st.appeal.hearing_until
     assert "hearing" in await refused(handle, "approve", "head-1", "head")
     assert "preliminary_decision" in [n.template for n in notifications_of(engine, reg)]
     for _ in range(10):  # let the hearing period pass (time skipping) until its timer has fired

@@ -60,15 +60,15 @@ async def until(handle: WorkflowHandle[Any, Any], check: Callable[[CaseStatus], 
             return st
         await asyncio.sleep(0.05)
         st = await status(handle)
-    raise AssertionError(f"never held: state={st.state} period={st.period} timeline={st.timeline[-3:]}")
+    raise AssertionError(f"never held: state={st.state} period={st.instruction.period} timeline={st.timeline[-3:]}")
 
 
 def next_period(period: int) -> Callable[[CaseStatus], bool]:
-    return lambda s: s.period == period + 1
+    return lambda s: s.instruction.period == period + 1
 
 
 def reported(period: int) -> Callable[[CaseStatus], bool]:
-    return lambda s: s.period == period and sum(h.trigger == "report" for h in s.history) == period
+    return lambda s: s.instruction.period == period and sum(h.trigger == "report" for h in s.history) == period
 
 
 async def sleep_past(env: WorkflowEnvironment, day: date, extra_days: int = 2) -> None:
@@ -81,22 +81,22 @@ async def test_three_executors_one_late_twice(
 ) -> None:
     handle = await start(env, client, worker)
     st = await until(handle, lambda s: s.state == "routed")
-    assert st.executor == LEAD and [t.executor for t in st.executors] == [LEAD, CO, SLOW]
+    assert st.executor == LEAD and [t.executor for t in st.instruction.executors] == [LEAD, CO, SLOW]
     assert "only on cases assigned" in await refused(handle, "report", "education-dept", "executor", answer_text="x")
     for period in (1, 2):
         st = await move(handle, "report", LEAD, "executor", answer_text=f"Отчёт за период {period}")
-        assert st.state == "under_consideration" and st.period == period
+        assert st.state == "under_consideration" and st.instruction.period == period
         await move(handle, "report", CO, "executor", answer_text=f"Отчёт за период {period}")
         assert "first-named executor" in await refused(
             handle, "submit_consolidated", CO, "executor", answer_text="свод"
         )
         await sleep_past(env, date.fromisoformat(st.deadline))
         st = await until(handle, next_period(period))
-    tracks = {t.executor: t for t in st.executors}
+    tracks = {t.executor: t for t in st.instruction.executors}
     assert tracks[SLOW].late_terms == 2 and tracks[LEAD].late_terms == 0 and tracks[CO].reports == 2
     kinds = [t.kind for t in st.timeline]
     assert kinds.count("escalation") == 2 and kinds.count("reminder") >= 2 and "disciplinary_proposal" in kinds
-    [proposal] = st.proposals
+    [proposal] = st.instruction.proposals
     assert proposal.executors == [SLOW] and proposal.status == "awaiting_approval"
     with Session(engine) as s:
         row = s.exec(select(DisciplinaryProposalRecord).where(DisciplinaryProposalRecord.key == proposal.key)).one()
@@ -104,7 +104,7 @@ async def test_three_executors_one_late_twice(
     with pytest.raises(WorkflowUpdateFailedError):
         await move(handle, "approve_proposal", "x", "controller", target=proposal.key)  # the head decides
     st = await move(handle, "approve_proposal", "head-1", "head", target=proposal.key)
-    assert st.proposals[0].status == "sent"
+    assert st.instruction.proposals[0].status == "sent"
     with Session(engine) as s:
         assert (
             s.exec(select(DisciplinaryProposalRecord).where(DisciplinaryProposalRecord.key == proposal.key))
@@ -156,7 +156,7 @@ async def test_periodic_control_continues_as_new_and_keeps_the_trail(
     st = await move(handle, "submit_consolidated", LEAD, "executor", answer_text="Итог за год.")
     st = await move(handle, "lift_control", "head-1", "head", answer_text="Исполнено.")
     result = await handle.result()
-    assert result.state == "closed" and not any(t.late_terms for t in result.executors)
+    assert result.state == "closed" and not any(t.late_terms for t in result.instruction.executors)
 
 
 async def test_extensions_refused_and_approved(env: WorkflowEnvironment, client: Client, worker: Worker) -> None:
@@ -263,8 +263,8 @@ async def test_verification_returns_for_finalization(
         details={"verdict": "poor", "poor_executors": [CO]},
     )
     assert st.state == "returned_for_finalization" and st.deadline
-    assert {t.executor: t.poor_findings for t in st.executors} == {LEAD: 0, CO: 1}
-    assert st.proposals and st.proposals[0].executors == [CO]
+    assert {t.executor: t.poor_findings for t in st.instruction.executors} == {LEAD: 0, CO: 1}
+    assert st.instruction.proposals and st.instruction.proposals[0].executors == [CO]
     st = await move(handle, "submit_consolidated", LEAD, "executor", answer_text="Вода откачана.")
     st = await move(
         handle, "record_findings", "ctl-1", "controller", answer_text="Исправлено.", details={"verdict": "satisfactory"}
@@ -287,7 +287,7 @@ async def test_an_executor_user_reports_for_their_unit(
     await until_state(handle, "routed")
     user = Identity("housing-exec", "Исполнитель", ["executor"], LEAD)
     st = await transition(handle, "report", user, "executor", now=await env.get_current_time(), answer_text="Отчёт")
-    tracks = {t.executor: t for t in st.executors}
+    tracks = {t.executor: t for t in st.instruction.executors}
     assert "housing-exec" not in tracks and tracks[LEAD].reports == 1
 
 
@@ -301,8 +301,8 @@ async def test_a_missed_one_term_instruction_leads_to_a_proposal(
     await move(handle, "report", LEAD, "executor", answer_text="Отчёт")
     await move(handle, "report", CO, "executor", answer_text="Отчёт")
     await sleep_past(env, date.fromisoformat(st.deadline))
-    st = await until(handle, lambda s: bool(s.proposals))
-    tracks = {t.executor: t for t in st.executors}
+    st = await until(handle, lambda s: bool(s.instruction.proposals))
+    tracks = {t.executor: t for t in st.instruction.executors}
     assert tracks[SLOW].late_terms == 1
-    [proposal] = st.proposals
+    [proposal] = st.instruction.proposals
     assert proposal.executors == [SLOW] and proposal.status == "awaiting_approval"

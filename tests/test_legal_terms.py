@@ -161,7 +161,7 @@ async def test_a_return_sets_a_finalization_term_capped_at_the_legal_term(
     await move(handle, "submit_answer", st.executor, "executor", **ANSWER)
     st = await move(handle, "return_for_finalization", "ctl-1", "controller", reason="ответ не по существу")
     # 5 working days from tomorrow would pass the legal term: the finalization term is the legal term.
-    assert st.internal_deadline == st.deadline == st.original_deadline
+    assert st.appeal.internal_deadline == st.deadline == st.appeal.original_deadline
     assert st.history[-1].detail == {"finalization_term": st.deadline, "legal_term": st.deadline}
 
 
@@ -172,7 +172,7 @@ async def test_a_missed_finalization_term_is_flagged_and_the_legal_term_still_ru
     executor = (await status(handle)).executor
     await move(handle, "submit_answer", executor, "executor", **ANSWER)
     st = await move(handle, "return_for_finalization", "ctl-1", "controller", reason="нет сроков работ")
-    assert st.internal_deadline < st.deadline
+    assert st.appeal.internal_deadline < st.deadline
     st = await sleep_until(env, handle, "finalization_term_missed")
     assert not st.overdue and st.state == "returned_for_finalization"
     alerts = notes_of(engine, handle.id, "control_alert")
@@ -194,7 +194,7 @@ async def test_timers_watch_the_legal_term_while_the_answer_waits_for_approval(
     assert "disciplinary_proposal" not in kinds(st)  # the executor answered in time
     assert card_of(engine, handle.id).overdue
     st = await move(handle, "approve", "head-1", "head")
-    assert st.answered_late and st.history[-1].detail["late"] == "yes"
+    assert st.appeal.answered_late and st.history[-1].detail["late"] == "yes"
     assert card_of(engine, handle.id).answered_late
     findings = [f for f in compliance_findings(engine, None) if f[0] == handle.id]
     assert [f[1] for f in findings] == ["answered after the term"]
@@ -213,7 +213,7 @@ async def test_answered_after_the_term_is_measured_against_the_extended_legal_te
     await env.sleep(timedelta(days=(original - now.date()).days + 2))  # past the original term only
     await move(handle, "submit_answer", st.executor, "executor", **ANSWER)
     st = await move(handle, "approve", "head-1", "head")
-    assert not st.answered_late
+    assert not st.appeal.answered_late
     assert st.history[-1].detail == {"legal_term": extended.isoformat(), "late": "no", "closure": "answered"}
     assert [f for f in compliance_findings(engine, None) if f[0] == handle.id] == []
 
@@ -245,7 +245,7 @@ async def test_an_extension_keeps_the_total_term_within_two_months_of_receipt(
     )
     st = await move(handle, "extend_deadline", "dep-1", "deputy_head", new_deadline=limit.isoformat(), reason="r")
     assert st.deadline == calendar.previous_working_day(limit).isoformat()
-    assert st.original_deadline < st.deadline
+    assert st.appeal.original_deadline < st.deadline
     st = await sleep_until(env, handle, "extension_notice_sent", timedelta(days=1))
     assert [n.template for n in notes_of(engine, handle.id, "extension_notice")] == ["extension_notice"]
 
@@ -264,11 +264,11 @@ async def test_an_extension_after_the_term_is_refused_and_the_missed_term_stays(
         handle, "extend_deadline", "head-1", "head", new_deadline=later.isoformat(), reason="экспертиза"
     )
     st = await status(handle)
-    assert st.overdue and st.deadline == st.original_deadline and card_of(engine, handle.id).overdue
+    assert st.overdue and st.deadline == st.appeal.original_deadline and card_of(engine, handle.id).overdue
     assert notes_of(engine, handle.id, "extension_notice") == []
     await move(handle, "submit_answer", executor, "executor", **ANSWER)
     st = await move(handle, "approve", "head-1", "head")
-    assert st.answered_late and st.history[-1].detail["late"] == "yes"
+    assert st.appeal.answered_late and st.history[-1].detail["late"] == "yes"
     assert [f[1] for f in compliance_findings(engine, None) if f[0] == handle.id] == ["answered after the term"]
 
 
@@ -403,10 +403,10 @@ async def test_a_partial_satisfaction_needs_the_hearing_and_the_letter_shows_loc
         "answer_character": "partially_satisfied",
     }
     st = await move(handle, "submit_answer", executor, "executor", **partial)
-    assert st.hearing_until
+    assert st.appeal.hearing_until
     assert "hearing" in await refused(handle, "approve", "head-1", "head")
     letter = notes_of(engine, handle.id, "preliminary_decision")[0]
-    end = datetime.fromisoformat(st.hearing_until).astimezone(calendar.local_zone()) - timedelta(minutes=1)
+    end = datetime.fromisoformat(st.appeal.hearing_until).astimezone(calendar.local_zone()) - timedelta(minutes=1)
     assert "частичном удовлетворении" in letter.body and "статьёй 73" in letter.body
     assert f"{end:%d.%m.%Y} 23:59" in letter.body and "+00:00" not in letter.body and "T" not in letter.body.split()[0]
 
@@ -431,7 +431,7 @@ async def test_the_hearing_start_is_reminded_and_a_late_refusal_is_flagged_to_th
         st = await status(handle)
     refusal = {"answer_text": "Оснований нет.", "answer_character": "refused"}
     st = await move(handle, "submit_answer", executor, "executor", **refusal)
-    assert st.hearing_late and st.hearing_until > st.due_at and "hearing_past_term" in kinds(st)
+    assert st.appeal.hearing_late and st.appeal.hearing_until > st.due_at and "hearing_past_term" in kinds(st)
     alerts = [n for n in notes_of(engine, handle.id, "control_alert") if n.recipient == "head-of-department"]
     assert len(alerts) == 1 and "не укладывается в срок" in alerts[0].subject
 
@@ -458,14 +458,14 @@ async def test_a_refusal_on_the_advised_last_day_is_heard_and_decided_inside_the
     refusal = {"answer_text": "Оснований нет.", "answer_character": "refused"}
     st = await move(handle, "submit_answer", executor, "executor", **refusal)
     # A day's end is kept as the next local midnight: the hearing's last day is the second before.
-    last_second = datetime.fromisoformat(st.hearing_until) - timedelta(seconds=1)
+    last_second = datetime.fromisoformat(st.appeal.hearing_until) - timedelta(seconds=1)
     hearing_ends = last_second.astimezone(calendar.local_zone()).date()
     deadline = date.fromisoformat(st.deadline)
     if days_after_the_advised_day == 0:
         assert calendar.working_days_between(hearing_ends, deadline) == 1  # a working day left to decide
-        assert not st.hearing_late and "hearing_past_term" not in kinds(st)
+        assert not st.appeal.hearing_late and "hearing_past_term" not in kinds(st)
     else:
-        assert hearing_ends == deadline and st.hearing_late and "hearing_past_term" in kinds(st)
+        assert hearing_ends == deadline and st.appeal.hearing_late and "hearing_past_term" in kinds(st)
         alerts = [n for n in notes_of(engine, handle.id, "control_alert") if n.recipient == "head-of-department"]
         assert len(alerts) == 1 and "не укладывается в срок" in alerts[0].subject
 
@@ -552,7 +552,7 @@ async def test_a_repeat_of_an_answered_appeal_waits_for_the_controller(
     second = appeal_dict(applicant=first["applicant"], text="Снова о крыше, без нового.", received_at=later(first))
     handle = await start_appeal(client, worker, second)
     st = await until_noted(handle, "possible_repeat")
-    assert st.state == "registered" and st.possible_repeat_of == [first["reg_number"]]
+    assert st.state == "registered" and st.appeal.possible_repeat_of == [first["reg_number"]]
     (alert,) = await until_sent(engine, handle.id, "control_alert")
     assert alert.recipient == "department-controller"
     assert first["reg_number"] in alert.body and "Крыша будет отремонтирована" in alert.body
@@ -583,7 +583,7 @@ async def test_an_earlier_open_appeal_is_related_not_a_repeat(client: Client, wo
     second = appeal_dict(applicant=first["applicant"], text="И ещё о подъезде.", received_at=later(first))
     handle = await start_appeal(client, worker, second)
     st = await until_state(handle, "routed")
-    assert st.possible_repeat_of == [] and st.related_to == [first["reg_number"]]
+    assert st.appeal.possible_repeat_of == [] and st.appeal.related_to == [first["reg_number"]]
     card = card_of(engine, handle.id)
     assert card.related_to == first["reg_number"] and card.possible_repeat_of == ""
 
@@ -744,7 +744,7 @@ async def test_an_appeal_s_proposal_names_the_executor_at_the_term_and_waits_for
     other = next(e for e in ("roads-dept", "utilities-dept") if e != at_term)
     await move(handle, "reassign", "ctl-1", "controller", target=other, reason="передано после срока")
     st = await sleep_until(env, handle, "disciplinary_proposal", timedelta(hours=6))
-    [proposal] = st.proposals
+    [proposal] = st.appeal.proposals
     assert proposal.executors == [at_term] and proposal.status == "awaiting_approval"
     alerts = [n for n in notes_of(engine, handle.id, "control_alert") if n.recipient == "head-of-department"]
     assert any("на согласование" in a.subject for a in alerts)
@@ -755,7 +755,7 @@ async def test_an_appeal_s_proposal_names_the_executor_at_the_term_and_waits_for
         "akim-office"
     ]
     st = await move(handle, "approve_proposal", "head-1", "head", target=proposal.key, reason="решение № 5 от 10.12")
-    assert st.proposals[0].status == "sent" and st.history[-1].detail["executor"] == at_term
+    assert st.appeal.proposals[0].status == "sent" and st.history[-1].detail["executor"] == at_term
     with Session(engine) as s:
         row = s.exec(select(DisciplinaryProposalRecord).where(DisciplinaryProposalRecord.key == proposal.key)).one()
     assert row.status == "sent" and row.executor == at_term
@@ -774,9 +774,9 @@ async def test_a_closed_appeal_waits_for_the_head_s_decision_on_its_proposal(
     running = (await handle.describe()).status
     assert running is not None and running.name == "RUNNING"  # the proposal still awaits the head
     st = await move(
-        handle, "reject_proposal", "head-1", "head", target=st.proposals[0].key, reason="уважительная причина"
+        handle, "reject_proposal", "head-1", "head", target=st.appeal.proposals[0].key, reason="уважительная причина"
     )
-    assert st.proposals[0].status == "rejected"
+    assert st.appeal.proposals[0].status == "rejected"
     result = await asyncio.wait_for(handle.result(), timeout=30)
     assert result.state == "closed"
 

@@ -91,7 +91,7 @@ async def test_forged_instruction_news_cannot_complete_a_reception(
         await handle.signal("instruction_update", {**forged, "closure_reason": "answered", "deadline": ""})
         await handle.signal("instruction_news", number)  # the real wake-up, sent by hand
     await refusals_reach(handle, 2)
-    st = await test_reception.until(handle, lambda s: {i.state for i in s.instructions} == {"routed"})
+    st = await test_reception.until(handle, lambda s: {i.state for i in s.reception.instructions} == {"routed"})
     assert st.state == "under_consideration"
     with Session(engine) as session:
         card = session.get(CaseRecord, handle.id)

@@ -71,7 +71,9 @@ async def until(handle: WorkflowHandle[Any, Any], check: Callable[[CaseStatus], 
             return st
         await asyncio.sleep(0.05)
         st = await status(handle)
-    raise AssertionError(f"condition never held; last status: state={st.state} instructions={st.instructions}")
+    raise AssertionError(
+        f"condition never held; last status: state={st.state} instructions={st.reception.instructions}"
+    )
 
 
 async def test_two_instructions_one_late_one_returned(
@@ -82,7 +84,7 @@ async def test_two_instructions_one_late_one_returned(
     handle = await start(client, worker, env)
     number = handle.id
     st = await move(handle, "schedule", "reg-1", "registrar", target=str(slots[0].slot_id))
-    assert st.state == "routed" and st.executor == "housing-head" and st.slot is not None
+    assert st.state == "routed" and st.executor == "housing-head" and st.reception.slot is not None
     assert "only on cases assigned" in await refused(handle, "hold", "akim", "official", answer_text="x")
     instructions = [
         {"executor": "housing-dept", "text": "Откачать воду из подвала.", "term_working_days": 5},
@@ -96,7 +98,7 @@ async def test_two_instructions_one_late_one_returned(
         answer_text="Даны поручения.",
         details={"instructions": instructions},
     )
-    assert st.state == "under_consideration" and len(st.instructions) == 2
+    assert st.state == "under_consideration" and len(st.reception.instructions) == 2
     first = client.get_workflow_handle(f"{number}-1")
     second = client.get_workflow_handle(f"{number}-2")
     await until(first, lambda s: s.state == "routed")
@@ -119,7 +121,7 @@ async def test_two_instructions_one_late_one_returned(
     with Session(engine) as s:
         proposals = s.exec(select(DisciplinaryProposalRecord).where(DisciplinaryProposalRecord.reg_number == second.id))
         assert [p.executor for p in proposals] == ["roads-dept"]
-    st = await until(handle, lambda s: any(i.overdue for i in s.instructions))
+    st = await until(handle, lambda s: any(i.overdue for i in s.reception.instructions))
     assert st.state == "under_consideration" and st.overdue
     await move(
         second, "submit_answer", "roads-dept", "executor", answer_text="Яма засыпана.", answer_character="satisfied"

@@ -15,7 +15,7 @@ from temporalio import workflow
 from models.activity_names import PLAN_DEADLINE, ROUTE_CASE
 from models.appeal import defects_of
 from models.appeal_moves import LeaveDetails, PartForwardDetails
-from models.case_status import CaseStatus, ProposalState
+from models.case_status import AppealFacts, CaseStatus, ProposalState
 from models.deadlines import DeadlinePlan, DeadlineRequest
 from models.moves import MoveRequest
 from models.policy_snapshot import AppealRules, PolicyRequest
@@ -138,16 +138,18 @@ class AppealWorkflow(AppealV1Handlers, ProposalDecisions):
             deadline=c.deadline,
             due_at=c.due_at,
             overdue=c.overdue,
-            possible_repeat_of=list(c.possible_repeat_of),
-            answer_character=c.answer_character,
-            hearing_until=c.hearing_until,
-            forward_by=c.forward_by,
-            internal_deadline=c.internal_deadline,
-            original_deadline=c.original_deadline,
-            related_to=list(c.related_to),
-            answered_late=c.answered_late,
-            hearing_late=c.hearing_late,
-            proposals=list(c.proposals),
+            facts=AppealFacts(
+                possible_repeat_of=list(c.possible_repeat_of),
+                answer_character=c.answer_character,
+                hearing_until=c.hearing_until,
+                forward_by=c.forward_by,
+                internal_deadline=c.internal_deadline,
+                original_deadline=c.original_deadline,
+                related_to=list(c.related_to),
+                answered_late=c.answered_late,
+                hearing_late=c.hearing_late,
+                proposals=list(c.proposals),
+            ),
         )
 
     async def on_route(self, move: MoveRequest) -> str | None:

@@ -19,7 +19,7 @@ from models.activity_names import (
     DRAFT_INSTRUCTION_PROPOSAL,
     WRITE_CONCLUSION,
 )
-from models.case_status import CaseStatus, ExecutorTrack, ProposalState
+from models.case_status import CaseStatus, ExecutorTrack, InstructionFacts, ProposalState
 from models.deadlines import TimerPoint
 from models.instruction import (
     AssignDetails,
@@ -69,9 +69,7 @@ class InstructionWorkflow(ProposalDecisions, InstructionBase):
             deadline=c.term,
             due_at=c.due_at,
             overdue=c.overdue,
-            executors=list(c.tracks.values()),
-            proposals=list(c.proposals),
-            period=c.period,
+            facts=InstructionFacts(executors=list(c.tracks.values()), proposals=list(c.proposals), period=c.period),
         )
 
     async def on_assign(self, move: MoveRequest) -> str | None:

@@ -18,7 +18,7 @@ from temporalio.workflow import ParentClosePolicy
 
 from models.activity_names import BOOK_SLOT, CHECK_INSTRUCTIONS, READ_INSTRUCTION, RELEASE_SLOT
 from models.appeal import AppealInput
-from models.case_status import CaseStatus, InstructionStanding
+from models.case_status import CaseStatus, InstructionStanding, ReceptionFacts
 from models.deadlines import TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
 from models.policy_snapshot import PolicyRequest
@@ -79,8 +79,7 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
             deadline=slot.local if slot else "",
             due_at=slot.start if slot else "",
             overdue=self.case.any_overdue(),
-            slot=slot,
-            instructions=list(self.case.instructions.values()),
+            facts=ReceptionFacts(slot=slot, instructions=list(self.case.instructions.values())),
         )
 
     # ---- one handler per trigger: what an allowed move does ----
