@@ -4,6 +4,7 @@ applies to new cases and never makes a running one replay differently."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from temporalio.exceptions import ApplicationError
 
@@ -11,11 +12,12 @@ from models.activity_names import CHECK_POLICIES, PLAN_DEADLINE, PLAN_WORKING_TI
 from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint, WorkingTimeRequest
 from models.errors import InputError
 from models.policy_snapshot import (
-    AppealRules,
     ControlRules,
+    InstructionPolicyRequest,
     InstructionRules,
     PolicyRequest,
     PolicySnapshot,
+    ReceptionPolicyRequest,
     ReceptionRules,
 )
 from models.registry_writes import RouteRequest
@@ -32,45 +34,53 @@ from policies.terms import control_rules, term_working_days
 @CHECK_POLICIES.function
 def check_policies(req: PolicyRequest) -> PolicySnapshot:
     """Catalogue check, term, control rules, permissions and routing suggestion for a new case."""
-    reception: ReceptionRules | None = None
-    instruction: InstructionRules | None = None
-    appeal: AppealRules | None = None
     try:
-        if req.kind == "instruction":
-            if req.appeal_type not in issuers():
-                raise InputError("issuer", f"unknown issuer {req.appeal_type!r}; known: {', '.join(sorted(issuers()))}")
-            unknown = [e for e in req.executors if e not in executors()]
-            if unknown:
-                raise InputError("executors", f"unknown executor(s) {', '.join(unknown)}")
-            instruction = instruction_rules(req.appeal_type)
-        elif req.kind == "reception":
+        if isinstance(req, InstructionPolicyRequest):
+            return _snapshot(req.kind, instruction=_instruction_rules(req))
+        if isinstance(req, ReceptionPolicyRequest):
             check_catalogue("", req.category, req.district, check_type=False)
-            if req.executor not in officials():
-                raise InputError(
-                    "requested_official", f"unknown official {req.executor!r}; known: {', '.join(sorted(officials()))}"
-                )
-            reception = ReceptionRules(**reception_rules())
-        else:
-            check_catalogue(req.appeal_type, req.category, req.district)
-            if req.executor and req.executor not in executors():
-                raise InputError(
-                    "executor", f"unknown executor {req.executor!r}; known: {', '.join(sorted(executors()))}"
-                )
-            appeal = appeal_rules()
+            if req.official not in officials():
+                known = ", ".join(sorted(officials()))
+                raise InputError("requested_official", f"unknown official {req.official!r}; known: {known}")
+            return _snapshot(req.kind, suggested=executor_for(req.category, req.district), reception=_reception())
+        check_catalogue(req.type, req.category, req.district)
+        if req.executor and req.executor not in executors():
+            raise InputError("executor", f"unknown executor {req.executor!r}; known: {', '.join(sorted(executors()))}")
+        return _snapshot(
+            req.kind,
+            term=term_working_days(req.type),
+            suggested=executor_for(req.category, req.district),
+            appeal=appeal_rules(),
+        )
     except InputError as err:
         raise ApplicationError(str(err), type="InvalidInput", non_retryable=True) from None
-    matrix = permission_matrix(req.kind)
+
+
+def _instruction_rules(req: InstructionPolicyRequest) -> InstructionRules:
+    if req.issuer not in issuers():
+        raise InputError("issuer", f"unknown issuer {req.issuer!r}; known: {', '.join(sorted(issuers()))}")
+    unknown = [e for e in req.executors if e not in executors()]
+    if unknown:
+        raise InputError("executors", f"unknown executor(s) {', '.join(unknown)}")
+    return instruction_rules(req.issuer)
+
+
+def _reception() -> ReceptionRules:
+    return ReceptionRules(**reception_rules())
+
+
+def _snapshot(kind: str, *, term: int = 0, suggested: str = "", **kind_rules: Any) -> PolicySnapshot:
+    """What every kind's snapshot holds (control rules, permissions, registration), and its own rules."""
+    matrix = permission_matrix(kind)
     return PolicySnapshot(
-        term_working_days=term_working_days(req.appeal_type) if req.kind == "appeal" else 0,
+        term_working_days=term,
         rules=control_rules(),
         grants=matrix.grants,
         own_only=matrix.own_only,
-        suggested_executor=executor_for(req.category, req.district) if req.kind != "instruction" else "",
-        reception=reception,
-        instruction=instruction,
-        appeal=appeal,
+        suggested_executor=suggested,
         registering_roles=registering_roles(),
         receipt_clock_skew_seconds=receipt_clock_skew_seconds(),
+        **kind_rules,
     )
 
 

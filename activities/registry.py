@@ -19,7 +19,15 @@ from activities.letters import render
 from models.activity_names import COMMIT_MOVE, RECORD_EVENT, RECORD_OUTSIDE_RESET, REGISTER_CASE
 from models.notices import NotificationRequest
 from models.registry import CaseRecord, EventRecord, NotificationRecord, utcnow, write_lock
-from models.registry_writes import CaseCard, EventReceipt, EventWrite, MoveCommit, OutsideReset, RegisterResult
+from models.registry_writes import (
+    CaseCard,
+    EventReceipt,
+    EventWrite,
+    MoveCommit,
+    OutsideReset,
+    RegisterResult,
+    detail_json,
+)
 from policies.calendar import local_date, receipt_moment, registration_day, working_days_between
 
 # The move's statements, built once: building SQLAlchemy expressions on every move was half of
@@ -249,6 +257,7 @@ def _card_row(card: CaseCard) -> CaseRecord:
     data = asdict(card)
     data["possible_repeat_of"] = ",".join(card.possible_repeat_of)
     data["related_to"] = ",".join(card.related_to)
+    data["detail"] = detail_json(card.detail)
     if card.received_at:
         data["received_on"] = local_date(card.received_at)
     return CaseRecord(**data)

@@ -17,6 +17,7 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from analysis.scope import Scope
 from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord
+from models.registry_writes import parse_detail
 
 CASES = CaseRecord.__table__  # type: ignore[attr-defined]
 EVENTS = EventRecord.__table__  # type: ignore[attr-defined]
@@ -303,7 +304,7 @@ def instruction_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
     query = (
         select(
             CASES.c.reg_number,
-            CASES.c.category.label("issuer"),
+            CASES.c.detail,
             CASES.c.executor.label("lead"),
             CASES.c.state,
             CASES.c.deadline,
@@ -313,7 +314,12 @@ def instruction_rows(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
         .where(under_control(scope))
         .order_by(CASES.c.reg_number)
     )
-    return [dict(r._mapping) for r in conn.execute(query)]
+    rows = []
+    for row in conn.execute(query):
+        line = dict(row._mapping)
+        detail = parse_detail(line.pop("detail"))
+        rows.append({"reg_number": line.pop("reg_number"), "issuer": getattr(detail, "issuer", ""), **line})
+    return rows
 
 
 @dataclass

@@ -19,6 +19,7 @@ from cli.output import CliError, err, fail, out
 from models.case_status import CaseStatus
 from models.notices import ReportRequest
 from models.registry import CaseRecord, registry_engine
+from models.registry_writes import InstructionDetail, parse_detail
 from runtime.clock import utc_now
 from tooling.client import connect
 from workflows.kinds import PREFIXES, kind_of_number
@@ -33,7 +34,7 @@ def list_(
     limit: int = typer.Option(50),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """List appeals from the registry."""
+    """List cases from the registry (an instruction's type is its issuer and its control)."""
     query = select(CaseRecord).order_by(col(CaseRecord.created_at).desc()).limit(limit)
     for column, value in (
         (CaseRecord.state, state),
@@ -52,9 +53,11 @@ def list_(
         return
     table = Table("number", "type", "state", "executor", "category", "district", "deadline", "overdue", "repeat of")
     for r in rows:
+        detail = parse_detail(r.detail)
+        kind_type = f"{detail.issuer} {detail.control}" if isinstance(detail, InstructionDetail) else r.kind
         table.add_row(
             r.reg_number,
-            r.appeal_type,
+            r.appeal_type or kind_type,
             r.state,
             r.executor,
             r.category,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from temporalio import activity
 
@@ -45,7 +45,7 @@ class ActivityRef(Generic[A, R]):
     """One activity: its name in histories, its argument's and its result's types."""
 
     name: str
-    arg: type[A]
+    arg: type[A]  # a union of dataclasses, cast, for one that takes one request per kind
     result: type[R]  # type(None): the activity returns nothing
 
     def method(self, fn: Callable[[Any, A], R]) -> Callable[[Any, A], R]:
@@ -64,7 +64,8 @@ class ActivityRef(Generic[A, R]):
 
 NOTHING = type(None)
 
-CHECK_POLICIES = ActivityRef("check_policies", PolicyRequest, PolicySnapshot)
+# One request type per kind, told apart by its `kind` (models/policy_snapshot.py).
+CHECK_POLICIES = ActivityRef[PolicyRequest, PolicySnapshot]("check_policies", cast(Any, PolicyRequest), PolicySnapshot)
 REGISTER_CASE = ActivityRef("register_case", CaseCard, RegisterResult)
 PLAN_DEADLINE = ActivityRef("plan_deadline", DeadlineRequest, DeadlinePlan)
 PLAN_WORKING_TIME = ActivityRef("plan_working_time", WorkingTimeRequest, TimerPoint)

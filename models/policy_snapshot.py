@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass
@@ -28,13 +29,33 @@ class ControlRules:
 
 
 @dataclass
-class PolicyRequest:
-    kind: str
-    appeal_type: str
+class AppealPolicyRequest:
+    """What an appeal's registration asks of the policies: its catalogue values and its term."""
+
+    type: str
     category: str
     district: str
-    executor: str = ""  # an executor named by an official (reception instructions) must be known
-    executors: list[str] = field(default_factory=list)  # instructions: every executor must be known
+    executor: str = ""  # an executor named by an official (an instruction given at a reception) must be known
+    kind: Literal["appeal"] = "appeal"  # tells the kinds' requests apart when the activity decodes one
+
+
+@dataclass
+class ReceptionPolicyRequest:
+    category: str
+    district: str
+    official: str  # the official asked for must receive citizens (policies/receptions.yaml)
+    kind: Literal["reception"] = "reception"
+
+
+@dataclass
+class InstructionPolicyRequest:
+    issuer: str  # the President or the Presidential Administration (policies/instructions.yaml)
+    executors: list[str] = field(default_factory=list)  # every executor must be known
+    kind: Literal["instruction"] = "instruction"
+
+
+# One request per kind (issue 22, step 2): an instruction's issuer is not an appeal's type.
+PolicyRequest = AppealPolicyRequest | ReceptionPolicyRequest | InstructionPolicyRequest
 
 
 @dataclass

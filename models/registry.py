@@ -73,6 +73,7 @@ class CaseRecord(SQLModel, table=True):
     under_control: bool = False  # taken under the akim's control: its answers are rated (seed 5.4)
     answered_on: str = Field(default="", index=True)  # local date the answer was approved
     answer_working_days: int | None = None  # working days from registration to approval
+    detail: str = ""  # JSON: what only this kind keeps (models/registry_writes.py KindDetail)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -2,12 +2,51 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 from models.moves import MoveRecord
 from models.notices import NotificationRequest
 
 SUMMARY_CHARS = 2000  # enough for the problem an appeal raises; the full text stays in the case
+
+
+@dataclass
+class InstructionDetail:
+    """What only an instruction's card keeps (before issue 22 its issuer was put in `category`)."""
+
+    issuer: str  # president | administration (policies/instructions.yaml)
+    control: str  # once | monthly
+    issuer_official: str
+    detail_of: Literal["instruction"] = "instruction"
+
+
+@dataclass
+class ReceptionDetail:
+    """What only a reception's card keeps: the official asked for, the format and the slot."""
+
+    official: str
+    format: str
+    slot_start: str = ""  # UTC ISO ("": not booked)
+    place: str = ""
+    detail_of: Literal["reception"] = "reception"
+
+
+# The registry's per-kind detail (issue 22, step 2): the card's common columns are every kind's;
+# what one kind alone has goes here, kept as JSON in the card's `detail` column.
+KindDetail = InstructionDetail | ReceptionDetail
+
+
+def detail_json(detail: KindDetail | None) -> str:
+    return json.dumps(asdict(detail), ensure_ascii=False, sort_keys=True) if detail is not None else ""
+
+
+def parse_detail(text: str) -> KindDetail | None:
+    """A card's detail as written (None: the kind keeps none, or a card written before issue 22)."""
+    data = json.loads(text) if text else {}
+    kind = {"instruction": InstructionDetail, "reception": ReceptionDetail}.get(data.pop("detail_of", ""))
+    return kind(**data) if kind else None
 
 
 @dataclass
@@ -41,6 +80,7 @@ class CaseCard:
     answer_excerpt: str = ""  # the answer's first words, shown when a later appeal repeats this one
     under_control: bool = False  # taken under the akim's control (seed 5.4)
     summary: str = ""  # the appeal's own words (its first SUMMARY_CHARS): what the content analysis reads
+    detail: KindDetail | None = None  # what only this kind keeps
 
 
 @dataclass

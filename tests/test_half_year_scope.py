@@ -12,16 +12,17 @@ from sqlmodel import Session
 from analysis import figures
 from analysis.scope import Scope
 from models.registry import CaseRecord, EventRecord
+from models.registry_writes import InstructionDetail, detail_json
 
 H1 = Scope(date(2026, 1, 1), date(2026, 6, 30))
 
 
 def instruction(number: str, received_on: str, state: str) -> CaseRecord:
     return CaseRecord(
-        reg_number=number, kind="instruction", appeal_type="monthly", channel="", language="ru", category="president",
+        reg_number=number, kind="instruction", appeal_type="", channel="", language="ru", category="",
         district="", applicant_kind="", applicant_identity="", applicant_name="", applicants_count=0, addressee="akim",
         received_at=f"{received_on}T10:00:00+05:00", received_on=received_on, state=state, deadline="2026-12-31",
-        workflow_run="r",
+        workflow_run="r", detail=detail_json(InstructionDetail("president", "monthly", "")),
     )  # fmt: skip
 
 
@@ -46,7 +47,9 @@ def test_the_half_year_covers_what_was_under_control_in_it(engine: Engine) -> No
         s.add(event("PRI-2025-000001", 3, "late", "2025-12-31T19:30:00+00:00"))  # 1 Jan 00:30 in Almaty: inside
         s.commit()
     with engine.connect() as conn:
-        rows = [r["reg_number"] for r in figures.instruction_rows(conn, H1)]
+        lines = figures.instruction_rows(conn, H1)
+        rows = [r["reg_number"] for r in lines]
         found = figures.instruction_figures(conn, H1)
     assert rows == ["PRI-2025-000001", "PRI-2025-000002", "PRI-2026-000004"]
+    assert {r["issuer"] for r in lines} == {"president"}  # read from the card's detail (issue 22)
     assert (found.received, found.closed, found.late_terms) == (3, 1, 2)

@@ -17,6 +17,7 @@ from sqlmodel import SQLModel
 
 from models.migrations import BASELINE, head, upgrade
 from models.registry import make_engine
+from models.registry_writes import InstructionDetail, parse_detail
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +61,19 @@ def test_a_previous_release_registry_is_upgraded_with_nothing_lost(raw_url: str)
             ),
             {"no": False},
         )
+        conn.execute(  # an instruction as the release before issue 22 wrote it: its issuer in `category`
+            text(
+                "INSERT INTO cases (reg_number, kind, appeal_type, channel, language, category, district, "
+                "applicant_kind, applicant_identity, applicant_name, applicants_count, addressee, received_at, "
+                "state, executor, deadline, overdue, possible_repeat_of, closure_reason, answer_character, parent, "
+                "workflow_run, related_to, answered_late, answer_excerpt, created_at, updated_at) VALUES "
+                "('PRI-2026-000001', 'instruction', 'monthly', 'presidential_control', 'ru', 'president', '', "
+                "'issuer', '', 'Руководитель АП', 1, '', '2026-03-02T10:00:00+05:00', 'routed', 'housing-dept', "
+                "'2026-04-02', :no, '', '', '', '', 'run-2', '', :no, '', "
+                "'2026-03-02 05:00:00', '2026-03-05 05:00:00')"
+            ),
+            {"no": False},
+        )
         conn.execute(
             text(
                 "INSERT INTO events (reg_number, key, seq, trigger, actor_id, actor_role, from_state, to_state, at, "
@@ -74,7 +88,11 @@ def test_a_previous_release_registry_is_upgraded_with_nothing_lost(raw_url: str)
     upgraded = make_engine(raw_url)  # what the worker does at start
     with upgraded.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == head()
-        card = conn.execute(text("SELECT * FROM cases")).mappings().one()
+        card = conn.execute(text("SELECT * FROM cases WHERE kind = 'appeal'")).mappings().one()
+        instruction = conn.execute(text("SELECT * FROM cases WHERE kind = 'instruction'")).mappings().one()
+        assert (instruction["category"], instruction["appeal_type"]) == ("", "")  # not a catalogue value
+        assert parse_detail(instruction["detail"]) == InstructionDetail("president", "monthly", "Руководитель АП")
+        assert card["detail"] == ""  # an appeal's columns are all its own
         assert (card["reg_number"], card["applicant_name"], card["answer_excerpt"]) == (
             "APL-2026-000001",
             "Ержан",

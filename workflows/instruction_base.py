@@ -16,7 +16,7 @@ from models.instruction import (
     parse_instruction,
 )
 from models.moves import Actor, MoveRecord, MoveRequest
-from models.registry_writes import CaseCard
+from models.registry_writes import CaseCard, InstructionDetail
 from runtime import search_attributes as sa
 from workflows.controlled import ControlledWorkflow
 from workflows.instruction_case import ExtensionRequest, InstructionCase
@@ -84,10 +84,10 @@ class InstructionBase(ControlledWorkflow[InstructionInput, InstructionCase]):
     def card(self) -> CaseCard:
         i, c = self.input, self.case
         return self.registry_card(
-            appeal_type=i.control,
+            appeal_type="",
             channel="presidential_control",
             language=i.language,
-            category=i.issuer,
+            category="",
             district="",
             applicant_kind="issuer",
             applicant_identity="",
@@ -97,6 +97,7 @@ class InstructionBase(ControlledWorkflow[InstructionInput, InstructionCase]):
             received_at=i.received_at,
             deadline=c.term,
             overdue=c.overdue,
+            detail=InstructionDetail(i.issuer, i.control, i.issuer_official),
         )
 
     def card_term(self) -> tuple[str, str, list[str]]:

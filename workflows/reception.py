@@ -21,9 +21,9 @@ from models.appeal import AppealInput
 from models.case_status import CaseStatus, InstructionStanding, ReceptionFacts
 from models.deadlines import TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
-from models.policy_snapshot import PolicyRequest
+from models.policy_snapshot import ReceptionPolicyRequest
 from models.reception import HoldDetails, ReceptionInput, SlotDetails, parse_reception
-from models.registry_writes import CaseCard
+from models.registry_writes import CaseCard, ReceptionDetail
 from models.slots import InstructionCheck, Slot, SlotRequest
 from runtime import search_attributes as sa
 from workflows.appeal_base import INSTRUCTION_NEWS
@@ -52,9 +52,7 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
         self.check_input()
         if self.trail.runs == 1:
             r = self.input
-            snapshot = await self.load_policies(
-                PolicyRequest("reception", "", r.category, r.district, r.requested_official)
-            )
+            snapshot = await self.load_policies(ReceptionPolicyRequest(r.category, r.district, r.requested_official))
             self.case.rules = snapshot.reception
             await self.register_card()
             self.upsert_search_attributes()
@@ -280,7 +278,7 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
     def card(self) -> CaseCard:
         r, slot = self.input, self.case.slot
         return self.registry_card(
-            appeal_type="reception",
+            appeal_type="",
             channel=r.format,
             language=r.language,
             category=r.category,
@@ -290,6 +288,9 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
             received_at=r.received_at,
             deadline=slot.local if slot else "",
             overdue=self.case.any_overdue(),
+            detail=ReceptionDetail(
+                r.requested_official, r.format, slot.start if slot else "", slot.place if slot else ""
+            ),
         )
 
     # ---- the case card (Web UI) ----
