@@ -42,3 +42,51 @@ class PartForwardDetails:
     """`forward_part`: the questions sent to the competent body (`target`); the rest stay here."""
 
     questions: str = rule(limit=2000, required=True)
+
+
+# Table v6 (issue 22, step 2): what `target` and `new_deadline` meant is named in each trigger's
+# details; a client that still sends the flat field is read the same (`rule(fills=...)`).
+ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+
+
+@dataclass
+class RouteDetails:
+    """`route`: the executor an operator names (none: the routing policy's)."""
+
+    executor: str = rule(default="", limit=100, fills="target")
+
+
+@dataclass
+class ReassignDetails:
+    """`reassign`: the executor of the routing policy who takes the appeal over."""
+
+    executor: str = rule(limit=100, required=True, fills="target")
+
+
+@dataclass
+class ForwardDetails:
+    """`forward`: the competent body, from the catalogue (policies/appeals.yaml)."""
+
+    body: str = rule(limit=100, required=True, fills="target")
+
+
+@dataclass
+class ForwardPartDetails:
+    """`forward_part`: the competent body and the questions sent to it; the rest stay here."""
+
+    body: str = rule(limit=100, required=True, fills="target")
+    questions: str = rule(limit=2000, required=True)
+
+
+@dataclass
+class ExtensionDetails:
+    """`extend_deadline`: the new legal term (APPC art. 76)."""
+
+    new_deadline: str = rule(limit=10, required=True, pattern=ISO_DATE, fills="new_deadline")
+
+
+@dataclass
+class ProposalDecision:
+    """`approve_proposal` and `reject_proposal` (appeals and instructions): which proposal."""
+
+    proposal: str = rule(limit=100, required=True, fills="target")

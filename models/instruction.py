@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, Literal
 
 from models.appeal import LANGUAGES, MAX_TEXT_CHARS, parse_received_at
+from models.appeal_moves import ISO_DATE
 from models.errors import InputError
 from models.fields import CASE_NUMBER, IDENTIFIER, choice_field, identifier, name_field, text_field
 from models.schema import rule
@@ -125,3 +126,34 @@ def parse_instruction(raw: Any) -> InstructionInput:
         language=choice_field(raw, "language", LANGUAGES) if raw.get("language") else "ru",
         received_at=received,
     )
+
+
+# Table v4 (issue 22, step 2): what `target` and `new_deadline` meant is named in each trigger's
+# details; a client that still sends the flat field is read the same (`rule(fills=...)`).
+@dataclass
+class ReturnDetails:
+    """`return_for_finalization`: a new term (none: the policy's finalization term)."""
+
+    new_deadline: str = rule(default="", limit=10, pattern=ISO_DATE, fills="new_deadline")
+
+
+@dataclass
+class ExtensionAsked:
+    """`request_extension`: the term the executors ask for."""
+
+    new_deadline: str = rule(limit=10, required=True, pattern=ISO_DATE, fills="new_deadline")
+
+
+@dataclass
+class VerificationScheduled:
+    """`schedule_verification`: the day and the place of the on-site check."""
+
+    date: str = rule(limit=10, required=True, pattern=ISO_DATE, fills="new_deadline")
+    place: str = rule(default="", limit=300)
+
+
+@dataclass
+class TransferDetails:
+    """`transfer`: the executor the instruction is handed to."""
+
+    executor: str = rule(limit=100, required=True, fills="target")

@@ -6,6 +6,7 @@ A request is parsed once, at the boundary (signal handler or Update validator), 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from typing import Any
 
 from models.errors import InputError
 from models.fields import text_field
-from models.schema import describe, parse_object
+from models.schema import describe, filled_fields, parse_object
 from runtime.payloads import UNSEALED, unreadable_reason
 
 MAX_REASON_CHARS = 2_000
@@ -167,6 +168,27 @@ def parse_binding(raw: dict[str, Any]) -> SealBinding | None:
 DetailsSchema = Callable[[str], "type | None"]
 
 
+def _with_flat_fields(raw: dict[str, Any], details: Any, filled: dict[str, str], schema: type) -> Any:
+    """The details with the flat fields an older client sent (`target`, `new_deadline`) put where
+    the trigger's schema names them; both given and different is refused."""
+    if details is not None and not isinstance(details, dict):
+        return details  # parse_object names the error
+    merged = dict(details or {})
+    kinds = {f.name: f.type for f in dataclasses.fields(schema)}
+    for field_name, flat in filled.items():
+        given = raw.get(flat)
+        if given in (None, ""):
+            continue
+        if kinds[field_name] in (int, "int") and isinstance(given, str) and given.strip().isdigit():
+            given = int(given)
+        if field_name in merged and merged[field_name] != given:
+            raise InputError(
+                flat, f"says {str(given)[:40]!r} but details.{field_name} says {str(merged[field_name])[:40]!r}"
+            )
+        merged[field_name] = given
+    return merged
+
+
 def parse_move(raw: Any, trigger: str | None = None, details_schema: DetailsSchema | None = None) -> MoveRequest:
     """Read a signal or Update payload into a MoveRequest, or raise InputError naming the field.
 
@@ -222,7 +244,13 @@ def parse_move(raw: Any, trigger: str | None = None, details_schema: DetailsSche
     schema = details_schema(name) if details_schema else None
     details = raw.get("details")
     if schema is not None:
+        filled = filled_fields(schema)
+        if filled:
+            details = _with_flat_fields(raw, details, filled, schema)
         move.details = parse_object(schema, details, "details")
+        for field_name, flat in filled.items():  # the handlers and conditions read the move's field
+            value = getattr(move.details, field_name)
+            setattr(move, flat, str(value) if value not in ("", 0, None) else "")
     elif details not in (None, {}):
         raise InputError("details", f"{name!r} takes no details")
     if move.answer_character and move.answer_character not in ANSWER_CHARACTERS:

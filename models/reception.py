@@ -88,6 +88,16 @@ class SlotDetails:
     link: str = rule(default="", limit=500, pattern=r"https?://\S+")
 
 
+@dataclass
+class SlotBooking:
+    """`schedule` and `reschedule` (table v2, issue 22): the slot (`reception slots --free`), who
+    else attends, and a videoconference link; a client that still sends `target` is read the same."""
+
+    slot_id: int = rule(min=1, max=10**9, fills="target")
+    participants: list[str] = rule(default_factory=list, items=20, limit=200, required=True)
+    link: str = rule(default="", limit=500, pattern=r"https?://\S+")
+
+
 def parse_instructions(raw: Any) -> list[InstructionSpec]:
     """The `instructions` of a `hold` move: a list of {executor, text, term_working_days}."""
     return parse_object(HoldDetails, {"instructions": raw}, "details").instructions

@@ -31,9 +31,14 @@ def rule(
     pattern: str = "",
     default: Any = MISSING,
     default_factory: Any = MISSING,
+    fills: str = "",
 ) -> Any:
-    """A schema field with its rules (text `limit`, `required` non-empty, number range, list size)."""
+    """A schema field with its rules (text `limit`, `required` non-empty, number range, list size).
+    `fills` names the move's field it gives (`target`, `new_deadline`): a trigger's typed details
+    say what its target is (an executor, a body, a slot, a proposal), and a client that still sends
+    the flat field is read the same (models/moves.py `parse_move`)."""
     meta = {
+        "fills": fills,
         "limit": limit,
         "required": required,
         "min": min,
@@ -56,6 +61,11 @@ def describe(value: Any) -> str:
 
 
 @cache
+def filled_fields(cls: type) -> dict[str, str]:
+    """The schema's fields that give a move's flat field: {field name: the move's field}."""
+    return {f.name: f.metadata["fills"] for f in fields(cls) if f.metadata.get("fills")}
+
+
 def _hints(cls: type) -> dict[str, Any]:
     return get_type_hints(cls)
 

@@ -209,6 +209,39 @@ async def refusal_heard_inside_the_term(env: WorkflowEnvironment, h: Handle) -> 
     await move(h, "approve", "head-1", "head")
 
 
+async def typed_details_v6(env: WorkflowEnvironment, h: Handle) -> None:
+    """Issue 22 (table v6): each move names its subject in its typed details (the executor, the body,
+    the new term), as a form or a channel sends it."""
+    from datetime import date
+
+    from policies import calendar
+
+    await move(h, "accept", "housing-dept", "executor")
+    await move(h, "reassign", "ctl-1", "controller", reason="по профилю", details={"executor": "utilities-dept"})
+    await move(h, "accept", "utilities-dept", "executor")
+    part = {"body": "police", "questions": "угрозы"}
+    await move(h, "forward_part", "ctl-1", "controller", reason="вне компетенции", details=part)
+    later = calendar.next_working_day(date.fromisoformat((await status(h)).deadline) + timedelta(days=10))
+    await move(h, "extend_deadline", "head-1", "head", reason="экспертиза", details={"new_deadline": later.isoformat()})
+    await move(h, "submit_answer", "utilities-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await move(h, "approve", "head-1", "head")
+
+
+async def reception_slot_in_details(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
+    """Issue 22 (reception table v2): the slot is details.slot_id, booked and moved, then cancelled."""
+    from activities.receptions import create_slots
+    from policies import calendar
+
+    now = await env.get_current_time()
+    day = calendar.next_working_day(now.astimezone(calendar.local_zone()).date() + timedelta(days=2))
+    first, second = create_slots(engine, "housing-head", day, "11:00", "12:00", 30)[:2]
+    booking = {"slot_id": first.slot_id, "participants": ["housing-dept"]}
+    await move(h, "schedule", "reg-1", "registrar", details=booking)
+    await move(h, "reschedule", "reg-1", "registrar", reason="просьба", details={"slot_id": second.slot_id})
+    await move(h, "cancel", "reg-1", "registrar", reason="передумал")
+    return []
+
+
 async def reception_with_instructions(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
     from activities.receptions import create_slots
     from policies import calendar
@@ -271,6 +304,7 @@ RECEPTION_SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle, Any], Awai
     "reception_with_instructions": reception_with_instructions,
     "reception_no_show": reception_no_show,
     "reception_cancelled": reception_cancelled,
+    "reception_slot_in_details_v2": reception_slot_in_details,
 }
 
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] = {
@@ -292,6 +326,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
     "appeal_proposal_decided_v5": proposal_decided,
     "appeal_refusal_heard_late_v5": refusal_heard_inside_the_term,
     "appeal_without_iin_marked_for_correction": happy,
+    "appeal_typed_details_v6": typed_details_v6,
 }
 # Appeals that differ from the factory's (anonymous applicants).
 APPEAL_INPUTS: dict[str, dict[str, Any]] = {
@@ -401,6 +436,9 @@ async def record_instruction_paths(env: WorkflowEnvironment, engine: Any, worker
         "instruction_akim_office_decides_v3": paths.test_the_akim_s_office_decides_for_the_akim_and_no_one_else,
         "instruction_once_missed_proposal": paths.test_a_missed_one_term_instruction_leads_to_a_proposal,
         "instruction_reported_by_unit": paths.test_an_executor_user_reports_for_their_unit,
+        # Issue 22 (table v4): the verification's date, the extension's term in typed details.
+        "instruction_verification_returns_v4": paths.test_verification_returns_for_finalization,
+        "instruction_extensions_v4": paths.test_extensions_refused_and_approved,
     }
     for name, scenario in scenarios.items():
         if only and name not in only:

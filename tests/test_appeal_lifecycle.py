@@ -231,7 +231,7 @@ async def test_refused_moves_change_nothing(client: Client, worker: Worker, engi
         ("accept", "housing-dept", "executor", {}, "not allowed in state"),
         ("fly", "head-1", "head", {}, "unknown trigger"),
         ("route", "r", "janitor", {}, "not a role"),
-        ("reassign", "ctl", "controller", {}, "requires the field 'target'"),
+        ("reassign", "ctl", "controller", {}, "details.executor: is required"),  # table v6: a typed field
         ("reassign", "ctl", "controller", {"target": "housing-dept"}, "already assigned"),
     ]
     for trigger, actor, role, fields, expected in cases:

@@ -251,8 +251,7 @@ async def test_verification_returns_for_finalization(
         "schedule_verification",
         "ctl-1",
         "controller",
-        new_deadline=visit.isoformat(),
-        details={"place": "Медеуский район, ул. Абая 1"},
+        details={"date": visit.isoformat(), "place": "Медеуский район, ул. Абая 1"},  # table v4: typed details
     )
     st = await move(
         handle,

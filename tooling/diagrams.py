@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 from transitions.extensions import GraphMachine
@@ -31,11 +32,24 @@ def mermaid(table: Table) -> str:
     return str(machine.models[0].get_graph().draw(None)).strip()  # type: ignore[attr-defined]
 
 
+def _detail_fields(schema: type | None) -> list[str]:
+    """The details a move takes, as `details.<field>`; a starred one is required."""
+    if schema is None:
+        return []
+    return [
+        f"details.{f.name}" + ("*" if f.default is MISSING and f.default_factory is MISSING else "")
+        for f in fields(schema)  # type: ignore[arg-type]
+    ]
+
+
 def states_document() -> str:
     parts = [
         "# State diagrams",
         "",
         "Generated from the transition tables by `python starter.py diagrams`; a test fails when this file is stale.",
+        "",
+        "Each table is the newest version's (new cases run under it). In `needs`, `details.<field>*` is a",
+        "required field of the move's typed details.",
         "",
     ]
     for table in TABLES:
@@ -52,7 +66,7 @@ def states_document() -> str:
         for row in table.transitions:
             source = row["source"] if isinstance(row["source"], str) else ", ".join(row["source"])
             dest = row["dest"] or "(same state)"
-            needs = ", ".join(row.get("requires", [])) or "-"
+            needs = ", ".join([*row.get("requires", []), *_detail_fields(row.get("details"))]) or "-"
             unless = [f"not {name}" for name in row.get("unless", [])]  # `unless`: must not hold
             conds = ", ".join([*row.get("conditions", []), *unless]) or "-"
             parts.append(f"| {row['trigger']} | {source} | {dest} | {needs} | {conds} |")

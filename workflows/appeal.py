@@ -14,7 +14,7 @@ from temporalio import workflow
 
 from models.activity_names import PLAN_DEADLINE, ROUTE_CASE
 from models.appeal import defects_of
-from models.appeal_moves import LeaveDetails, PartForwardDetails
+from models.appeal_moves import ForwardPartDetails, LeaveDetails, PartForwardDetails
 from models.case_status import AppealFacts, CaseStatus, ProposalState
 from models.deadlines import DeadlinePlan, DeadlineRequest
 from models.moves import MoveRequest
@@ -178,7 +178,7 @@ class AppealWorkflow(AppealV1Handlers, ProposalDecisions):
         return None
 
     async def on_forward_part(self, move: MoveRequest) -> str | None:
-        assert isinstance(move.details, PartForwardDetails)
+        assert isinstance(move.details, PartForwardDetails | ForwardPartDetails)  # v2-v5 | v6
         detail = {"target": move.target, "questions": move.details.questions, **self.forward_timing()}
         record = self.make_move(move, detail)
         self.case.forwarded_parts.append(move.target)

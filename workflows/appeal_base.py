@@ -17,6 +17,7 @@ from runtime import search_attributes as sa
 from workflows.appeal_case import AppealCase
 from workflows.appeal_table import APPEAL_TABLES
 from workflows.controlled import ControlledWorkflow
+from workflows.proposals import naming_awaiting
 
 ROUTING_ACTOR = Actor(id="routing-policy", role="system")
 REGISTRATION_ACTOR = Actor(id="registration-policy", role="system")
@@ -179,10 +180,7 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
         return lines
 
     def example_payload(self, trigger: str) -> dict[str, Any]:
-        payload = super().example_payload(trigger)
-        waiting = self.case.awaiting_proposals()
-        if waiting and trigger in ("approve_proposal", "reject_proposal"):
-            payload["target"] = waiting[0].key
+        payload = naming_awaiting(super().example_payload(trigger), trigger, self.case)
         if trigger == "approve" and not self.case.under_control:
             return {"case": payload["case"], "trigger": trigger}  # the rating is optional outside the akim's control
         if trigger == "terminate_consideration" and self.case.possible_repeat_of:

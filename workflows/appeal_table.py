@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.appeal_moves import LeaveDetails, PartForwardDetails, QualityReview, TerminateDetails
+from models.appeal_moves import (
+    ExtensionDetails,
+    ForwardDetails,
+    ForwardPartDetails,
+    LeaveDetails,
+    PartForwardDetails,
+    ProposalDecision,
+    QualityReview,
+    ReassignDetails,
+    RouteDetails,
+    TerminateDetails,
+)
 from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions, revised
 from workflows.proposals import decision_rows
 
@@ -249,6 +260,45 @@ APPEAL_TRANSITIONS_V5 = revised(APPEAL_TRANSITIONS_V4, V5_CHANGED, V5_ADDED)
 V5_FEATURES = V3_FEATURES | {"decision_after_hearing", "proposals_wait_for_head"}
 
 
+# Version 6 (issue 22, one contract per kind): what `target` and `new_deadline` meant is named in
+# each trigger's typed details (an executor, a body, a proposal, the new term), the payload a form
+# or a channel fills in; a client that still sends the flat field is read the same.
+V6_CHANGED: dict[str, dict[str, Any]] = {
+    "route": {
+        "details": RouteDetails,
+        "description": "send to an executor (by routing policy unless details.executor)",
+    },
+    "reassign": {
+        "details": ReassignDetails,
+        "requires": [],
+        "description": "hand over to another executor of the routing policy (details.executor)",
+    },
+    "forward": {
+        "details": ForwardDetails,
+        "requires": ["reason"],
+        "description": "outside competence: send to the competent body (details.body, from the catalogue)",
+    },
+    "forward_part": {
+        "details": ForwardPartDetails,
+        "requires": ["reason"],
+        "description": "forward some questions (details.questions) to the competent body (details.body); the rest "
+        "are considered here",
+    },
+    "extend_deadline": {"details": ExtensionDetails, "requires": ["reason"]},
+    "approve_proposal": {
+        "details": ProposalDecision,
+        "requires": ["reason"],
+        "description": "the head approves a disciplinary proposal (details.proposal), with the decision's reference "
+        "in `reason`: it is sent",
+    },
+    "reject_proposal": {
+        "details": ProposalDecision,
+        "requires": ["reason"],
+        "description": "the head rejects a disciplinary proposal (details.proposal), with the reason",
+    },
+}
+APPEAL_TRANSITIONS_V6 = revised(APPEAL_TRANSITIONS_V5, V6_CHANGED, {})
+
 # A payload for each trigger, as an operator would type it in the Web UI (README, Web UI).
 APPEAL_EXAMPLES: dict[str, dict[str, Any]] = {  # free text is "...": the operator writes it
     "route": {},
@@ -256,21 +306,21 @@ APPEAL_EXAMPLES: dict[str, dict[str, Any]] = {  # free text is "...": the operat
     "submit_answer": {"answer_text": "...", "answer_character": "explained"},
     "approve": {"details": {"rating": 5, "remark": "..."}},
     "return_for_finalization": {"reason": "...", "details": {"rating": 2, "remark": "..."}},
-    "reassign": {"target": "utilities-dept", "reason": "..."},
-    "forward": {"target": "police", "reason": "..."},
-    "forward_part": {"target": "police", "reason": "...", "details": {"questions": "..."}},
+    "reassign": {"reason": "...", "details": {"executor": "utilities-dept"}},
+    "forward": {"reason": "...", "details": {"body": "police"}},
+    "forward_part": {"reason": "...", "details": {"body": "police", "questions": "..."}},
     "leave_without_consideration": {"reason": "...", "details": {"ground": "no_essence"}},
     "terminate_consideration": {
         "reason": "...",
         "details": {"ground": "repeated_without_new_arguments", "earlier": "APL-2026-0000001"},
     },
     "consider_as_new": {"reason": "..."},
-    "extend_deadline": {"new_deadline": "2027-01-29", "reason": "..."},
+    "extend_deadline": {"reason": "...", "details": {"new_deadline": "2027-01-29"}},
     "record_applicant_reply": {"answer_text": "..."},
     "withdraw": {"reason": "..."},
     "take_under_control": {"reason": "..."},
-    "approve_proposal": {"target": "proposal-1", "reason": "..."},
-    "reject_proposal": {"target": "proposal-1", "reason": "..."},
+    "approve_proposal": {"reason": "...", "details": {"proposal": "proposal-1"}},
+    "reject_proposal": {"reason": "...", "details": {"proposal": "proposal-1"}},
     "retry_side_effects": {},
 }
 
@@ -283,6 +333,7 @@ APPEAL_TABLES = TableVersions(
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V3, version=3, features=V3_FEATURES),
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V4, version=4, features=V3_FEATURES),
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V5, version=5, features=V5_FEATURES),
+        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V6, version=6, features=V5_FEATURES),
     ),
     APPEAL_EXAMPLES,
 )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -27,6 +27,7 @@ from temporalio import workflow
 
 from models.moves import Actor, MoveRequest
 from models.permissions import PermissionMatrix
+from models.schema import filled_fields
 
 with workflow.unsafe.imports_passed_through():
     from transitions import Machine
@@ -150,6 +151,23 @@ CASE_PLACEHOLDER = "<номер дела / іс нөмірі>"
 def bound_example(case: str, trigger: str, example: dict[str, Any]) -> dict[str, Any]:
     """A payload to start from: the case and the trigger first (a seal binds both), then the fields."""
     return {"case": case, "trigger": trigger, **example}
+
+
+def as_version_reads(table: Table, newest: Table, trigger: str, example: dict[str, Any]) -> dict[str, Any]:
+    """An example payload (written for the newest table) as a case under `table` reads it: a
+    field the newest details name is sent flat (`target`, `new_deadline`) where the case's own
+    version has no such details, and details its version does not know are left out."""
+    new_schema, own_schema = newest.details_schema(trigger), table.details_schema(trigger)
+    if new_schema is own_schema or new_schema is None:
+        return example
+    details = dict(example.get("details") or {})
+    payload = {key: value for key, value in example.items() if key != "details"}
+    for name, flat in filled_fields(new_schema).items():
+        if name in details:
+            payload[flat] = str(details.pop(name))
+    known = {f.name for f in fields(own_schema)} if own_schema else set()
+    kept = {key: value for key, value in details.items() if key in known}
+    return {**payload, "details": kept} if kept else payload
 
 
 def revised(

@@ -13,7 +13,7 @@ from models.registry_writes import CaseCard
 from runtime import search_attributes as sa
 from workflows.case_card import AllowedMove, CardFacts, render_card
 from workflows.case_host import CaseHost, CaseT, InputT
-from workflows.case_machine import bound_example
+from workflows.case_machine import as_version_reads, bound_example
 
 
 class CaseView(CaseHost[InputT, CaseT]):
@@ -107,7 +107,8 @@ class CaseView(CaseHost[InputT, CaseT]):
         for trigger in self.table.operator_triggers():
             roles = permissions.roles_for(trigger)
             if roles and self.case.state in self.table.sources(trigger) and self.offers(trigger):
-                moves.append(AllowedMove(trigger, roles, self.example_payload(trigger)))
+                example = as_version_reads(self.table, self.TABLES.current, trigger, self.example_payload(trigger))
+                moves.append(AllowedMove(trigger, roles, example))
         return moves
 
     def offers(self, trigger: str) -> bool:

@@ -25,6 +25,7 @@ from models.instruction import (
     AssignDetails,
     FindingsDetails,
     VerificationDetails,
+    VerificationScheduled,
 )
 from models.moves import MoveRequest
 from models.notices import ConclusionRequest, InstructionProposalRequest
@@ -140,7 +141,7 @@ class InstructionWorkflow(ProposalDecisions, InstructionBase):
         return None
 
     async def on_schedule_verification(self, move: MoveRequest) -> str | None:
-        details: VerificationDetails = move.details
+        details: VerificationDetails | VerificationScheduled = move.details  # v1-v3 | v4
         record = self.make_move(move, {"date": move.new_deadline, "place": details.place})
         self.case.verification = VerificationPlan(move.new_deadline, details.place)
         await self.done(record)

@@ -21,6 +21,7 @@ from runtime import search_attributes as sa
 from workflows.controlled import ControlledWorkflow
 from workflows.instruction_case import ExtensionRequest, InstructionCase
 from workflows.instruction_table import INSTRUCTION_TABLES
+from workflows.proposals import naming_awaiting
 
 SYSTEM = Actor(id="instruction-control", role="system")
 HEAD = "head-of-department"
@@ -114,10 +115,7 @@ class InstructionBase(ControlledWorkflow[InstructionInput, InstructionCase]):
         return lines
 
     def example_payload(self, trigger: str) -> dict[str, Any]:
-        payload = super().example_payload(trigger)
-        waiting = [p.key for p in self.case.proposals if p.status == "awaiting_approval"]
-        if waiting and "target" in payload and trigger.endswith("_proposal"):
-            payload["target"] = waiting[0]
+        payload = naming_awaiting(super().example_payload(trigger), trigger, self.case)
         if trigger in ("approve_extension", "refuse_extension") and self.case.issuer and self.table.version < 3:
             payload["details"]["decided_by"] = self.case.issuer
         return payload

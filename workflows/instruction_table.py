@@ -10,8 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.instruction import AssignDetails, FindingsDetails, IssuerDecision, IssuerDocument, VerificationDetails
-from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions
+from models.appeal_moves import ProposalDecision
+from models.instruction import (
+    AssignDetails,
+    ExtensionAsked,
+    FindingsDetails,
+    IssuerDecision,
+    IssuerDocument,
+    ReturnDetails,
+    TransferDetails,
+    VerificationDetails,
+    VerificationScheduled,
+)
+from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions, revised
 from workflows.proposals import decision_rows
 
 OPEN = ["registered", "routed", "under_consideration", "returned_for_finalization", "answered"]
@@ -150,15 +161,15 @@ INSTRUCTION_EXAMPLES: dict[str, dict[str, Any]] = {
     "report": {"answer_text": "..."},
     "submit_consolidated": {"answer_text": "..."},
     "return_for_finalization": {"reason": "..."},
-    "schedule_verification": {"new_deadline": "2027-01-15", "details": {"place": "..."}},
+    "schedule_verification": {"details": {"date": "2027-01-15", "place": "..."}},
     "record_findings": {"answer_text": "...", "details": {"verdict": "satisfactory", "poor_executors": []}},
     "lift_control": {"answer_text": "..."},
-    "request_extension": {"new_deadline": "2027-02-26", "reason": "..."},
+    "request_extension": {"reason": "...", "details": {"new_deadline": "2027-02-26"}},
     "approve_extension": {"details": {"document_number": "...", "document_date": "2027-01-10"}},
     "refuse_extension": {"details": {"document_number": "...", "document_date": "2027-01-10"}},
-    "transfer": {"target": "utilities-dept", "reason": "..."},
-    "approve_proposal": {"target": "proposal-1"},
-    "reject_proposal": {"target": "proposal-1", "reason": "..."},
+    "transfer": {"reason": "...", "details": {"executor": "utilities-dept"}},
+    "approve_proposal": {"details": {"proposal": "proposal-1"}},
+    "reject_proposal": {"reason": "...", "details": {"proposal": "proposal-1"}},
     "retry_side_effects": {},
 }
 
@@ -180,11 +191,28 @@ INSTRUCTION_TRANSITIONS_V3: list[dict[str, Any]] = [
     for row in INSTRUCTION_TRANSITIONS_V2
 ]
 
+# Version 4 (issue 22, one contract per kind): what `target` and `new_deadline` meant is named in
+# each trigger's typed details; a client that still sends the flat field is read the same.
+V4_CHANGED: dict[str, dict[str, Any]] = {
+    "return_for_finalization": {"details": ReturnDetails},
+    "request_extension": {"details": ExtensionAsked, "requires": ["reason"]},
+    "schedule_verification": {
+        "details": VerificationScheduled,
+        "requires": [],
+        "description": "on-site check (details.date, details.place)",
+    },
+    "approve_proposal": {"details": ProposalDecision, "requires": []},
+    "reject_proposal": {"details": ProposalDecision, "requires": ["reason"]},
+    "transfer": {"details": TransferDetails, "requires": ["reason"]},
+}
+INSTRUCTION_TRANSITIONS_V4 = revised(INSTRUCTION_TRANSITIONS_V3, V4_CHANGED, {})
+
 INSTRUCTION_TABLES = TableVersions(
     (
         Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS, version=1),
         Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V2, version=2),
         Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V3, version=3),
+        Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V4, version=4),
     ),
     INSTRUCTION_EXAMPLES,
 )

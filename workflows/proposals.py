@@ -22,6 +22,14 @@ else:
 AWAITING = "awaiting_approval"
 
 
+def naming_awaiting(payload: dict[str, Any], trigger: str, case: ProposalCase) -> dict[str, Any]:
+    """A decision's example payload names the first proposal that awaits one."""
+    waiting = case.awaiting_proposals()
+    if waiting and trigger in ("approve_proposal", "reject_proposal"):
+        payload.setdefault("details", {})["proposal"] = waiting[0].key
+    return payload
+
+
 def decision_rows(
     source: list[str], *, approval_requires: list[str], approval: str, rejection: str
 ) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from models.case_status import CaseStatus, InstructionStanding, ReceptionFacts
 from models.deadlines import TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
 from models.policy_snapshot import ReceptionPolicyRequest
-from models.reception import HoldDetails, ReceptionInput, SlotDetails, parse_reception
+from models.reception import HoldDetails, ReceptionInput, SlotBooking, SlotDetails, parse_reception
 from models.registry_writes import CaseCard, ReceptionDetail
 from models.slots import InstructionCheck, Slot, SlotRequest
 from runtime import search_attributes as sa
@@ -90,7 +90,7 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
     async def book(self, move: MoveRequest) -> str | None:
         if not move.target.isdigit():
             return f"target: {move.target!r} is not a slot number"
-        details: SlotDetails = move.details
+        details: SlotDetails | SlotBooking = move.details  # v1 | v2
         try:
             slot: Slot = await self.call(BOOK_SLOT, SlotRequest(self.number(), int(move.target), self.now()))
         except ActivityError as err:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.reception import HoldDetails, SlotDetails
-from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions
+from models.reception import HoldDetails, SlotBooking, SlotDetails
+from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions, revised
 
 IN_WORK = ["under_consideration", "returned_for_finalization"]
 
@@ -102,8 +102,8 @@ RECEPTION_TRANSITIONS: list[dict[str, Any]] = [
 
 # A payload for each trigger, as an operator would type it in the Web UI (free text is "...").
 RECEPTION_EXAMPLES: dict[str, dict[str, Any]] = {
-    "schedule": {"target": "12", "details": {"participants": ["housing-dept"]}},
-    "reschedule": {"target": "13", "reason": "...", "details": {"participants": ["housing-dept"]}},
+    "schedule": {"details": {"slot_id": 12, "participants": ["housing-dept"]}},
+    "reschedule": {"reason": "...", "details": {"slot_id": 13, "participants": ["housing-dept"]}},
     "hold": {
         "answer_text": "...",
         "details": {"instructions": [{"executor": "housing-dept", "text": "...", "term_working_days": 10}]},
@@ -115,7 +115,23 @@ RECEPTION_EXAMPLES: dict[str, dict[str, Any]] = {
     "retry_side_effects": {},
 }
 
+# Version 2 (issue 22, one contract per kind): the slot is details.slot_id, a number, in the
+# schedule's and the reschedule's typed details (`target`, still read the same, was any text).
+V2_CHANGED: dict[str, dict[str, Any]] = {
+    "schedule": {
+        "details": SlotBooking,
+        "requires": [],
+        "description": "book a slot (details.slot_id); details.participants, details.link optional",
+    },
+    "reschedule": {"details": SlotBooking, "requires": []},
+}
+RECEPTION_TRANSITIONS_V2 = revised(RECEPTION_TRANSITIONS, V2_CHANGED, {})
+
 RECEPTION_TABLES = TableVersions(
-    (Table(kind="reception", transitions=RECEPTION_TRANSITIONS, version=1),), RECEPTION_EXAMPLES
+    (
+        Table(kind="reception", transitions=RECEPTION_TRANSITIONS, version=1),
+        Table(kind="reception", transitions=RECEPTION_TRANSITIONS_V2, version=2),
+    ),
+    RECEPTION_EXAMPLES,
 )
 RECEPTION_TABLE = RECEPTION_TABLES.current
