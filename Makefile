@@ -9,7 +9,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-.PHONY: install demo test lint diagrams bench
+.PHONY: install demo test lint docs bench
 install: $(BIN)/.installed
 
 demo: install
@@ -21,8 +21,8 @@ test: install
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy .
 
-diagrams: install
-	$(BIN)/python starter.py diagrams
+docs: install
+	$(BIN)/python starter.py docs
 
 bench: install
 	$(BIN)/python bench/lifecycle.py

@@ -122,19 +122,19 @@ def move(
     out.print(f"{number}: {st.state} (deadline {st.deadline}, executor {st.executor or '-'})")
 
 
-def diagrams(check: bool = typer.Option(False, "--check", help="fail if docs/states.md is stale")) -> None:
-    """Regenerate docs/states.md (Mermaid diagrams and tables) from the transition tables."""
-    from tooling.diagrams import DOC, states_document
+def docs(check: bool = typer.Option(False, "--check", help="fail if a generated document is stale")) -> None:
+    """Regenerate the reference made from the code's own data: docs/states.md (diagrams), docs/moves.md
+    (every move, its payload and who may make it) and docs/settings.md (every setting)."""
+    from tooling.reference_docs import stale, write
 
-    text = states_document()
     if check:
-        if not DOC.exists() or DOC.read_text(encoding="utf-8") != text:
-            fail("docs/states.md: stale; run `python starter.py diagrams`", 1)
-        out.print("docs/states.md is current")
+        old = stale()
+        if old:
+            fail(f"docs/{', docs/'.join(old)}: stale; run `python starter.py docs`", 1)
+        out.print("the generated documents are current")
         return
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    DOC.write_text(text, encoding="utf-8")
-    out.print(f"wrote {DOC}")
+    for path in write():
+        out.print(f"wrote {path}")
 
 
 def report(

@@ -15,7 +15,7 @@ from temporalio.service import RPCError
 
 from cli.appeals import import_, register
 from cli.audit import app as audit_app
-from cli.cases import db_app, diagrams, list_, move, report, status
+from cli.cases import db_app, docs, list_, move, report, status
 from cli.instructions import instruction_app
 from cli.output import CliError, err
 from cli.receptions import reception_app
@@ -28,7 +28,7 @@ app.command("import")(import_)
 app.command("list")(list_)
 app.command()(status)
 app.command()(move)
-app.command()(diagrams)
+app.command()(docs)
 app.command()(report)
 app.add_typer(db_app, name="db")
 app.add_typer(reception_app, name="reception")

@@ -139,7 +139,7 @@ def test_cli_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
 
 
 def test_diagrams_are_current() -> None:
-    result = run_cli("diagrams", "--check")
+    result = run_cli("docs", "--check")
     assert result.returncode == 0, result.stderr
 
 

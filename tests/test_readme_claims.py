@@ -1,4 +1,5 @@
-"""What the README tells a new operator, pinned to what the software does (issue 14)."""
+"""What the README and the documents under docs/ tell a new operator, pinned to what the software
+does (issue 14)."""
 
 from __future__ import annotations
 
@@ -20,12 +21,14 @@ from tests.scenario import move, sealed, start_appeal, status, until_state
 from workflows.case_host import refusal_line
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text()
-PROSE = " ".join(README.split())  # the README's words, whatever its line breaks and indentation
+README = "\n".join(
+    path.read_text(encoding="utf-8") for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+)
+PROSE = " ".join(README.split())  # their words, whatever the line breaks and indentation
 
 
 def says(phrase: str) -> bool:
-    """Whether the README says `phrase` (re-wrapping a paragraph does not break the check)."""
+    """Whether the documents say `phrase` (re-wrapping a paragraph does not break the check)."""
     return " ".join(phrase.split()) in PROSE
 
 

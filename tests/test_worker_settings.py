@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -22,7 +21,6 @@ from activities.policy import plan_deadline
 from models.deadlines import DeadlineRequest
 from models.registry import make_engine
 from policies.terms import control_rules
-from runtime import settings
 from runtime.settings import SettingError, WorkerSettings
 from tests import factories
 from tests.scenario import registration
@@ -70,17 +68,6 @@ def test_the_worker_refuses_a_bad_setting_in_one_line() -> None:
     )
     assert run.returncode == 2
     assert run.stderr.strip() == "worker: APPEALS_WORKFLOW_CACHE: must be a whole number, got 'lots'"
-
-
-def test_every_setting_is_in_the_readme_table_and_every_variable_there_is_read() -> None:
-    readme = (ROOT / "README.md").read_text()
-    table = readme[readme.index("## Configuration") :]
-    table = table[: table.index("\n## ", 1)]
-    for setting in settings.ALL:
-        assert f"`{setting.env}`" in table, setting.env
-    code = "\n".join(p.read_text() for pattern in ("*.py", "*/*.py") for p in ROOT.glob(pattern))
-    for name in set(re.findall(r"`((?:APPEALS|TEMPORAL|DATABASE)_[A-Z_]+)`", table)):
-        assert f'"{name}"' in code, f"{name} is in the README's table but no code reads it"
 
 
 def test_a_lead_moves_every_timer_and_no_legal_moment() -> None:

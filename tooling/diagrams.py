@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import MISSING, fields
-from pathlib import Path
 
 from transitions.extensions import GraphMachine
 
@@ -11,7 +10,6 @@ from workflows.case_machine import Table
 from workflows.kinds import KINDS
 
 TABLES: list[Table] = [kind.table for kind in KINDS]
-DOC = Path(__file__).resolve().parent.parent / "docs" / "states.md"
 
 
 class _Drawing:
@@ -46,7 +44,7 @@ def states_document() -> str:
     parts = [
         "# State diagrams",
         "",
-        "Generated from the transition tables by `python starter.py diagrams`; a test fails when this file is stale.",
+        "Generated from the transition tables by `python starter.py docs`; a test fails when this file is stale.",
         "",
         "Each table is the newest version's (new cases run under it). In `needs`, `details.<field>*` is a",
         "required field of the move's typed details.",
