@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from models.errors import InputError
-from models.fields import choice_field, name_field, object_field, text_field
+from models.fields import choice_field, input_object, name_field, object_field, text_field
 from models.identity import identity_problem
 
 CHANNELS = ("paper", "electronic", "mail", "personal_reception", "eotinish", "phone")
@@ -161,13 +161,7 @@ def parse_appeal(raw: Any) -> AppealInput:
     Membership in policy catalogues (type, category, district) is checked by `check_catalogue`,
     which reads policy files and so runs outside workflows.
     """
-    if isinstance(raw, AppealInput):
-        raw = raw.to_dict()
-    if not isinstance(raw, dict):
-        raise InputError("appeal", f"must be an object, got {type(raw).__name__}")
-    reg_number = text_field(raw, "reg_number")
-    if not REG_NUMBER.match(reg_number):
-        raise InputError("reg_number", "must look like APL-2026-000042 (letters, year, 6-8 digits)")
+    raw, reg_number = input_object(raw, "appeal", REG_NUMBER, "APL-2026-000042 (letters, year, 6-8 digits)")
     applicant = parse_applicant(raw.get("applicant"))
     contacts = parse_contacts(raw.get("contacts"))
     received = text_field(raw, "received_at")

@@ -80,3 +80,16 @@ def object_field(raw: Any, path: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise InputError(path, f"must be an object, got {type(raw).__name__}")
     return raw
+
+
+def input_object(raw: Any, kind: str, number: re.Pattern[str], looks_like: str) -> tuple[dict[str, Any], str]:
+    """A case's input as a JSON object (an already parsed input is read back from its fields) and its
+    registration number, checked against the kind's form; every kind's parser starts here."""
+    if is_dataclass(raw) and not isinstance(raw, type):
+        raw = asdict(raw)
+    if not isinstance(raw, dict):
+        raise InputError(kind, f"must be an object, got {type(raw).__name__}")
+    reg_number = text_field(raw, "reg_number")
+    if not number.match(reg_number):
+        raise InputError("reg_number", f"must look like {looks_like}")
+    return raw, reg_number

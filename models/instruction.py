@@ -4,14 +4,14 @@ payload schemas of its moves."""
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 from models.appeal import LANGUAGES, MAX_TEXT_CHARS, parse_received_at
 from models.appeal_moves import ISO_DATE
 from models.errors import InputError
-from models.fields import CASE_NUMBER, IDENTIFIER, choice_field, identifier, name_field, text_field
+from models.fields import CASE_NUMBER, IDENTIFIER, choice_field, identifier, input_object, name_field, text_field
 from models.schema import rule
 
 ISSUERS = ("president", "state_adviser", "administration", "appeals_department", "akim")  # instructions.yaml
@@ -92,13 +92,7 @@ def _names(raw: Any, field_name: str, limit: int, *, pattern: re.Pattern[str] = 
 
 def parse_instruction(raw: Any) -> InstructionInput:
     """Check an instruction; raise InputError naming the first field that breaks a rule."""
-    if isinstance(raw, InstructionInput):
-        raw = asdict(raw)
-    if not isinstance(raw, dict):
-        raise InputError("instruction", f"must be an object, got {type(raw).__name__}")
-    number = text_field(raw, "reg_number")
-    if not NUMBER.match(number):
-        raise InputError("reg_number", "must look like PRI-2026-000042")
+    raw, number = input_object(raw, "instruction", NUMBER, "PRI-2026-000042")
     control = choice_field(raw, "control", CONTROL_KINDS)
     first_term = text_field(raw, "first_term")
     try:

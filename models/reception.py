@@ -16,7 +16,7 @@ from models.appeal import (
     parse_received_at,
 )
 from models.errors import InputError
-from models.fields import choice_field, text_field
+from models.fields import choice_field, input_object, text_field
 from models.schema import parse_object, rule
 from models.slots import InstructionSpec
 
@@ -44,13 +44,7 @@ class ReceptionInput:
 
 def parse_reception(raw: Any) -> ReceptionInput:
     """Check a booking request; raise InputError naming the first field that breaks a rule."""
-    if isinstance(raw, ReceptionInput):
-        raw = raw.to_dict()
-    if not isinstance(raw, dict):
-        raise InputError("reception", f"must be an object, got {type(raw).__name__}")
-    number = text_field(raw, "reg_number")
-    if not RECEPTION_NUMBER.match(number):
-        raise InputError("reg_number", "must look like RCP-2026-000042")
+    raw, number = input_object(raw, "reception", RECEPTION_NUMBER, "RCP-2026-000042")
     citizen = parse_applicant(raw.get("citizen"))
     if citizen.kind == "anonymous":
         raise InputError("citizen.kind", "a reception is booked by preliminary registration: name and IIN/BIN needed")

@@ -159,6 +159,8 @@ def valid_details(table: Any, trigger: str) -> dict[str, Any] | None:
             out[f.name] = typing.get_args(hint)[0]
         elif f.metadata.get("pattern") == r"\d{4}-\d{2}-\d{2}":  # a date
             out[f.name] = "2026-01-05"
+        elif hint is int:
+            out[f.name] = max(f.metadata.get("min") or 0, 1)
         else:
             out[f.name] = "x"
     return out

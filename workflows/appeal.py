@@ -131,26 +131,23 @@ class AppealWorkflow(AppealV1Handlers, ProposalDecisions):
             f"{number} ({self.case.earlier_answers.get(number, 'answered')})" for number in self.case.possible_repeat_of
         )
 
-    @workflow.query(name="status", description="State, deadline, executor, overdue flag and full history")
-    def status(self) -> CaseStatus:
+    def facts(self) -> AppealFacts:
         c = self.case
-        return self.case_status(
-            deadline=c.deadline,
-            due_at=c.due_at,
-            overdue=c.overdue,
-            facts=AppealFacts(
-                possible_repeat_of=list(c.possible_repeat_of),
-                answer_character=c.answer_character,
-                hearing_until=c.hearing_until,
-                forward_by=c.forward_by,
-                internal_deadline=c.internal_deadline,
-                original_deadline=c.original_deadline,
-                related_to=list(c.related_to),
-                answered_late=c.answered_late,
-                hearing_late=c.hearing_late,
-                proposals=list(c.proposals),
-            ),
+        return AppealFacts(
+            possible_repeat_of=list(c.possible_repeat_of),
+            answer_character=c.answer_character,
+            hearing_until=c.hearing_until,
+            forward_by=c.forward_by,
+            internal_deadline=c.internal_deadline,
+            original_deadline=c.original_deadline,
+            related_to=list(c.related_to),
+            answered_late=c.answered_late,
+            hearing_late=c.hearing_late,
+            proposals=list(c.proposals),
         )
+
+    def is_overdue(self) -> bool:
+        return self.case.overdue
 
     async def on_route(self, move: MoveRequest) -> str | None:
         executor = move.target

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
-from models.case_status import CaseStatus, TimelineEntry
+from models.case_status import CaseStatus, KindFacts, TimelineEntry
 from models.case_trail import CaseTrail
 from models.moves import MoveRequest, Refusal
 from models.permissions import PermissionMatrix
@@ -67,7 +67,15 @@ class CaseHost(Generic[InputT, CaseT]):
 
     @abstractmethod
     def status(self) -> CaseStatus:
-        """Each kind exposes this as its `status` query."""
+        """The `status` query (workflows/case_view.py)."""
+
+    @abstractmethod
+    def facts(self) -> KindFacts:
+        """What only this kind's status shows."""
+
+    @abstractmethod
+    def is_overdue(self) -> bool:
+        """Whether the case is past its term (for a reception: one of its instructions is)."""
 
     @abstractmethod
     def card(self) -> CaseCard:

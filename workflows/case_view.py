@@ -17,13 +17,22 @@ from workflows.case_machine import as_version_reads, bound_example
 
 
 class CaseView(CaseHost[InputT, CaseT]):
-    def case_status(self, **fields: Any) -> CaseStatus:
-        """The `status` query's answer: what every kind shows, plus the kind's own `fields`."""
+    @workflow.query(
+        name="status",
+        description="The case: state, term, executor, overdue flag, the kind's own facts and the full trail",
+    )
+    def status(self) -> CaseStatus:
+        """What every kind shows, and the kind's own facts (its term, lateness and `facts` hooks)."""
+        term, due_at = self.status_term()
         t = self.trail
         return CaseStatus(
             reg_number=workflow.info().workflow_id,
             kind=self.table.kind,
             state=self.case.state,
+            deadline=term,
+            due_at=due_at,
+            overdue=self.is_overdue(),
+            facts=self.facts(),
             executor=self.case.executor,
             closure_reason=t.closure_reason,
             history=list(t.history),
@@ -35,8 +44,12 @@ class CaseView(CaseHost[InputT, CaseT]):
             outside_interventions=list(t.outside_interventions),
             table_version=t.table_version,
             runs=t.runs,
-            **fields,
         )
+
+    def status_term(self) -> tuple[str, str]:
+        """The term the status shows: its date and the moment it ends (the card's, by default)."""
+        term, due_at, _ = self.card_term()
+        return term, due_at
 
     def registry_card(self, **fields: Any) -> CaseCard:
         """The case's registry card: what every kind fills the same way (its number, kind, state,

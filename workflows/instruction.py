@@ -63,15 +63,12 @@ class InstructionWorkflow(ProposalDecisions, InstructionBase):
     def kind_wants_new_run(self) -> bool:
         return self.case.new_run_wanted
 
-    @workflow.query(name="status", description="State, term, executors' reports and lateness, proposals, trail")
-    def status(self) -> CaseStatus:
+    def facts(self) -> InstructionFacts:
         c = self.case
-        return self.case_status(
-            deadline=c.term,
-            due_at=c.due_at,
-            overdue=c.overdue,
-            facts=InstructionFacts(executors=list(c.tracks.values()), proposals=list(c.proposals), period=c.period),
-        )
+        return InstructionFacts(executors=list(c.tracks.values()), proposals=list(c.proposals), period=c.period)
+
+    def is_overdue(self) -> bool:
+        return self.case.overdue
 
     async def on_assign(self, move: MoveRequest) -> str | None:
         details: AssignDetails = move.details

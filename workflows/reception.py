@@ -70,15 +70,16 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
         self.news.add(number)
         self.wake = True
 
-    @workflow.query(name="status", description="State, slot, official, instructions and full history")
-    def status(self) -> CaseStatus:
+    def facts(self) -> ReceptionFacts:
+        return ReceptionFacts(slot=self.case.slot, instructions=list(self.case.instructions.values()))
+
+    def is_overdue(self) -> bool:
+        return self.case.any_overdue()
+
+    def status_term(self) -> tuple[str, str]:
+        """A reception's term is its slot (its card shows the slot instead of a countdown)."""
         slot = self.case.slot
-        return self.case_status(
-            deadline=slot.local if slot else "",
-            due_at=slot.start if slot else "",
-            overdue=self.case.any_overdue(),
-            facts=ReceptionFacts(slot=slot, instructions=list(self.case.instructions.values())),
-        )
+        return (slot.local, slot.start) if slot else ("", "")
 
     # ---- one handler per trigger: what an allowed move does ----
     async def on_schedule(self, move: MoveRequest) -> str | None:
