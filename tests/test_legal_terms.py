@@ -663,13 +663,9 @@ async def test_an_overdue_notice_names_the_unit_as_the_regulation_does(
 async def test_a_reception_instruction_term_is_capped_at_the_appeal_term(
     env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
 ) -> None:
-    from activities.receptions import create_slots
-    from tests.test_reception import reception_day, start
+    from tests.test_reception import booked
 
-    day = reception_day(await env.get_current_time())
-    slots = create_slots(engine, "housing-head", day, "10:00", "11:00", 30)
-    handle = await start(client, worker, env)
-    await move(handle, "schedule", "reg-1", "registrar", target=str(slots[0].slot_id))
+    handle, _ = await booked(env, client, worker, engine)
     too_long = [{"executor": "housing-dept", "text": "Откачать воду.", "term_working_days": 16}]
     assert "15" in await refused(
         handle, "hold", "housing-head", "official", answer_text="Поручено.", details={"instructions": too_long}

@@ -64,6 +64,16 @@ async def start(client: Client, worker: Worker, env: WorkflowEnvironment, **over
     return await client.start_workflow(ReceptionWorkflow.run, sealed_data, id=number, task_queue=worker.task_queue)
 
 
+async def booked(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Any
+) -> tuple[WorkflowHandle[Any, Any], CaseStatus]:
+    """A reception registered and booked into the housing head's first slot of a working day."""
+    day = reception_day(await env.get_current_time())
+    slot = create_slots(engine, "housing-head", day, "10:00", "11:00", 30)[0]
+    handle = await start(client, worker, env)
+    return handle, await move(handle, "schedule", "reg-1", "registrar", details={"slot_id": slot.slot_id})
+
+
 async def until(handle: WorkflowHandle[Any, Any], check: Callable[[CaseStatus], bool], tries: int = 200) -> CaseStatus:
     st = await status(handle)
     for _ in range(tries):
@@ -79,11 +89,8 @@ async def until(handle: WorkflowHandle[Any, Any], check: Callable[[CaseStatus], 
 async def test_two_instructions_one_late_one_returned(
     env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
 ) -> None:
-    day = reception_day(await env.get_current_time())
-    slots = create_slots(engine, "housing-head", day, "10:00", "11:00", 30)
-    handle = await start(client, worker, env)
+    handle, st = await booked(env, client, worker, engine)
     number = handle.id
-    st = await move(handle, "schedule", "reg-1", "registrar", target=str(slots[0].slot_id))
     assert st.state == "routed" and st.executor == "housing-head" and st.reception.slot is not None
     assert "only on cases assigned" in await refused(handle, "hold", "akim", "official", answer_text="x")
     instructions = [
