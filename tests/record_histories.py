@@ -26,7 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.registry import make_engine
 from runtime.registration import register_search_attributes
 from tests import factories
-from tests.scenario import move, registration, sealed, status
+from tests.scenario import answer, move, registration, sealed, status
 from tooling.client import data_converter
 from tooling.seal import seal_as_named
 from worker import build_worker
@@ -40,9 +40,7 @@ Handle = WorkflowHandle[Any, Any]
 
 async def happy(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
-    await move(
-        h, "submit_answer", "housing-dept", "executor", answer_text="Ремонт в мае.", answer_character="satisfied"
-    )
+    await answer(h, "housing-dept", "Ремонт в мае.", "satisfied")
     await move(h, "approve", "head-1", "head")
 
 
@@ -57,14 +55,14 @@ async def closed_at_registration(env: WorkflowEnvironment, h: Handle) -> None:
 async def partly_forwarded_late_in_approval(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
     await move(h, "forward_part", "ctl-1", "controller", target="police", reason="r", details={"questions": "угрозы"})
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await answer(h, "housing-dept", "Сделано.", "satisfied")
     await env.sleep(timedelta(days=40))  # the legal term passes while the answer waits for approval
     await move(h, "approve", "head-1", "head")
 
 
 async def partial_satisfaction_after_hearing(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Нет.", answer_character="explained")
+    await answer(h, "housing-dept", "Нет.")
     await move(h, "return_for_finalization", "ctl-1", "controller", reason="не по существу")
     await env.sleep(timedelta(days=9))  # the finalization term passes
     part = {"answer_text": "Частично.", "answer_character": "partially_satisfied"}
@@ -86,19 +84,19 @@ async def terminated_in_consideration(env: WorkflowEnvironment, h: Handle) -> No
 
 async def returned(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Изучаем.", answer_character="explained")
+    await answer(h, "housing-dept", "Изучаем.")
     await move(h, "return_for_finalization", "ctl-1", "controller", reason="не по существу")
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await answer(h, "housing-dept", "Сделано.", "satisfied")
     await move(h, "approve", "ctl-1", "controller")
 
 
 async def under_control_rated(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "take_under_control", "ctl-1", "controller", reason="резонансное обращение")
     await move(h, "accept", "housing-dept", "executor")
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Изучаем.", answer_character="explained")
+    await answer(h, "housing-dept", "Изучаем.")
     review = {"rating": 2, "remark": "не по существу"}
     await move(h, "return_for_finalization", "ctl-1", "controller", reason="не по существу", details=review)
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await answer(h, "housing-dept", "Сделано.", "satisfied")
     await move(h, "approve", "head-1", "head", details={"rating": 5, "remark": "полный ответ"})
 
 
@@ -110,7 +108,7 @@ async def reassigned_v4(env: WorkflowEnvironment, h: Handle) -> None:
     )
     await move(h, "reassign", "ctl-1", "controller", target="utilities-dept", reason="вопрос ЖКХ")
     await move(h, "accept", "utilities-dept", "executor")
-    await move(h, "submit_answer", "utilities-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await answer(h, "utilities-dept", "Сделано.", "satisfied")
     await move(h, "approve", "head-1", "head")
 
 
@@ -122,13 +120,13 @@ async def extended_then_overdue(env: WorkflowEnvironment, h: Handle) -> None:
     new = date.fromisoformat(st["deadline"]) + timedelta(days=14)
     await move(h, "extend_deadline", "head-1", "head", new_deadline=new.isoformat(), reason="экспертиза")
     await env.sleep(timedelta(days=60))  # reminders, escalation, disciplinary proposal
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Поздно.", answer_character="explained")
+    await answer(h, "housing-dept", "Поздно.")
     await move(h, "approve", "head-1", "head")
 
 
 async def refused_after_hearing(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Нет.", answer_character="refused")
+    await answer(h, "housing-dept", "Нет.", "refused")
     await h.signal(
         "approve", await sealed(h, "approve", {"actor": {"id": "head-1", "role": "head"}})
     )  # refused: hearing not over
@@ -158,7 +156,7 @@ async def bound_seals_and_cancellation_refused(env: WorkflowEnvironment, h: Hand
     await h.signal("reassign", first)  # refused: already used
     await h.cancel()  # refused: a case closes only by its own moves
     await move(h, "accept", "housing-dept", "executor")
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await answer(h, "housing-dept", "Сделано.", "satisfied")
     await move(h, "approve", "head-1", "head")
 
 
@@ -183,7 +181,7 @@ async def signed_seals_late_extension_refused(env: WorkflowEnvironment, h: Handl
     late = date.fromisoformat(st["deadline"]) + timedelta(days=21)
     head = {"actor": {"id": "head-1", "role": "head"}, "new_deadline": late.isoformat(), "reason": "экспертиза"}
     await h.signal("extend_deadline", await sealed(h, "extend_deadline", head))  # refused: the term has ended
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Поздно.", answer_character="explained")
+    await answer(h, "housing-dept", "Поздно.")
     await move(h, "approve", "head-1", "head")
 
 
@@ -195,7 +193,7 @@ async def proposal_decided(env: WorkflowEnvironment, h: Handle) -> None:
     st = await h.query("status")
     key = st["facts"]["proposals"][0]["key"]
     await move(h, "approve_proposal", "head-1", "head", target=key, reason="решение № 5")
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Поздно.", answer_character="explained")
+    await answer(h, "housing-dept", "Поздно.")
     await move(h, "approve", "head-1", "head")
 
 
@@ -204,7 +202,7 @@ async def refusal_heard_inside_the_term(env: WorkflowEnvironment, h: Handle) -> 
     a refusal sent later is flagged; heard, then approved."""
     await move(h, "accept", "housing-dept", "executor")
     await env.sleep(timedelta(days=18))  # past the advised day: the hearing ends on the term's last day or later
-    await move(h, "submit_answer", "housing-dept", "executor", answer_text="Нет.", answer_character="refused")
+    await answer(h, "housing-dept", "Нет.", "refused")
     await env.sleep(timedelta(days=7))
     await move(h, "approve", "head-1", "head")
 
@@ -223,7 +221,7 @@ async def typed_details_v6(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "forward_part", "ctl-1", "controller", reason="вне компетенции", details=part)
     later = calendar.next_working_day(date.fromisoformat((await status(h)).deadline) + timedelta(days=10))
     await move(h, "extend_deadline", "head-1", "head", reason="экспертиза", details={"new_deadline": later.isoformat()})
-    await move(h, "submit_answer", "utilities-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await answer(h, "utilities-dept", "Сделано.", "satisfied")
     await move(h, "approve", "head-1", "head")
 
 
@@ -260,14 +258,14 @@ async def reception_with_instructions(env: WorkflowEnvironment, h: Handle, engin
     await until_state(first, "routed")
     await until_state(second, "routed")
     await move(first, "accept", "housing-dept", "executor")
-    await move(first, "submit_answer", "housing-dept", "executor", answer_text="Изучаем.", answer_character="explained")
+    await answer(first, "housing-dept", "Изучаем.")
     await move(first, "return_for_finalization", "ctl-1", "controller", reason="не сделано")
     await until_state(h, "returned_for_finalization")
-    await move(first, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await answer(first, "housing-dept", "Сделано.", "satisfied")
     await move(first, "approve", "ctl-1", "controller")
     await move(second, "accept", "roads-dept", "executor")
     await env.sleep(timedelta(days=30))  # the second is late: reminders, escalation, proposal
-    await move(second, "submit_answer", "roads-dept", "executor", answer_text="Сделано.", answer_character="satisfied")
+    await answer(second, "roads-dept", "Сделано.", "satisfied")
     await move(second, "approve", "head-1", "head")
     await until_state(h, "answered")
     await move(h, "close", "ctl-1", "controller")

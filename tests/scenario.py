@@ -69,6 +69,13 @@ async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, ro
     return result
 
 
+async def answer(
+    handle: WorkflowHandle[Any, Any], executor: str, text: str, character: str = "explained"
+) -> CaseStatus:
+    """The executor's `submit_answer`: the answer's text and character."""
+    return await move(handle, "submit_answer", executor, "executor", answer_text=text, answer_character=character)
+
+
 async def refused(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, role: str, **fields: Any) -> str:
     """Make a move that must be refused; the refusal's reason (the Update's failure). Tests then
     make the move as it should be: "refused, then made"."""

@@ -16,6 +16,7 @@ from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord,
 from tests.factories import appeal_dict
 from tests.scenario import (
     REGISTRAR,
+    answer,
     move,
     refused,
     registry_snapshot,
@@ -53,9 +54,7 @@ async def test_happy_path(client: Client, worker: Worker, engine: Engine) -> Non
     st = await move(handle, "accept", "housing-dept", "executor")
     assert st.state == "under_consideration"
     assert st.executor == "housing-dept"  # routing policy: housing -> housing-dept
-    st = await move(
-        handle, "submit_answer", "housing-dept", "executor", answer_text="Ремонт в мае.", answer_character="satisfied"
-    )
+    st = await answer(handle, "housing-dept", "Ремонт в мае.", "satisfied")
     assert st.state == "answered"
     st = await move(handle, "approve", "head-1", "head")
     assert st.state == "closed" and st.closure_reason == "answered"
@@ -100,9 +99,7 @@ async def test_return_for_finalization_and_reanswer(client: Client, worker: Work
     appeal = appeal_dict(category="utilities")
     handle = await start_appeal(client, worker, appeal)
     await move(handle, "accept", "utilities-dept", "executor")
-    await move(
-        handle, "submit_answer", "utilities-dept", "executor", answer_text="Изучаем.", answer_character="explained"
-    )
+    await answer(handle, "utilities-dept", "Изучаем.")
     before = await status(handle)
     st = await move(handle, "return_for_finalization", "ctl-1", "controller", reason="ответ не по существу")
     assert st.state == "returned_for_finalization"
@@ -115,14 +112,7 @@ async def test_return_for_finalization_and_reanswer(client: Client, worker: Work
     assert st.history[-1].detail["finalization_term"] == st.appeal.internal_deadline
     assignment = [n for n in notifications_of(engine, appeal["reg_number"]) if n.template == "assignment"][-1]
     assert "Срок доработки" in assignment.body and "не изменяется" in assignment.body
-    st = await move(
-        handle,
-        "submit_answer",
-        "utilities-dept",
-        "executor",
-        answer_text="Трубы заменят в июне.",
-        answer_character="satisfied",
-    )
+    st = await answer(handle, "utilities-dept", "Трубы заменят в июне.", "satisfied")
     assert st.state == "answered"
     st = await move(handle, "approve", "ctl-1", "controller")
     assert st.state == "closed"
@@ -194,9 +184,7 @@ async def test_missed_deadline_reminds_escalates_and_proposes(
     assert card is not None and card.overdue
     assert "escalate" in events_of(engine, reg)
     # The executor still answers late; the case closes normally and the overdue flag stays for the record.
-    await move(
-        handle, "submit_answer", "akimat-medeu", "executor", answer_text="Сделано.", answer_character="satisfied"
-    )
+    await answer(handle, "akimat-medeu", "Сделано.", "satisfied")
     st = await move(handle, "approve", "head-1", "head")
     assert st.state == "closed" and st.overdue
 
@@ -255,7 +243,7 @@ async def test_refused_moves_change_nothing(client: Client, worker: Worker, engi
     assert "payload" in after.refusals[-1].message
     assert registry_snapshot(engine, reg) == before_registry
     # And the workflow still works.
-    st = await move(handle, "submit_answer", "housing-dept", "executor", answer_text="ok", answer_character="explained")
+    st = await answer(handle, "housing-dept", "ok")
     assert st.state == "answered"
 
 
@@ -276,9 +264,7 @@ async def test_refusal_needs_hearing_before_approval(
     reg = appeal["reg_number"]
     handle = await start_appeal(client, worker, appeal)
     await move(handle, "accept", "social-dept", "executor")
-    st = await move(
-        handle, "submit_answer", "social-dept", "executor", answer_text="Нет оснований.", answer_character="refused"
-    )
+    st = await answer(handle, "social-dept", "Нет оснований.", "refused")
     assert st.appeal.hearing_until
     assert "hearing" in await refused(handle, "approve", "head-1", "head")
     assert "preliminary_decision" in [n.template for n in notifications_of(engine, reg)]
@@ -293,7 +279,7 @@ async def test_refusal_needs_hearing_before_approval(
 async def test_applicant_reply_ends_hearing(client: Client, worker: Worker) -> None:
     handle = await start_appeal(client, worker, appeal_dict(type="complaint", category="social"))
     await move(handle, "accept", "social-dept", "executor")
-    await move(handle, "submit_answer", "social-dept", "executor", answer_text="Нет.", answer_character="refused")
+    await answer(handle, "social-dept", "Нет.", "refused")
     await move(handle, "record_applicant_reply", "reg-1", "registrar", reason="возражение получено")
     st = await move(handle, "approve", "head-1", "head")
     assert st.state == "closed"

@@ -19,7 +19,7 @@ from models.case_status import CaseStatus
 from models.registry import CaseRecord, RegistrationCounter
 from tests.conftest import Served
 from tests.factories import appeal_dict, register_args, valid_iin
-from tests.scenario import registration
+from tests.scenario import answer, registration
 from tooling.client import TASK_QUEUE
 from tooling.trail import LOCAL_ACTIVITY_MARKER
 
@@ -346,14 +346,7 @@ async def test_audit_export_replay_trail_and_compliance(
         await handle.signal(
             "approve", await sealed(handle, "approve", {"actor": {"id": "head-1", "role": "head"}})
         )  # refused: not answered
-        await move(
-            handle,
-            "submit_answer",
-            "housing-dept",
-            "executor",
-            answer_text="Ответ",
-            answer_character="explained",
-        )
+        await answer(handle, "housing-dept", "Ответ")
         await move(handle, "approve", "head-1", "head")
         await handle.result()
     exported = tmp_path / "histories"

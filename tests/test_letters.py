@@ -95,7 +95,7 @@ async def test_letters_carry_who_decided_in_what_position_and_when(client: Any, 
 
     from models.registry import NotificationRecord
     from tests.factories import appeal_dict
-    from tests.scenario import move, server_now, start_appeal, status, until_state
+    from tests.scenario import answer, move, server_now, start_appeal, status, until_state
     from tooling.client import transition
     from tooling.seal import Identity
 
@@ -107,9 +107,7 @@ async def test_letters_carry_who_decided_in_what_position_and_when(client: Any, 
     now = await server_now(client)
     await transition(handle, "extend_deadline", head, "head", now=now, new_deadline=later, reason="экспертиза")
     await move(handle, "accept", "housing-dept", "executor")
-    await move(
-        handle, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied"
-    )
+    await answer(handle, "housing-dept", "Сделано.", "satisfied")
     await transition(handle, "approve", head, "head", now=await server_now(client))
     with Session(engine) as s:
         letters = {

@@ -16,7 +16,7 @@ from analysis.scope import Scope
 from models.registry import CaseRecord, EventRecord
 from runtime.search_attributes import CASE_CONTROL
 from tests.factories import appeal_dict
-from tests.scenario import move, refused, start_appeal, status
+from tests.scenario import answer, move, refused, start_appeal, status
 
 BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
 
@@ -33,9 +33,7 @@ async def test_an_appeal_under_control_has_its_answers_rated(client: Client, wor
         handle, "take_under_control", "head-1", "head", reason="ещё раз"
     )
     await move(handle, "accept", "utilities-dept", "executor")
-    await move(
-        handle, "submit_answer", "utilities-dept", "executor", answer_text="Изучаем.", answer_character="explained"
-    )
+    await answer(handle, "utilities-dept", "Изучаем.")
     before = await status(handle)
     assert "details.rating (1-5) and details.remark" in await refused(
         handle, "return_for_finalization", "ctl-1", "controller", reason="не по существу"
@@ -53,14 +51,7 @@ async def test_an_appeal_under_control_has_its_answers_rated(client: Client, wor
         details={"rating": 2, "remark": "ответ не отвечает на вопрос заявителя"},
     )
     assert st.history[-1].detail["quality_rating"] == "2"
-    await move(
-        handle,
-        "submit_answer",
-        "utilities-dept",
-        "executor",
-        answer_text="Трубы заменят.",
-        answer_character="satisfied",
-    )
+    await answer(handle, "utilities-dept", "Трубы заменят.", "satisfied")
     st = await move(handle, "approve", "head-1", "head", details={"rating": 5, "remark": "полный ответ"})
     assert st.state == "closed"
     with Session(engine) as session:
@@ -81,8 +72,6 @@ async def test_an_appeal_under_control_has_its_answers_rated(client: Client, wor
 async def test_without_control_a_rating_is_optional(client: Client, worker: Worker, engine: Engine) -> None:
     handle = await start_appeal(client, worker, appeal_dict(category="utilities"))
     await move(handle, "accept", "utilities-dept", "executor")
-    await move(
-        handle, "submit_answer", "utilities-dept", "executor", answer_text="Ответ.", answer_character="explained"
-    )
+    await answer(handle, "utilities-dept", "Ответ.")
     st = await move(handle, "approve", "ctl-1", "controller")
     assert st.state == "closed" and "quality_rating" not in st.history[-1].detail

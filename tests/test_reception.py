@@ -21,7 +21,7 @@ from models.errors import InputError
 from models.registry import CaseRecord, DisciplinaryProposalRecord, NotificationRecord, ReceptionSlot
 from policies import calendar
 from tests.factories import valid_iin
-from tests.scenario import move, refused, registration, status
+from tests.scenario import answer, move, refused, registration, status
 from workflows.reception import ReceptionWorkflow
 
 BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
@@ -111,12 +111,10 @@ async def test_two_instructions_one_late_one_returned(
     await until(first, lambda s: s.state == "routed")
     # Instruction 1: answered poorly, returned: the reception is returned for finalization.
     await move(first, "accept", "housing-dept", "executor")
-    await move(first, "submit_answer", "housing-dept", "executor", answer_text="Изучаем.", answer_character="explained")
+    await answer(first, "housing-dept", "Изучаем.")
     await move(first, "return_for_finalization", "ctl-1", "controller", reason="вода не откачана")
     await until(handle, lambda s: s.state == "returned_for_finalization")
-    await move(
-        first, "submit_answer", "housing-dept", "executor", answer_text="Вода откачана.", answer_character="satisfied"
-    )
+    await answer(first, "housing-dept", "Вода откачана.", "satisfied")
     await move(first, "approve", "ctl-1", "controller")
     st = await until(handle, lambda s: s.state == "under_consideration")
     assert [h.trigger for h in st.history][-2:] == ["instruction_returned", "instructions_resumed"]
@@ -130,9 +128,7 @@ async def test_two_instructions_one_late_one_returned(
         assert [p.executor for p in proposals] == ["roads-dept"]
     st = await until(handle, lambda s: any(i.overdue for i in s.reception.instructions))
     assert st.state == "under_consideration" and st.overdue
-    await move(
-        second, "submit_answer", "roads-dept", "executor", answer_text="Яма засыпана.", answer_character="satisfied"
-    )
+    await answer(second, "roads-dept", "Яма засыпана.", "satisfied")
     with pytest.raises(WorkflowUpdateFailedError):
         await move(handle, "close", "ctl-1", "controller")  # not before every instruction is done
     await move(second, "approve", "head-1", "head")

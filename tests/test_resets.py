@@ -24,7 +24,7 @@ from models.case_status import CaseStatus
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from tests.conftest import Served
 from tests.factories import appeal_dict
-from tests.scenario import move, refused, registration, sealed, until_state
+from tests.scenario import answer, move, refused, registration, sealed, until_state
 from tests.test_case_card import card_of
 from tests.test_dev_server import audit
 from tests.test_hostile_cli import task_failures, temporal
@@ -41,9 +41,7 @@ async def an_appeal(dev_env: WorkflowEnvironment) -> Any:
     )
     await until_state(handle, "routed")
     await move(handle, "accept", "housing-dept", "executor")
-    await move(
-        handle, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied"
-    )
+    await answer(handle, "housing-dept", "Сделано.", "satisfied")
     return handle
 
 

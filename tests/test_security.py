@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from tests.factories import appeal_dict
-from tests.scenario import move, start_appeal
+from tests.scenario import answer, move, start_appeal
 from tooling.client import data_converter
 from workflows.kinds import WORKFLOWS
 
@@ -23,14 +23,7 @@ async def test_raw_history_holds_no_personal_data(env: WorkflowEnvironment, clie
     appeal = appeal_dict(text="Секретный текст обращения о соседе", contacts={"email": "private.person@example.kz"})
     handle = await start_appeal(client, worker, appeal)
     await move(handle, "accept", "housing-dept", "executor")
-    await move(
-        handle,
-        "submit_answer",
-        "housing-dept",
-        "executor",
-        answer_text="Ответ с личными сведениями",
-        answer_character="explained",
-    )
+    await answer(handle, "housing-dept", "Ответ с личными сведениями")
     await move(handle, "approve", "head-1", "head")
     await handle.result()
     config = env.client.config()

@@ -23,7 +23,7 @@ from models.moves import MoveRequest
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from runtime import search_attributes as sa
 from tests.factories import appeal_dict
-from tests.scenario import move, registration, start_appeal, status, until_state, worker_for
+from tests.scenario import answer, move, registration, start_appeal, status, until_state, worker_for
 from tests.test_no_wedge import failed_tasks
 from workflows.appeal import AppealWorkflow
 
@@ -46,14 +46,7 @@ async def test_a_letter_that_fails_to_render_is_recorded_and_retried_after_the_f
     handle = await start_appeal(client, worker, appeal_dict())
     await until_state(handle, "routed")
     await move(handle, "accept", "housing-dept", "executor")
-    await move(
-        handle,
-        "submit_answer",
-        "housing-dept",
-        "executor",
-        answer_text="Крыша отремонтирована.",
-        answer_character="satisfied",
-    )
+    await answer(handle, "housing-dept", "Крыша отремонтирована.", "satisfied")
     st = await move(handle, "approve", "head-1", "head")
     assert st.state == "closed"  # the move stands: the decision was made and recorded
     assert len(st.failed_effects) == 1 and "answer_letter" in st.failed_effects[0]
