@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from activities.letters import render
+from activities.notifications import write_proposal
 from models.activity_names import (
     CHECK_EXECUTORS,
     DRAFT_INSTRUCTION_PROPOSAL,
@@ -50,20 +51,18 @@ class InstructionActivities:
         for the head's approval before it counts as sent."""
         people = [f"{official_of(e)} ({executor_name(e, req.language)})" for e in req.executors]
         context = dict(req.context, reg_number=req.reg_number, reason=req.reason, officials="; ".join(people))
-        _, body = render("instruction_proposal", req.language, context)
-        insert_once(
+        term = req.context.get("term", "")
+        executors = list(req.executors)
+        write_proposal(
             self.engine,
-            DisciplinaryProposalRecord(
-                key=req.key,
-                reg_number=req.reg_number,
-                executor=",".join(req.executors),
-                official="; ".join(official_of(e) for e in req.executors),
-                due_date=req.context.get("term", ""),
-                overdue_working_days=0,
-                language=req.language,
-                body=body,
-                status="awaiting_approval",
-            ),
+            "instruction_proposal",
+            context,
+            req.key,
+            req.reg_number,
+            executors,
+            term,
+            req.language,
+            status="awaiting_approval",
         )
 
     @SET_PROPOSAL_STATUS.method

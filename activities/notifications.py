@@ -23,7 +23,6 @@ class NotificationActivities:
     @DRAFT_DISCIPLINARY_PROPOSAL.method
     def draft_disciplinary_proposal(self, req: ProposalRequest) -> None:
         """Draft a proposal naming the official, the appeal and the overdue days, and record it."""
-        official = official_of(req.executor)
         context = dict(req.context)
         context.update(
             reg_number=req.reg_number,
@@ -31,17 +30,44 @@ class NotificationActivities:
             deadline=req.due_date,
             overdue_days=str(req.overdue_working_days),
         )
-        _, body = render("disciplinary_proposal", req.language, context)
-        insert_once(
+        write_proposal(
             self.engine,
-            DisciplinaryProposalRecord(
-                key=req.key,
-                reg_number=req.reg_number,
-                executor=req.executor,
-                official=official,
-                due_date=req.due_date,
-                overdue_working_days=req.overdue_working_days,
-                language=req.language,
-                body=body,
-            ),
+            "disciplinary_proposal",
+            context,
+            req.key,
+            req.reg_number,
+            [req.executor],
+            req.due_date,
+            req.language,
+            overdue_working_days=req.overdue_working_days,
         )
+
+
+def write_proposal(
+    engine: Engine,
+    template: str,
+    context: dict[str, str],
+    key: str,
+    reg_number: str,
+    executors: list[str],
+    due_date: str,
+    language: str,
+    *,
+    overdue_working_days: int = 0,
+    status: str = "drafted",
+) -> None:
+    """A disciplinary proposal (an appeal's, seed 9.4; an instruction's, seed 9.5): its letter in the
+    registry, naming the executors and the officials responsible, written once per key."""
+    _, body = render(template, language, context)
+    record = DisciplinaryProposalRecord(
+        key=key,
+        reg_number=reg_number,
+        executor=",".join(executors),
+        official="; ".join(official_of(e) for e in executors),
+        due_date=due_date,
+        overdue_working_days=overdue_working_days,
+        language=language,
+        body=body,
+        status=status,
+    )
+    insert_once(engine, record)

@@ -84,6 +84,26 @@ async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
         ["--name", "instruction_update", "--input", '{"reg_number": ["x"], "state": "closed"}'],
         ["--name", "approve", "--input", '{"actor": {"id": "h", "role": "head"}, "answer_text": "\\u0000"}'],
         ["--name", "__temporal_workflow_metadata", "--input", "{}"],
+        # Table v6's typed subjects (issue 22): disagreeing with the flat field, of the wrong type, not a date.
+        [
+            "--name",
+            "reassign",
+            "--input",
+            '{"actor": {"id": "c", "role": "controller"}, "target": "a", "details": {"executor": "b"}}',
+        ],
+        ["--name", "reassign", "--input", '{"actor": {"id": "c", "role": "controller"}, "details": {"executor": 5}}'],
+        [
+            "--name",
+            "extend_deadline",
+            "--input",
+            '{"actor": {"id": "h", "role": "head"}, "reason": "r", "details": {"new_deadline": "2099-13-45"}}',
+        ],
+        [
+            "--name",
+            "approve_proposal",
+            "--input",
+            '{"actor": {"id": "h", "role": "head"}, "details": {"proposal": []}}',
+        ],
         # Table v2's moves (issue 9), with garbage where their details and targets go.
         [
             "--name",

@@ -116,7 +116,11 @@ class InstructionBase(ControlledWorkflow[InstructionInput, InstructionCase]):
 
     def example_payload(self, trigger: str) -> dict[str, Any]:
         payload = naming_awaiting(super().example_payload(trigger), trigger, self.case)
-        if trigger in ("approve_extension", "refuse_extension") and self.case.issuer and self.table.version < 3:
+        if (
+            trigger in ("approve_extension", "refuse_extension")
+            and self.case.issuer
+            and not self.table.has("issuer_is_the_instructions_own")
+        ):
             payload["details"]["decided_by"] = self.case.issuer
         return payload
 

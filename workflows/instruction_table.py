@@ -191,6 +191,9 @@ INSTRUCTION_TRANSITIONS_V3: list[dict[str, Any]] = [
     for row in INSTRUCTION_TRANSITIONS_V2
 ]
 
+# ...beyond its rows: the issuer deciding is the instruction's own (no `decided_by` to type).
+V3_FEATURES = frozenset({"issuer_is_the_instructions_own"})
+
 # Version 4 (issue 22, one contract per kind): what `target` and `new_deadline` meant is named in
 # each trigger's typed details; a client that still sends the flat field is read the same.
 V4_CHANGED: dict[str, dict[str, Any]] = {
@@ -211,8 +214,8 @@ INSTRUCTION_TABLES = TableVersions(
     (
         Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS, version=1),
         Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V2, version=2),
-        Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V3, version=3),
-        Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V4, version=4),
+        Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V3, version=3, features=V3_FEATURES),
+        Table(kind="instruction", transitions=INSTRUCTION_TRANSITIONS_V4, version=4, features=V3_FEATURES),
     ),
     INSTRUCTION_EXAMPLES,
 )
