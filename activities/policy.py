@@ -4,7 +4,7 @@ applies to new cases and never makes a running one replay differently."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from importlib import import_module
 
 from temporalio.exceptions import ApplicationError
 
@@ -13,74 +13,33 @@ from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint, WorkingT
 from models.errors import InputError
 from models.policy_snapshot import (
     ControlRules,
-    InstructionPolicyRequest,
-    InstructionRules,
     PolicyRequest,
     PolicySnapshot,
-    ReceptionPolicyRequest,
-    ReceptionRules,
 )
 from models.registry_writes import RouteRequest
 from policies import calendar
-from policies.appeals import appeal_rules
-from policies.catalogue import check_catalogue
-from policies.instructions import instruction_rules, issuers
 from policies.permissions import permission_matrix, receipt_clock_skew_seconds, registering_roles
-from policies.receptions import officials, reception_rules
-from policies.routing import executor_for, executors
-from policies.terms import control_rules, term_working_days
+from policies.routing import executor_for
+from policies.terms import control_rules
 
 
 @CHECK_POLICIES.function
 def check_policies(req: PolicyRequest) -> PolicySnapshot:
-    """Catalogue check, term, control rules, permissions and routing suggestion for a new case."""
+    """What every new case takes from the policies (control rules, permissions, registration) and
+    what its kind does: `registration_check` of the kind's own policies module, found by name
+    (policies/appeals.py for an appeal's request), so a new kind brings its own."""
     try:
-        if isinstance(req, InstructionPolicyRequest):
-            return _snapshot(req.kind, instruction=_instruction_rules(req))
-        if isinstance(req, ReceptionPolicyRequest):
-            check_catalogue("", req.category, req.district, check_type=False)
-            if req.official not in officials():
-                known = ", ".join(sorted(officials()))
-                raise InputError("requested_official", f"unknown official {req.official!r}; known: {known}")
-            return _snapshot(req.kind, suggested=executor_for(req.category, req.district), reception=_reception())
-        check_catalogue(req.type, req.category, req.district)
-        if req.executor and req.executor not in executors():
-            raise InputError("executor", f"unknown executor {req.executor!r}; known: {', '.join(sorted(executors()))}")
-        return _snapshot(
-            req.kind,
-            term=term_working_days(req.type),
-            suggested=executor_for(req.category, req.district),
-            appeal=appeal_rules(),
-        )
+        kind_part = import_module(f"policies.{req.kind}s").registration_check(req)
     except InputError as err:
         raise ApplicationError(str(err), type="InvalidInput", non_retryable=True) from None
-
-
-def _instruction_rules(req: InstructionPolicyRequest) -> InstructionRules:
-    if req.issuer not in issuers():
-        raise InputError("issuer", f"unknown issuer {req.issuer!r}; known: {', '.join(sorted(issuers()))}")
-    unknown = [e for e in req.executors if e not in executors()]
-    if unknown:
-        raise InputError("executors", f"unknown executor(s) {', '.join(unknown)}")
-    return instruction_rules(req.issuer)
-
-
-def _reception() -> ReceptionRules:
-    return ReceptionRules(**reception_rules())
-
-
-def _snapshot(kind: str, *, term: int = 0, suggested: str = "", **kind_rules: Any) -> PolicySnapshot:
-    """What every kind's snapshot holds (control rules, permissions, registration), and its own rules."""
-    matrix = permission_matrix(kind)
+    matrix = permission_matrix(req.kind)
     return PolicySnapshot(
-        term_working_days=term,
+        **{"term_working_days": 0, "suggested_executor": "", **kind_part},
         rules=control_rules(),
         grants=matrix.grants,
         own_only=matrix.own_only,
-        suggested_executor=suggested,
         registering_roles=registering_roles(),
         receipt_clock_skew_seconds=receipt_clock_skew_seconds(),
-        **kind_rules,
     )
 
 

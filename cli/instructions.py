@@ -23,6 +23,7 @@ from workflows.kinds import placeholder_number
 instruction_app = typer.Typer(
     no_args_is_help=True, help="Control of instructions of the President and the Presidential Administration."
 )
+KIND_APP = instruction_app  # the kind's commands under its name (cli/main.py)
 
 
 def _move(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+from importlib import import_module
+from importlib.util import find_spec
 
 import typer
 from temporalio.service import RPCError
@@ -16,11 +18,10 @@ from temporalio.service import RPCError
 from cli.appeals import import_, register
 from cli.audit import app as audit_app
 from cli.cases import db_app, docs, list_, move, report, status
-from cli.instructions import instruction_app
 from cli.output import CliError, err
-from cli.receptions import reception_app
 from cli.users import login, logout, users_app, whoami
 from models.errors import InputError
+from workflows.kinds import KINDS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 app.command()(register)
@@ -31,8 +32,10 @@ app.command()(move)
 app.command()(docs)
 app.command()(report)
 app.add_typer(db_app, name="db")
-app.add_typer(reception_app, name="reception")
-app.add_typer(instruction_app, name="instruction")
+for kind in KINDS:  # a kind's own commands: `KIND_APP` of cli/<kind>s.py, found by name (issue 22)
+    commands = getattr(import_module(f"cli.{kind.name}s"), "KIND_APP", None) if find_spec(f"cli.{kind.name}s") else None
+    if commands is not None:
+        app.add_typer(commands, name=kind.name)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.command()(login)

@@ -26,6 +26,7 @@ from workflows.kinds import placeholder_number
 from workflows.reception_table import RECEPTION_TABLE
 
 reception_app = typer.Typer(no_args_is_help=True, help="Personal receptions of citizens (seed 6.1-6.6).")
+KIND_APP = reception_app  # the kind's commands under its name (cli/main.py)
 
 
 @reception_app.command()

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.policy_snapshot import AppealRules
+from models.errors import InputError
+from models.policy_snapshot import AppealPolicyRequest, AppealRules
+from policies.catalogue import check_catalogue
 from policies.loading import load_policy
-from policies.routing import executors
+from policies.routing import executor_for, executors
+from policies.terms import term_working_days
 
 
 def appeal_rules() -> AppealRules:
@@ -35,3 +38,16 @@ def closure_ground(key: str) -> dict[str, Any]:
 def unit_name(language: str) -> str:
     unit = load_policy("appeals")["unit"]
     return str(unit.get(language) or unit["ru"])
+
+
+def registration_check(req: AppealPolicyRequest) -> dict[str, Any]:
+    """What an appeal's registration takes from the policies (activities/policy.py finds this by the
+    request's kind): its catalogue values checked, its term, the routing's suggestion, its rules."""
+    check_catalogue(req.type, req.category, req.district)
+    if req.executor and req.executor not in executors():
+        raise InputError("executor", f"unknown executor {req.executor!r}; known: {', '.join(sorted(executors()))}")
+    return {
+        "term_working_days": term_working_days(req.type),
+        "suggested_executor": executor_for(req.category, req.district),
+        "appeal": appeal_rules(),
+    }

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
+from models.errors import InputError
+from models.policy_snapshot import ReceptionPolicyRequest, ReceptionRules
 from policies.calendar import is_working_day, local_zone
+from policies.catalogue import check_catalogue
 from policies.loading import load_policy
+from policies.routing import executor_for
 
 
 def officials() -> dict[str, dict[str, Any]]:
@@ -46,4 +50,16 @@ def reception_rules() -> dict[str, Any]:
         "reminder_hours_before": [int(h) for h in data["reminder_hours_before"]],
         "no_show_grace_minutes": int(data["no_show_grace_minutes"]),
         "instruction_max_working_days": int(data["instruction_max_working_days"]),
+    }
+
+
+def registration_check(req: ReceptionPolicyRequest) -> dict[str, Any]:
+    """What a reception's registration takes from the policies: the official receives citizens."""
+    check_catalogue("", req.category, req.district, check_type=False)
+    if req.official not in officials():
+        known = ", ".join(sorted(officials()))
+        raise InputError("requested_official", f"unknown official {req.official!r}; known: {known}")
+    return {
+        "suggested_executor": executor_for(req.category, req.district),
+        "reception": ReceptionRules(**reception_rules()),
     }

@@ -103,3 +103,21 @@ def test_every_table_version_names_handlers_its_workflow_has() -> None:
                 if method != f"on_{trigger}":
                     named_otherwise.append((name, table.version, trigger))
     assert {(name, version) for name, version, _ in named_otherwise} == {("appeal", 1)}
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_a_kind_brings_its_own_policy_check_and_commands_found_by_name(kind: object) -> None:
+    """Issue 22: what varies by kind is found by the kind's name, not listed in shared code: its
+    registration check (policies/<kind>s.py), its request type, its commands (cli/<kind>s.py)."""
+    import typing
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from models.policy_snapshot import PolicyRequest
+
+    name = kind.name  # type: ignore[attr-defined]
+    assert callable(import_module(f"policies.{name}s").registration_check)
+    kinds_asked = {typing.get_type_hints(request)["kind"].__args__[0] for request in typing.get_args(PolicyRequest)}
+    assert name in kinds_asked
+    if name != "appeal":  # the appeal's commands are the CLI's own (register, import)
+        assert find_spec(f"cli.{name}s") is not None and import_module(f"cli.{name}s").KIND_APP is not None
