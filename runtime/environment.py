@@ -17,38 +17,17 @@ class Variable:
 VARIABLES: tuple[Variable, ...] = (
     Variable("TEMPORAL_ADDRESS", "localhost:7233", "Temporal frontend"),
     Variable("TEMPORAL_NAMESPACE", "default", "namespace"),
-    Variable(
-        "DATABASE_URL",
-        "sqlite:///.data/registry.db",
-        "registry (a SQLite file is created 0600 in a directory created 0700; a `registry.db` of an earlier"
-        " release is moved there); e.g. `postgresql+psycopg://user:pw@host/appeals` (`pip install -e .[postgres]`)",
-    ),
-    Variable("APPEALS_TIMING_PROFILE", "production", "`demo` compresses a working day to 60 s (`bench`: 0.05 s)"),
-    Variable(
-        "APPEALS_CODEC_KEY / APPEALS_CODEC_KEY_FILE", ".keys/codec.json", "payload encryption keys (docs/security.md)"
-    ),
+    Variable("DATABASE_URL", "sqlite:///.data/registry.db", "the registry; see docs/operations.md, Registry"),
+    Variable("APPEALS_TIMING_PROFILE", "production", "`demo`: a working day lasts 60 s (`bench`: 0.05 s)"),
+    Variable("APPEALS_CODEC_KEY / APPEALS_CODEC_KEY_FILE", ".keys/codec.json", "payload encryption keys"),
     Variable("APPEALS_REPORTS_DIR", "reports", "where the reports for the akim are written (HTML and CSV)"),
-    Variable(
-        "APPEALS_TEMPLATE_DIR",
-        "activities/templates",
-        "a department's own letter templates (same layout: `kk/`, `ru/`)",
-    ),
+    Variable("APPEALS_TEMPLATE_DIR", "activities/templates", "a department's own letter templates (`kk/`, `ru/`)"),
     Variable("APPEALS_TLS_CERT / APPEALS_TLS_KEY", "unset (plain)", "client certificate and key (PEM), mutual TLS"),
     Variable("APPEALS_TLS_CA / APPEALS_TLS_SERVER_NAME", "unset", "the frontend's CA and server name"),
     Variable("APPEALS_TEMPORAL_TOKEN", "unset", "bearer token for Temporal's JWT authorizer"),
-    Variable(
-        "APPEALS_OIDC_ISSUER / APPEALS_OIDC_AUDIENCE / APPEALS_OIDC_JWKS",
-        "unset (embedded users)",
-        "the codec server accepts the identity provider's access tokens (docs/security.md)",
-    ),
+    Variable("APPEALS_OIDC_ISSUER / APPEALS_OIDC_AUDIENCE / APPEALS_OIDC_JWKS", "unset", "the identity provider"),
     Variable("APPEALS_CODEC_URL", "unset", "hosts without the key seal and decode through this codec server"),
-    Variable(
-        "APPEALS_SEAL_KEY_FILE", ".keys/seal.json", "the seal signing key (Ed25519): the codec server's host only"
-    ),
-    Variable(
-        "APPEALS_SEAL_PUBLIC_FILE",
-        ".keys/seal-public.json",
-        "the public keys seals are verified with (workers, replay)",
-    ),
+    Variable("APPEALS_SEAL_KEY_FILE", ".keys/seal.json", "the seal signing key (Ed25519): the codec server's"),
+    Variable("APPEALS_SEAL_PUBLIC_FILE", ".keys/seal-public.json", "the public keys seals are verified with"),
     Variable("APPEALS_SESSION_FILE", "~/.config/appeals/session.json", "the CLI's session"),
 )

@@ -69,6 +69,15 @@ async def move(handle: WorkflowHandle[Any, Any], trigger: str, actor_id: str, ro
     return result
 
 
+async def accepted(client: Client, worker: Worker, executor: str, **appeal: Any) -> WorkflowHandle[Any, CaseStatus]:
+    """An appeal (`appeal_dict` with these fields) registered, routed and taken into work."""
+    from tests.factories import appeal_dict
+
+    handle = await start_appeal(client, worker, appeal_dict(**appeal))
+    await move(handle, "accept", executor, "executor")
+    return handle
+
+
 async def answer(
     handle: WorkflowHandle[Any, Any], executor: str, text: str, character: str = "explained"
 ) -> CaseStatus:

@@ -16,6 +16,7 @@ from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord,
 from tests.factories import appeal_dict
 from tests.scenario import (
     REGISTRAR,
+    accepted,
     answer,
     move,
     refused,
@@ -162,10 +163,8 @@ async def test_extension_moves_deadline_and_timers(
 async def test_missed_deadline_reminds_escalates_and_proposes(
     env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
 ) -> None:
-    appeal = appeal_dict(category="roads", district="medeu")
-    reg = appeal["reg_number"]
-    handle = await start_appeal(client, worker, appeal)
-    await move(handle, "accept", "akimat-medeu", "executor")
+    handle = await accepted(client, worker, "akimat-medeu", category="roads", district="medeu")
+    reg = handle.id
     await env.sleep(timedelta(days=45))  # 15 working days and the grace period pass in milliseconds
     st = await status(handle)
     kinds = [t.kind for t in st.timeline]
@@ -200,10 +199,8 @@ async def test_withdraw(client: Client, worker: Worker, engine: Engine) -> None:
 
 
 async def test_refused_moves_change_nothing(client: Client, worker: Worker, engine: Engine) -> None:
-    appeal = appeal_dict()
-    reg = appeal["reg_number"]
-    handle = await start_appeal(client, worker, appeal)
-    await move(handle, "accept", "housing-dept", "executor")
+    handle = await accepted(client, worker, "housing-dept")
+    reg = handle.id
     before_status = await status(handle)
     before_registry = registry_snapshot(engine, reg)
     cases = [
@@ -277,8 +274,7 @@ async def test_refusal_needs_hearing_before_approval(
 
 
 async def test_applicant_reply_ends_hearing(client: Client, worker: Worker) -> None:
-    handle = await start_appeal(client, worker, appeal_dict(type="complaint", category="social"))
-    await move(handle, "accept", "social-dept", "executor")
+    handle = await accepted(client, worker, "social-dept", type="complaint", category="social")
     await answer(handle, "social-dept", "Нет.", "refused")
     await move(handle, "record_applicant_reply", "reg-1", "registrar", reason="возражение получено")
     st = await move(handle, "approve", "head-1", "head")

@@ -66,6 +66,15 @@ async def refusals(env: WorkflowEnvironment, number: str, count: int) -> CaseSta
     raise AssertionError(f"{count} refusals never recorded")
 
 
+CONTROLLER = {"id": "c", "role": "controller"}  # claimed, never sealed: every one of these is refused
+HEAD = {"id": "h", "role": "head"}
+
+
+def signal(name: str, payload: dict[str, Any]) -> list[str]:
+    """`temporal workflow signal`'s arguments for a signal with this JSON payload."""
+    return ["--name", name, "--input", json.dumps(payload, ensure_ascii=False)]
+
+
 async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
     dev_env: WorkflowEnvironment, served: Served
 ) -> None:
@@ -78,65 +87,31 @@ async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
     attacks: list[list[str]] = [
         ["--name", "accept", "--input", '"garbage"', "--input-meta", "encoding=binary/encrypted"],
         ["--name", "accept", "--input", '"garbage"'],
-        ["--name", "accept", "--input", '{"actor": {"id": "housing-dept", "role": "executor"}, "details": {"x": 1}}'],
+        signal("accept", {"actor": {"id": "housing-dept", "role": "executor"}, "details": {"x": 1}}),
         ["--name", "accept", "--input", "[" * 3000 + "]" * 3000],
         ["--name", "accept", "--input", "{}", "--input", "{}"],
-        ["--name", "instruction_update", "--input", '{"reg_number": ["x"], "state": "closed"}'],
-        ["--name", "approve", "--input", '{"actor": {"id": "h", "role": "head"}, "answer_text": "\\u0000"}'],
+        signal("instruction_update", {"reg_number": ["x"], "state": "closed"}),
+        signal("approve", {"actor": HEAD, "answer_text": "\u0000"}),
         ["--name", "__temporal_workflow_metadata", "--input", "{}"],
         # Table v6's typed subjects (issue 22): disagreeing with the flat field, of the wrong type, not a date.
-        [
-            "--name",
-            "reassign",
-            "--input",
-            '{"actor": {"id": "c", "role": "controller"}, "target": "a", "details": {"executor": "b"}}',
-        ],
-        ["--name", "reassign", "--input", '{"actor": {"id": "c", "role": "controller"}, "details": {"executor": 5}}'],
-        [
-            "--name",
+        signal("reassign", {"actor": CONTROLLER, "target": "a", "details": {"executor": "b"}}),
+        signal("reassign", {"actor": CONTROLLER, "details": {"executor": 5}}),
+        signal(
             "extend_deadline",
-            "--input",
-            '{"actor": {"id": "h", "role": "head"}, "reason": "r", "details": {"new_deadline": "2099-13-45"}}',
-        ],
-        [
-            "--name",
-            "approve_proposal",
-            "--input",
-            '{"actor": {"id": "h", "role": "head"}, "details": {"proposal": []}}',
-        ],
+            {"actor": HEAD, "reason": "r", "details": {"new_deadline": "2099-13-45"}},
+        ),
+        signal("approve_proposal", {"actor": HEAD, "details": {"proposal": []}}),
         # Table v2's moves (issue 9), with garbage where their details and targets go.
-        [
-            "--name",
-            "forward_part",
-            "--input",
-            '{"actor": {"id": "c", "role": "controller"}, "target": "x", "reason": "r"}',
-        ],
-        [
-            "--name",
-            "forward_part",
-            "--input",
-            '{"actor": {"id": "c", "role": "controller"}, "details": {"questions": 7}}',
-        ],
-        ["--name", "terminate_consideration", "--input", '{"actor": {"id": "c", "role": "controller"}, "details": {}}'],
-        [
-            "--name",
-            "leave_without_consideration",
-            "--input",
-            '{"actor": {"id": "c", "role": "controller"}, "details": {"ground": "bored"}}',
-        ],
-        ["--name", "consider_as_new", "--input", '{"actor": {"id": "c", "role": "controller"}, "reason": "r"}'],
-        [
-            "--name",
+        signal("forward_part", {"actor": CONTROLLER, "target": "x", "reason": "r"}),
+        signal("forward_part", {"actor": CONTROLLER, "details": {"questions": 7}}),
+        signal("terminate_consideration", {"actor": CONTROLLER, "details": {}}),
+        signal("leave_without_consideration", {"actor": CONTROLLER, "details": {"ground": "bored"}}),
+        signal("consider_as_new", {"actor": CONTROLLER, "reason": "r"}),
+        signal(
             "extend_deadline",
-            "--input",
-            '{"actor": {"id": "h", "role": "deputy_head"}, "new_deadline": "2099-01-01", "reason": "r"}',
-        ],
-        [
-            "--name",
-            "forward",
-            "--input",
-            '{"actor": {"id": "c", "role": "controller"}, "target": "Минтруда", "reason": "r"}',
-        ],
+            {"actor": {"id": "h", "role": "deputy_head"}, "new_deadline": "2099-01-01", "reason": "r"},
+        ),
+        signal("forward", {"actor": CONTROLLER, "target": "Минтруда", "reason": "r"}),
     ]
     for attack in attacks:
         sent = await temporal(dev_env, "workflow", "signal", "-w", number, *attack)

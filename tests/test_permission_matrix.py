@@ -15,8 +15,7 @@ from temporalio.worker import Worker
 
 from models.schema import filled_fields
 from policies.permissions import permission_matrix
-from tests.factories import appeal_dict
-from tests.scenario import answer, move, registry_snapshot, start_appeal, status, valid_details
+from tests.scenario import accepted, answer, move, registry_snapshot, status, valid_details
 from workflows.case_machine import STATES, CaseMachine, Table
 from workflows.kinds import KINDS
 
@@ -93,8 +92,7 @@ async def walk(handle: WorkflowHandle[Any, Any], kind: str, engine: Engine) -> i
 
 
 async def test_walk_appeal_workflow(client: Client, worker: Worker, engine: Engine) -> None:
-    handle = await start_appeal(client, worker, appeal_dict())
-    await move(handle, "accept", "housing-dept", "executor")
+    handle = await accepted(client, worker, "housing-dept")
     assert await walk(handle, "appeal", engine) == len(disallowed("appeal"))
     await answer(handle, "housing-dept", "a")
     assert await walk(handle, "appeal", engine) == len(disallowed("appeal"))

@@ -16,7 +16,7 @@ from analysis.scope import Scope
 from models.registry import CaseRecord, EventRecord
 from runtime.search_attributes import CASE_CONTROL
 from tests.factories import appeal_dict
-from tests.scenario import answer, move, refused, start_appeal, status
+from tests.scenario import accepted, answer, move, refused, start_appeal, status
 
 BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
 
@@ -70,8 +70,7 @@ async def test_an_appeal_under_control_has_its_answers_rated(client: Client, wor
 
 
 async def test_without_control_a_rating_is_optional(client: Client, worker: Worker, engine: Engine) -> None:
-    handle = await start_appeal(client, worker, appeal_dict(category="utilities"))
-    await move(handle, "accept", "utilities-dept", "executor")
+    handle = await accepted(client, worker, "utilities-dept", category="utilities")
     await answer(handle, "utilities-dept", "Ответ.")
     st = await move(handle, "approve", "ctl-1", "controller")
     assert st.state == "closed" and "quality_rating" not in st.history[-1].detail

@@ -220,27 +220,8 @@ def test_slots_follow_the_officials_schedule(engine: Engine) -> None:
         create_slots(engine, "akim", date(2026, 11, 30), "10:00", "11:00", 30)  # the akim receives on Fridays
     with pytest.raises(InputError, match="receives from"):
         create_slots(engine, "akim", date(2026, 12, 4), "14:00", "15:00", 30)
-    visiting = create_slots(
-        engine,
-        "akim",
-        date(2026, 11, 30),
-        "10:00",
-        "12:00",
-        20,
-        kind="visiting",
-        district="nauryzbay",
-        place="Дом культуры",
-    )
+    visit = {"kind": "visiting", "district": "nauryzbay", "place": "Дом культуры"}
+    visiting = create_slots(engine, "akim", date(2026, 11, 30), "10:00", "12:00", 20, **visit)
     assert len(visiting) == 6 and all(s.district == "nauryzbay" for s in visiting)
-    again = create_slots(
-        engine,
-        "akim",
-        date(2026, 11, 30),
-        "10:00",
-        "12:00",
-        20,
-        kind="visiting",
-        district="nauryzbay",
-        place="Дом культуры",
-    )
+    again = create_slots(engine, "akim", date(2026, 11, 30), "10:00", "12:00", 20, **visit)
     assert [s.slot_id for s in again] == [s.slot_id for s in visiting]  # idempotent batch
