@@ -27,6 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def printed_number(result: subprocess.CompletedProcess[str]) -> str:
+    """The registration number a CLI command that registers prints (it succeeded)."""
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 async def cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return await asyncio.to_thread(
         subprocess.run,
@@ -62,8 +68,7 @@ async def test_starter_registers_imports_moves_and_lists(
         *register_args(category="roads", text="Яма на дороге", name="Ерлан", contact=("--phone", "+77011112233")),
         env=env,
     )
-    assert one.returncode == 0, one.stderr
-    number = one.stdout.strip()
+    number = printed_number(one)
     assert number.startswith("APL-")
     rows = [appeal_dict(reg_number="") for _ in range(3)] + [appeal_dict(reg_number="", category="nope")]
     source = tmp_path / "appeals.json"
@@ -152,8 +157,7 @@ async def test_reception_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, se
         "+77015550000",
         env=env,
     )
-    assert booked.returncode == 0, booked.stderr
-    number = booked.stdout.strip()
+    number = printed_number(booked)
     free = await cli("reception", "slots", "--official", "housing-head", "--free", env=env)
     slot_id = free.stdout.split("│")[1].strip() if "│" in free.stdout else ""
     assert slot_id.isdigit(), free.stdout
@@ -272,8 +276,7 @@ async def test_instruction_by_cli(dev_env: WorkflowEnvironment, tmp_path: Path, 
         "roads-dept",
         env=env,
     )
-    assert made.returncode == 0, made.stderr
-    number = made.stdout.strip()
+    number = printed_number(made)
     steps = [  # each step as its user, logged in (the --actor option is only checked against the login)
         ("report", number, "--actor", "roads-dept", "--text", "Работы начаты"),
         ("extend", number, "--actor", "roads-dept", "--new-term", "2099-01-01", "--reason", "экспертиза"),

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from sqlmodel import Session
-from temporalio.client import RPCError, WorkflowExecutionStatus
+from temporalio.client import RPCError, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from models.case_status import CaseStatus
@@ -70,6 +70,15 @@ CONTROLLER = {"id": "c", "role": "controller"}  # claimed, never sealed: every o
 HEAD = {"id": "h", "role": "head"}
 
 
+async def registered(env: WorkflowEnvironment) -> tuple[dict[str, Any], WorkflowHandle[Any, Any]]:
+    """An appeal registered on the dev server (sealed by the tests' registrar): its input and handle."""
+    data = appeal_dict()
+    handle = await env.client.start_workflow(
+        "AppealWorkflow", await registration(env.client, data), id=data["reg_number"], task_queue=TASK_QUEUE
+    )
+    return data, handle
+
+
 def signal(name: str, payload: dict[str, Any]) -> list[str]:
     """`temporal workflow signal`'s arguments for a signal with this JSON payload."""
     return ["--name", name, "--input", json.dumps(payload, ensure_ascii=False)]
@@ -78,11 +87,8 @@ def signal(name: str, payload: dict[str, Any]) -> list[str]:
 async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
     dev_env: WorkflowEnvironment, served: Served
 ) -> None:
-    data = appeal_dict()
-    number = data["reg_number"]
-    await dev_env.client.start_workflow(
-        "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
-    )
+    data, handle = await registered(dev_env)
+    number = handle.id
     await routed(dev_env, number)
     attacks: list[list[str]] = [
         ["--name", "accept", "--input", '"garbage"', "--input-meta", "encoding=binary/encrypted"],
@@ -136,11 +142,8 @@ async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
 async def test_a_closed_number_started_again_from_the_cli_is_refused(
     dev_env: WorkflowEnvironment, served: Served
 ) -> None:
-    data = appeal_dict()
-    number = data["reg_number"]
-    handle = await dev_env.client.start_workflow(
-        "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
-    )
+    data, handle = await registered(dev_env)
+    number = handle.id
     await routed(dev_env, number)
     await move(handle, "withdraw", "reg-1", "registrar", reason="отозвано")
     await handle.result()
@@ -173,11 +176,8 @@ async def test_a_closed_number_started_again_from_the_cli_is_refused(
 async def test_a_hundred_refused_signals_of_the_largest_size_leave_the_case_healthy(
     dev_env: WorkflowEnvironment, served: Served
 ) -> None:
-    data = appeal_dict()
-    number = data["reg_number"]
-    handle = await dev_env.client.start_workflow(
-        "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
-    )
+    data, handle = await registered(dev_env)
+    number = handle.id
     first_run = handle.first_execution_run_id
     await routed(dev_env, number)
     largest: Any = {"actor": {"id": "auditor-1", "role": "auditor"}, "answer_text": "я" * 40_000}  # ~240 KB as sent
