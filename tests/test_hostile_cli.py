@@ -53,7 +53,7 @@ async def status(env: WorkflowEnvironment, number: str) -> CaseStatus:
     return await env.client.get_workflow_handle(number).query("status", result_type=CaseStatus)
 
 
-async def routed(env: WorkflowEnvironment, number: str) -> CaseStatus:
+async def until_routed(env: WorkflowEnvironment, number: str) -> CaseStatus:
     return await until_state(env.client.get_workflow_handle(number), "routed")
 
 
@@ -70,12 +70,17 @@ CONTROLLER = {"id": "c", "role": "controller"}  # claimed, never sealed: every o
 HEAD = {"id": "h", "role": "head"}
 
 
-async def registered(env: WorkflowEnvironment) -> tuple[dict[str, Any], WorkflowHandle[Any, Any]]:
-    """An appeal registered on the dev server (sealed by the tests' registrar): its input and handle."""
+async def registered(
+    env: WorkflowEnvironment, *, routed: bool = False
+) -> tuple[dict[str, Any], WorkflowHandle[Any, Any]]:
+    """An appeal registered on the dev server (sealed by the tests' registrar), routed if asked:
+    its input and handle."""
     data = appeal_dict()
     handle = await env.client.start_workflow(
         "AppealWorkflow", await registration(env.client, data), id=data["reg_number"], task_queue=TASK_QUEUE
     )
+    if routed:
+        await until_routed(env, handle.id)
     return data, handle
 
 
@@ -87,9 +92,8 @@ def signal(name: str, payload: dict[str, Any]) -> list[str]:
 async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
     dev_env: WorkflowEnvironment, served: Served
 ) -> None:
-    data, handle = await registered(dev_env)
+    data, handle = await registered(dev_env, routed=True)
     number = handle.id
-    await routed(dev_env, number)
     attacks: list[list[str]] = [
         ["--name", "accept", "--input", '"garbage"', "--input-meta", "encoding=binary/encrypted"],
         ["--name", "accept", "--input", '"garbage"'],
@@ -142,9 +146,8 @@ async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
 async def test_a_closed_number_started_again_from_the_cli_is_refused(
     dev_env: WorkflowEnvironment, served: Served
 ) -> None:
-    data, handle = await registered(dev_env)
+    data, handle = await registered(dev_env, routed=True)
     number = handle.id
-    await routed(dev_env, number)
     await move(handle, "withdraw", "reg-1", "registrar", reason="отозвано")
     await handle.result()
     again = await temporal(
@@ -179,7 +182,7 @@ async def test_a_hundred_refused_signals_of_the_largest_size_leave_the_case_heal
     data, handle = await registered(dev_env)
     number = handle.id
     first_run = handle.first_execution_run_id
-    await routed(dev_env, number)
+    await until_routed(dev_env, number)
     largest: Any = {"actor": {"id": "auditor-1", "role": "auditor"}, "answer_text": "я" * 40_000}  # ~240 KB as sent
     with pytest.raises(RPCError) as too_big:  # past the blob limit the server refuses it: nothing enters history
         await handle.signal("submit_answer", {**largest, "answer_text": "я" * 50_000})
@@ -212,7 +215,7 @@ async def test_the_impersonation_reproduction_is_refused(dev_env: WorkflowEnviro
     await dev_env.client.start_workflow(
         "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
     )
-    await routed(dev_env, number)
+    await until_routed(dev_env, number)
     accept = '{"trigger":"accept","actor":{"id":"utilities-dept","role":"executor"}}'
     update = await temporal(
         dev_env, "workflow", "update", "execute", "-w", number, "--name", "transition", "--input", accept
@@ -277,7 +280,7 @@ async def test_a_move_encoded_by_the_codec_server_for_a_logged_in_user_counts(
         await dev_env.client.start_workflow(
             "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
         )
-        await routed(dev_env, number)
+        await until_routed(dev_env, number)
         # The UI's data box: the case card's payload, which names the case and the move (a seal binds both).
         move_ = json.dumps({"case": number, "trigger": "accept"}).encode()
         plain = Payload(metadata={"encoding": b"json/plain"}, data=move_)
@@ -340,7 +343,7 @@ async def test_the_temporal_cli_cannot_register_or_replay_a_seal_onto_another_ca
         await dev_env.client.start_workflow(
             "AppealWorkflow", await registration(dev_env.client, data), id=data["reg_number"], task_queue=TASK_QUEUE
         )
-        await routed(dev_env, data["reg_number"])
+        await until_routed(dev_env, data["reg_number"])
     await move(dev_env.client.get_workflow_handle(a["reg_number"]), "accept", "housing-dept", "executor")
     shown = await temporal(dev_env, "workflow", "show", "-w", a["reg_number"], "-o", "json")
     accepted = next(
@@ -370,7 +373,7 @@ async def test_temporal_workflow_cancel_does_not_close_a_case(dev_env: WorkflowE
     await dev_env.client.start_workflow(
         "AppealWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
     )
-    await routed(dev_env, number)
+    await until_routed(dev_env, number)
     cancelled = await temporal(dev_env, "workflow", "cancel", "-w", number)
     assert cancelled.returncode == 0, cancelled.stderr
     for _ in range(200):
@@ -402,7 +405,7 @@ async def test_compliance_lists_what_was_done_to_cases_outside_the_engine(
         await dev_env.client.start_workflow(
             "AppealWorkflow", await registration(dev_env.client, data), id=data["reg_number"], task_queue=TASK_QUEUE
         )
-        await routed(dev_env, data["reg_number"])
+        await until_routed(dev_env, data["reg_number"])
     assert (await temporal(dev_env, "workflow", "cancel", "-w", cancelled["reg_number"])).returncode == 0
     done = await temporal(dev_env, "workflow", "terminate", "-w", terminated["reg_number"], "--reason", "by hand")
     assert done.returncode == 0, done.stderr

@@ -75,10 +75,7 @@ async def test_forged_instruction_news_cannot_complete_a_reception(
 ) -> None:
     """Release 1: `instruction_update` saying "closed" for each instruction completed the reception
     and sent the citizen the answer letter while the instructions were still routed."""
-    day = test_reception.reception_day(await env.get_current_time())
-    slots = test_reception.create_slots(engine, "housing-head", day, "10:00", "11:00", 30)
-    handle = await test_reception.start(client, worker, env)
-    await move(handle, "schedule", "reg-1", "registrar", target=str(slots[0].slot_id))
+    handle, _ = await test_reception.booked(env, client, worker, engine)
     specs = [
         {"executor": "housing-dept", "text": "Откачать воду.", "term_working_days": 5},
         {"executor": "roads-dept", "text": "Засыпать яму.", "term_working_days": 5},
