@@ -145,28 +145,17 @@ async def seed(task_queue: str, now: datetime) -> list[str]:
     async def act(number: str, trigger: str, actor: str, role: str, **fields: Any) -> CaseStatus:
         return await act_on(client, number, trigger, actor, role, **fields)
 
+    async def answer(number: str, executor: str, text: str, character: str) -> CaseStatus:
+        return await act(number, "submit_answer", executor, "executor", answer_text=text, answer_character=character)
+
     await until_routed(client, numbers[:4] + numbers[5:])
     await act(numbers[0], "accept", "housing-dept", "executor")
-    await act(
-        numbers[0],
-        "submit_answer",
-        "housing-dept",
-        "executor",
-        answer_text="Ремонт включён в план на май.",
-        answer_character="satisfied",
-    )
+    await answer(numbers[0], "housing-dept", "Ремонт включён в план на май.", "satisfied")
     await act(numbers[0], "approve", "head-1", "head")
     repeat["received_at"] = utc_now().isoformat()
     await start_appeal(client, validated(repeat), REGISTRAR, "cli", task_queue)
     await act(numbers[1], "accept", "utilities-dept", "executor")
-    await act(
-        numbers[1],
-        "submit_answer",
-        "utilities-dept",
-        "executor",
-        answer_text="Вопрос изучается.",
-        answer_character="explained",
-    )
+    await answer(numbers[1], "utilities-dept", "Вопрос изучается.", "explained")
     await act(numbers[1], "return_for_finalization", "controller-1", "controller", reason="ответ не по существу")
     await act(
         numbers[2],
@@ -178,14 +167,7 @@ async def seed(task_queue: str, now: datetime) -> list[str]:
     )
     await act(numbers[3], "accept", "akimat-medeu", "executor")
     await act(numbers[5], "accept", "social-dept", "executor")
-    await act(
-        numbers[5],
-        "submit_answer",
-        "social-dept",
-        "executor",
-        answer_text="Оснований для выплаты нет.",
-        answer_character="refused",
-    )
+    await answer(numbers[5], "social-dept", "Оснований для выплаты нет.", "refused")
     return numbers + await seed_reception(client, engine, task_queue, now)
 
 

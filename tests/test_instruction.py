@@ -76,6 +76,12 @@ async def sleep_past(env: WorkflowEnvironment, day: date, extra_days: int = 2) -
     await env.sleep(timedelta(days=(day - now.date()).days + extra_days))
 
 
+async def poor_findings(handle: WorkflowHandle[Any, Any], text: str, executors: list[str]) -> CaseStatus:
+    """The controller's on-site check found the work of `executors` poor."""
+    details = {"verdict": "poor", "poor_executors": executors}
+    return await move(handle, "record_findings", "ctl-1", "controller", answer_text=text, details=details)
+
+
 async def test_three_executors_one_late_twice(
     env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
 ) -> None:
@@ -253,14 +259,7 @@ async def test_verification_returns_for_finalization(
         "controller",
         details={"date": visit.isoformat(), "place": "Медеуский район, ул. Абая 1"},  # table v4: typed details
     )
-    st = await move(
-        handle,
-        "record_findings",
-        "ctl-1",
-        "controller",
-        answer_text="Вода в подвале осталась.",
-        details={"verdict": "poor", "poor_executors": [CO]},
-    )
+    st = await poor_findings(handle, "Вода в подвале осталась.", [CO])
     assert st.state == "returned_for_finalization" and st.deadline
     assert {t.executor: t.poor_findings for t in st.instruction.executors} == {LEAD: 0, CO: 1}
     assert st.instruction.proposals and st.instruction.proposals[0].executors == [CO]

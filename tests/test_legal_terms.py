@@ -87,6 +87,15 @@ async def under_consideration(client: Client, worker: Worker, **overrides: Any) 
     return handle
 
 
+async def approved_late(handle: WorkflowHandle[Any, Any], engine: Engine) -> None:
+    """The head approves; the answer is late on the status, the move, the card and in compliance."""
+    st = await move(handle, "approve", "head-1", "head")
+    assert st.appeal.answered_late and st.history[-1].detail["late"] == "yes"
+    assert card_of(engine, handle.id).answered_late
+    findings = [f for f in compliance_findings(engine, None) if f[0] == handle.id]
+    assert [f[1] for f in findings] == ["answered after the term"]
+
+
 # ---------------------------------------------------------------- calendar
 
 KZ_TRANSFERS = sorted(
@@ -193,11 +202,7 @@ async def test_timers_watch_the_legal_term_while_the_answer_waits_for_approval(
     st = await sleep_until(env, handle, "disciplinary_skipped", timedelta(days=1))
     assert "disciplinary_proposal" not in kinds(st)  # the executor answered in time
     assert card_of(engine, handle.id).overdue
-    st = await move(handle, "approve", "head-1", "head")
-    assert st.appeal.answered_late and st.history[-1].detail["late"] == "yes"
-    assert card_of(engine, handle.id).answered_late
-    findings = [f for f in compliance_findings(engine, None) if f[0] == handle.id]
-    assert [f[1] for f in findings] == ["answered after the term"]
+    await approved_late(handle, engine)
 
 
 async def test_answered_after_the_term_is_measured_against_the_extended_legal_term(
@@ -260,9 +265,7 @@ async def test_an_extension_after_the_term_is_refused_and_the_missed_term_stays(
     assert st.overdue and st.deadline == st.appeal.original_deadline and card_of(engine, handle.id).overdue
     assert notes_of(engine, handle.id, "extension_notice") == []
     await move(handle, "submit_answer", executor, "executor", **ANSWER)
-    st = await move(handle, "approve", "head-1", "head")
-    assert st.appeal.answered_late and st.history[-1].detail["late"] == "yes"
-    assert [f[1] for f in compliance_findings(engine, None) if f[0] == handle.id] == ["answered after the term"]
+    await approved_late(handle, engine)
 
 
 async def test_an_extension_on_the_last_day_of_the_term_is_decided_in_time(

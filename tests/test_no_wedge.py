@@ -116,14 +116,7 @@ async def test_findings_with_poor_executors_as_a_number_are_refused(
     st = await refusals_reach(handle, 1)
     assert "details.poor_executors" in st.refusals[-1].message
     assert st.state == "answered" and [h.trigger for h in st.history][-1] == "submit_consolidated"
-    st = await move(
-        handle,
-        "record_findings",
-        "ctl-1",
-        "controller",
-        answer_text="Плохо.",
-        details={"verdict": "poor", "poor_executors": [lead]},
-    )
+    st = await test_instruction.poor_findings(handle, "Плохо.", [lead])
     assert st.state == "returned_for_finalization"
     assert await failed_tasks(handle) == 0
 

@@ -26,6 +26,13 @@ BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on Postgre
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture
+def reports_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the reports are written in a test (APPEALS_REPORTS_DIR)."""
+    monkeypatch.setenv("APPEALS_REPORTS_DIR", str(tmp_path / "out"))
+    return tmp_path / "out"
+
+
 async def run_report(client: Client, worker: Worker, request: ReportRequest) -> ReportResult:
     return await client.execute_workflow(
         ReportWorkflow.run, request, id=f"report-{uuid.uuid4()}", task_queue=worker.task_queue
@@ -33,9 +40,8 @@ async def run_report(client: Client, worker: Worker, request: ReportRequest) -> 
 
 
 async def test_report_workflow_writes_the_certificate_in_both_languages(
-    client: Client, worker: Worker, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client: Client, worker: Worker, engine: Engine, reports_dir: Path
 ) -> None:
-    monkeypatch.setenv("APPEALS_REPORTS_DIR", str(tmp_path / "out"))
     seed_registry(engine, "ru")
     result = await run_report(client, worker, ReportRequest("systemic", start="2026-01-01", end="2026-06-30"))
     assert result.summary["flagged"] == 2  # one group, counted once per language
@@ -51,9 +57,8 @@ async def test_report_workflow_writes_the_certificate_in_both_languages(
 
 
 async def test_district_cards_are_written_for_every_district_for_the_month_before(
-    client: Client, worker: Worker, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client: Client, worker: Worker, engine: Engine, reports_dir: Path
 ) -> None:
-    monkeypatch.setenv("APPEALS_REPORTS_DIR", str(tmp_path / "out"))
     seed_registry(engine, "kk")
     result = await run_report(client, worker, ReportRequest("district", language="kk", day="2026-02-03"))
     names = sorted(Path(p).name for p in result.paths if p.endswith(".html"))
@@ -62,11 +67,10 @@ async def test_district_cards_are_written_for_every_district_for_the_month_befor
 
 
 async def test_the_weekly_digest_tells_each_executor_once(
-    client: Client, worker: Worker, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client: Client, worker: Worker, engine: Engine, reports_dir: Path
 ) -> None:
     from models.registry import CaseRecord
 
-    monkeypatch.setenv("APPEALS_REPORTS_DIR", str(tmp_path / "out"))
     with Session(engine) as session:
         for number, executor, deadline, overdue in (
             ("APL-2026-000001", "housing-dept", "2026-03-02T18:30:00+05:00", True),
