@@ -108,7 +108,8 @@ def main() -> int:
         print_story(numbers, utc_now())
         print("CLI: .venv/bin/python starter.py list   |   .venv/bin/python starter.py status", numbers[3])
         print("Receptions:", ", ".join(numbers[6:]), "  |  .venv/bin/python starter.py reception show", numbers[6])
-        print("\nOperators log in at http://127.0.0.1:8081/login  (demo password:", DEMO_PASSWORD + ")")
+        print("\nStaff work in the workbench: http://127.0.0.1:8081/work  (Kazakh and Russian)")
+        print("Operators log in at http://127.0.0.1:8081/login  (demo password:", DEMO_PASSWORD + ")")
         for user_id, name, role, unit in DEMO_USERS:
             print(f"  {user_id:<13} {role}{' of ' + unit if unit else ''}  ({name})")
         print("In the Web UI: gear icon (Data Encoder) -> Remote Codec Endpoint http://127.0.0.1:8081 and switch on")

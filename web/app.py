@@ -18,6 +18,7 @@ from web.codec_routes import codec_routes
 from web.guards import SecurityHeaders, error
 from web.login_routes import login_routes
 from web.service import CodecService
+from web.workbench.routes import Temporal, workbench_routes
 
 DEFAULT_ORIGINS = ("http://127.0.0.1:8233", "http://localhost:8233")
 
@@ -37,6 +38,7 @@ def create_app(
     *,
     engine: Engine | None = None,
     secure_cookie: bool = False,
+    temporal_address: str | None = None,
 ) -> Starlette:
     """The application. `service` defaults to one on the embedded key and the registry (`engine`,
     or DATABASE_URL's); `origins` are the Temporal Web UI's, the only ones CORS admits."""
@@ -44,13 +46,17 @@ def create_app(
         service = CodecService(EncryptionCodec(tolerant=False), engine or make_engine(), oidc_settings())
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        return error(404, "GET /login or /whoami; POST /login, /logout, /encode, /decode")
+        return error(404, "GET /work (the workbench), /login or /whoami; POST /login, /logout, /encode, /decode")
 
     async def not_allowed(request: Request, exc: Exception) -> Response:
         return error(405, f"{request.method} is not served at {request.url.path[:100]}")
 
     return Starlette(
-        routes=[*login_routes(service.engine, secure_cookie), *codec_routes(service, origins)],
+        routes=[
+            *login_routes(service.engine, secure_cookie),
+            *codec_routes(service, origins),
+            *workbench_routes(service.engine, Temporal(temporal_address), secure_cookie),
+        ],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from policies.loading import load_policy
@@ -28,7 +28,9 @@ LOGIN_PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8"><titl
 <style>body{{font-family:sans-serif;max-width:28em;margin:4em auto}}label,input,button{{display:block;margin:.4em 0}}
 input{{width:100%;padding:.4em}}.who{{padding:.6em;background:#eef}}.err{{color:#a00}}</style></head><body>
 <h1>Обращения: вход оператора</h1>{status}
+<p><a href="/work">Рабочее место / Жұмыс орны</a></p>
 <form method="post" action="/login"><input type="hidden" name="csrf" value="{csrf}">
+<input type="hidden" name="next" value="{next}">
 <label>Пользователь / Пайдаланушы <input name="user" autocomplete="username"></label>
 <label>Пароль / Құпиясөз <input name="password" type="password" autocomplete="current-password"></label>
 <button type="submit">Войти / Кіру</button></form>
@@ -49,7 +51,9 @@ def login_routes(engine: Engine, secure_cookie: bool) -> list[Route]:
             found = await run_in_threadpool(session_identity, engine, request.cookies.get(COOKIE, ""))
             status = f"<p class=who>{html.escape(found[0].name)} ({html.escape(found[0].id)})</p>" if found else ""
         csrf = secrets.token_urlsafe(24)
-        response = HTMLResponse(LOGIN_PAGE.format(status=status, csrf=csrf), status_code=code)
+        onward = request.query_params.get("next", "")
+        onward = html.escape(onward if onward.startswith("/work") else "")
+        response = HTMLResponse(LOGIN_PAGE.format(status=status, csrf=csrf, next=onward), status_code=code)
         if token or clear:
             response.set_cookie(
                 COOKIE,
@@ -107,6 +111,13 @@ def login_routes(engine: Engine, secure_cookie: bool) -> list[Route]:
             return await page(request, f"<p class=err>{html.escape(str(err))}</p>", code=401)
         if as_json:  # the CLI keeps the token itself
             return Response(json.dumps({"token": token, "user": user}), media_type="application/json")
+        onward = fields.get("next", "")
+        if onward.startswith("/work") and "//" not in onward:  # back to the workbench page that asked
+            response = RedirectResponse(onward, status_code=303)
+            response.set_cookie(
+                COOKIE, token, max_age=int(hours * 3600), httponly=True, samesite="lax", secure=secure_cookie
+            )
+            return response
         return await page(request, f"<p class=who>Вы вошли как / Сіз кірдіңіз: {html.escape(user)}</p>", token=token)
 
     async def shown(request: Request) -> Response:

@@ -41,9 +41,10 @@ def serve(
     engine: Engine | None = None,
     service: CodecService | None = None,
     secure_cookie: bool = False,
+    temporal_address: str | None = None,
 ) -> BackgroundServer:
     """The application on a thread-ready server (call `serve_forever` on a thread, or `start`)."""
-    app = create_app(service, origins, engine=engine, secure_cookie=secure_cookie)
+    app = create_app(service, origins, engine=engine, secure_cookie=secure_cookie, temporal_address=temporal_address)
     return BackgroundServer(app, host, port)
 
 

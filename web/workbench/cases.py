@@ -1,0 +1,130 @@
+"""What the workbench reads from the registry: the cards the engine writes, their events and
+notices. Never a workflow query: the pages answer at once whatever the worker is doing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from models.registry import CaseRecord, EventRecord, NotificationRecord
+from policies.calendar import is_working_day, local_today, local_zone
+from tooling.seal import Identity
+
+PAGE = 200  # cards on one page of "my cases"
+
+
+@dataclass
+class Filters:
+    state: str = ""
+    kind: str = ""
+    district: str = ""
+    category: str = ""
+    overdue: bool = False
+    number: str = ""
+
+    @classmethod
+    def of(cls, query: Any) -> Filters:
+        return cls(
+            state=str(query.get("state", ""))[:40],
+            kind=str(query.get("kind", ""))[:40],
+            district=str(query.get("district", ""))[:40],
+            category=str(query.get("category", ""))[:40],
+            overdue=query.get("overdue") == "1",
+            number=str(query.get("number", "")).strip()[:40],
+        )
+
+
+@dataclass
+class CaseList:
+    cases: list[CaseRecord]
+    by_state: dict[str, int] = field(default_factory=dict)  # counts under the filters but the state's
+
+
+def whose(who: Identity, own_only: list[str]) -> str:
+    """The unit whose cases alone the user sees ("": all cases): an own-only role (an executor)
+    sees its unit's, anyone who holds another role sees every case."""
+    if who.roles and all(role in own_only for role in who.roles):
+        return who.unit or who.id
+    return ""
+
+
+def my_cases(engine: Engine, unit: str, filters: Filters) -> CaseList:
+    """Overdue first, then by term; the counts per state for the same filters."""
+    conditions: list[Any] = []
+    if unit:
+        conditions.append(CaseRecord.executor == unit)
+    for column, value in (
+        (CaseRecord.kind, filters.kind),
+        (CaseRecord.district, filters.district),
+        (CaseRecord.category, filters.category),
+    ):
+        if value:
+            conditions.append(column == value)
+    if filters.overdue:
+        conditions.append(col(CaseRecord.overdue).is_(True))
+    if filters.number:
+        conditions.append(col(CaseRecord.reg_number).contains(filters.number))
+    with Session(engine) as session:
+        counts = session.exec(select(CaseRecord.state, func.count()).where(*conditions).group_by(CaseRecord.state))
+        by_state = {state: int(n) for state, n in counts}
+        if filters.state:
+            conditions.append(CaseRecord.state == filters.state)
+        query = (
+            select(CaseRecord)
+            .where(*conditions)
+            .order_by(col(CaseRecord.overdue).desc(), col(CaseRecord.deadline), col(CaseRecord.reg_number))
+            .limit(PAGE)
+        )
+        return CaseList(list(session.exec(query).all()), by_state)
+
+
+@dataclass
+class CaseFile:
+    card: CaseRecord
+    events: list[EventRecord]
+    notices: list[NotificationRecord]
+
+
+def case_file(engine: Engine, number: str) -> CaseFile | None:
+    with Session(engine) as session:
+        card = session.get(CaseRecord, number)
+        if card is None:
+            return None
+        events = session.exec(
+            select(EventRecord).where(EventRecord.reg_number == number).order_by(col(EventRecord.id))
+        ).all()
+        notices = session.exec(
+            select(NotificationRecord)
+            .where(NotificationRecord.reg_number == number)
+            .order_by(col(NotificationRecord.id))
+        ).all()
+        return CaseFile(card, list(events), list(notices))
+
+
+def working_days_left(deadline: str, today: date | None = None) -> int | None:
+    """Working days from tomorrow through the term's day (None: no term)."""
+    if not deadline:
+        return None
+    try:
+        end = date.fromisoformat(deadline[:10])
+    except ValueError:
+        return None
+    day, left = today or local_today(), 0
+    while day < end and left < 400:
+        day += timedelta(days=1)
+        left += is_working_day(day)
+    return left
+
+
+def local_time(moment: str) -> str:
+    """A moment as the department reads it: local date and time (the zone is named on the page)."""
+    try:
+        at = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment[:16]
+    return at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M") if at.tzinfo else moment[:16]

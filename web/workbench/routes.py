@@ -1,0 +1,314 @@
+"""The workbench's pages. Every page needs the log-in's session (the codec server's cookie);
+every form post is checked for its origin and its token; a move is sent as the `transition`
+Update sealed on this server for the logged-in user, and its acceptance or refusal is shown at
+once on the page, in the user's language."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from models.appeal import parse_appeal
+from models.errors import InputError
+from policies.calendar import local_year, local_zone
+from policies.catalogue import check_catalogue
+from policies.permissions import permission_matrix, registering_roles
+from policies.routing import categories, districts
+from policies.terms import appeal_types
+from runtime.clock import utc_now
+from tooling.client import connect, start_case, transition
+from tooling.numbering import allocate_number
+from tooling.seal import Identity
+from tooling.users import session_identity
+from web.guards import CSRF_COOKIE, BodyTooLarge, csrf_refusal, read_body
+from web.login_routes import COOKIE
+from web.workbench.cases import CaseList, Filters, case_file, local_time, my_cases, whose, working_days_left
+from web.workbench.forms import move_form, payload_from
+from web.workbench.words import Words
+from workflows.kinds import BY_NAME, kind_of_card, kind_of_number
+
+LANG_COOKIE = "appeals_lang"
+MAX_FORM_BODY = 64_000  # an answer is at most 30,000 characters, each up to 2 bytes posted
+PERSONAL_DATA_ROLES = ("registrar", "controller", "executor", "head", "deputy_head", "official")
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=select_autoescape(["html", "j2"]),
+)
+
+
+class Temporal:
+    """The workbench's Temporal client, connected on first use in the application's own loop."""
+
+    def __init__(self, address: str | None = None) -> None:
+        self.address = address
+        self.client: Client | None = None
+        self.lock = asyncio.Lock()
+
+    async def get(self) -> Client:
+        async with self.lock:
+            if self.client is None:
+                self.client = await connect(self.address)
+            return self.client
+
+
+def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) -> list[Route]:
+    async def who_is(request: Request) -> tuple[Identity, str] | None:
+        return await run_in_threadpool(session_identity, engine, request.cookies.get(COOKIE, ""))
+
+    def words(request: Request) -> Words:
+        return Words(request.cookies.get(LANG_COOKIE, "ru"))
+
+    def render(request: Request, template: str, who: Identity, code: int = 200, **context: Any) -> Response:
+        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        may_register = any(role in registering_roles() for role in who.roles)
+        body = TEMPLATES.get_template(template).render(
+            w=words(request), who=who, path=request.url.path, csrf=csrf, can_register=may_register, **context
+        )
+        response = HTMLResponse(body, status_code=code)
+        response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=secure_cookie)
+        return response
+
+    def to_login(request: Request) -> Response:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+    async def posted_fields(request: Request) -> dict[str, str]:
+        body = (await read_body(request, MAX_FORM_BODY)).decode(errors="replace")
+        return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+    async def cases_page(request: Request) -> Response:
+        found = await who_is(request)
+        if found is None:
+            return to_login(request)
+        who = found[0]
+        filters = Filters.of(request.query_params)
+        own_only = permission_matrix("appeal").own_only
+        listed = await run_in_threadpool(my_cases, engine, whose(who, own_only), filters)
+        return render(request, "cases.html.j2", who, listed=listed, filters=filters)
+
+    def allowed_moves(who: Identity, card: Any) -> list[str]:
+        """The moves the kind's table allows from the card's state and the user's roles may make
+        (an own-only role only on its unit's cases); conditions are checked when a move is sent."""
+        kind = kind_of_card(card.kind)
+        matrix = permission_matrix(kind.name)
+        acting = who.unit or who.id
+        moves = []
+        for trigger in kind.table.operator_triggers():
+            if trigger == "retry_side_effects" or card.state not in kind.table.sources(trigger):
+                continue
+            roles = [r for r in who.roles if r in matrix.roles_for(trigger)]
+            if any(r not in matrix.own_only or card.executor == acting for r in roles):
+                moves.append(trigger)
+        return moves
+
+    async def case_page(request: Request, message: str = "", error: bool = False, code: int = 200) -> Response:
+        found = await who_is(request)
+        if found is None:
+            return to_login(request)
+        who, number = found[0], request.path_params["number"]
+        file = await run_in_threadpool(case_file, engine, number)
+        w = words(request)
+        if file is None:
+            empty = CaseList([])
+            return render(
+                request, "cases.html.j2", who, 404, listed=empty, filters=Filters(), message=number, error=True
+            )
+        events = [
+            {
+                "when": local_time(e.at),
+                "trigger": e.trigger,
+                "who": f"{e.actor_name or e.actor_id} ({w.role(e.actor_role)})",
+                "to_state": e.to_state,
+                "reason": e.reason,
+            }
+            for e in file.events
+        ]
+        notices = [
+            {
+                "when": local_time(n.created_at.isoformat() + "+00:00"),
+                "template": n.template,
+                "recipient": n.recipient,
+                "body": n.body,
+                "staff": not n.template.endswith(("letter", "notice", "acknowledgement", "decision")),
+            }
+            for n in file.notices
+        ]
+        return render(
+            request,
+            "case.html.j2",
+            who,
+            code,
+            card=file.card,
+            events=events,
+            notices=notices,
+            moves=allowed_moves(who, file.card),
+            left=working_days_left(file.card.deadline),
+            zone=str(local_zone()),
+            show_personal=any(r in PERSONAL_DATA_ROLES for r in who.roles),
+            message=message,
+            error=error,
+        )
+
+    def move_setup(request: Request) -> tuple[str, str, Any]:
+        number, trigger = request.path_params["number"], request.path_params["trigger"]
+        kind = kind_of_number(number)
+        if kind is None or trigger not in kind.table.operator_triggers():
+            raise KeyError(trigger)
+        return number, trigger, kind
+
+    async def move_page(request: Request) -> Response:
+        found = await who_is(request)
+        if found is None:
+            return to_login(request)
+        try:
+            number, trigger, kind = move_setup(request)
+        except KeyError:
+            return await case_page(request, words(request)("no_moves"), True, 404)
+        form = move_form(kind.table, trigger, words(request))
+        return render(request, "move.html.j2", found[0], number=number, trigger=trigger, form=form, posted={})
+
+    async def move_posted(request: Request) -> Response:
+        found = await who_is(request)
+        if found is None:
+            return to_login(request)
+        who, how = found
+        w = words(request)
+        try:
+            number, trigger, kind = move_setup(request)
+            fields = await posted_fields(request)
+        except (KeyError, BodyTooLarge) as err:
+            return await case_page(request, w("refused", why=str(err)), True, 400)
+        refusal = csrf_refusal(request, fields, secure_cookie)
+        if refusal:
+            return await case_page(request, w("refused", why=refusal), True, 403)
+        form = move_form(kind.table, trigger, w)
+        matrix = permission_matrix(kind.name)
+        role = next((r for r in who.roles if r in matrix.roles_for(trigger)), who.roles[0] if who.roles else "")
+        try:
+            payload = payload_from(form, fields)
+            client = await temporal.get()
+            st = await transition(client.get_workflow_handle(number), trigger, who, role, method=how, **payload)
+        except (ValueError, WorkflowUpdateFailedError) as err:
+            why = str(getattr(err, "cause", None) or err).removeprefix("RefusedMove: ").removeprefix("InvalidInput: ")
+            again = render(
+                request,
+                "move.html.j2",
+                who,
+                422,
+                number=number,
+                trigger=trigger,
+                form=form,
+                posted=fields,
+                message=w("refused", why=why),
+                error=True,
+            )
+            return again
+        except RPCError:
+            return await case_page(request, w("unavailable"), True, 503)
+        await asyncio.sleep(0)  # the registry is written inside the move: the page reads it now
+        done = w("done", move=w.trigger(trigger), state=w.state(kind.name, st.state))
+        return await case_page(request, done)
+
+    async def register_page(request: Request, message: str = "", error: bool = False, code: int = 200) -> Response:
+        found = await who_is(request)
+        if found is None:
+            return to_login(request)
+        return render(
+            request,
+            "register.html.j2",
+            found[0],
+            code,
+            types=appeal_types(),
+            categories=categories(),
+            districts=districts(),
+            posted={},
+            message=message,
+            error=error,
+        )
+
+    async def register_posted(request: Request) -> Response:
+        found = await who_is(request)
+        if found is None:
+            return to_login(request)
+        who, how = found
+        w = words(request)
+        fields = await posted_fields(request)
+        refusal = csrf_refusal(request, fields, secure_cookie) or (
+            None if any(r in registering_roles() for r in who.roles) else f"{who.id} may not register cases"
+        )
+        if refusal:
+            return await register_page(request, w("refused", why=refusal), True, 403)
+        raw: dict[str, Any] = {
+            "type": fields.get("type", ""),
+            "channel": "paper",
+            "language": fields.get("language", "ru"),
+            "applicant": {"kind": "person", "name": fields.get("name", ""), "iin": fields.get("iin", "")},
+            "contacts": {"email": fields.get("email", ""), "phone": fields.get("phone", ""), "address": ""},
+            "addressee": "Аким",
+            "category": fields.get("category", ""),
+            "district": fields.get("district", ""),
+            "text": fields.get("text", ""),
+            "received_at": utc_now().isoformat(),
+        }
+        try:
+            parse_appeal(dict(raw, reg_number="APL-2026-000001"))  # refused before a number is taken
+            check_catalogue(raw["type"], raw["category"], raw["district"])
+            number = await run_in_threadpool(allocate_number, engine, BY_NAME["appeal"].prefix, local_year())
+            appeal = parse_appeal(dict(raw, reg_number=number))
+            await start_case(await temporal.get(), "AppealWorkflow", appeal, number, who=who, method=how)
+        except InputError as err:
+            again = render(
+                request,
+                "register.html.j2",
+                who,
+                422,
+                types=appeal_types(),
+                categories=categories(),
+                districts=districts(),
+                posted=fields,
+                message=w("refused", why=str(err)),
+                error=True,
+            )
+            return again
+        except (RPCError, WorkflowAlreadyStartedError):
+            return await register_page(request, w("unavailable"), True, 503)
+        for _ in range(100):  # the workflow writes the card as it starts: show the case once it is there
+            if await run_in_threadpool(case_file, engine, number) is not None:
+                break
+            await asyncio.sleep(0.05)
+        return RedirectResponse(f"/work/case/{number}?registered=1", status_code=303)
+
+    async def registered_case(request: Request) -> Response:
+        if request.query_params.get("registered"):
+            number = request.path_params["number"]
+            return await case_page(request, words(request)("registered_as", number=number))
+        return await case_page(request)
+
+    async def language(request: Request) -> Response:
+        back = request.query_params.get("back", "/work")
+        response = RedirectResponse(back if back.startswith("/work") else "/work", status_code=303)
+        chosen = request.path_params["lang"] if request.path_params["lang"] in ("ru", "kk") else "ru"
+        response.set_cookie(LANG_COOKIE, chosen, samesite="lax", secure=secure_cookie, max_age=365 * 86400)
+        return response
+
+    return [
+        Route("/work", cases_page, methods=["GET"]),
+        Route("/work/register", register_page, methods=["GET"]),
+        Route("/work/register", register_posted, methods=["POST"]),
+        Route("/work/lang/{lang}", language, methods=["GET"]),
+        Route("/work/case/{number}", registered_case, methods=["GET"]),
+        Route("/work/case/{number}/{trigger}", move_page, methods=["GET"]),
+        Route("/work/case/{number}/{trigger}", move_posted, methods=["POST"]),
+    ]

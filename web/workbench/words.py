@@ -1,0 +1,62 @@
+"""The workbench's words in the user's language: its own labels (labels.yaml), the case card's
+states and roles, the reports' categories and districts, the policy's executors by name."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from policies.routing import executor_name
+from workflows.case_card import ROLES, STATES
+
+LANGUAGES = ("ru", "kk")
+HERE = Path(__file__).resolve().parent
+REPORT_LABELS = HERE.parent.parent / "analysis" / "templates" / "labels.yaml"
+
+
+@cache
+def _labels() -> dict[str, Any]:
+    return dict(yaml.safe_load((HERE / "labels.yaml").read_text(encoding="utf-8")))
+
+
+@cache
+def _report_labels() -> dict[str, Any]:
+    return dict(yaml.safe_load(REPORT_LABELS.read_text(encoding="utf-8")))
+
+
+class Words:
+    def __init__(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else "ru"
+        self.own: dict[str, Any] = _labels()[self.language]
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = str(self.own.get(key, key))
+        return text.format(**values) if values else text
+
+    def state(self, kind: str, state: str) -> str:
+        states = STATES[self.language]
+        return states.get(f"{kind}.{state}", states.get(state, state))
+
+    def role(self, role: str) -> str:
+        return ROLES[self.language].get(role, role)
+
+    def trigger(self, trigger: str) -> str:
+        return str(self.own["triggers"].get(trigger, trigger.replace("_", " ")))
+
+    def kind(self, kind: str) -> str:
+        return str(self.own["kinds"].get(kind, kind))
+
+    def answer_character(self, value: str) -> str:
+        return str(self.own["answer_characters"].get(value, value))
+
+    def category(self, value: str) -> str:
+        return str(_report_labels()["categories"][self.language].get(value, value))
+
+    def district(self, value: str) -> str:
+        return str(_report_labels()["districts"][self.language].get(value, value))
+
+    def executor(self, value: str) -> str:
+        return executor_name(value, self.language) if value else "—"
