@@ -132,7 +132,9 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
         await log_in(page, bench, "exec.one", f"/work/case/{number}")
         text["answer_text"] = "Кровля будет отремонтирована до 15 мая."
         await make(page, "Жауап беру", **text)
-        await log_in(page, bench, "head.one", f"/work/case/{number}")
+        await log_in(page, bench, "head.one", "/work")  # what waits for the head's decision, first
+        assert "келісудегі жауаптар: 1" in await page.content()
+        await page.get_by_role("link", name=number).click()
         done = await make(page, "Жауапты бекіту")
         assert "жабылды" in done
         assert "answer_letter" in await page.content()  # the letter to the applicant, among the notices

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.registry import CaseRecord, EventRecord, NotificationRecord
+from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord, NotificationRecord
 from policies.calendar import is_working_day, local_today, local_zone
 from tooling.seal import Identity
 
@@ -81,6 +81,31 @@ def my_cases(engine: Engine, unit: str, filters: Filters) -> CaseList:
             .limit(PAGE)
         )
         return CaseList(list(session.exec(query).all()), by_state)
+
+
+DECIDERS = ("head", "deputy_head", "controller")  # who approves answers and decides on proposals
+
+
+@dataclass
+class Waiting:
+    """What waits for a decider's decision: answers to approve, proposals to decide."""
+
+    answers: int = 0
+    proposals: list[DisciplinaryProposalRecord] = field(default_factory=list)
+
+
+def waiting_for(engine: Engine, who: Identity) -> Waiting | None:
+    if not any(role in DECIDERS for role in who.roles):
+        return None
+    with Session(engine) as session:
+        answers = session.exec(select(func.count()).where(CaseRecord.state == "answered")).one()
+        proposals = session.exec(
+            select(DisciplinaryProposalRecord)
+            .where(DisciplinaryProposalRecord.status == "awaiting_approval")
+            .order_by(col(DisciplinaryProposalRecord.id))
+            .limit(50)
+        ).all()
+        return Waiting(int(answers), list(proposals))
 
 
 @dataclass

@@ -35,7 +35,16 @@ from tooling.seal import Identity
 from tooling.users import session_identity
 from web.guards import CSRF_COOKIE, BodyTooLarge, csrf_refusal, read_body
 from web.login_routes import COOKIE
-from web.workbench.cases import CaseList, Filters, case_file, local_time, my_cases, whose, working_days_left
+from web.workbench.cases import (
+    CaseList,
+    Filters,
+    case_file,
+    local_time,
+    my_cases,
+    waiting_for,
+    whose,
+    working_days_left,
+)
 from web.workbench.forms import move_form, payload_from
 from web.workbench.words import Words
 from workflows.kinds import BY_NAME, kind_of_card, kind_of_number
@@ -96,7 +105,8 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         filters = Filters.of(request.query_params)
         own_only = permission_matrix("appeal").own_only
         listed = await run_in_threadpool(my_cases, engine, whose(who, own_only), filters)
-        return render(request, "cases.html.j2", who, listed=listed, filters=filters)
+        waiting = await run_in_threadpool(waiting_for, engine, who)
+        return render(request, "cases.html.j2", who, listed=listed, filters=filters, waiting=waiting)
 
     def allowed_moves(who: Identity, card: Any) -> list[str]:
         """The moves the kind's table allows from the card's state and the user's roles may make
