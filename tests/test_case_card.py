@@ -222,3 +222,18 @@ async def test_reassign_takes_only_a_known_executor_and_a_hostile_target_changes
     assert "**Исполнитель:** utilities-dept" in card and "<img" not in card
     history = await handle.fetch_history()
     assert not [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]
+
+
+def test_an_open_case_with_nothing_to_do_now_is_not_called_closed_and_a_closed_one_says_why() -> None:
+    """Issue 23: an open reception's card said "case closed" when no move was offered; a closed
+    card did not say why it closed."""
+    from workflows.case_card import CLOSURES
+
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    waiting = render_card(CardFacts(kind="reception", number="RCP-2026-000001", state="under_consideration",
+                                    language="ru", now=now))  # fmt: skip
+    assert "дело закрыто" not in waiting and "Сейчас действий нет" in waiting
+    reason = ("closure", CLOSURES["kk"]["answered"])
+    closed = render_card(CardFacts(kind="appeal", number="APL-2026-000001", state="closed", language="kk", now=now,
+                                   facts=[reason]))  # fmt: skip
+    assert "Жабу негізі" in closed and "жауап берілді" in closed and "іс жабылды" in closed

@@ -38,6 +38,8 @@ LABELS: dict[str, dict[str, str]] = {
         "who": "кто может",
         "payload": "данные для окна Signal",
         "none": "Действий нет: дело закрыто.",
+        "none_now": "Сейчас действий нет: дело ждёт срока, исполнителя или поручений.",
+        "closure": "Основание закрытия",
         "how": (
             "Signal: имя действия и данные из таблицы (автора подставляет сервер кодека после входа). "
             'Update `transition`: те же данные и поле "trigger". Условия проверяются при отправке; '
@@ -81,6 +83,8 @@ LABELS: dict[str, dict[str, str]] = {
         "who": "кім жасай алады",
         "payload": "Signal терезесіне арналған деректер",
         "none": "Әрекет жоқ: іс жабылды.",
+        "none_now": "Қазір әрекет жоқ: іс мерзімді, орындаушыны немесе тапсырмаларды күтуде.",
+        "closure": "Жабу негізі",
         "how": (
             "Signal: әрекеттің атауы және кестедегі деректер (авторды кіруден кейін кодек сервері қояды). "
             'Update `transition`: сол деректер және "trigger" өрісі. Шарттар жіберген кезде тексеріледі; '
@@ -105,6 +109,36 @@ LABELS: dict[str, dict[str, str]] = {
         "executors": "Орындаушылар",
         "period": "Есеп кезеңі",
         "proposals": "Жаза туралы ұсыныстар",
+    },
+}
+
+# Why a case closed, in words (the table's `closure` of the move that closed it).
+CLOSURES: dict[str, dict[str, str]] = {
+    "ru": {
+        "answered": "дан ответ",
+        "forwarded": "направлено по компетенции",
+        "left_without_consideration": "оставлено без рассмотрения",
+        "terminated": "рассмотрение прекращено",
+        "withdrawn": "отозвано заявителем",
+        "control_lifted": "снято с контроля",
+        "transferred": "передано",
+        "resolved": "приём проведён, поручения исполнены",
+        "citizen_did_not_come": "заявитель не явился",
+        "cancelled_by_citizen": "отменено заявителем",
+        "refused": "отказано в приёме",
+    },
+    "kk": {
+        "answered": "жауап берілді",
+        "forwarded": "құзыреті бойынша жіберілді",
+        "left_without_consideration": "қараусыз қалдырылды",
+        "terminated": "қарау тоқтатылды",
+        "withdrawn": "өтініш беруші кері алды",
+        "control_lifted": "бақылаудан алынды",
+        "transferred": "берілді",
+        "resolved": "қабылдау өтті, тапсырмалар орындалды",
+        "citizen_did_not_come": "өтініш беруші келмеді",
+        "cancelled_by_citizen": "өтініш беруші бас тартты",
+        "refused": "қабылдаудан бас тартылды",
     },
 }
 
@@ -255,7 +289,7 @@ def render_card(facts: CardFacts) -> str:
     lines.append(f"*{labels['updated']}: {_moment(facts.now.isoformat(), facts.utc_offset_minutes)}*")
     lines += ["", f"#### {labels['moves']}", ""]
     if not facts.moves:
-        lines.append(labels["none"])
+        lines.append(labels["none"] if facts.state == "closed" else labels["none_now"])
         return "\n".join(lines)
     # A list, not a table: the Web UI shows the card in a narrow panel, and a payload must wrap.
     lines.append(f"*{labels['move']} ({labels['who']}): {labels['payload']}*")

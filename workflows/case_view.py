@@ -11,7 +11,7 @@ from temporalio import workflow
 from models.case_status import CaseStatus
 from models.registry_writes import CaseCard
 from runtime import search_attributes as sa
-from workflows.case_card import AllowedMove, CardFacts, render_card
+from workflows.case_card import CLOSURES, AllowedMove, CardFacts, language_of, render_card
 from workflows.case_host import CaseHost, CaseT, InputT
 from workflows.case_machine import as_version_reads, bound_example
 
@@ -80,6 +80,9 @@ class CaseView(CaseHost[InputT, CaseT]):
         rules = self.rules_()
         term, due_at, term_days = self.card_term()
         lines = self.card_lines()
+        if self.trail.closure_reason:
+            reason = self.trail.closure_reason
+            lines.insert(0, ("closure", CLOSURES[language_of(rules.staff_language)].get(reason, reason)))
         if self.trail.failed_effects:
             lines.append(("attention", str(len(self.trail.failed_effects))))
         for intervention in self.trail.outside_interventions[-3:]:
