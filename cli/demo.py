@@ -25,6 +25,7 @@ from cli.demo_cases import (
     late_story,
     run_reports,
     seed,
+    seed_instruction,
     seed_water,
 )
 from models.registry import make_engine
@@ -100,6 +101,7 @@ def main() -> int:
         procs.append(child("worker.py"))
         numbers = asyncio.run(seed("appeals", utc_now()))
         water = asyncio.run(seed_water("appeals", utc_now()))
+        instruction = asyncio.run(seed_instruction("appeals", utc_now()))
         time.sleep(1)  # the six cards are written as their workflows start
         reports = asyncio.run(run_reports("appeals", utc_now()))
         ui = f"http://{config['ip']}:{config['ui_port']}/namespaces/{config['namespace']}/workflows"
@@ -108,6 +110,7 @@ def main() -> int:
         print_story(numbers, utc_now())
         print("CLI: .venv/bin/python starter.py list   |   .venv/bin/python starter.py status", numbers[3])
         print("Receptions:", ", ".join(numbers[6:]), "  |  .venv/bin/python starter.py reception show", numbers[6])
+        print(f"Presidential instruction under monthly control: {instruction}")
         print("\nStaff work in the workbench: http://127.0.0.1:8081/work  (Kazakh and Russian)")
         print("Operators log in at http://127.0.0.1:8081/login  (demo password:", DEMO_PASSWORD + ")")
         for user_id, name, role, unit in DEMO_USERS:

@@ -252,6 +252,8 @@ DEMO_USERS = [  # (id, name, role, unit)
     ("controller-1", "Контролёр (демо)", "controller", ""),
     ("housing-exec", "Исполнитель управления жилищной политики (демо)", "executor", "housing-dept"),
     ("head-1", "Заведующий отделом (демо)", "head", ""),
+    ("deputy-1", "Заместитель заведующего (демо)", "deputy_head", ""),
+    ("housing-head", "Руководитель управления, ведёт приём (демо)", "official", ""),
     ("auditor-1", "Аудитор (демо)", "auditor", ""),
 ]
 
@@ -282,6 +284,31 @@ async def seed_water(task_queue: str, now: datetime) -> list[str]:
     for number in numbers:  # taken into work: their terms run; the forwarding term is met
         await act_on(client, number, "accept", "utilities-dept", "executor")
     return numbers
+
+
+async def seed_instruction(task_queue: str, now: datetime) -> str:
+    """A Presidential instruction under monthly control, with two executors (the first coordinates)."""
+    from models.instruction import parse_instruction
+    from tooling.client import connect, start_case
+
+    engine = make_engine()
+    number = allocate_number(engine, BY_NAME["instruction"].prefix, local_year(now))
+    first_term = calendar.add_working_days(local_today(now), 10)
+    raw = {
+        "reg_number": number,
+        "issuer": "president",
+        "issuer_official": "Глава государства, совещание по паводкам",
+        "text": "Обеспечить готовность ливневой канализации микрорайона Аксай к паводкам.",
+        "control": "monthly",
+        "first_term": first_term.isoformat(),
+        "periods": 3,
+        "executors": ["housing-dept", "roads-dept"],
+        "related_appeals": [],
+        "received_at": now.isoformat(),
+    }
+    instruction = parse_instruction(raw)
+    await start_case(await connect(), "InstructionWorkflow", instruction, number, task_queue, who=REGISTRAR)
+    return number
 
 
 def report_period(now: datetime) -> tuple[date, date]:
