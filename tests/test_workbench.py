@@ -86,7 +86,7 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
 
         # Not logged in: the workbench sends the user to the log-in, and back after it.
         await page.goto(f"{bench.url}/work")
-        assert "/login" in page.url
+        assert "/login" in page.url and "сессия истекла" in await page.locator(".err").inner_text()
 
         # The registrar registers an appeal; a bad IIN is refused on the page first, naming the field.
         await log_in(page, bench, "reg.one", "/work/register")

@@ -23,6 +23,7 @@ from web.guards import CSRF_COOKIE, BodyTooLarge, csrf_refusal, error, read_body
 from web.login_throttle import LoginThrottle
 
 COOKIE = "appeals_session"
+EXPIRED = "<p class=err>Вход не выполнен или сессия истекла / Кіру орындалмаған немесе сессия аяқталды.</p>"
 MAX_LOGIN_BODY = 4_096  # a user name and a password: read no more before anyone is authenticated
 LOGIN_PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Вход / Кіру</title>
 <style>body{{font-family:sans-serif;max-width:28em;margin:4em auto}}label,input,button{{display:block;margin:.4em 0}}
@@ -50,6 +51,10 @@ def login_routes(engine: Engine, secure_cookie: bool) -> list[Route]:
         if not status:
             found = await run_in_threadpool(session_identity, engine, request.cookies.get(COOKIE, ""))
             status = f"<p class=who>{html.escape(found[0].name)} ({html.escape(found[0].id)})</p>" if found else ""
+            if not found and request.query_params.get("next"):  # sent here by a workbench page
+                status = (
+                    "<p class=err>Вход не выполнен или сессия истекла / Кіру орындалмаған немесе сессия аяқталды.</p>"
+                )
         csrf = secrets.token_urlsafe(24)
         onward = request.query_params.get("next", "")
         onward = html.escape(onward if onward.startswith("/work") else "")
