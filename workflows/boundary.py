@@ -13,7 +13,7 @@ from temporalio.common import RawValue
 from models.case_status import CaseStatus
 from models.errors import InputError
 from models.moves import MoveRequest, parse_move
-from runtime.failures import invalid, refused
+from runtime.failures import Reason, invalid, refused
 from workflows.case_host import CaseT, InputT
 from workflows.outside import RESET_REFUSAL
 from workflows.registration import Registration
@@ -99,12 +99,12 @@ class Boundary(Registration[InputT, CaseT]):
         try:
             move = self.parse_request(args)
         except InputError as err:
-            raise invalid(str(err)) from None
+            raise invalid(Reason(str(err), "invalid_field", field=err.field, rule=err.rule)) from None
         # Validators run only when an Update arrives, never in a replay: the seal is always required,
         # bound to this case and move.
         unauthenticated = self.seal_gate().move_refusal(move, bound=True, signed=True)
         if unauthenticated:
-            raise refused(unauthenticated)
+            raise refused(Reason(unauthenticated, "not_authenticated"))
         if not self.ready:
             return  # the handler waits for registration and checks again
         refusal = self.check(move)

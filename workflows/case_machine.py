@@ -28,6 +28,7 @@ from temporalio import workflow
 from models.moves import Actor, MoveRequest
 from models.permissions import PermissionMatrix
 from models.schema import filled_fields
+from runtime.failures import Reason
 
 with workflow.unsafe.imports_passed_through():
     from transitions import Machine
@@ -271,14 +272,21 @@ class CaseMachine:
         """Why `move` may not be made now, in words an operator can act on; None if it may."""
         kind, trig, state = self.table.kind, move.trigger, self.case.state
         if trig not in self.table.triggers():
-            return f"unknown trigger {trig!r} for {kind}; known triggers: {', '.join(self.table.triggers())}"
+            known = ", ".join(self.table.triggers())
+            return Reason(f"unknown trigger {trig!r} for {kind}; known triggers: {known}", "unknown_trigger", move=trig)
         if not system:
             denied = self._permission_refusal(move, permissions)
             if denied:
                 return denied
         sources = self.table.sources(trig)
         if state not in sources:
-            return f"{trig!r} is not allowed in state {state!r} (table rule: allowed from {', '.join(sources)})"
+            allowed = ", ".join(sources)
+            return Reason(
+                f"{trig!r} is not allowed in state {state!r} (table rule: allowed from {allowed})",
+                "not_in_state",
+                move=trig,
+                state=state,
+            )
         if self.case.may_trigger(trig, move, now):  # type: ignore[attr-defined]
             return None
         # Refused: say why, from the first row for this source (as `transitions` would try them).
@@ -287,20 +295,26 @@ class CaseMachine:
                 refusal = self._row_refusal(row, move, now)
                 if refusal:
                     return refusal
-        return f"{trig!r} refused in state {state!r} by the transition table"
+        return Reason(
+            f"{trig!r} refused in state {state!r} by the transition table", "not_in_state", move=trig, state=state
+        )
 
     def _row_refusal(self, row: dict[str, Any], move: MoveRequest, now: datetime) -> str | None:
         """Why a row does not fire (only asked once the machine has refused the move)."""
         trig, state, case = move.trigger, self.case.state, self.case
         for name in row.get("requires", []):
             if not getattr(move, name):
-                return f"{trig!r} requires the field {name!r}"
+                return Reason(f"{trig!r} requires the field {name!r}", "field_required", move=trig, field=name)
         for cond in _as_list(row.get("conditions")):
             if not getattr(case, cond)(move, now):
-                return f"{trig!r} refused in state {state!r}: {case.explain(cond, move, now)} (condition {cond})"
+                why = case.explain(cond, move, now)
+                text = f"{trig!r} refused in state {state!r}: {why} (condition {cond})"
+                return Reason(text, "condition", move=trig, condition=cond, explanation=why)
         for cond in _as_list(row.get("unless")):
             if getattr(case, cond)(move, now):
-                return f"{trig!r} refused in state {state!r}: {case.explain(cond, move, now)} (unless {cond})"
+                why = case.explain(cond, move, now)
+                text = f"{trig!r} refused in state {state!r}: {why} (unless {cond})"
+                return Reason(text, "condition", move=trig, condition=cond, explanation=why)
         return None
 
     def offered(self, trigger: str, now: datetime) -> bool:
@@ -330,16 +344,19 @@ class CaseMachine:
     def _permission_refusal(self, move: MoveRequest, matrix: PermissionMatrix | None) -> str | None:
         role, trig = move.actor.role, move.trigger
         if matrix is None:
-            return "the case is still being registered; try again in a moment"
+            return Reason("the case is still being registered; try again in a moment", "still_registering")
         if role not in matrix.grants:
-            return f"role {role!r} is not a role of this system (roles: {', '.join(matrix.roles())})"
+            roles = ", ".join(matrix.roles())
+            return Reason(f"role {role!r} is not a role of this system (roles: {roles})", "unknown_role", role=role)
         if not matrix.allows(role, trig):
             allowed = ", ".join(matrix.roles_for(trig)) or "nobody"
-            return f"role {role!r} may not trigger {trig!r} (permissions policy: allowed to {allowed})"
+            text = f"role {role!r} may not trigger {trig!r} (permissions policy: allowed to {allowed})"
+            return Reason(text, "role_may_not", role=role, move=trig, allowed=",".join(matrix.roles_for(trig)))
         acting_for = move.actor.unit or move.actor.id  # an authenticated executor acts for their unit
         if role in matrix.own_only and not self.case.is_assigned(acting_for):
             assigned = self.case.executor or "nobody yet"
-            return f"{role} {acting_for!r} may act only on cases assigned to them (assigned: {assigned})"
+            text = f"{role} {acting_for!r} may act only on cases assigned to them (assigned: {assigned})"
+            return Reason(text, "own_cases_only", role=role, assigned=self.case.executor)
         return None
 
     def apply(self, move: MoveRequest, now: datetime) -> Step:

@@ -211,7 +211,9 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             client = await temporal.get()
             st = await transition(client.get_workflow_handle(number), trigger, who, role, method=how, **payload)
         except (ValueError, WorkflowUpdateFailedError) as err:
-            why = str(getattr(err, "cause", None) or err).removeprefix("RefusedMove: ").removeprefix("InvalidInput: ")
+            cause = getattr(err, "cause", None) or err
+            reason = str(getattr(cause, "message", "") or cause)
+            why = w.refusal(reason, tuple(getattr(cause, "details", ()) or ()), kind.name)
             again = render(
                 request,
                 "move.html.j2",

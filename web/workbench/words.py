@@ -58,5 +58,30 @@ class Words:
     def district(self, value: str) -> str:
         return str(_report_labels()["districts"][self.language].get(value, value))
 
+    def refusal(self, reason: str, details: tuple[Any, ...], kind: str) -> str:
+        """A refusal in this language, from its code and parameters (the engine's words when the
+        code is one this client does not know)."""
+        detail = details[0] if details and isinstance(details[0], dict) else {}
+        template = self.own["refusals"].get(str(detail.get("code", "")))
+        if template is None:
+            return reason
+        params = dict(detail.get("params") or {})
+        if "move" in params:
+            params["move"] = self.trigger(params["move"])
+        if "state" in params:
+            params["state"] = self.state(kind, params["state"])
+        if "role" in params:
+            params["role"] = self.role(params["role"])
+        if "allowed" in params:
+            params["allowed"] = ", ".join(self.role(r) for r in params["allowed"].split(",") if r)
+        if "assigned" in params:
+            params["assigned"] = self.executor(params["assigned"])
+        if "field" in params:
+            params["field"] = self(params["field"].removeprefix("details."))
+        try:
+            return str(template).format(**params)
+        except (KeyError, IndexError):
+            return reason
+
     def executor(self, value: str) -> str:
         return executor_name(value, self.language) if value else "—"
