@@ -5,6 +5,7 @@ shows the answer letter. Refusals are shown on the page, in words, and change no
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 from collections.abc import AsyncIterator
@@ -157,3 +158,51 @@ def test_a_refusal_is_worded_in_each_language_from_its_code_and_parameters() -> 
     assert Words("ru").refusal("the engine's words", ({"code": "new_code", "params": {}},), "appeal") == (
         "the engine's words"
     )
+
+
+def test_every_word_is_in_both_languages() -> None:
+    import yaml
+
+    from web.workbench.words import HERE
+
+    labels = yaml.safe_load((HERE / "labels.yaml").read_text(encoding="utf-8"))
+    for section in ("triggers", "refusals", "kinds", "answer_characters"):
+        assert set(labels["ru"][section]) == set(labels["kk"][section]), section
+    assert set(labels["ru"]) == set(labels["kk"])
+
+
+async def test_a_registrar_books_a_reception_into_a_free_slot_offered_by_the_registry(
+    bench: Bench, dev_env: WorkflowEnvironment
+) -> None:
+    from playwright.async_api import async_playwright
+
+    from activities.receptions import create_slots
+    from tests.scenario import REGISTRAR, registration
+    from tests.test_reception import next_number, reception_day, reception_dict
+    from tooling.client import TASK_QUEUE
+
+    now = await dev_env.get_current_time()
+    slot = create_slots(bench.served.engine, "housing-head", reception_day(now), "10:00", "10:30", 30)[0]
+    number = next_number()
+    sealed = await registration(dev_env.client, reception_dict(number, now))
+    await dev_env.client.start_workflow("ReceptionWorkflow", sealed, id=number, task_queue=TASK_QUEUE)
+    assert REGISTRAR.roles == ["registrar"]
+    for _ in range(100):  # the card is written as the reception registers
+        if card(bench, number) is not None:
+            break
+        await asyncio.sleep(0.05)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = await browser.new_page()
+        page.set_default_timeout(20_000)
+        await log_in(page, bench, "reg.one", f"/work/case/{number}")
+        await page.get_by_role("link", name="Назначить время приёма").click()
+        choice = page.locator("[name='details.slot_id'] option")
+        assert await choice.count() == 1 and slot.local[:10] in await choice.first.inner_text()  # the free slot
+        await page.fill("[name='details.participants']", "housing-dept")
+        await page.get_by_role("button", name="Отправить").click()
+        done = await page.locator("[role=status]").inner_text()
+        assert done.startswith("Сделано: Назначить время приёма") and "приём назначен" in done
+        await browser.close()
+    booked = card(bench, number)
+    assert booked is not None and booked.state == "routed"

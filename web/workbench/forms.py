@@ -34,9 +34,22 @@ class FormField:
     required: bool = False
     limit: int = 0
     choices: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
+    number: bool = False  # posted as text, sent as a whole number
 
 
-def move_form(table: Table, trigger: str, words: Words) -> list[FormField]:
+def move_form(
+    table: Table, trigger: str, words: Words, offered: dict[str, list[tuple[str, str]]] | None = None
+) -> list[FormField]:
+    """The move's form; `offered` gives a field's choices the registry knows (a reception's free
+    slots), which make it a choice."""
+    form = _fields(table, trigger, words)
+    for f in form:
+        if offered and f.name in offered:
+            f.input, f.choices = "choice", offered[f.name]
+    return form
+
+
+def _fields(table: Table, trigger: str, words: Words) -> list[FormField]:
     rows = table.rows(trigger)
     form = [_flat(name, words) for name in rows[0].get("requires", []) if name in FLAT]
     optional = [name for name in ("reason",) if name not in rows[0].get("requires", [])]
@@ -63,7 +76,7 @@ def _detail(f: Any, schema: type, words: Words) -> FormField:
     if typing.get_origin(hint) is Literal:
         return FormField(name, label, "choice", required, 0, [(str(v), str(v)) for v in typing.get_args(hint)])
     if hint is int:
-        return FormField(name, label, "number", required)
+        return FormField(name, label, "number", required, number=True)
     if hint is str and meta.get("pattern") == ISO_DATE:
         return FormField(name, words("new_deadline") if fills else label, "date", required, 10)
     if hint is str and f.name == "executor":
@@ -89,7 +102,7 @@ def payload_from(form: list[FormField], posted: dict[str, str]) -> dict[str, Any
         if not raw:
             continue
         value: Any = raw
-        if f.input == "number":
+        if f.number:
             value = int(raw)
         elif f.input == "lines":
             value = [line.strip() for line in raw.splitlines() if line.strip()]

@@ -21,6 +21,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from activities.receptions import list_slots
 from models.appeal import parse_appeal
 from models.errors import InputError
 from policies.calendar import local_year, local_zone
@@ -171,6 +172,15 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             error=error,
         )
 
+    async def offered(kind: str, number: str) -> dict[str, list[tuple[str, str]]]:
+        """Choices the registry knows for a move's fields: a reception's official's free slots."""
+        if kind != "reception":
+            return {}
+        file = await run_in_threadpool(case_file, engine, number)
+        official = file.card.addressee if file else ""
+        slots = await run_in_threadpool(list_slots, engine, official, None, True)
+        return {"details.slot_id": [(str(s.slot_id), f"{s.local} · {s.format} {s.place}".strip()) for s, _ in slots]}
+
     def move_setup(request: Request) -> tuple[str, str, Any]:
         number, trigger = request.path_params["number"], request.path_params["trigger"]
         kind = kind_of_number(number)
@@ -186,7 +196,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             number, trigger, kind = move_setup(request)
         except KeyError:
             return await case_page(request, words(request)("no_moves"), True, 404)
-        form = move_form(kind.table, trigger, words(request))
+        form = move_form(kind.table, trigger, words(request), await offered(kind.name, number))
         return render(request, "move.html.j2", found[0], number=number, trigger=trigger, form=form, posted={})
 
     async def move_posted(request: Request) -> Response:
@@ -203,7 +213,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         refusal = csrf_refusal(request, fields, secure_cookie)
         if refusal:
             return await case_page(request, w("refused", why=refusal), True, 403)
-        form = move_form(kind.table, trigger, w)
+        form = move_form(kind.table, trigger, w, await offered(kind.name, number))
         matrix = permission_matrix(kind.name)
         role = next((r for r in who.roles if r in matrix.roles_for(trigger)), who.roles[0] if who.roles else "")
         try:
