@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from models.registry import CaseRecord, EventRecord, make_engine  # noqa: E402
 from policies.routing import categories, districts, executors  # noqa: E402
+from runtime.clock import utc_now  # noqa: E402
 from tooling.users import add_user, log_in  # noqa: E402
 from web.serve import serve  # noqa: E402
 
@@ -53,7 +54,7 @@ def seed(engine: object, n: int) -> list[str]:
                 "applicants_count": 1, "addressee": "Аким", "received_at": "2026-11-01T10:00:00+05:00",
                 "received_on": "2026-11-01", "state": rng.choice(STATES), "executor": rng.choice(units),
                 "deadline": due.isoformat(), "overdue": due < today, "summary": "Протекает крыша дома " * 5,
-                "workflow_run": "r", "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC),
+                "workflow_run": "r", "created_at": utc_now(), "updated_at": utc_now(),
             }
         )  # fmt: skip
         for seq in range(12):
@@ -62,7 +63,7 @@ def seed(engine: object, n: int) -> list[str]:
                     "reg_number": number, "key": f"move-{seq}", "seq": seq, "trigger": "accept",
                     "actor_id": "housing-dept", "actor_role": "executor", "from_state": "routed",
                     "to_state": "under_consideration", "at": "2026-11-02T10:00:00+00:00", "reason": "",
-                    "detail": "{}", "recorded_at": datetime.now(UTC),
+                    "detail": "{}", "recorded_at": utc_now(),
                 }
             )  # fmt: skip
     with engine.begin() as conn:  # type: ignore[attr-defined]
