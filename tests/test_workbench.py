@@ -6,10 +6,12 @@ shows the answer letter. Refusals are shown on the page, in words, and change no
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +30,7 @@ USERS = [
     ("reg.one", "Регистратор Один", "registrar", ""),
     ("exec.one", "Исполнитель Жилищный", "executor", "housing-dept"),
     ("head.one", "Руководитель Отдела", "head", ""),
+    ("housing-head", "Руководитель управления", "official", ""),
 ]
 
 
@@ -64,6 +67,28 @@ def card(bench: Bench, number: str) -> CaseRecord | None:
         return session.get(CaseRecord, number)
 
 
+SHOTS = os.environ.get("APPEALS_SCREENSHOTS", "")  # a folder: the pages are saved there (docs/screenshots)
+
+
+async def shot(page: Any, name: str) -> None:
+    """Save the page for the documentation when asked, and check what a screen reader needs: the
+    page's language, a label for every field, words on every link and button."""
+    problems = await page.evaluate(
+        """() => {
+        const found = [];
+        if (!['ru', 'kk'].includes(document.documentElement.lang)) found.push('lang');
+        for (const e of document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+            if (!e.labels || e.labels.length === 0) found.push('unlabelled ' + e.name);
+        for (const e of document.querySelectorAll('a, button'))
+            if (!e.textContent.trim()) found.push('no words on a ' + e.tagName);
+        return found;
+    }"""
+    )
+    assert problems == [], (name, problems)
+    if SHOTS:
+        await page.screenshot(path=str(Path(SHOTS) / f"workbench-{name}.png"), full_page=True)
+
+
 async def make(page: Any, move: str, **fields: str) -> str:
     """Open the move's form from the case page, fill it, send it; the page's message."""
     await page.get_by_role("link", name=move, exact=True).click()
@@ -91,6 +116,7 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
 
         # The registrar registers an appeal; a bad IIN is refused on the page first, naming the field.
         await log_in(page, bench, "reg.one", "/work/register")
+        await shot(page, "register")
         form = {"category": "housing", "district": "almaly", "text": "Протекает крыша дома.", "name": "Айгуль"}
         for name, value in {**form, "iin": "123456789012", "email": "a@b.kz"}.items():
             box = page.locator(f"[name='{name}']")
@@ -112,7 +138,9 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
 
         # The executor finds it among their cases and takes it; a move not theirs is refused, in words.
         await log_in(page, bench, "exec.one", "/work")
+        await shot(page, "my-cases")
         await page.get_by_role("link", name=number).click()
+        await shot(page, "case")
         assert "Управление жилищной политики" in await page.content()  # the unit by its name
         done = await make(page, "Принять в работу")
         assert "Сделано: Принять в работу" in done and "на рассмотрении" in done
@@ -120,6 +148,7 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
         await page.get_by_role("button", name="Отправить").click()
         refused = await page.locator("[role=status]").inner_text()  # worded here from the engine's code
         assert refused.startswith("Отказано: Роль «исполнитель» не может выполнить действие «Утвердить ответ»")
+        await shot(page, "refused")
         assert card(bench, number).state == "under_consideration"  # type: ignore[union-attr]
         await page.goto(f"{bench.url}/work/case/{number}")
         text = {"answer_text": "Кровля будет отремонтирована в мае.", "answer_character": "satisfied"}
@@ -135,10 +164,12 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
         await make(page, "Жауап беру", **text)
         await log_in(page, bench, "head.one", "/work")  # what waits for the head's decision, first
         assert "келісудегі жауаптар: 1" in await page.content()
+        await shot(page, "waiting-kk")
         await page.get_by_role("link", name=number).click()
         done = await make(page, "Жауапты бекіту")
         assert "жабылды" in done
         assert "answer_letter" in await page.content()  # the letter to the applicant, among the notices
+        await shot(page, "closed-kk")
         closed = card(bench, number)
         assert closed is not None and closed.state == "closed" and closed.closure_reason == "answered"
         await browser.close()
@@ -169,6 +200,26 @@ def test_every_word_is_in_both_languages() -> None:
     for section in ("triggers", "refusals", "kinds", "answer_characters"):
         assert set(labels["ru"][section]) == set(labels["kk"][section]), section
     assert set(labels["ru"]) == set(labels["kk"])
+    # Every field of every move's form has words (no field is shown by its code).
+    import dataclasses
+    import typing
+
+    from workflows.kinds import KINDS
+
+    missing: set[str] = set()
+    for kind in KINDS:
+        for trigger in kind.table.operator_triggers():
+            schema = kind.table.details_schema(trigger)
+            schemas: list[Any] = [schema] if schema else []
+            while schemas:
+                current = schemas.pop()
+                for f in dataclasses.fields(current):
+                    missing |= {f.name} - set(labels["ru"])
+                    args = typing.get_args(typing.get_type_hints(current)[f.name])
+                    schemas += [a for a in args if dataclasses.is_dataclass(a)]
+            missing |= set(kind.table.rows(trigger)[0].get("requires", [])) - set(labels["ru"])
+            missing |= {trigger} - set(labels["ru"]["triggers"])
+    assert missing == set()
 
 
 async def test_a_registrar_books_a_reception_into_a_free_slot_offered_by_the_registry(
@@ -203,6 +254,26 @@ async def test_a_registrar_books_a_reception_into_a_free_slot_offered_by_the_reg
         await page.get_by_role("button", name="Отправить").click()
         done = await page.locator("[role=status]").inner_text()
         assert done.startswith("Сделано: Назначить время приёма") and "приём назначен" in done
+
+        # The official holds the reception in a form whose instructions are groups of fields, not JSON;
+        # the instruction given is an appeal of its own, routed to the executor named.
+        await log_in(page, bench, "housing-head", f"/work/case/{number}")
+        await page.get_by_role("link", name="Провести приём").click()
+        await shot(page, "hold-form")
+        await page.fill("[name='answer_text']", "Поручено.")
+        await page.select_option("[name='details.instructions.0.executor']", "housing-dept")
+        await page.fill("[name='details.instructions.0.text']", "Откачать воду из подвала.")
+        await page.fill("[name='details.instructions.0.term_working_days']", "5")
+        await page.get_by_role("button", name="Отправить").click()
+        held = await page.locator("[role=status]").inner_text()
+        assert held.startswith("Сделано: Провести приём") and "на рассмотрении" in held
         await browser.close()
-    booked = card(bench, number)
-    assert booked is not None and booked.state == "routed"
+    given = None
+    for _ in range(100):
+        given = card(bench, f"{number}-1")
+        if given is not None and given.executor == "housing-dept":
+            break
+        await asyncio.sleep(0.05)
+    assert given is not None and given.kind == "reception_instruction" and given.executor == "housing-dept"
+    held_card = card(bench, number)
+    assert held_card is not None and held_card.state == "under_consideration"

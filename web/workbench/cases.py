@@ -4,7 +4,7 @@ notices. Never a workflow query: the pages answer at once whatever the worker is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -146,10 +146,16 @@ def working_days_left(deadline: str, today: date | None = None) -> int | None:
     return left
 
 
-def local_time(moment: str) -> str:
-    """A moment as the department reads it: local date and time (the zone is named on the page)."""
-    try:
-        at = datetime.fromisoformat(moment)
-    except ValueError:
-        return moment[:16]
-    return at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M") if at.tzinfo else moment[:16]
+def local_time(moment: str | datetime) -> str:
+    """A moment as the department reads it: local date and time (the zone is named on the page); a
+    moment without a zone is the registry's UTC."""
+    if isinstance(moment, datetime):
+        at = moment
+    else:
+        try:
+            at = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment[:16]
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")

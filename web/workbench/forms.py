@@ -4,6 +4,7 @@ where the policy knows them, its choices; and the payload read back from what wa
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import typing
 from dataclasses import MISSING, dataclass, field, fields
@@ -17,6 +18,7 @@ from web.workbench.words import Words
 from workflows.case_machine import Table
 
 ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+ROWS = 3  # a list of objects (a reception's instructions) is offered as this many groups of fields
 FLAT = {  # the move's own fields: (input, limit)
     "reason": ("textarea", MAX_REASON_CHARS),
     "answer_text": ("textarea", MAX_ANSWER_CHARS),
@@ -55,7 +57,13 @@ def _fields(table: Table, trigger: str, words: Words) -> list[FormField]:
     optional = [name for name in ("reason",) if name not in rows[0].get("requires", [])]
     schema = table.details_schema(trigger)
     if schema is not None:
-        form += [_detail(f, schema, words) for f in fields(schema)]  # type: ignore[arg-type]
+        for f in fields(schema):  # type: ignore[arg-type]
+            hint = typing.get_type_hints(schema)[f.name]
+            args = typing.get_args(hint)
+            if typing.get_origin(hint) is list and args and dataclasses.is_dataclass(args[0]):
+                form += _groups(f, schema, words)
+            else:
+                form.append(_detail(f, schema, words))
     form += [_flat(name, words, required=False) for name in optional if not any(f.name == name for f in form)]
     return form
 
@@ -92,6 +100,20 @@ def _detail(f: Any, schema: type, words: Words) -> FormField:
     return FormField(name, label, "json", required)
 
 
+def _groups(f: Any, schema: type, words: Words) -> list[FormField]:
+    """A list of objects as ROWS groups of their fields, named `details.<list>.<row>.<field>`."""
+    (item,) = typing.get_args(typing.get_type_hints(schema)[f.name])
+    group: list[FormField] = []
+    for row in range(ROWS):
+        for sub in fields(item):
+            one = _detail(sub, item, words)
+            one.name = f"details.{f.name}.{row}.{sub.name}"
+            one.label = f"{row + 1}. {one.label}"
+            one.required = False  # an empty group is left out
+            group.append(one)
+    return group
+
+
 def payload_from(form: list[FormField], posted: dict[str, str]) -> dict[str, Any]:
     """The move's fields from the posted form; empty optional fields are left out, so the engine's
     own parser names what is missing or wrong (ValueError: a number or a list that is not one)."""
@@ -108,10 +130,17 @@ def payload_from(form: list[FormField], posted: dict[str, str]) -> dict[str, Any
             value = [line.strip() for line in raw.splitlines() if line.strip()]
         elif f.input == "json":
             value = json.loads(raw)
-        if f.name.startswith("details."):
+        parts = f.name.split(".")
+        if len(parts) == 4:  # details.<list>.<row>.<field>: one group of a list of objects
+            rows = details.setdefault(parts[1], {})
+            rows.setdefault(int(parts[2]), {})[parts[3]] = value
+        elif f.name.startswith("details."):
             details[f.name.removeprefix("details.")] = value
         else:
             payload[f.name] = value
+    for name, value in list(details.items()):
+        if isinstance(value, dict):  # the groups that were filled in, in order
+            details[name] = [value[row] for row in sorted(value)]
     if details:
         payload["details"] = details
     return payload

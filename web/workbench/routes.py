@@ -148,7 +148,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         ]
         notices = [
             {
-                "when": local_time(n.created_at.isoformat() + "+00:00"),
+                "when": local_time(n.created_at),
                 "template": n.template,
                 "recipient": n.recipient,
                 "body": n.body,

@@ -41,6 +41,8 @@ class Words:
         return states.get(f"{kind}.{state}", states.get(state, state))
 
     def role(self, role: str) -> str:
+        if role == "system":
+            return str(self.own["system"])
         return ROLES[self.language].get(role, role)
 
     def trigger(self, trigger: str) -> str:
