@@ -142,6 +142,10 @@ async def test_sigterm_lets_the_in_flight_write_finish_and_exits_0(
         ):
             assert time.monotonic() < deadline + 60, "the worker never took the task"
             await asyncio.sleep(0.1)
+        # The task's first two look-ups (the policies, the term) take milliseconds; then its first
+        # registry write waits for the lock. Nothing outside the worker can see that wait, so the
+        # test gives the look-ups ample time (CI once sent SIGTERM before the write had begun).
+        await asyncio.sleep(2)
         worker.send_signal(signal.SIGTERM)
         while "SIGTERM: stopping" not in log_path.read_text():  # it heard the signal...
             assert time.monotonic() < deadline + 120, log_path.read_text()
