@@ -277,3 +277,41 @@ async def test_a_registrar_books_a_reception_into_a_free_slot_offered_by_the_reg
     assert given is not None and given.kind == "reception_instruction" and given.executor == "housing-dept"
     held_card = card(bench, number)
     assert held_card is not None and held_card.state == "under_consideration"
+
+
+async def test_the_lead_executor_reports_on_an_instruction_and_consolidates_in_the_workbench(
+    bench: Bench, dev_env: WorkflowEnvironment
+) -> None:
+    """A Presidential instruction under control: the lead executor's staff member finds it among
+    their cases, reports and submits the consolidated report for the unit (table v4); the head then
+    sees it as the instruction's answer in its history."""
+    from playwright.async_api import async_playwright
+
+    from tests.scenario import registration
+    from tests.test_instruction import instruction_dict, new_number
+    from tooling.client import TASK_QUEUE
+
+    number = new_number()
+    data = instruction_dict(number, await dev_env.get_current_time(), executors=["housing-dept", "roads-dept"])
+    await dev_env.client.start_workflow(
+        "InstructionWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
+    )
+    for _ in range(100):  # registered, executors assigned by the workflow
+        found = card(bench, number)
+        if found is not None and found.state == "routed":
+            break
+        await asyncio.sleep(0.05)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = await browser.new_page()
+        page.set_default_timeout(20_000)
+        await log_in(page, bench, "exec.one", "/work")
+        await page.get_by_role("link", name=number).click()
+        await shot(page, "instruction")
+        done = await make(page, "Отчитаться", answer_text="Работы начаты: откачка воды.")
+        assert done.startswith("Сделано: Отчитаться")
+        done = await make(page, "Представить сводный отчёт", answer_text="Подвалы осушены, ливнёвка прочищена.")
+        assert done.startswith("Сделано: Представить сводный отчёт") and "исполнение на проверке" in done
+        await browser.close()
+    answered = card(bench, number)
+    assert answered is not None and answered.state == "answered"

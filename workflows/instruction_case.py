@@ -113,6 +113,14 @@ class InstructionCase(ProposalCase, CaseModel):
         lead = self.executors[0] if self.executors else "nobody"
         return f"only the first-named executor ({lead}) submits the consolidated report"
 
+    def actor_speaks_for_lead(self, move: MoveRequest, now: datetime) -> bool:
+        """Table v4: the lead executor's unit submits, whoever of its staff logged in (a user acts
+        for their unit, as `report` has since issue 21)."""
+        return bool(self.executors) and self.executors[0] in (move.actor.id, move.actor.unit)
+
+    def explain_actor_speaks_for_lead(self, move: MoveRequest, now: datetime) -> str:
+        return self.explain_actor_is_lead(move, now)
+
     @case_only
     def extension_pending(self, move: MoveRequest, now: datetime) -> bool:
         return self.extension is not None

@@ -207,6 +207,8 @@ V4_CHANGED: dict[str, dict[str, Any]] = {
     "approve_proposal": {"details": ProposalDecision, "requires": []},
     "reject_proposal": {"details": ProposalDecision, "requires": ["reason"]},
     "transfer": {"details": TransferDetails, "requires": ["reason"]},
+    # ...and the lead's consolidated report is its unit's, made by whichever of its staff logged in.
+    "submit_consolidated": {"conditions": ["actor_speaks_for_lead"]},
 }
 INSTRUCTION_TRANSITIONS_V4 = revised(INSTRUCTION_TRANSITIONS_V3, V4_CHANGED, {})
 
