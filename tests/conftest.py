@@ -109,14 +109,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def require(available: bool, what: str, install: str) -> None:
-    """A test needs something from the system's package manager. In CI (.ci/run installs it) its
-    absence is a failure: a missing install step can never pass as green. On a developer's machine
-    the test is skipped, saying what to install; CI then runs it."""
-    if available:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} is not installed in CI: .ci/run installs it ({install})")
-    pytest.skip(f"{what} is not installed here ({install}); CI runs this test")
+    """A test needs something from the system's package manager. Its absence is a failure, here as
+    in CI (.ci/run installs it): a test that is skipped proves nothing, and a missing install step
+    must never pass as green."""
+    if not available:
+        pytest.fail(f"{what} is not installed ({install}; .ci/run installs it): this test cannot run without it")
 
 
 @pytest.fixture(scope="session")
@@ -263,11 +260,21 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 _exit_status = 0
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A skipped test proves nothing: the run fails if any test was skipped, whatever the reason."""
     global _exit_status
-    _exit_status = int(exitstatus)
+    if _skipped and exitstatus == 0:
+        session.exitstatus = 1
+        print(f"\n{len(_skipped)} test(s) skipped (a skip proves nothing): " + ", ".join(_skipped[:10]))
+    _exit_status = int(session.exitstatus)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

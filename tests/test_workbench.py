@@ -9,7 +9,8 @@ import asyncio
 import os
 import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,31 @@ async def bench(dev_env: WorkflowEnvironment, served: Served) -> AsyncIterator[B
         yield Bench(f"http://127.0.0.1:{port}", served)
     finally:
         http.shutdown()
+
+
+async def until_card(bench: Bench, number: str, holds: Callable[[CaseRecord], bool] = bool) -> CaseRecord:
+    """The case's card once the workflow has written it as the test expects."""
+    for _ in range(200):
+        found = card(bench, number)
+        if found is not None and holds(found):
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{number}: the registry's card never got there: {card(bench, number)}")
+
+
+@asynccontextmanager
+async def browsing() -> AsyncIterator[Any]:
+    """A page in the system's Chromium."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = await browser.new_page()
+        page.set_default_timeout(20_000)
+        try:
+            yield page
+        finally:
+            await browser.close()
 
 
 async def log_in(page: Any, bench: Bench, user: str, onward: str) -> None:
@@ -103,13 +129,7 @@ async def make(page: Any, move: str, **fields: str) -> str:
 
 
 async def test_an_official_takes_an_appeal_from_registration_to_its_answer_letter(bench: Bench) -> None:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = await browser.new_page()
-        page.set_default_timeout(20_000)
-
+    async with browsing() as page:
         # Not logged in: the workbench sends the user to the log-in, and back after it.
         await page.goto(f"{bench.url}/work")
         assert "/login" in page.url and "сессия истекла" in await page.locator(".err").inner_text()
@@ -129,12 +149,8 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
         await page.wait_for_url(re.compile(r"/work/case/APL-"))
         number = page.url.split("/work/case/")[1].split("?")[0]
         assert f"Зарегистрировано под номером {number}" in await page.locator("[role=status]").inner_text()
-        for _ in range(100):  # routed by the routing policy, in the workflow
-            found = card(bench, number)
-            if found is not None and found.state == "routed":
-                break
-            await page.wait_for_timeout(100)
-        assert card(bench, number).executor == "housing-dept"  # type: ignore[union-attr]
+        routed = await until_card(bench, number, lambda c: c.state == "routed")  # by the routing policy
+        assert routed.executor == "housing-dept"
 
         # The executor finds it among their cases and takes it; a move not theirs is refused, in words.
         await log_in(page, bench, "exec.one", "/work")
@@ -172,7 +188,6 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
         await shot(page, "closed-kk")
         closed = card(bench, number)
         assert closed is not None and closed.state == "closed" and closed.closure_reason == "answered"
-        await browser.close()
 
 
 def test_a_refusal_is_worded_in_each_language_from_its_code_and_parameters() -> None:
@@ -225,8 +240,6 @@ def test_every_word_is_in_both_languages() -> None:
 async def test_a_registrar_books_a_reception_into_a_free_slot_offered_by_the_registry(
     bench: Bench, dev_env: WorkflowEnvironment
 ) -> None:
-    from playwright.async_api import async_playwright
-
     from activities.receptions import create_slots
     from tests.scenario import REGISTRAR, registration
     from tests.test_reception import next_number, reception_day, reception_dict
@@ -238,14 +251,8 @@ async def test_a_registrar_books_a_reception_into_a_free_slot_offered_by_the_reg
     sealed = await registration(dev_env.client, reception_dict(number, now))
     await dev_env.client.start_workflow("ReceptionWorkflow", sealed, id=number, task_queue=TASK_QUEUE)
     assert REGISTRAR.roles == ["registrar"]
-    for _ in range(100):  # the card is written as the reception registers
-        if card(bench, number) is not None:
-            break
-        await asyncio.sleep(0.05)
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = await browser.new_page()
-        page.set_default_timeout(20_000)
+    await until_card(bench, number)  # the card is written as the reception registers
+    async with browsing() as page:
         await log_in(page, bench, "reg.one", f"/work/case/{number}")
         await page.get_by_role("link", name="Назначить время приёма").click()
         choice = page.locator("[name='details.slot_id'] option")
@@ -267,14 +274,8 @@ async def test_a_registrar_books_a_reception_into_a_free_slot_offered_by_the_reg
         await page.get_by_role("button", name="Отправить").click()
         held = await page.locator("[role=status]").inner_text()
         assert held.startswith("Сделано: Провести приём") and "на рассмотрении" in held
-        await browser.close()
-    given = None
-    for _ in range(100):
-        given = card(bench, f"{number}-1")
-        if given is not None and given.executor == "housing-dept":
-            break
-        await asyncio.sleep(0.05)
-    assert given is not None and given.kind == "reception_instruction" and given.executor == "housing-dept"
+    given = await until_card(bench, f"{number}-1", lambda c: c.executor == "housing-dept")
+    assert given.kind == "reception_instruction"
     held_card = card(bench, number)
     assert held_card is not None and held_card.state == "under_consideration"
 
@@ -285,8 +286,6 @@ async def test_the_lead_executor_reports_on_an_instruction_and_consolidates_in_t
     """A Presidential instruction under control: the lead executor's staff member finds it among
     their cases, reports and submits the consolidated report for the unit (table v4); the head then
     sees it as the instruction's answer in its history."""
-    from playwright.async_api import async_playwright
-
     from tests.scenario import registration
     from tests.test_instruction import instruction_dict, new_number
     from tooling.client import TASK_QUEUE
@@ -296,15 +295,8 @@ async def test_the_lead_executor_reports_on_an_instruction_and_consolidates_in_t
     await dev_env.client.start_workflow(
         "InstructionWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
     )
-    for _ in range(100):  # registered, executors assigned by the workflow
-        found = card(bench, number)
-        if found is not None and found.state == "routed":
-            break
-        await asyncio.sleep(0.05)
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = await browser.new_page()
-        page.set_default_timeout(20_000)
+    await until_card(bench, number, lambda c: c.state == "routed")  # registered, executors assigned
+    async with browsing() as page:
         await log_in(page, bench, "exec.one", "/work")
         await page.get_by_role("link", name=number).click()
         await shot(page, "instruction")
@@ -312,6 +304,17 @@ async def test_the_lead_executor_reports_on_an_instruction_and_consolidates_in_t
         assert done.startswith("Сделано: Отчитаться")
         done = await make(page, "Представить сводный отчёт", answer_text="Подвалы осушены, ливнёвка прочищена.")
         assert done.startswith("Сделано: Представить сводный отчёт") and "исполнение на проверке" in done
-        await browser.close()
     answered = card(bench, number)
     assert answered is not None and answered.state == "answered"
+
+
+def test_working_days_left_count_today_as_the_case_card_does() -> None:
+    from datetime import date
+
+    from web.workbench.cases import working_days_left
+
+    thursday = date(2026, 12, 3)
+    assert working_days_left("2026-12-03", thursday) == 1  # the term's last day
+    assert working_days_left("2026-12-07", thursday) == 3  # Thursday, Friday, Monday
+    assert working_days_left("2026-12-02", thursday) is None  # past: the page says overdue
+    assert working_days_left("", thursday) is None

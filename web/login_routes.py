@@ -45,6 +45,11 @@ def login_routes(engine: Engine, secure_cookie: bool) -> list[Route]:
     hours = float(load_policy("identity")["session_hours"])
     throttle = LoginThrottle.from_policy()
 
+    def session_cookie(response: Response, token: str, *, clear: bool = False) -> None:
+        """The session's cookie: HttpOnly, for the policy's hours (cleared at log-out)."""
+        age = 0 if clear else int(hours * 3600)
+        response.set_cookie(COOKIE, token, max_age=age, httponly=True, samesite="lax", secure=secure_cookie)
+
     async def page(
         request: Request, status: str = "", *, code: int = 200, token: str = "", clear: bool = False
     ) -> Response:
@@ -52,22 +57,13 @@ def login_routes(engine: Engine, secure_cookie: bool) -> list[Route]:
             found = await run_in_threadpool(session_identity, engine, request.cookies.get(COOKIE, ""))
             status = f"<p class=who>{html.escape(found[0].name)} ({html.escape(found[0].id)})</p>" if found else ""
             if not found and request.query_params.get("next"):  # sent here by a workbench page
-                status = (
-                    "<p class=err>Вход не выполнен или сессия истекла / Кіру орындалмаған немесе сессия аяқталды.</p>"
-                )
+                status = EXPIRED
         csrf = secrets.token_urlsafe(24)
         onward = request.query_params.get("next", "")
         onward = html.escape(onward if onward.startswith("/work") else "")
         response = HTMLResponse(LOGIN_PAGE.format(status=status, csrf=csrf, next=onward), status_code=code)
         if token or clear:
-            response.set_cookie(
-                COOKIE,
-                token,
-                max_age=0 if clear else int(hours * 3600),
-                httponly=True,
-                samesite="lax",
-                secure=secure_cookie,
-            )
+            session_cookie(response, token, clear=clear)
         response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=secure_cookie)
         return response
 
@@ -118,11 +114,9 @@ def login_routes(engine: Engine, secure_cookie: bool) -> list[Route]:
             return Response(json.dumps({"token": token, "user": user}), media_type="application/json")
         onward = fields.get("next", "")
         if onward.startswith("/work") and "//" not in onward:  # back to the workbench page that asked
-            response = RedirectResponse(onward, status_code=303)
-            response.set_cookie(
-                COOKIE, token, max_age=int(hours * 3600), httponly=True, samesite="lax", secure=secure_cookie
-            )
-            return response
+            redirect = RedirectResponse(onward, status_code=303)
+            session_cookie(redirect, token)
+            return redirect
         return await page(request, f"<p class=who>Вы вошли как / Сіз кірдіңіз: {html.escape(user)}</p>", token=token)
 
     async def shown(request: Request) -> Response:

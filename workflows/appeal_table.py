@@ -337,4 +337,3 @@ APPEAL_TABLES = TableVersions(
     ),
     APPEAL_EXAMPLES,
 )
-APPEAL_TABLE = APPEAL_TABLES.current

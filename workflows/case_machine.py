@@ -73,6 +73,10 @@ class Table:
         """Triggers an operator may send (the others the workflow makes itself)."""
         return [t for t in self.triggers() if not any(r.get("system") for r in self.rows(t))]
 
+    def operator_triggers_from(self, state: str) -> list[str]:
+        """The operator triggers some row allows from `state` (conditions aside)."""
+        return [t for t in self.operator_triggers() if state in self.sources(t)]
+
     def description(self, trigger: str) -> str:
         return next((str(r["description"]) for r in self.rows(trigger) if r.get("description")), "")
 

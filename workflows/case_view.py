@@ -120,9 +120,9 @@ class CaseView(CaseHost[InputT, CaseT]):
         if permissions is None:
             return []
         moves = []
-        for trigger in self.table.operator_triggers():
+        for trigger in self.table.operator_triggers_from(self.case.state):
             roles = permissions.roles_for(trigger)
-            if roles and self.case.state in self.table.sources(trigger) and self.offers(trigger):
+            if roles and self.offers(trigger):
                 example = as_version_reads(self.table, self.TABLES.current, trigger, self.example_payload(trigger))
                 moves.append(AllowedMove(trigger, roles, example))
         return moves

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord, NotificationRecord
-from policies.calendar import is_working_day, local_today, local_zone
+from policies.calendar import local_today, local_zone, working_days_between
 from tooling.seal import Identity
 
 PAGE = 200  # cards on one page of "my cases"
@@ -115,6 +115,12 @@ class CaseFile:
     notices: list[NotificationRecord]
 
 
+def card_of(engine: Engine, number: str) -> CaseRecord | None:
+    """A case's card alone (its events and notices not read)."""
+    with Session(engine) as session:
+        return session.get(CaseRecord, number)
+
+
 def case_file(engine: Engine, number: str) -> CaseFile | None:
     with Session(engine) as session:
         card = session.get(CaseRecord, number)
@@ -132,18 +138,14 @@ def case_file(engine: Engine, number: str) -> CaseFile | None:
 
 
 def working_days_left(deadline: str, today: date | None = None) -> int | None:
-    """Working days from tomorrow through the term's day (None: no term)."""
-    if not deadline:
-        return None
+    """Working days through the term's day, today counted as the case card counts them (None: no
+    term or one already past)."""
     try:
         end = date.fromisoformat(deadline[:10])
     except ValueError:
         return None
-    day, left = today or local_today(), 0
-    while day < end and left < 400:
-        day += timedelta(days=1)
-        left += is_working_day(day)
-    return left
+    day = today or local_today()
+    return working_days_between(day - timedelta(days=1), end) if day <= end else None
 
 
 def local_time(moment: str | datetime) -> str:

@@ -57,13 +57,13 @@ def _fields(table: Table, trigger: str, words: Words) -> list[FormField]:
     optional = [name for name in ("reason",) if name not in rows[0].get("requires", [])]
     schema = table.details_schema(trigger)
     if schema is not None:
+        hints = typing.get_type_hints(schema)
         for f in fields(schema):  # type: ignore[arg-type]
-            hint = typing.get_type_hints(schema)[f.name]
-            args = typing.get_args(hint)
-            if typing.get_origin(hint) is list and args and dataclasses.is_dataclass(args[0]):
-                form += _groups(f, schema, words)
+            args = typing.get_args(hints[f.name])
+            if typing.get_origin(hints[f.name]) is list and args and dataclasses.is_dataclass(args[0]):
+                form += _groups(f.name, args[0], words)
             else:
-                form.append(_detail(f, schema, words))
+                form.append(_detail(f, hints[f.name], filled_fields(schema).get(f.name, ""), words))
     form += [_flat(name, words, required=False) for name in optional if not any(f.name == name for f in form)]
     return form
 
@@ -74,13 +74,12 @@ def _flat(name: str, words: Words, *, required: bool = True) -> FormField:
     return FormField(name, words(name), kind, required, limit, choices)
 
 
-def _detail(f: Any, schema: type, words: Words) -> FormField:
-    hint = typing.get_type_hints(schema)[f.name]
+def _detail(f: Any, hint: Any, fills: str, words: Words) -> FormField:
+    """A field of the move's details: `hint` its type, `fills` the move's field it gives, if any."""
     meta = f.metadata
     required = f.default is MISSING and f.default_factory is MISSING
     label = words(f.name) if f.name in words.own else f.name.replace("_", " ")
     name = f"details.{f.name}"
-    fills = filled_fields(schema).get(f.name, "")
     if typing.get_origin(hint) is Literal:
         return FormField(name, label, "choice", required, 0, [(str(v), str(v)) for v in typing.get_args(hint)])
     if hint is int:
@@ -100,14 +99,14 @@ def _detail(f: Any, schema: type, words: Words) -> FormField:
     return FormField(name, label, "json", required)
 
 
-def _groups(f: Any, schema: type, words: Words) -> list[FormField]:
+def _groups(name: str, item: Any, words: Words) -> list[FormField]:
     """A list of objects as ROWS groups of their fields, named `details.<list>.<row>.<field>`."""
-    (item,) = typing.get_args(typing.get_type_hints(schema)[f.name])
+    hints = typing.get_type_hints(item)
     group: list[FormField] = []
     for row in range(ROWS):
         for sub in fields(item):
-            one = _detail(sub, item, words)
-            one.name = f"details.{f.name}.{row}.{sub.name}"
+            one = _detail(sub, hints[sub.name], "", words)
+            one.name = f"details.{name}.{row}.{sub.name}"
             one.label = f"{row + 1}. {one.label}"
             one.required = False  # an empty group is left out
             group.append(one)

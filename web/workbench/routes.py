@@ -39,6 +39,7 @@ from web.login_routes import COOKIE
 from web.workbench.cases import (
     CaseList,
     Filters,
+    card_of,
     case_file,
     local_time,
     my_cases,
@@ -48,7 +49,7 @@ from web.workbench.cases import (
 )
 from web.workbench.forms import move_form, payload_from
 from web.workbench.words import Words
-from workflows.kinds import BY_NAME, kind_of_card, kind_of_number
+from workflows.kinds import BY_NAME, KINDS, kind_of_card, kind_of_number, placeholder_number
 
 LANG_COOKIE = "appeals_lang"
 MAX_FORM_BODY = 64_000  # an answer is at most 30,000 characters, each up to 2 bytes posted
@@ -104,7 +105,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             return to_login(request)
         who = found[0]
         filters = Filters.of(request.query_params)
-        own_only = permission_matrix("appeal").own_only
+        own_only = sorted({role for kind in KINDS for role in permission_matrix(kind.name).own_only})
         listed = await run_in_threadpool(my_cases, engine, whose(who, own_only), filters)
         waiting = await run_in_threadpool(waiting_for, engine, who)
         return render(request, "cases.html.j2", who, listed=listed, filters=filters, waiting=waiting)
@@ -116,25 +117,23 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         matrix = permission_matrix(kind.name)
         acting = who.unit or who.id
         moves = []
-        for trigger in kind.table.operator_triggers():
-            if trigger == "retry_side_effects" or card.state not in kind.table.sources(trigger):
-                continue
+        for trigger in kind.table.operator_triggers_from(card.state):
             roles = [r for r in who.roles if r in matrix.roles_for(trigger)]
-            if any(r not in matrix.own_only or card.executor == acting for r in roles):
+            if trigger != "retry_side_effects" and any(
+                r not in matrix.own_only or card.executor == acting for r in roles
+            ):
                 moves.append(trigger)
         return moves
 
-    async def case_page(request: Request, message: str = "", error: bool = False, code: int = 200) -> Response:
-        found = await who_is(request)
-        if found is None:
-            return to_login(request)
-        who, number = found[0], request.path_params["number"]
+    async def show_case(request: Request, who: Identity, message: str = "", *, code: int = 200) -> Response:
+        """The case page; `message` is what the last action did (an error when `code` says so)."""
+        number = request.path_params["number"]
         file = await run_in_threadpool(case_file, engine, number)
         w = words(request)
         if file is None:
-            empty = CaseList([])
+            listed, filters = CaseList([]), Filters()
             return render(
-                request, "cases.html.j2", who, 404, listed=empty, filters=Filters(), message=number, error=True
+                request, "cases.html.j2", who, 404, listed=listed, filters=filters, message=number, error=True
             )
         events = [
             {
@@ -169,15 +168,24 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             zone=str(local_zone()),
             show_personal=any(r in PERSONAL_DATA_ROLES for r in who.roles),
             message=message,
-            error=error,
+            error=code >= 400,
         )
+
+    async def case_page(request: Request) -> Response:
+        found = await who_is(request)
+        if found is None:
+            return to_login(request)
+        if request.query_params.get("registered"):
+            number = request.path_params["number"]
+            return await show_case(request, found[0], words(request)("registered_as", number=number))
+        return await show_case(request, found[0])
 
     async def offered(kind: str, number: str) -> dict[str, list[tuple[str, str]]]:
         """Choices the registry knows for a move's fields: a reception's official's free slots."""
         if kind != "reception":
             return {}
-        file = await run_in_threadpool(case_file, engine, number)
-        official = file.card.addressee if file else ""
+        card = await run_in_threadpool(card_of, engine, number)
+        official = card.addressee if card else ""
         slots = await run_in_threadpool(list_slots, engine, official, None, True)
         return {"details.slot_id": [(str(s.slot_id), f"{s.local} · {s.format} {s.place}".strip()) for s, _ in slots]}
 
@@ -195,7 +203,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         try:
             number, trigger, kind = move_setup(request)
         except KeyError:
-            return await case_page(request, words(request)("no_moves"), True, 404)
+            return await show_case(request, found[0], words(request)("no_moves"), code=404)
         form = move_form(kind.table, trigger, words(request), await offered(kind.name, number))
         return render(request, "move.html.j2", found[0], number=number, trigger=trigger, form=form, posted={})
 
@@ -209,10 +217,10 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             number, trigger, kind = move_setup(request)
             fields = await posted_fields(request)
         except (KeyError, BodyTooLarge) as err:
-            return await case_page(request, w("refused", why=str(err)), True, 400)
+            return await show_case(request, who, w("refused", why=str(err)), code=400)
         refusal = csrf_refusal(request, fields, secure_cookie)
         if refusal:
-            return await case_page(request, w("refused", why=refusal), True, 403)
+            return await show_case(request, who, w("refused", why=refusal), code=403)
         form = move_form(kind.table, trigger, w, await offered(kind.name, number))
         matrix = permission_matrix(kind.name)
         role = next((r for r in who.roles if r in matrix.roles_for(trigger)), who.roles[0] if who.roles else "")
@@ -223,42 +231,24 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         except (ValueError, WorkflowUpdateFailedError) as err:
             cause = getattr(err, "cause", None) or err
             reason = str(getattr(cause, "message", "") or cause)
-            why = w.refusal(reason, tuple(getattr(cause, "details", ()) or ()), kind.name)
-            again = render(
-                request,
-                "move.html.j2",
-                who,
-                422,
-                number=number,
-                trigger=trigger,
-                form=form,
-                posted=fields,
-                message=w("refused", why=why),
-                error=True,
-            )
-            return again
+            why = w("refused", why=w.refusal(reason, tuple(getattr(cause, "details", ()) or ()), kind.name))
+            context = {"number": number, "trigger": trigger, "form": form, "posted": fields}
+            return render(request, "move.html.j2", who, 422, message=why, error=True, **context)
         except RPCError:
-            return await case_page(request, w("unavailable"), True, 503)
-        await asyncio.sleep(0)  # the registry is written inside the move: the page reads it now
-        done = w("done", move=w.trigger(trigger), state=w.state(kind.name, st.state))
-        return await case_page(request, done)
+            return await show_case(request, who, w("unavailable"), code=503)
+        return await show_case(request, who, w("done", move=w.trigger(trigger), state=w.state(kind.name, st.state)))
 
-    async def register_page(request: Request, message: str = "", error: bool = False, code: int = 200) -> Response:
-        found = await who_is(request)
-        if found is None:
-            return to_login(request)
+    def register_form(
+        request: Request, who: Identity, posted: dict[str, str], message: str = "", *, code: int = 200
+    ) -> Response:
+        catalogue = {"types": appeal_types(), "categories": categories(), "districts": districts()}
         return render(
-            request,
-            "register.html.j2",
-            found[0],
-            code,
-            types=appeal_types(),
-            categories=categories(),
-            districts=districts(),
-            posted={},
-            message=message,
-            error=error,
+            request, "register.html.j2", who, code, posted=posted, message=message, error=code >= 400, **catalogue
         )
+
+    async def register_page(request: Request) -> Response:
+        found = await who_is(request)
+        return to_login(request) if found is None else register_form(request, found[0], {})
 
     async def register_posted(request: Request) -> Response:
         found = await who_is(request)
@@ -271,7 +261,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             None if any(r in registering_roles() for r in who.roles) else f"{who.id} may not register cases"
         )
         if refusal:
-            return await register_page(request, w("refused", why=refusal), True, 403)
+            return register_form(request, who, fields, w("refused", why=refusal), code=403)
         raw: dict[str, Any] = {
             "type": fields.get("type", ""),
             "channel": "paper",
@@ -285,38 +275,20 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             "received_at": utc_now().isoformat(),
         }
         try:
-            parse_appeal(dict(raw, reg_number="APL-2026-000001"))  # refused before a number is taken
+            parse_appeal(dict(raw, reg_number=placeholder_number("appeal")))  # refused before a number is taken
             check_catalogue(raw["type"], raw["category"], raw["district"])
             number = await run_in_threadpool(allocate_number, engine, BY_NAME["appeal"].prefix, local_year())
             appeal = parse_appeal(dict(raw, reg_number=number))
             await start_case(await temporal.get(), "AppealWorkflow", appeal, number, who=who, method=how)
         except InputError as err:
-            again = render(
-                request,
-                "register.html.j2",
-                who,
-                422,
-                types=appeal_types(),
-                categories=categories(),
-                districts=districts(),
-                posted=fields,
-                message=w("refused", why=str(err)),
-                error=True,
-            )
-            return again
+            return register_form(request, who, fields, w("refused", why=str(err)), code=422)
         except (RPCError, WorkflowAlreadyStartedError):
-            return await register_page(request, w("unavailable"), True, 503)
+            return register_form(request, who, fields, w("unavailable"), code=503)
         for _ in range(100):  # the workflow writes the card as it starts: show the case once it is there
-            if await run_in_threadpool(case_file, engine, number) is not None:
+            if await run_in_threadpool(card_of, engine, number) is not None:
                 break
             await asyncio.sleep(0.05)
         return RedirectResponse(f"/work/case/{number}?registered=1", status_code=303)
-
-    async def registered_case(request: Request) -> Response:
-        if request.query_params.get("registered"):
-            number = request.path_params["number"]
-            return await case_page(request, words(request)("registered_as", number=number))
-        return await case_page(request)
 
     async def language(request: Request) -> Response:
         back = request.query_params.get("back", "/work")
@@ -330,7 +302,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         Route("/work/register", register_page, methods=["GET"]),
         Route("/work/register", register_posted, methods=["POST"]),
         Route("/work/lang/{lang}", language, methods=["GET"]),
-        Route("/work/case/{number}", registered_case, methods=["GET"]),
+        Route("/work/case/{number}", case_page, methods=["GET"]),
         Route("/work/case/{number}/{trigger}", move_page, methods=["GET"]),
         Route("/work/case/{number}/{trigger}", move_posted, methods=["POST"]),
     ]
