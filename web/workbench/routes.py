@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -51,6 +52,7 @@ from web.workbench.forms import move_form, payload_from
 from web.workbench.words import Words
 from workflows.kinds import BY_NAME, KINDS, kind_of_card, kind_of_number, placeholder_number
 
+Page = Callable[[Request, Identity, str], Awaitable[Response]]
 LANG_COOKIE = "appeals_lang"
 MAX_FORM_BODY = 64_000  # an answer is at most 30,000 characters, each up to 2 bytes posted
 PERSONAL_DATA_ROLES = ("registrar", "controller", "executor", "head", "deputy_head", "official")
@@ -95,15 +97,20 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
     def to_login(request: Request) -> Response:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
+    def signed_in(page: Page) -> Callable[[Request], Awaitable[Response]]:
+        """A page for the logged-in user (who, and how they logged in); anyone else goes to the log-in."""
+
+        async def handler(request: Request) -> Response:
+            found = await who_is(request)
+            return to_login(request) if found is None else await page(request, *found)
+
+        return handler
+
     async def posted_fields(request: Request) -> dict[str, str]:
         body = (await read_body(request, MAX_FORM_BODY)).decode(errors="replace")
         return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
 
-    async def cases_page(request: Request) -> Response:
-        found = await who_is(request)
-        if found is None:
-            return to_login(request)
-        who = found[0]
+    async def cases_page(request: Request, who: Identity, how: str) -> Response:
         filters = Filters.of(request.query_params)
         own_only = sorted({role for kind in KINDS for role in permission_matrix(kind.name).own_only})
         listed = await run_in_threadpool(my_cases, engine, whose(who, own_only), filters)
@@ -171,14 +178,11 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             error=code >= 400,
         )
 
-    async def case_page(request: Request) -> Response:
-        found = await who_is(request)
-        if found is None:
-            return to_login(request)
+    async def case_page(request: Request, who: Identity, how: str) -> Response:
         if request.query_params.get("registered"):
             number = request.path_params["number"]
-            return await show_case(request, found[0], words(request)("registered_as", number=number))
-        return await show_case(request, found[0])
+            return await show_case(request, who, words(request)("registered_as", number=number))
+        return await show_case(request, who)
 
     async def offered(kind: str, number: str) -> dict[str, list[tuple[str, str]]]:
         """Choices the registry knows for a move's fields: a reception's official's free slots."""
@@ -196,22 +200,15 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             raise KeyError(trigger)
         return number, trigger, kind
 
-    async def move_page(request: Request) -> Response:
-        found = await who_is(request)
-        if found is None:
-            return to_login(request)
+    async def move_page(request: Request, who: Identity, how: str) -> Response:
         try:
             number, trigger, kind = move_setup(request)
         except KeyError:
-            return await show_case(request, found[0], words(request)("no_moves"), code=404)
+            return await show_case(request, who, words(request)("no_moves"), code=404)
         form = move_form(kind.table, trigger, words(request), await offered(kind.name, number))
-        return render(request, "move.html.j2", found[0], number=number, trigger=trigger, form=form, posted={})
+        return render(request, "move.html.j2", who, number=number, trigger=trigger, form=form, posted={})
 
-    async def move_posted(request: Request) -> Response:
-        found = await who_is(request)
-        if found is None:
-            return to_login(request)
-        who, how = found
+    async def move_posted(request: Request, who: Identity, how: str) -> Response:
         w = words(request)
         try:
             number, trigger, kind = move_setup(request)
@@ -246,15 +243,10 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             request, "register.html.j2", who, code, posted=posted, message=message, error=code >= 400, **catalogue
         )
 
-    async def register_page(request: Request) -> Response:
-        found = await who_is(request)
-        return to_login(request) if found is None else register_form(request, found[0], {})
+    async def register_page(request: Request, who: Identity, how: str) -> Response:
+        return register_form(request, who, {})
 
-    async def register_posted(request: Request) -> Response:
-        found = await who_is(request)
-        if found is None:
-            return to_login(request)
-        who, how = found
+    async def register_posted(request: Request, who: Identity, how: str) -> Response:
         w = words(request)
         fields = await posted_fields(request)
         refusal = csrf_refusal(request, fields, secure_cookie) or (
@@ -298,11 +290,11 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         return response
 
     return [
-        Route("/work", cases_page, methods=["GET"]),
-        Route("/work/register", register_page, methods=["GET"]),
-        Route("/work/register", register_posted, methods=["POST"]),
+        Route("/work", signed_in(cases_page), methods=["GET"]),
+        Route("/work/register", signed_in(register_page), methods=["GET"]),
+        Route("/work/register", signed_in(register_posted), methods=["POST"]),
         Route("/work/lang/{lang}", language, methods=["GET"]),
-        Route("/work/case/{number}", case_page, methods=["GET"]),
-        Route("/work/case/{number}/{trigger}", move_page, methods=["GET"]),
-        Route("/work/case/{number}/{trigger}", move_posted, methods=["POST"]),
+        Route("/work/case/{number}", signed_in(case_page), methods=["GET"]),
+        Route("/work/case/{number}/{trigger}", signed_in(move_page), methods=["GET"]),
+        Route("/work/case/{number}/{trigger}", signed_in(move_posted), methods=["POST"]),
     ]
