@@ -16,22 +16,21 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from cli.core import registrar
 from cli.output import CliError, err, fail, out
-from models.appeal import AppealInput, parse_appeal
+from models.appeal import AppealInput
 from models.errors import InputError
 from models.registry import registry_engine
 from policies.calendar import local_year
-from policies.catalogue import check_catalogue
 from runtime.clock import utc_now
 from tooling.client import TASK_QUEUE, connect, start_case
 from tooling.numbering import allocate_number
+from tooling.registering import checked
 from tooling.seal import Identity
 from workflows.kinds import BY_NAME, placeholder_number
 
 
 def validated(raw: dict[str, Any]) -> AppealInput:
     """Everything the workflow would refuse, refused here before anything starts."""
-    appeal = parse_appeal(raw)
-    check_catalogue(appeal.type, appeal.category, appeal.district)
+    appeal: AppealInput = checked(BY_NAME["appeal"], raw)
     return appeal
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -18,9 +17,8 @@ from cli.session import logged_in
 from models.case_status import AppealFacts, CaseStatus
 from models.moves import parse_move
 from models.registry import registry_engine
-from policies.calendar import local_year
 from tooling.client import connect, start_case
-from tooling.numbering import allocate_number
+from tooling.registering import checked, numbered
 from tooling.seal import Identity
 from workflows.case_machine import Table
 from workflows.kinds import BY_NAME
@@ -68,13 +66,13 @@ def registrar() -> tuple[Identity, str]:
     return who, method
 
 
-def register_kind(kind: str, raw: dict[str, Any], parse: Callable[[Any], Any], *, number: str) -> str:
-    """Register a case of `kind` from its checked input: the logged-in registrar first (before a
-    number is taken), then the next number (unless `number` is given), the start, the number printed."""
+def register_kind(kind: str, raw: dict[str, Any], *, number: str) -> str:
+    """Register a case of `kind`: its input checked as the workflow will check it
+    (tooling/registering.py), the logged-in registrar, then the next number (unless `number` is
+    given), the start, the number printed."""
+    checked(BY_NAME[kind], raw)
     who, method = registrar()
-    if not number:
-        raw["reg_number"] = allocate_number(registry_engine(), BY_NAME[kind].prefix, local_year())
-    case = parse(raw)
+    case = checked(BY_NAME[kind], raw) if number else numbered(registry_engine(), BY_NAME[kind], raw)
     start_or_refuse(BY_NAME[kind].workflow.__name__, case, case.reg_number, who, method)
     out.print(case.reg_number)
     return str(case.reg_number)

@@ -11,9 +11,6 @@ from rich.table import Table
 from cli.core import ACTOR, ROLE, print_status, register_kind, send_move
 from cli.output import out
 from models.case_status import CaseStatus
-from models.errors import InputError
-from models.instruction import parse_instruction
-from policies.routing import executors as known_executors
 from runtime.clock import utc_now
 from tooling.client import TASK_QUEUE, connect
 from tooling.schedules import HALF_YEAR_SCHEDULE_ID, ensure_half_year_schedule
@@ -57,11 +54,7 @@ def register(
         "related_appeals": related,
         "received_at": utc_now().isoformat(),
     }
-    parse_instruction(raw)
-    unknown = [e for e in executor if e not in known_executors()]
-    if unknown:
-        raise InputError("executor", f"unknown executor(s) {', '.join(unknown)}")
-    register_kind("instruction", raw, parse_instruction, number=number)
+    register_kind("instruction", raw, number=number)
 
 
 @instruction_app.command()

@@ -32,6 +32,7 @@ USERS = [
     ("exec.one", "Исполнитель Жилищный", "executor", "housing-dept"),
     ("head.one", "Руководитель Отдела", "head", ""),
     ("housing-head", "Руководитель управления", "official", ""),
+    ("ctrl.one", "Контролёр Отдела", "controller", ""),
 ]
 
 
@@ -143,7 +144,7 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
             await (box.select_option(value) if name in ("category", "district") else box.fill(value))
         await page.get_by_role("button", name="Отправить").click()
         refusal = await page.locator("[role=status]").inner_text()
-        assert refusal.startswith("Отказано") and "applicant.iin" in refusal
+        assert refusal.startswith("Отказано: Поле «ИИН»")  # the field by its label on the form
         await page.fill("[name='iin']", valid_iin())
         await page.get_by_role("button", name="Отправить").click()
         await page.wait_for_url(re.compile(r"/work/case/APL-"))
@@ -237,23 +238,57 @@ def test_every_word_is_in_both_languages() -> None:
     assert missing == set()
 
 
-async def test_a_registrar_books_a_reception_into_a_free_slot_offered_by_the_registry(
+async def fill(page: Any, **fields: str | list[str]) -> None:
+    """Fill a form's fields by name: a choice is selected, boxes are ticked, text is typed."""
+    for name, value in fields.items():
+        if isinstance(value, list):
+            for one in value:
+                await page.check(f"[name='{name}'][value='{one}']")
+            continue
+        box = page.locator(f"[name='{name}']")
+        if await box.evaluate("e => e.tagName") == "SELECT":
+            await box.select_option(value)
+        else:
+            await box.fill(value)
+
+
+async def registered(page: Any, prefix: str) -> str:
+    """Send the registration form; the new case's number, from the case page it opens."""
+    await page.get_by_role("button", name=re.compile("Отправить|Жіберу")).click()
+    await page.wait_for_url(re.compile(rf"/work/case/{prefix}-"))
+    return str(page.url.split("/work/case/")[1].split("?")[0])
+
+
+async def test_a_registrar_books_a_reception_and_the_official_holds_it_in_the_workbench(
     bench: Bench, dev_env: WorkflowEnvironment
 ) -> None:
+    """The registrar books a reception in its registration form (a missing contact refused, in
+    words), schedules it into a free slot the registry offers; the official holds it and gives an
+    instruction in groups of fields, which becomes an appeal of its own."""
     from activities.receptions import create_slots
-    from tests.scenario import REGISTRAR, registration
-    from tests.test_reception import next_number, reception_day, reception_dict
-    from tooling.client import TASK_QUEUE
+    from tests.test_reception import reception_day
 
     now = await dev_env.get_current_time()
     slot = create_slots(bench.served.engine, "housing-head", reception_day(now), "10:00", "10:30", 30)[0]
-    number = next_number()
-    sealed = await registration(dev_env.client, reception_dict(number, now))
-    await dev_env.client.start_workflow("ReceptionWorkflow", sealed, id=number, task_queue=TASK_QUEUE)
-    assert REGISTRAR.roles == ["registrar"]
-    await until_card(bench, number)  # the card is written as the reception registers
     async with browsing() as page:
-        await log_in(page, bench, "reg.one", f"/work/case/{number}")
+        await log_in(page, bench, "reg.one", "/work/register/reception")
+        await shot(page, "register-reception")
+        booking = {
+            "official": "housing-head",
+            "category": "housing",
+            "district": "medeu",
+            "issue": "Подтопление подвала и яма у дома.",
+            "name": "Болат Сериков",
+            "iin": valid_iin(),
+        }
+        await fill(page, **booking)
+        await page.get_by_role("button", name="Отправить").click()
+        refusal = await page.locator("[role=status]").inner_text()
+        assert refusal == "Отказано: Поле «Эл. почта»: для подтверждения записи нужны эл. почта или телефон."
+        assert await page.locator("[name='issue']").input_value() == booking["issue"]  # nothing typed is lost
+        await fill(page, email="bolat@example.kz")
+        number = await registered(page, "RCP")
+        await until_card(bench, number)
         await page.get_by_role("link", name="Назначить время приёма").click()
         choice = page.locator("[name='details.slot_id'] option")
         assert await choice.count() == 1 and slot.local[:10] in await choice.first.inner_text()  # the free slot
@@ -280,32 +315,55 @@ async def test_a_registrar_books_a_reception_into_a_free_slot_offered_by_the_reg
     assert held_card is not None and held_card.state == "under_consideration"
 
 
-async def test_the_lead_executor_reports_on_an_instruction_and_consolidates_in_the_workbench(
-    bench: Bench, dev_env: WorkflowEnvironment
-) -> None:
-    """A Presidential instruction under control: the lead executor's staff member finds it among
-    their cases, reports and submits the consolidated report for the unit (table v4); the head then
-    sees it as the instruction's answer in its history."""
-    from tests.scenario import registration
-    from tests.test_instruction import instruction_dict, new_number
-    from tooling.client import TASK_QUEUE
+async def test_an_instruction_is_put_under_control_reported_on_and_lifted_in_the_workbench(bench: Bench) -> None:
+    """A Presidential instruction: the registrar puts it under control with its lead and co-executor;
+    the lead executor's staff member reports, asks for a later interim term (a date picked) and
+    submits the consolidated report for the unit; a move not theirs is refused; the controller
+    lifts control with the conclusion, and the case is closed."""
+    from datetime import timedelta
 
-    number = new_number()
-    data = instruction_dict(number, await dev_env.get_current_time(), executors=["housing-dept", "roads-dept"])
-    await dev_env.client.start_workflow(
-        "InstructionWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
-    )
-    await until_card(bench, number, lambda c: c.state == "routed")  # registered, executors assigned
+    from policies.calendar import local_zone
+    from runtime.clock import utc_now
+
+    term = (utc_now().astimezone(local_zone()).date() + timedelta(days=30)).isoformat()
     async with browsing() as page:
+        await log_in(page, bench, "reg.one", "/work/register/instruction")
+        await shot(page, "register-instruction")
+        await fill(
+            page,
+            issuer="president",
+            issuer_official="Глава государства, поручение на совещании",
+            text="Решить вопрос подтопления жилых домов.",
+            first_term=term,
+            lead="housing-dept",
+            co_executors=["roads-dept"],
+        )
+        number = await registered(page, "PRI")
+        routed = await until_card(bench, number, lambda c: c.state == "routed")  # executors assigned
+        assert routed.executor == "housing-dept"  # the lead coordinates
+
         await log_in(page, bench, "exec.one", "/work")
         await page.get_by_role("link", name=number).click()
         await shot(page, "instruction")
+        assert "Снять с контроля" not in await page.locator(".moves").inner_text()  # not the executor's move
         done = await make(page, "Отчитаться", answer_text="Работы начаты: откачка воды.")
         assert done.startswith("Сделано: Отчитаться")
+        later = (utc_now().astimezone(local_zone()).date() + timedelta(days=45)).isoformat()
+        done = await make(page, "Запросить продление", reason="Нужен подрядчик.", **{"details.new_deadline": later})
+        assert done.startswith("Сделано: Запросить продление")
         done = await make(page, "Представить сводный отчёт", answer_text="Подвалы осушены, ливнёвка прочищена.")
         assert done.startswith("Сделано: Представить сводный отчёт") and "исполнение на проверке" in done
-    answered = card(bench, number)
-    assert answered is not None and answered.state == "answered"
+        await page.goto(f"{bench.url}/work/case/{number}/lift_control")
+        await page.fill("[name='answer_text']", "Исполнено.")
+        await page.get_by_role("button", name="Отправить").click()
+        refused = await page.locator("[role=status]").inner_text()
+        assert refused.startswith("Отказано: Роль «исполнитель» не может выполнить действие «Снять с контроля»")
+
+        await log_in(page, bench, "ctrl.one", f"/work/case/{number}")
+        done = await make(page, "Снять с контроля", answer_text="Исполнено: подвалы осушены.")
+        assert done.startswith("Сделано: Снять с контроля") and "закрыто" in done
+    lifted = card(bench, number)
+    assert lifted is not None and lifted.state == "closed" and lifted.closure_reason == "control_lifted"
 
 
 def test_working_days_left_count_today_as_the_case_card_does() -> None:

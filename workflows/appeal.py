@@ -18,7 +18,7 @@ from models.appeal_moves import ForwardPartDetails, LeaveDetails, PartForwardDet
 from models.case_status import AppealFacts, CaseStatus, ProposalState
 from models.deadlines import DeadlinePlan, DeadlineRequest
 from models.moves import MoveRequest
-from models.policy_snapshot import AppealPolicyRequest, AppealRules
+from models.policy_snapshot import AppealRules
 from models.registry_writes import RouteRequest
 from workflows.appeal_base import REGISTRATION_ACTOR, ROUTING_ACTOR, Notice
 from workflows.appeal_case import ADVERSE
@@ -37,7 +37,7 @@ class AppealWorkflow(AppealV1Handlers, ProposalDecisions):
 
     async def register(self) -> None:
         a = self.input
-        snapshot = await self.load_policies(AppealPolicyRequest(a.type, a.category, a.district, a.executor))
+        snapshot = await self.load_policies(self.policy_request(a))
         self.case.extension_max_months = snapshot.rules.extension_max_months
         rules = snapshot.appeal if self.legal_term_apart else None
         if rules is not None:

@@ -12,6 +12,7 @@ from temporalio.common import SearchAttributeUpdate
 from models.appeal import AppealInput, parse_appeal
 from models.moves import Actor, MoveRecord, MoveRequest
 from models.notices import NotificationRequest
+from models.policy_snapshot import AppealPolicyRequest
 from models.registry_writes import SUMMARY_CHARS, CaseCard
 from runtime import search_attributes as sa
 from workflows.appeal_case import AppealCase
@@ -37,6 +38,10 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
     TABLES = APPEAL_TABLES
     CASE = AppealCase
     parse_input = staticmethod(parse_appeal)
+
+    @staticmethod
+    def policy_request(parsed: AppealInput) -> AppealPolicyRequest:
+        return AppealPolicyRequest(parsed.type, parsed.category, parsed.district, parsed.executor)
 
     @property
     def legal_term_apart(self) -> bool:

@@ -18,7 +18,7 @@ from models.case_status import CaseStatus, KindFacts, TimelineEntry
 from models.case_trail import CaseTrail
 from models.moves import MoveRequest, Refusal
 from models.permissions import PermissionMatrix
-from models.policy_snapshot import ControlRules
+from models.policy_snapshot import ControlRules, PolicyRequest
 from models.registry_writes import CaseCard
 from workflows.case_machine import CaseMachine, CaseModel, Table, TableVersions
 
@@ -64,6 +64,12 @@ class CaseHost(Generic[InputT, CaseT]):
     @abstractmethod
     def parse_input(raw: Any) -> Any:
         """The kind's input parser (raises InputError naming the field)."""
+
+    @staticmethod
+    @abstractmethod
+    def policy_request(parsed: Any) -> PolicyRequest:
+        """What the kind's registration asks of the policies for this input: the workflow's first
+        activity, and the check every registering client makes before it takes a number."""
 
     @abstractmethod
     def status(self) -> CaseStatus:

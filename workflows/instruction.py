@@ -29,7 +29,6 @@ from models.instruction import (
 )
 from models.moves import MoveRequest
 from models.notices import ConclusionRequest, InstructionProposalRequest
-from models.policy_snapshot import InstructionPolicyRequest
 from workflows.instruction_case import ExtensionRequest, VerificationPlan
 from workflows.proposals import ProposalDecisions
 
@@ -48,7 +47,7 @@ class InstructionWorkflow(ProposalDecisions, InstructionBase):
         i = self.input
         self.case.issuer = i.issuer
         if self.trail.runs == 1:
-            snapshot = await self.load_policies(InstructionPolicyRequest(i.issuer, executors=list(i.executors)))
+            snapshot = await self.load_policies(self.policy_request(i))
             self.case.rules = snapshot.instruction
             if snapshot.instruction is not None:
                 self.case.issuer_office_unit = snapshot.instruction.issuer_office_unit

@@ -16,6 +16,7 @@ from models.instruction import (
     parse_instruction,
 )
 from models.moves import Actor, MoveRecord, MoveRequest
+from models.policy_snapshot import InstructionPolicyRequest
 from models.registry_writes import CaseCard, InstructionDetail
 from runtime import search_attributes as sa
 from workflows.controlled import ControlledWorkflow
@@ -32,6 +33,10 @@ class InstructionBase(ControlledWorkflow[InstructionInput, InstructionCase]):
     TABLES = INSTRUCTION_TABLES
     CASE = InstructionCase
     parse_input = staticmethod(parse_instruction)
+
+    @staticmethod
+    def policy_request(parsed: InstructionInput) -> InstructionPolicyRequest:
+        return InstructionPolicyRequest(parsed.issuer, executors=list(parsed.executors))
 
     def decision_detail(self, move: MoveRequest, extension: ExtensionRequest) -> dict[str, str]:
         detail = {"requested": extension.new_deadline, "by": extension.by}

@@ -39,6 +39,11 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
     TABLES = RECEPTION_TABLES
     CASE = ReceptionCase
     parse_input = staticmethod(parse_reception)
+
+    @staticmethod
+    def policy_request(parsed: ReceptionInput) -> ReceptionPolicyRequest:
+        return ReceptionPolicyRequest(parsed.category, parsed.district, parsed.requested_official)
+
     INTERNAL_SIGNALS = {INSTRUCTION_NEWS: "instruction_news"}
 
     news: set[str]  # instructions that said they changed: read them again
@@ -52,7 +57,7 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
         self.check_input()
         if self.trail.runs == 1:
             r = self.input
-            snapshot = await self.load_policies(ReceptionPolicyRequest(r.category, r.district, r.requested_official))
+            snapshot = await self.load_policies(self.policy_request(r))
             self.case.rules = snapshot.reception
             await self.register_card()
             self.upsert_search_attributes()

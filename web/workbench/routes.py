@@ -23,16 +23,11 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.receptions import list_slots
-from models.appeal import parse_appeal
 from models.errors import InputError
-from policies.calendar import local_year, local_zone
-from policies.catalogue import check_catalogue
+from policies.calendar import local_zone
 from policies.permissions import permission_matrix, registering_roles
-from policies.routing import categories, districts
-from policies.terms import appeal_types
-from runtime.clock import utc_now
-from tooling.client import connect, start_case, transition
-from tooling.numbering import allocate_number
+from tooling.client import connect, transition
+from tooling.registering import checked, numbered, register
 from tooling.seal import Identity
 from tooling.users import session_identity
 from web.guards import CSRF_COOKIE, BodyTooLarge, csrf_refusal, read_body
@@ -49,8 +44,9 @@ from web.workbench.cases import (
     working_days_left,
 )
 from web.workbench.forms import move_form, payload_from
+from web.workbench.registration import REGISTRATIONS
 from web.workbench.words import Words
-from workflows.kinds import BY_NAME, KINDS, kind_of_card, kind_of_number, placeholder_number
+from workflows.kinds import BY_NAME, KINDS, kind_of_card, kind_of_number
 
 Page = Callable[[Request, Identity, str], Awaitable[Response]]
 LANG_COOKIE = "appeals_lang"
@@ -106,9 +102,11 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
 
         return handler
 
-    async def posted_fields(request: Request) -> dict[str, str]:
+    async def posted_fields(request: Request) -> dict[str, Any]:
+        """The posted form: each field's first value, and under `<field>[]` all its values (boxes)."""
         body = (await read_body(request, MAX_FORM_BODY)).decode(errors="replace")
-        return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+        posted = parse_qs(body, keep_blank_values=True)
+        return {**{k: v[0] for k, v in posted.items()}, **{f"{k}[]": v for k, v in posted.items()}}
 
     async def cases_page(request: Request, who: Identity, how: str) -> Response:
         filters = Filters.of(request.query_params)
@@ -236,46 +234,56 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         return await show_case(request, who, w("done", move=w.trigger(trigger), state=w.state(kind.name, st.state)))
 
     def register_form(
-        request: Request, who: Identity, posted: dict[str, str], message: str = "", *, code: int = 200
+        request: Request, who: Identity, kind: str, posted: dict[str, Any], message: str = "", *, code: int = 200
     ) -> Response:
-        catalogue = {"types": appeal_types(), "categories": categories(), "districts": districts()}
+        form = REGISTRATIONS[kind].form(words(request))
         return render(
-            request, "register.html.j2", who, code, posted=posted, message=message, error=code >= 400, **catalogue
+            request,
+            "register.html.j2",
+            who,
+            code,
+            kind=kind,
+            kinds=list(REGISTRATIONS),
+            form=form,
+            posted=posted or dict(REGISTRATIONS[kind].defaults),
+            message=message,
+            error=code >= 400,
         )
+
+    def registering_kind(request: Request) -> str | None:
+        kind = request.path_params.get("kind", "appeal")
+        return kind if kind in REGISTRATIONS else None
 
     async def register_page(request: Request, who: Identity, how: str) -> Response:
-        return register_form(request, who, {})
+        kind = registering_kind(request)
+        if kind is None:
+            return RedirectResponse("/work/register/appeal", status_code=303)
+        return register_form(request, who, kind, {})
 
     async def register_posted(request: Request, who: Identity, how: str) -> Response:
+        """Register a case of the kind: refused before a number is taken (the same check as the
+        CLI's and the workflow's, tooling/registering.py), then numbered, sealed for the
+        logged-in registrar and started; the case page once its card is written."""
         w = words(request)
-        fields = await posted_fields(request)
+        kind = registering_kind(request) or "appeal"
+        try:
+            fields = await posted_fields(request)
+        except BodyTooLarge as err:
+            return register_form(request, who, kind, {}, w("refused", why=str(err)), code=413)
         refusal = csrf_refusal(request, fields, secure_cookie) or (
-            None if any(r in registering_roles() for r in who.roles) else f"{who.id} may not register cases"
+            None if any(r in registering_roles() for r in who.roles) else w("may_not_register")
         )
         if refusal:
-            return register_form(request, who, fields, w("refused", why=refusal), code=403)
-        raw: dict[str, Any] = {
-            "type": fields.get("type", ""),
-            "channel": "paper",
-            "language": fields.get("language", "ru"),
-            "applicant": {"kind": "person", "name": fields.get("name", ""), "iin": fields.get("iin", "")},
-            "contacts": {"email": fields.get("email", ""), "phone": fields.get("phone", ""), "address": ""},
-            "addressee": "Аким",
-            "category": fields.get("category", ""),
-            "district": fields.get("district", ""),
-            "text": fields.get("text", ""),
-            "received_at": utc_now().isoformat(),
-        }
+            return register_form(request, who, kind, fields, w("refused", why=refusal), code=403)
+        raw = REGISTRATIONS[kind].raw(fields)
         try:
-            parse_appeal(dict(raw, reg_number=placeholder_number("appeal")))  # refused before a number is taken
-            check_catalogue(raw["type"], raw["category"], raw["district"])
-            number = await run_in_threadpool(allocate_number, engine, BY_NAME["appeal"].prefix, local_year())
-            appeal = parse_appeal(dict(raw, reg_number=number))
-            await start_case(await temporal.get(), "AppealWorkflow", appeal, number, who=who, method=how)
+            checked(BY_NAME[kind], raw)  # refused before a number is taken
+            parsed = await run_in_threadpool(numbered, engine, BY_NAME[kind], raw)
+            number = await register(await temporal.get(), BY_NAME[kind], parsed, who, how)
         except InputError as err:
-            return register_form(request, who, fields, w("refused", why=str(err)), code=422)
+            return register_form(request, who, kind, fields, w("refused", why=w.input_error(err)), code=422)
         except (RPCError, WorkflowAlreadyStartedError):
-            return register_form(request, who, fields, w("unavailable"), code=503)
+            return register_form(request, who, kind, fields, w("unavailable"), code=503)
         for _ in range(100):  # the workflow writes the card as it starts: show the case once it is there
             if await run_in_threadpool(card_of, engine, number) is not None:
                 break
@@ -292,7 +300,8 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
     return [
         Route("/work", signed_in(cases_page), methods=["GET"]),
         Route("/work/register", signed_in(register_page), methods=["GET"]),
-        Route("/work/register", signed_in(register_posted), methods=["POST"]),
+        Route("/work/register/{kind}", signed_in(register_page), methods=["GET"]),
+        Route("/work/register/{kind}", signed_in(register_posted), methods=["POST"]),
         Route("/work/lang/{lang}", language, methods=["GET"]),
         Route("/work/case/{number}", signed_in(case_page), methods=["GET"]),
         Route("/work/case/{number}/{trigger}", signed_in(move_page), methods=["GET"]),

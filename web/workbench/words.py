@@ -9,10 +9,20 @@ from typing import Any
 
 import yaml
 
+from models.errors import InputError
 from policies.routing import executor_name
 from workflows.case_card import ROLES, STATES
 
 LANGUAGES = ("ru", "kk")
+# An input's field (the last part of its path) and the registration form's field that gives it.
+FIELD_LABELS = {
+    "requested_official": "official",
+    "executors": "lead_executor",
+    "related_appeals": "related_appeals",
+    "kind": "applicant_kind",
+    "citizen": "name",
+    "contacts": "email",
+}
 HERE = Path(__file__).resolve().parent
 REPORT_LABELS = HERE.parent.parent / "analysis" / "templates" / "labels.yaml"
 
@@ -52,7 +62,11 @@ class Words:
         return str(self.own["kinds"].get(kind, kind))
 
     def answer_character(self, value: str) -> str:
-        return str(self.own["answer_characters"].get(value, value))
+        return self.choice("answer_characters", value)
+
+    def choice(self, group: str, value: str) -> str:
+        """An enumeration's value in words (`group`: answer_characters, channels, formats, ...)."""
+        return str(self.own.get(group, {}).get(value, value))
 
     def category(self, value: str) -> str:
         return str(_report_labels()["categories"][self.language].get(value, value))
@@ -84,6 +98,14 @@ class Words:
             return str(template).format(**params)
         except (KeyError, IndexError):
             return reason
+
+    def input_error(self, err: InputError) -> str:
+        """A refused input: the field by its label on the form, and the rule (in this language where
+        the rule is a common one, else the parser's own words)."""
+        name = err.field.split(".")[-1].split("[")[0]
+        label = self(FIELD_LABELS.get(name, name))
+        rule = self.own["rules"].get(err.rule, err.rule)
+        return str(self.own["refusals"]["invalid_field"]).format(field=label, rule=rule)
 
     def executor(self, value: str) -> str:
         return executor_name(value, self.language) if value else "—"
