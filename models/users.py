@@ -29,6 +29,9 @@ class SessionRecord(SQLModel, table=True):
     __tablename__ = "sessions"
     token_hash: str = Field(primary_key=True)  # sha256 of the token: a stolen table opens nothing
     user_id: str = Field(index=True)
-    method: str  # ui_session | cli
+    method: str  # ui_session | cli | oidc
     expires_at: datetime
+    # An OIDC session's user, as its ID token proved them (JSON: id, name, roles, unit); empty for a
+    # user of the embedded directory, who is read from the directory at each request.
+    identity: str = ""
     created_at: datetime = Field(default_factory=_utcnow)

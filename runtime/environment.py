@@ -26,6 +26,11 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("APPEALS_TLS_CA / APPEALS_TLS_SERVER_NAME", "unset", "the frontend's CA and server name"),
     Variable("APPEALS_TEMPORAL_TOKEN", "unset", "bearer token for Temporal's JWT authorizer"),
     Variable("APPEALS_OIDC_ISSUER / APPEALS_OIDC_AUDIENCE / APPEALS_OIDC_JWKS", "unset", "the identity provider"),
+    Variable(
+        "APPEALS_OIDC_CLIENT_ID / APPEALS_OIDC_CLIENT_SECRET / APPEALS_OIDC_REDIRECT_URI",
+        "unset",
+        "the workbench's log-in by the identity provider (code flow with PKCE)",
+    ),
     Variable("APPEALS_CODEC_URL", "unset", "hosts without the key seal and decode through this codec server"),
     Variable("APPEALS_SEAL_KEY_FILE", ".keys/seal.json", "the seal signing key (Ed25519): the codec server's"),
     Variable("APPEALS_SEAL_PUBLIC_FILE", ".keys/seal-public.json", "the public keys seals are verified with"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,8 @@ from policies.loading import load_policy
 from tooling.seal import Identity
 
 ISSUER_ENV, AUDIENCE_ENV, JWKS_ENV = "APPEALS_OIDC_ISSUER", "APPEALS_OIDC_AUDIENCE", "APPEALS_OIDC_JWKS"
+CLIENT_ID_ENV, CLIENT_SECRET_ENV = "APPEALS_OIDC_CLIENT_ID", "APPEALS_OIDC_CLIENT_SECRET"
+REDIRECT_ENV = "APPEALS_OIDC_REDIRECT_URI"
 
 
 class TokenError(Exception):
@@ -28,6 +31,34 @@ class OidcSettings:
     issuer: str
     audience: str
     jwks: str  # https URL of the provider's JWKS, or a JSON file holding it
+
+
+@dataclass(frozen=True)
+class OidcClient:
+    """The workbench as the provider's client (authorization code with PKCE)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str  # empty: a public client (PKCE alone)
+    redirect_uri: str  # empty: this server's own /login/oidc/callback, as the browser reached it
+    jwks: str  # empty: the provider's jwks_uri from its discovery document
+
+
+def oidc_client() -> OidcClient | None:
+    """The workbench's OIDC log-in from the environment; None when no client id is configured."""
+    client_id = os.environ.get(CLIENT_ID_ENV, "")
+    if not client_id:
+        return None
+    issuer = os.environ.get(ISSUER_ENV, "")
+    if not issuer:
+        raise ValueError(f"{CLIENT_ID_ENV} is set: {ISSUER_ENV} is required too")
+    return OidcClient(
+        issuer.rstrip("/"),
+        client_id,
+        os.environ.get(CLIENT_SECRET_ENV, ""),
+        os.environ.get(REDIRECT_ENV, ""),
+        os.environ.get(JWKS_ENV, ""),
+    )
 
 
 def oidc_settings() -> OidcSettings | None:
@@ -47,7 +78,13 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 
 def _signing_key(token: str, source: str) -> Any:
     if source.startswith(("https://", "http://")):
-        return _jwks_client(source).get_signing_key_from_jwt(token).key
+        client = _jwks_client(source)
+        if jwt.get_unverified_header(token).get("kid") is None:  # allowed when the provider has one key
+            signing = client.get_signing_keys()
+            if len(signing) != 1:
+                raise TokenError("token: names no key (kid) and the provider's JWKS holds several")
+            return signing[0].key
+        return client.get_signing_key_from_jwt(token).key
     keys = jwt.PyJWKSet.from_dict(json.loads(Path(source).read_text(encoding="utf-8")))
     kid = jwt.get_unverified_header(token).get("kid")
     for key in keys.keys:
@@ -56,8 +93,9 @@ def _signing_key(token: str, source: str) -> Any:
     raise TokenError("access token: signed with a key the provider's JWKS does not list")
 
 
-def verify_token(token: str, settings: OidcSettings) -> Identity:
-    """The user an access token proves, or TokenError saying why it proves nothing."""
+def verify_token(token: str, settings: OidcSettings, nonce: str | None = None) -> Identity:
+    """The user an access token (or, with `nonce`, the workbench's ID token) proves, or TokenError
+    saying why it proves nothing."""
     policy = load_policy("identity")["oidc"]
     try:
         claims = jwt.decode(
@@ -72,6 +110,8 @@ def verify_token(token: str, settings: OidcSettings) -> Identity:
         raise TokenError("access token: expired; log in again") from None
     except jwt.PyJWTError as err:
         raise TokenError(f"access token: {type(err).__name__}: {str(err)[:200]}") from None
+    if nonce is not None and not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
+        raise TokenError("ID token: its nonce is not the one this log-in sent (a replayed token)")
     names: dict[str, str] = policy["claims"]
     groups = claims.get(names["groups"]) or []
     roles = sorted({policy["group_roles"][g] for g in groups if g in policy["group_roles"]})

@@ -3,7 +3,9 @@ end sessions, and find who a session belongs to. Used by the codec server and th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import secrets
 from datetime import UTC, timedelta
 from functools import cache
@@ -116,6 +118,25 @@ def log_in(engine: Engine, user_id: str, password: str, method: str) -> str:
         return token
 
 
+def open_session(engine: Engine, who: Identity, method: str, hours: float | None = None) -> str:
+    """A new session token for a user the identity provider proved (no password here): the
+    session keeps who they are, for the policy's hours or fewer."""
+    token = secrets.token_urlsafe(32)
+    limit = float(load_policy("identity")["session_hours"])
+    with Session(engine) as s:
+        s.add(
+            SessionRecord(
+                token_hash=_digest(token),
+                user_id=who.id,
+                method=method,
+                expires_at=utc_now() + timedelta(hours=min(limit, hours or limit)),
+                identity=json.dumps(dataclasses.asdict(who), ensure_ascii=False),
+            )
+        )
+        s.commit()
+    return token
+
+
 def log_out(engine: Engine, token: str) -> None:
     with Session(engine) as s:
         session = s.get(SessionRecord, _digest(token))
@@ -133,6 +154,8 @@ def session_identity(engine: Engine, token: str) -> tuple[Identity, str] | None:
         if session is None:
             return None
         expires = session.expires_at if session.expires_at.tzinfo else session.expires_at.replace(tzinfo=UTC)
+        if session.identity:  # the identity provider's user, as proved at log-in
+            return (Identity(**json.loads(session.identity)), session.method) if expires > utc_now() else None
         user = s.get(UserRecord, session.user_id)
         if expires <= utc_now() or user is None or user.disabled:
             return None

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from models.registry import make_engine
 from runtime.codec import EncryptionCodec
-from tooling.oidc import oidc_settings
+from tooling.oidc import OidcClient, oidc_client, oidc_settings
 from web.codec_routes import codec_routes
 from web.guards import SecurityHeaders, error
 from web.login_routes import login_routes
@@ -39,9 +39,11 @@ def create_app(
     engine: Engine | None = None,
     secure_cookie: bool = False,
     temporal_address: str | None = None,
+    oidc_login: OidcClient | None = None,
 ) -> Starlette:
     """The application. `service` defaults to one on the embedded key and the registry (`engine`,
-    or DATABASE_URL's); `origins` are the Temporal Web UI's, the only ones CORS admits."""
+    or DATABASE_URL's); `origins` are the Temporal Web UI's, the only ones CORS admits; `oidc_login`
+    the workbench's log-in by the identity provider (default: APPEALS_OIDC_CLIENT_ID's, if set)."""
     if service is None:
         service = CodecService(EncryptionCodec(tolerant=False), engine or make_engine(), oidc_settings())
 
@@ -53,7 +55,7 @@ def create_app(
 
     return Starlette(
         routes=[
-            *login_routes(service.engine, secure_cookie),
+            *login_routes(service.engine, secure_cookie, oidc_login or oidc_client()),
             *codec_routes(service, origins),
             *workbench_routes(service.engine, Temporal(temporal_address), secure_cookie),
         ],

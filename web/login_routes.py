@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import json
 import secrets
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
@@ -18,9 +18,11 @@ from starlette.routing import Route
 
 from policies.loading import load_policy
 from runtime.clock import utc_now
+from tooling.oidc import OidcClient
 from tooling.users import DirectoryError, log_in, log_out, session_identity
 from web.guards import CSRF_COOKIE, BodyTooLarge, csrf_refusal, error, read_body
 from web.login_throttle import LoginThrottle
+from web.oidc_login import oidc_routes
 
 COOKIE = "appeals_session"
 EXPIRED = "<p class=err>Вход не выполнен или сессия истекла / Кіру орындалмаған немесе сессия аяқталды.</p>"
@@ -29,7 +31,7 @@ LOGIN_PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8"><titl
 <style>body{{font-family:sans-serif;max-width:28em;margin:4em auto}}label,input,button{{display:block;margin:.4em 0}}
 input{{width:100%;padding:.4em}}.who{{padding:.6em;background:#eef}}.err{{color:#a00}}</style></head><body>
 <h1>Обращения: вход оператора</h1>{status}
-<p><a href="/work">Рабочее место / Жұмыс орны</a></p>
+<p><a href="/work">Рабочее место / Жұмыс орны</a></p>{provider}
 <form method="post" action="/login"><input type="hidden" name="csrf" value="{csrf}">
 <input type="hidden" name="next" value="{next}">
 <label>Пользователь / Пайдаланушы <input name="user" autocomplete="username"></label>
@@ -41,7 +43,12 @@ input{{width:100%;padding:.4em}}.who{{padding:.6em;background:#eef}}.err{{color:
 and switch on «Include cross-origin credentials».</p></body></html>"""
 
 
-def login_routes(engine: Engine, secure_cookie: bool) -> list[Route]:
+PROVIDER_LINK = (
+    '<p><a href="/login/oidc?next={next}">Войти через учётную запись организации / Ұйымның тіркелгісімен кіру</a></p>'
+)
+
+
+def login_routes(engine: Engine, secure_cookie: bool, oidc: OidcClient | None = None) -> list[Route]:
     hours = float(load_policy("identity")["session_hours"])
     throttle = LoginThrottle.from_policy()
 
@@ -61,7 +68,9 @@ def login_routes(engine: Engine, secure_cookie: bool) -> list[Route]:
         csrf = secrets.token_urlsafe(24)
         onward = request.query_params.get("next", "")
         onward = html.escape(onward if onward.startswith("/work") else "")
-        response = HTMLResponse(LOGIN_PAGE.format(status=status, csrf=csrf, next=onward), status_code=code)
+        provider = PROVIDER_LINK.format(next=quote(html.unescape(onward))) if oidc else ""
+        text = LOGIN_PAGE.format(status=status, csrf=csrf, next=onward, provider=provider)
+        response = HTMLResponse(text, status_code=code)
         if token or clear:
             session_cookie(response, token, clear=clear)
         response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=secure_cookie)
@@ -123,6 +132,7 @@ def login_routes(engine: Engine, secure_cookie: bool) -> list[Route]:
         return await page(request)
 
     return [
+        *(oidc_routes(engine, oidc, session_cookie, secure_cookie) if oidc else []),
         Route("/login", shown, methods=["GET"]),
         Route("/login", posted, methods=["POST"]),
         Route("/logout", posted, methods=["POST"]),

@@ -26,6 +26,7 @@ import argparse
 import uvicorn
 from sqlalchemy.engine import Engine
 
+from tooling.oidc import OidcClient
 from web.app import DEFAULT_ORIGINS, create_app, secure_by_default
 from web.server import UVICORN_OPTIONS, BackgroundServer
 from web.service import CodecService
@@ -42,9 +43,17 @@ def serve(
     service: CodecService | None = None,
     secure_cookie: bool = False,
     temporal_address: str | None = None,
+    oidc_login: OidcClient | None = None,
 ) -> BackgroundServer:
     """The application on a thread-ready server (call `serve_forever` on a thread, or `start`)."""
-    app = create_app(service, origins, engine=engine, secure_cookie=secure_cookie, temporal_address=temporal_address)
+    app = create_app(
+        service,
+        origins,
+        engine=engine,
+        secure_cookie=secure_cookie,
+        temporal_address=temporal_address,
+        oidc_login=oidc_login,
+    )
     return BackgroundServer(app, host, port)
 
 
