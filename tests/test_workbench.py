@@ -97,9 +97,34 @@ def card(bench: Bench, number: str) -> CaseRecord | None:
 SHOTS = os.environ.get("APPEALS_SCREENSHOTS", "")  # a folder: the pages are saved there (docs/screenshots)
 
 
+CONTRAST = """() => {
+    // WCAG 2.1 contrast of every visible text against the background it is drawn on (1.4.3: at
+    // least 4.5:1, 3:1 for large text).
+    const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => [r, g, b]
+        .map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+        .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    const ground = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+    const found = [];
+    for (const e of document.querySelectorAll('body *')) {
+        const text = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+        if (!text || !e.getClientRects().length) continue;
+        const style = getComputedStyle(e);
+        const size = parseFloat(style.fontSize);
+        const large = size >= 24 || (size >= 18.66 && +style.fontWeight >= 700);
+        const r = ratio(rgb(style.color).slice(0, 3), ground(e));
+        if (r < (large ? 3 : 4.5)) found.push(`${e.tagName} "${e.textContent.trim().slice(0, 20)}" ${r.toFixed(2)}:1`);
+    }
+    return found;
+}"""
+
+
 async def shot(page: Any, name: str) -> None:
-    """Save the page for the documentation when asked, and check what a screen reader needs: the
-    page's language, a label for every field, words on every link and button."""
+    """Save the page for the documentation when asked, and check what a screen reader and a
+    keyboard need: the page's language, a label for every field, words on every link and button,
+    text contrast (WCAG 1.4.3) and a visible focus on whatever the keyboard reaches."""
     problems = await page.evaluate(
         """() => {
         const found = [];
@@ -111,9 +136,36 @@ async def shot(page: Any, name: str) -> None:
         return found;
     }"""
     )
-    assert problems == [], (name, problems)
-    if SHOTS:
+    problems += await page.evaluate(CONTRAST)
+    if SHOTS and name:  # before the keyboard moves the focus
         await page.screenshot(path=str(Path(SHOTS) / f"workbench-{name}.png"), full_page=True)
+    await page.keyboard.press("Tab")  # the first stop: the skip link, shown with a focus outline
+    focus = await page.evaluate(
+        "() => [document.activeElement.textContent.trim(), getComputedStyle(document.activeElement).outlineStyle]"
+    )
+    if focus[1] in ("none", ""):
+        problems.append(f"no visible focus on {focus[0]!r}")
+    assert problems == [], (name, problems)
+
+
+async def tab_to(page: Any, words: str, limit: int = 80) -> None:
+    """Press Tab until the focus is on the link or button with these words (as a keyboard user)."""
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("() => document.activeElement.textContent.trim()") == words:
+            return
+    raise AssertionError(f"the keyboard never reaches {words!r}")
+
+
+async def by_keyboard(page: Any, move: str) -> str:
+    """A move made with the keyboard alone: from the case page to its form, and sent."""
+    await tab_to(page, move)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(r"/work/case/[^/]+/[a-z_]+$"))
+    await tab_to(page, "Отправить")
+    await page.keyboard.press("Enter")
+    await page.wait_for_load_state()
+    return str(await page.locator("[role=status]").inner_text())
 
 
 async def make(page: Any, move: str, **fields: str) -> str:
@@ -159,7 +211,7 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
         await page.get_by_role("link", name=number).click()
         await shot(page, "case")
         assert "Управление жилищной политики" in await page.content()  # the unit by its name
-        done = await make(page, "Принять в работу")
+        done = await by_keyboard(page, "Принять в работу")  # no mouse: Tab to the move, Enter, Tab to send
         assert "Сделано: Принять в работу" in done and "на рассмотрении" in done
         await page.goto(f"{bench.url}/work/case/{number}/approve")
         await page.get_by_role("button", name="Отправить").click()
@@ -376,3 +428,15 @@ def test_working_days_left_count_today_as_the_case_card_does() -> None:
     assert working_days_left("2026-12-07", thursday) == 3  # Thursday, Friday, Monday
     assert working_days_left("2026-12-02", thursday) is None  # past: the page says overdue
     assert working_days_left("", thursday) is None
+
+
+async def test_the_accessibility_checks_find_faint_text_and_a_hidden_focus() -> None:
+    """The checks every page passes in `shot` do find what they look for."""
+    async with browsing() as page:
+        await page.set_content(
+            '<html lang="ru"><body><p style="color:#aaa">бледный текст</p>'
+            '<a href="#" style="outline:none">ссылка</a></body></html>'
+        )
+        assert [p.split(" ")[0] for p in await page.evaluate(CONTRAST)] == ["P"]
+        with pytest.raises(AssertionError, match="no visible focus on 'ссылка'"):
+            await shot(page, "")
