@@ -18,6 +18,7 @@ from models.policy_snapshot import (
 )
 from models.registry_writes import RouteRequest
 from policies import calendar
+from policies.names import card_names
 from policies.permissions import permission_matrix, receipt_clock_skew_seconds, registering_roles
 from policies.routing import executor_for
 from policies.terms import control_rules
@@ -35,7 +36,8 @@ def check_policies(req: PolicyRequest) -> PolicySnapshot:
     matrix = permission_matrix(req.kind)
     return PolicySnapshot(
         **{"term_working_days": 0, "suggested_executor": "", **kind_part},
-        rules=control_rules(),
+        rules=(rules := control_rules()),
+        names=card_names(rules.staff_language),
         grants=matrix.grants,
         own_only=matrix.own_only,
         registering_roles=registering_roles(),

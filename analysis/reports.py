@@ -28,6 +28,7 @@ from analysis.figures import DigestLine, PerformanceRow
 from analysis.scope import Scope
 from analysis.systemic import ProblemGroup, find_groups, systemic_rules
 from models.notices import REPORT_KINDS
+from policies import routing
 from policies.calendar import add_working_days, local_now
 from policies.loading import load_policy
 from policies.routing import executor_name
@@ -104,10 +105,10 @@ def _render(template: str, scope: Scope, kind_label: str, **context: Any) -> str
     language = scope.language
 
     def category_name(key: str) -> str:
-        return str(words["categories"][language].get(key, key))
+        return routing.category_name(key, language)
 
     def district_name(key: str) -> str:
-        return str(words["districts"][language].get(key, key))
+        return routing.district_name(key, language)
 
     def outcome_name(key: str) -> str:
         return str(words[language]["outcome_names"].get(key, key))
@@ -144,7 +145,8 @@ def _performance_charts(scope: Scope, rows: list[PerformanceRow], months: list[t
 
 def _heat(scope: Scope, cells: list[tuple[str, str, int]]) -> str:
     words = labels()
-    names_c, names_d = words["categories"][scope.language], words["districts"][scope.language]
+    routing_names = load_policy("routing")
+    names_c, names_d = routing_names["category_names"][scope.language], routing_names["district_names"][scope.language]
     rows = sorted({c for c, _, _ in cells})
     columns = sorted({d for _, d, _ in cells})
     return charts.heat_map(
@@ -243,7 +245,7 @@ def district_flags(scope: Scope, found: figures.DistrictFigures) -> list[str]:
     """What makes the district's card show a problem, each with its rule (policies/analysis.yaml)."""
     rules = load_policy("analysis")["problem_card"]
     t = labels()[scope.language]
-    names = labels()["categories"][scope.language]
+    names = load_policy("routing")["category_names"][scope.language]
     flags: list[str] = []
     for category, count in found.by_category:
         if count >= int(rules["category_min"]) and found.share(count) >= float(rules["category_share"]):

@@ -38,6 +38,7 @@ class CaseTrail:
     rules: ControlRules | None = None
     grants: dict[str, list[str]] = field(default_factory=dict)
     own_only: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # the card's codes by name (PolicySnapshot.names)
     failed_effects: list[FailedEffect] = field(default_factory=list)
     runs: int = 1
     # Nonces of the seals this case has taken, each until its seal expires (issue 20): a seal is

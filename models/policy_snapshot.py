@@ -91,6 +91,9 @@ class PolicySnapshot:
     appeal: AppealRules | None = None
     registering_roles: list[str] = field(default_factory=list)  # policies/registration.yaml ([]: before issue 20)
     receipt_clock_skew_seconds: int = 300  # policies/registration.yaml: how far ahead a receipt may be dated
+    # The codes the card shows, by name in the staff language (policies/names.py); empty in a
+    # snapshot taken before issue 23, whose card shows the codes.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -32,6 +32,14 @@ def official_of(executor: str) -> str:
     return str(info["official"]) if info else executor
 
 
+def category_name(category: str, language: str) -> str:
+    return str(load_policy("routing")["category_names"].get(language, {}).get(category, category))
+
+
+def district_name(district: str, language: str) -> str:
+    return str(load_policy("routing")["district_names"].get(language, {}).get(district, district))
+
+
 def executor_name(executor: str, language: str) -> str:
     info = executors().get(executor)
     if not info:

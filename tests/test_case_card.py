@@ -18,7 +18,7 @@ from tests.factories import appeal_dict
 from tests.scenario import REGISTRAR, move, sealed, server_now, status
 from tooling.client import start_case
 from workflows.appeal_table import APPEAL_TABLES
-from workflows.case_card import CardFacts, render_card, term_line
+from workflows.case_card import VALUES, CardFacts, render_card, term_line
 from workflows.case_machine import CASE_PLACEHOLDER
 from workflows.instruction_table import INSTRUCTION_TABLES
 from workflows.kinds import WORKFLOWS
@@ -107,14 +107,15 @@ async def test_an_appeal_explains_itself_on_its_page(client: Client, worker: Wor
     while st.state == "registered":  # routed by policy at registration
         st = await status(handle)
     description = await handle.describe()
-    assert await description.static_summary() == f"Обращение {number} · utilities · medeu"
+    assert await description.static_summary() == f"Обращение {number} · ЖКХ · Медеуский"  # codes by name
     details = await description.static_details()
-    assert details is not None and "- Вид: application" in details
+    assert details is not None and "- Вид: заявление" in details
 
     card = await card_of(handle)
     assert f"### Обращение {number}" in card
     assert "**Состояние:** направлено исполнителю (`routed`)" in card
-    assert "**Исполнитель:** utilities-dept" in card
+    assert "**Исполнитель:** Управление энергетики и ЖКХ" in card  # the unit by name, as letters name it
+    assert "**Категория:** ЖКХ · Медеуский" in card
     assert re.search(r"\*\*Срок:\*\* \d\d\.\d\d\.\d{4} — осталось рабочих дней: 1[56] \(на ", card), card
     offered = payloads(card)
     assert set(offered) == {
@@ -147,6 +148,9 @@ async def test_an_appeal_explains_itself_on_its_page(client: Client, worker: Wor
     await move(handle, "approve", "head-1", "head")
     card = await card_of(handle)
     assert "(`closed`)" in card and "Действий нет: дело закрыто." in card
+    assert "**Основание закрытия:** дан ответ" in card
+    assert "**Срок:** " in card and "осталось" not in card  # a closed case counts no days
+    assert f"**Характер ответа:** {VALUES['ru'][example['answer_character']]}" in card  # the outcome, in words
 
 
 def test_values_from_payloads_are_shown_as_text_never_as_markup() -> None:
@@ -184,7 +188,8 @@ async def test_an_instruction_shows_its_card_and_summary(env: Any, client: Clien
     description = await handle.describe()
     assert await description.static_summary() == f"Поручение {number}"
     details = await description.static_details()
-    assert details is not None and "- Вид: monthly" in details
+    assert details is not None and "- Вид: ежемесячный контроль" in details
+    assert "- Исполнители: Управление жилищной политики, " in details  # units by name
     st = await status(handle)
     assert st.state != "registered"
 
@@ -219,7 +224,7 @@ async def test_reassign_takes_only_a_known_executor_and_a_hostile_target_changes
     while not (await status(handle)).refusals:
         pass
     card = await card_of(handle)
-    assert "**Исполнитель:** utilities-dept" in card and "<img" not in card
+    assert "**Исполнитель:** Управление энергетики и ЖКХ" in card and "<img" not in card
     history = await handle.fetch_history()
     assert not [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]
 

@@ -265,7 +265,7 @@ def test_every_word_is_in_both_languages() -> None:
     from web.workbench.words import HERE
 
     labels = yaml.safe_load((HERE / "labels.yaml").read_text(encoding="utf-8"))
-    for section in ("triggers", "refusals", "kinds", "answer_characters"):
+    for section in ("triggers", "refusals", "kinds", "channels", "applicant_kinds"):
         assert set(labels["ru"][section]) == set(labels["kk"][section]), section
     assert set(labels["ru"]) == set(labels["kk"])
     # Every field of every move's form has words (no field is shown by its code).

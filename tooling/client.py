@@ -90,15 +90,21 @@ def start_metadata(workflow: str, arg: Any, number: str) -> tuple[str | None, st
     """The static summary and details the Web UI shows for a case (its list and its page), in
     the staff language: kind, number and the facts its kind is listed by; never the applicant."""
     from policies.loading import load_policy
-    from workflows.case_card import start_details, start_summary
+    from policies.names import card_names
+    from workflows.case_card import start_details, start_summary, value_name
     from workflows.kinds import BY_WORKFLOW
 
     kind = BY_WORKFLOW.get(workflow)
     if kind is None:
         return None, None
     language = str(load_policy("terms")["staff_language"])
+    names = card_names(language)
+
+    def words(value: str) -> str:  # a code by its name, an enumeration's value in words
+        return names.get(value) or value_name(value, language)
+
     values = {
-        label: ", ".join(v) if isinstance(v, list) else str(v)
+        label: ", ".join(words(str(one)) for one in v) if isinstance(v, list) else words(str(v))
         for label, name in kind.listed_by
         if (v := arg.get(name, "") if isinstance(arg, dict) else getattr(arg, name, ""))
     }

@@ -169,15 +169,16 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
         return self.case.deadline, self.case.due_at, self.case.term_days
 
     def card_lines(self) -> list[tuple[str, str]]:
-        c, lines = self.case, []
+        c, a = self.case, self.input
+        lines = [("category", f"{self.named(a.category)} · {self.named(a.district)}")] if a.category else []
         if c.original_deadline and c.original_deadline != c.deadline:
             lines.append(("extended", f"{c.original_deadline} → {c.deadline}"))
         if c.internal_deadline and c.internal_deadline != c.deadline and c.state == "returned_for_finalization":
             lines.append(("finalization", c.internal_deadline))
         if c.hearing_until and not c.applicant_replied and not c.hearing_elapsed:
-            lines.append(("hearing", c.hearing_until[:16].replace("T", " ") + " UTC"))
-        if c.answer_character and c.state == "answered":
-            lines.append(("answer", c.answer_character))
+            lines.append(("hearing", self.local_moment(c.hearing_until)))
+        if c.answer_character and c.state in ("answered", "closed"):
+            lines.append(("answer", self.in_words(c.answer_character)))
         if c.under_control:
             lines.append(("under_control", "CaseControl = akim"))
         if c.possible_repeat_of:

@@ -312,7 +312,7 @@ APPEAL_EXAMPLES: dict[str, dict[str, Any]] = {  # free text is "...": the operat
     "leave_without_consideration": {"reason": "...", "details": {"ground": "no_essence"}},
     "terminate_consideration": {
         "reason": "...",
-        "details": {"ground": "repeated_without_new_arguments", "earlier": "APL-2026-0000001"},
+        "details": {"ground": "repeated_without_new_arguments", "earlier": "APL-2026-000001"},
     },
     "consider_as_new": {"reason": "..."},
     "extend_deadline": {"reason": "...", "details": {"new_deadline": "2027-01-29"}},

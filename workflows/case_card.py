@@ -190,6 +190,48 @@ ROLES: dict[str, dict[str, str]] = {
     },
 }
 
+# Enumerations' values in words (the card and the workbench read them here).
+VALUES: dict[str, dict[str, str]] = {
+    "ru": {
+        "explained": "разъяснено",
+        "satisfied": "удовлетворено",
+        "partially_satisfied": "удовлетворено частично",
+        "refused": "отказано",
+        "office": "в кабинете",
+        "visiting": "выездной приём",
+        "videoconference": "по видеосвязи",
+        "once": "однократный контроль",
+        "monthly": "ежемесячный контроль",
+        "application": "заявление",
+        "complaint": "жалоба",
+        "proposal": "предложение",
+        "report": "сообщение",
+        "request": "запрос",
+        "response": "отклик",
+    },
+    "kk": {
+        "explained": "түсіндірілді",
+        "satisfied": "қанағаттандырылды",
+        "partially_satisfied": "ішінара қанағаттандырылды",
+        "refused": "бас тартылды",
+        "office": "кабинетте",
+        "visiting": "көшпелі қабылдау",
+        "videoconference": "бейнебайланыс арқылы",
+        "once": "бір реттік бақылау",
+        "monthly": "ай сайынғы бақылау",
+        "application": "өтініш",
+        "complaint": "шағым",
+        "proposal": "ұсыныс",
+        "report": "хабарлама",
+        "request": "сұрау салу",
+        "response": "пікір",
+    },
+}
+
+
+def value_name(value: str, language: str) -> str:
+    return VALUES[language_of(language)].get(value, value)
+
 
 @dataclass
 class AllowedMove:
@@ -240,7 +282,7 @@ def _day(iso: str) -> str:
     return date.fromisoformat(iso[:10]).strftime("%d.%m.%Y")
 
 
-def _moment(iso: str, offset_minutes: int) -> str:
+def local_moment(iso: str, offset_minutes: int) -> str:
     """A UTC moment in local time, DD.MM.YYYY HH:MM."""
     moment = datetime.fromisoformat(iso) + timedelta(minutes=offset_minutes)
     return moment.strftime("%d.%m.%Y %H:%M")
@@ -254,6 +296,8 @@ def term_line(facts: CardFacts) -> str:
     if not facts.term:
         return ""
     text = _day(facts.term)
+    if facts.state == "closed":
+        return text  # nothing left to count
     if facts.due_at and facts.now >= datetime.fromisoformat(facts.due_at):
         return f"{text} — **{labels['overdue'].format(term=_day(facts.term))}**"
     if facts.term_days:
@@ -284,9 +328,9 @@ def render_card(facts: CardFacts) -> str:
         move = facts.last_move
         who = plain(move.actor_name or move.actor_id)
         role = labels["system"] if move.actor_role == "system" else roles.get(move.actor_role, move.actor_role)
-        by = labels["by"].format(who=f"{who} ({role})", when=_moment(move.at, facts.utc_offset_minutes))
+        by = labels["by"].format(who=f"{who} ({role})", when=local_moment(move.at, facts.utc_offset_minutes))
         lines.append(f"**{labels['last_move']}:** `{move.trigger}` — {by}  ")
-    lines.append(f"*{labels['updated']}: {_moment(facts.now.isoformat(), facts.utc_offset_minutes)}*")
+    lines.append(f"*{labels['updated']}: {local_moment(facts.now.isoformat(), facts.utc_offset_minutes)}*")
     lines += ["", f"#### {labels['moves']}", ""]
     if not facts.moves:
         lines.append(labels["none"] if facts.state == "closed" else labels["none_now"])

@@ -11,7 +11,15 @@ from temporalio import workflow
 from models.case_status import CaseStatus
 from models.registry_writes import CaseCard
 from runtime import search_attributes as sa
-from workflows.case_card import CLOSURES, AllowedMove, CardFacts, language_of, render_card
+from workflows.case_card import (
+    CLOSURES,
+    AllowedMove,
+    CardFacts,
+    language_of,
+    local_moment,
+    render_card,
+    value_name,
+)
 from workflows.case_host import CaseHost, CaseT, InputT
 from workflows.case_machine import as_version_reads, bound_example
 
@@ -97,7 +105,7 @@ class CaseView(CaseHost[InputT, CaseT]):
             term=term,
             term_days=term_days,
             due_at=due_at,
-            executor=self.case.executor,
+            executor=self.named(self.case.executor),
             last_move=self.trail.history[-1] if self.trail.history else None,
             facts=lines,
             moves=self.allowed_moves(),
@@ -111,6 +119,20 @@ class CaseView(CaseHost[InputT, CaseT]):
     def card_lines(self) -> list[tuple[str, str]]:
         """The kind's own lines on the card: (label in workflows/case_card.py, value)."""
         return []
+
+    def named(self, code: str) -> str:
+        """A unit's, official's, issuer's, category's or district's code by its name (the
+        registration's snapshot; a case registered before issue 23 shows the code)."""
+        return self.trail.names.get(code, code)
+
+    def in_words(self, value: str) -> str:
+        """An enumeration's value (answer character, format, control) in the staff language."""
+        return value_name(value, self.rules_().staff_language)
+
+    def local_moment(self, iso: str) -> str:
+        """A UTC moment in local time with the zone named (the card's clock is the department's)."""
+        rules = self.rules_()
+        return f"{local_moment(iso, rules.utc_offset_minutes)} (UTC{rules.utc_offset_minutes // 60:+d})"
 
     def allowed_moves(self) -> list[AllowedMove]:
         """Operator moves the table allows from the current state, with the roles that may make

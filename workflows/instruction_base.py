@@ -113,7 +113,7 @@ class InstructionBase(ControlledWorkflow[InstructionInput, InstructionCase]):
         c = self.case
         lines = [("period", str(c.period))]
         if c.tracks:
-            lines.append(("executors", ", ".join(f"{t.executor} ({t.reports})" for t in c.tracks.values())))
+            lines.append(("executors", ", ".join(f"{self.named(t.executor)} ({t.reports})" for t in c.tracks.values())))
         waiting = [p.key for p in c.proposals if p.status == "awaiting_approval"]
         if waiting:
             lines.append(("proposals", ", ".join(waiting)))

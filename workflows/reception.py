@@ -27,6 +27,7 @@ from models.registry_writes import CaseCard, ReceptionDetail
 from models.slots import InstructionCheck, Slot, SlotRequest
 from runtime import search_attributes as sa
 from workflows.appeal_base import INSTRUCTION_NEWS
+from workflows.case_card import state_name
 from workflows.controlled import ControlledWorkflow
 from workflows.reception_case import ReceptionCase
 from workflows.reception_table import IN_WORK, RECEPTION_TABLES
@@ -302,10 +303,13 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
     # ---- the case card (Web UI) ----
     def card_lines(self) -> list[tuple[str, str]]:
         c, lines = self.case, []
+        language = self.rules_().staff_language
         if c.slot is not None:
-            lines.append(("slot", f"{c.slot.local} ({c.slot.format}, {c.slot.district})"))
+            where = [self.in_words(c.slot.format), c.slot.place, self.named(c.slot.district)]
+            lines.append(("slot", f"{c.slot.local} · {', '.join(part for part in where if part)}"))
         if c.instructions:
-            lines.append(("instructions", ", ".join(f"{i.reg_number}: {i.state}" for i in c.instructions.values())))
+            states = (f"{i.reg_number}: {state_name('appeal', i.state, language)}" for i in c.instructions.values())
+            lines.append(("instructions", ", ".join(states)))
         return lines
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:

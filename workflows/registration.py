@@ -142,4 +142,5 @@ class Registration(TimerPoints[InputT, CaseT]):
             self.refuse_registration(f"registration refused: received_at: {received.isoformat()} is in the future")
         self.trail.rules = snapshot.rules
         self.trail.grants, self.trail.own_only = snapshot.grants, snapshot.own_only
+        self.trail.names = snapshot.names
         return snapshot

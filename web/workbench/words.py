@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from models.errors import InputError
-from policies.routing import executor_name
-from workflows.case_card import ROLES, STATES
+from policies.routing import category_name, district_name, executor_name
+from workflows.case_card import ROLES, STATES, value_name
 
 LANGUAGES = ("ru", "kk")
 # An input's field (the last part of its path) and the registration form's field that gives it.
@@ -24,17 +24,11 @@ FIELD_LABELS = {
     "contacts": "email",
 }
 HERE = Path(__file__).resolve().parent
-REPORT_LABELS = HERE.parent.parent / "analysis" / "templates" / "labels.yaml"
 
 
 @cache
 def _labels() -> dict[str, Any]:
     return dict(yaml.safe_load((HERE / "labels.yaml").read_text(encoding="utf-8")))
-
-
-@cache
-def _report_labels() -> dict[str, Any]:
-    return dict(yaml.safe_load(REPORT_LABELS.read_text(encoding="utf-8")))
 
 
 class Words:
@@ -66,13 +60,14 @@ class Words:
 
     def choice(self, group: str, value: str) -> str:
         """An enumeration's value in words (`group`: answer_characters, channels, formats, ...)."""
-        return str(self.own.get(group, {}).get(value, value))
+        own = self.own.get(group, {})
+        return str(own[value]) if value in own else value_name(value, self.language)
 
     def category(self, value: str) -> str:
-        return str(_report_labels()["categories"][self.language].get(value, value))
+        return category_name(value, self.language)
 
     def district(self, value: str) -> str:
-        return str(_report_labels()["districts"][self.language].get(value, value))
+        return district_name(value, self.language)
 
     def refusal(self, reason: str, details: tuple[Any, ...], kind: str) -> str:
         """A refusal in this language, from its code and parameters (the engine's words when the
