@@ -115,6 +115,12 @@ def list_slots(
     return found
 
 
+def _refused(message: str, code: str, slot_id: int) -> ApplicationError:
+    """A booking refused for good, with a code each client words in its language (issue 23)."""
+    detail = {"code": code, "params": {"slot": str(slot_id)}}
+    return ApplicationError(message, detail, type="SlotRefused", non_retryable=True)
+
+
 class ReceptionActivities:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -126,18 +132,14 @@ class ReceptionActivities:
         with Session(self.engine) as session:
             row = session.get(ReceptionSlot, req.slot_id)
             if row is None:
-                raise ApplicationError(
-                    f"details.slot_id: no slot {req.slot_id}", type="SlotRefused", non_retryable=True
-                )
+                raise _refused(f"details.slot_id: no slot {req.slot_id}", "no_slot", req.slot_id)
             if row.reception == req.reception:
                 return _slot(row)
             if _utc(row.start) <= datetime.fromisoformat(req.now):
-                raise ApplicationError(
-                    f"details.slot_id: slot {req.slot_id} has already begun", type="SlotRefused", non_retryable=True
-                )
+                raise _refused(f"details.slot_id: slot {req.slot_id} has already begun", "slot_begun", req.slot_id)
             problem = slot_problem(row.official, _utc(row.start), _utc(row.end), row.format)
             if problem:
-                raise ApplicationError(f"slot {req.slot_id}: {problem}", type="SlotRefused", non_retryable=True)
+                raise _refused(f"slot {req.slot_id}: {problem}", "slot_not_receiving", req.slot_id)
             result = session.connection().execute(
                 update(ReceptionSlot)
                 .where(col(ReceptionSlot.id) == req.slot_id)
@@ -148,10 +150,10 @@ class ReceptionActivities:
             if result.rowcount != 1:
                 session.refresh(row)
                 if row.reception != req.reception:
-                    raise ApplicationError(
+                    raise _refused(
                         f"details.slot_id: slot {req.slot_id} is already booked by {row.reception}",
-                        type="SlotRefused",
-                        non_retryable=True,
+                        "slot_taken",
+                        req.slot_id,
                     )
             session.refresh(row)
             return _slot(row)

@@ -198,6 +198,14 @@ async def test_one_slot_booked_concurrently_exactly_one_wins(
     losers = [r for r in results if isinstance(r, WorkflowUpdateFailedError)]
     assert len(winners) == 1 and len(losers) == 3
     assert all("already booked" in str(e.cause) for e in losers)
+    # Each loser's refusal carries its code and the slot, which the workbench words (issue 23).
+    from web.workbench.words import Words
+
+    details = [tuple(getattr(e.cause, "details", ())) for e in losers]
+    assert {d[0]["code"] for d in details} == {"slot_taken"}
+    assert Words("ru").refusal("x", details[0], "reception") == (
+        f"Время приёма № {slot.slot_id} уже занято другой записью; выберите другое."
+    )
     for h, r in zip(handles, results, strict=True):
         st = await status(h)
         assert st.state == ("routed" if isinstance(r, CaseStatus) else "registered")

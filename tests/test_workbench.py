@@ -254,6 +254,10 @@ def test_a_refusal_is_worded_in_each_language_from_its_code_and_parameters() -> 
         Words("kk").refusal("x", details, "appeal")
         == "«Жауапты бекіту» әрекеті «орындаушыға жіберілді» күйінде қолжетімсіз."
     )
+    condition = ({"code": "condition", "params": {"move": "reassign", "condition": "target_is_new_executor"}},)
+    assert Words("kk").refusal("x", condition, "appeal") == (
+        "«Басқа орындаушыға беру» әрекеті қазір мүмкін емес: жаңа орындаушы қазіргіден өзге болуы керек."
+    )
     assert Words("ru").refusal("the engine's words", ({"code": "new_code", "params": {}},), "appeal") == (
         "the engine's words"
     )
@@ -265,7 +269,7 @@ def test_every_word_is_in_both_languages() -> None:
     from web.workbench.words import HERE
 
     labels = yaml.safe_load((HERE / "labels.yaml").read_text(encoding="utf-8"))
-    for section in ("triggers", "refusals", "kinds", "channels", "applicant_kinds"):
+    for section in ("triggers", "refusals", "conditions", "kinds", "channels", "applicant_kinds"):
         assert set(labels["ru"][section]) == set(labels["kk"][section]), section
     assert set(labels["ru"]) == set(labels["kk"])
     # Every field of every move's form has words (no field is shown by its code).
@@ -287,6 +291,10 @@ def test_every_word_is_in_both_languages() -> None:
                     schemas += [a for a in args if dataclasses.is_dataclass(a)]
             missing |= set(kind.table.rows(trigger)[0].get("requires", [])) - set(labels["ru"])
             missing |= {trigger} - set(labels["ru"]["triggers"])
+            for row in kind.table.rows(trigger):  # every condition a refusal can name has its words
+                for key in ("conditions", "unless"):
+                    named = row.get(key) or []
+                    missing |= set([named] if isinstance(named, str) else named) - set(labels["ru"]["conditions"])
     assert missing == set()
 
 

@@ -26,6 +26,7 @@ from models.reception import HoldDetails, ReceptionInput, SlotBooking, SlotDetai
 from models.registry_writes import CaseCard, ReceptionDetail
 from models.slots import InstructionCheck, Slot, SlotRequest
 from runtime import search_attributes as sa
+from runtime.failures import Reason
 from workflows.appeal_base import INSTRUCTION_NEWS
 from workflows.case_card import state_name
 from workflows.controlled import ControlledWorkflow
@@ -96,14 +97,15 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
 
     async def book(self, move: MoveRequest) -> str | None:
         if not move.target.isdigit():
-            return f"target: {move.target!r} is not a slot number"
+            return Reason(f"target: {move.target!r} is not a slot number", "no_slot", slot=move.target)
         details: SlotDetails | SlotBooking = move.details  # v1 | v2
         try:
             slot: Slot = await self.call(BOOK_SLOT, SlotRequest(self.number(), int(move.target), self.now()))
         except ActivityError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.non_retryable:
-                return cause.message
+                detail = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+                return Reason(cause.message, str(detail.get("code", "other")), **dict(detail.get("params") or {}))
             raise
         previous = self.case.slot
         record = self.make_move(move, {"slot": str(slot.slot_id), "official": slot.official, "start": slot.start})

@@ -87,6 +87,9 @@ class Words:
             params["allowed"] = ", ".join(self.role(r) for r in params["allowed"].split(",") if r)
         if "assigned" in params:
             params["assigned"] = self.executor(params["assigned"])
+        if "condition" in params:  # its words, or the engine's for a condition this client does not know
+            said = self.own["conditions"].get(params["condition"])
+            params["condition"] = said or f"{params['condition']} ({params.get('explanation', '')})"
         if "field" in params:
             params["field"] = self(params["field"].removeprefix("details."))
         try:
