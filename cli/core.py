@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -17,11 +18,22 @@ from cli.session import logged_in
 from models.case_status import AppealFacts, CaseStatus
 from models.moves import parse_move
 from models.registry import registry_engine
+from policies.calendar import local_zone
 from tooling.client import connect, start_case
 from tooling.registering import checked, numbered
 from tooling.seal import Identity
 from workflows.case_machine import Table
 from workflows.kinds import BY_NAME
+
+
+def local(moment: str) -> str:
+    """A moment as the department reads it: local time (Almaty's zone, named in the table's head)."""
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment[:19]
+    aware = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return aware.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def print_status(st: CaseStatus) -> None:
@@ -35,16 +47,16 @@ def print_status(st: CaseStatus) -> None:
         + (f"  closed: {e(st.closure_reason)}" if st.closure_reason else "")
         + (f"  possible repeat of {e(', '.join(repeats))}" if repeats else "")
     )
-    table = RichTable("#", "when", "who", "role", "trigger", "from", "to", "reason")
+    table = RichTable("#", f"when ({local_zone()})", "who", "role", "trigger", "from", "to", "reason")
     for h in st.history:
-        cells = (str(h.seq), h.at[:19], h.actor_id, h.actor_role, h.trigger, h.from_state, h.to_state, h.reason)
+        cells = (str(h.seq), local(h.at), h.actor_id, h.actor_role, h.trigger, h.from_state, h.to_state, h.reason)
         table.add_row(*(e(cell) for cell in cells))
     out.print(table)
     for t in st.timeline:
-        out.print(f"  {e(t.at[:19])}  {e(t.kind)}: {e(t.detail)}")
+        out.print(f"  {e(local(t.at))}  {e(t.kind)}: {e(t.detail)}")
     for r in st.refusals:
         out.print(
-            f"  [red]refused[/red] {e(r.at[:19])} {e(r.trigger)} by {e(r.actor_id or '?')}/{e(r.actor_role or '?')}:"
+            f"  [red]refused[/red] {e(local(r.at))} {e(r.trigger)} by {e(r.actor_id or '?')}/{e(r.actor_role or '?')}:"
             f" {e(r.message)}"
         )
 

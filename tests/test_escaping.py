@@ -107,3 +107,19 @@ def test_the_cli_shows_a_reason_as_typed_never_as_console_markup() -> None:
         print_status(st)
     text = shown.get()
     assert text.count("[link=https://evil.example]") == 2 and text.count("[red]срочно[/red]") == 2
+
+
+def test_the_cli_shows_times_in_local_time_with_the_zone_named() -> None:
+    from cli.core import print_status
+    from cli.output import out
+    from models.case_status import CaseStatus
+    from models.moves import MoveRecord
+
+    record = MoveRecord(1, "accept", "exec-1", "executor", "routed", "under_consideration", "2026-12-02T05:00:00+00:00")
+    st = CaseStatus(
+        "APL-2026-000001", "appeal", "under_consideration", "2026-12-20", "", "x", False, "", [record], [], []
+    )
+    with out.capture() as shown:
+        print_status(st)
+    text = shown.get()
+    assert "Asia/Almaty" in text and "2026-12-02 10:00" in text and "05:00" not in text  # UTC+5 since March 2024
