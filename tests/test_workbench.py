@@ -237,8 +237,10 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
         await page.get_by_role("link", name=number).click()
         done = await make(page, "Жауапты бекіту")
         assert "жабылды" in done
-        assert "answer_letter" in await page.content()  # the letter to the applicant, among the notices
         await shot(page, "closed-kk")
+        letter = page.locator("details", has_text="өтініш берушіге жауап")  # the answer letter, named in words
+        await letter.locator("summary").click()
+        assert "Кровля будет отремонтирована до 15 мая." in await letter.inner_text()  # the head reads the answer
         closed = card(bench, number)
         assert closed is not None and closed.state == "closed" and closed.closure_reason == "answered"
 
@@ -269,9 +271,11 @@ def test_every_word_is_in_both_languages() -> None:
     from web.workbench.words import HERE
 
     labels = yaml.safe_load((HERE / "labels.yaml").read_text(encoding="utf-8"))
-    for section in ("triggers", "refusals", "conditions", "kinds", "channels", "applicant_kinds"):
+    for section in ("triggers", "refusals", "conditions", "templates", "kinds", "channels", "applicant_kinds"):
         assert set(labels["ru"][section]) == set(labels["kk"][section]), section
     assert set(labels["ru"]) == set(labels["kk"])
+    templates = {p.name.split(".")[0] for p in (HERE.parent.parent / "activities" / "templates" / "ru").iterdir()}
+    assert templates == set(labels["ru"]["templates"])  # every letter and notice is named in words
     # Every field of every move's form has words (no field is shown by its code).
     import dataclasses
     import typing
@@ -369,6 +373,10 @@ async def test_a_registrar_books_a_reception_and_the_official_holds_it_in_the_wo
         await page.get_by_role("button", name="Отправить").click()
         held = await page.locator("[role=status]").inner_text()
         assert held.startswith("Сделано: Провести приём") and "на рассмотрении" in held
+        await until_card(bench, f"{number}-1")
+        await page.goto(f"{bench.url}/work/case/{number}")  # the instruction given, among the related cases
+        await page.get_by_role("link", name=f"{number}-1").click()
+        assert "дано на приёме" in await page.content()  # and the way back to the reception
     given = await until_card(bench, f"{number}-1", lambda c: c.executor == "housing-dept")
     assert given.kind == "reception_instruction"
     held_card = card(bench, number)
@@ -448,3 +456,32 @@ async def test_the_accessibility_checks_find_faint_text_and_a_hidden_focus() -> 
         assert [p.split(" ")[0] for p in await page.evaluate(CONTRAST)] == ["P"]
         with pytest.raises(AssertionError, match="no visible focus on 'ссылка'"):
             await shot(page, "")
+
+
+def test_my_cases_filter_by_flags_and_count_what_each_box_would_show(tmp_path: Path) -> None:
+    from models.registry import make_engine
+    from web.workbench.cases import Filters, my_cases
+
+    engine = make_engine(f"sqlite:///{tmp_path}/registry.db")
+    rows = [
+        CaseRecord(reg_number="APL-2026-000001", kind="appeal", state="routed", deadline="2026-12-10", overdue=True),
+        CaseRecord(reg_number="APL-2026-000002", kind="appeal", state="routed", deadline="2026-12-11", under_control=True),
+        CaseRecord(
+            reg_number="APL-2026-000003", kind="appeal", state="answered", deadline="2026-12-09",
+            possible_repeat_of="APL-2026-000001", under_control=True,
+        ),
+        CaseRecord(reg_number="RCP-2026-000001", kind="reception", state="registered", deadline=""),
+    ]  # fmt: skip
+    with Session(engine) as session:
+        session.add_all(rows)
+        session.commit()
+    everything = my_cases(engine, "", Filters())
+    assert [c.reg_number for c in everything.cases][0] == "APL-2026-000001"  # overdue first
+    assert everything.flagged == {"overdue": 1, "under_control": 2, "repeat": 1}
+    controlled = my_cases(engine, "", Filters(under_control=True))
+    assert [c.reg_number for c in controlled.cases] == ["APL-2026-000003", "APL-2026-000002"]  # by term
+    assert controlled.by_state == {"routed": 1, "answered": 1}
+    assert [c.reg_number for c in my_cases(engine, "", Filters(repeat=True, state="answered")).cases] == [
+        "APL-2026-000003"
+    ]
+    assert my_cases(engine, "", Filters(kind="reception")).flagged == {"overdue": 0, "under_control": 0, "repeat": 0}

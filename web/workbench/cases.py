@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.registry import CaseRecord, DisciplinaryProposalRecord, EventRecord, NotificationRecord
+from models.registry import CaseRecord, DisciplinaryProposalRecord, DocumentRecord, EventRecord, NotificationRecord
 from policies.calendar import local_today, local_zone, working_days_between
 from tooling.seal import Identity
 
@@ -25,6 +25,8 @@ class Filters:
     district: str = ""
     category: str = ""
     overdue: bool = False
+    under_control: bool = False
+    repeat: bool = False  # possible repeats of earlier appeals
     number: str = ""
 
     @classmethod
@@ -35,6 +37,8 @@ class Filters:
             district=str(query.get("district", ""))[:40],
             category=str(query.get("category", ""))[:40],
             overdue=query.get("overdue") == "1",
+            under_control=query.get("under_control") == "1",
+            repeat=query.get("repeat") == "1",
             number=str(query.get("number", "")).strip()[:40],
         )
 
@@ -43,6 +47,8 @@ class Filters:
 class CaseList:
     cases: list[CaseRecord]
     by_state: dict[str, int] = field(default_factory=dict)  # counts under the filters but the state's
+    flagged: dict[str, int] = field(default_factory=dict)  # overdue, under_control, repeat: counts under the kind,
+    # district, category and number filters (what ticking the box would show)
 
 
 def whose(who: Identity, own_only: list[str]) -> str:
@@ -65,11 +71,18 @@ def my_cases(engine: Engine, unit: str, filters: Filters) -> CaseList:
     ):
         if value:
             conditions.append(column == value)
-    if filters.overdue:
-        conditions.append(col(CaseRecord.overdue).is_(True))
     if filters.number:
         conditions.append(col(CaseRecord.reg_number).contains(filters.number))
+    flags = {
+        "overdue": col(CaseRecord.overdue).is_(True),
+        "under_control": col(CaseRecord.under_control).is_(True),
+        "repeat": col(CaseRecord.possible_repeat_of) != "",
+    }
     with Session(engine) as session:
+        sums = [func.sum(case((flag, 1), else_=0)) for flag in flags.values()]
+        totals = session.exec(select(*sums).where(*conditions)).one()  # type: ignore[call-overload]
+        flagged = {name: int(n or 0) for name, n in zip(flags, totals, strict=True)}
+        conditions += [flag for name, flag in flags.items() if getattr(filters, name)]
         counts = session.exec(select(CaseRecord.state, func.count()).where(*conditions).group_by(CaseRecord.state))
         by_state = {state: int(n) for state, n in counts}
         if filters.state:
@@ -80,7 +93,7 @@ def my_cases(engine: Engine, unit: str, filters: Filters) -> CaseList:
             .order_by(col(CaseRecord.overdue).desc(), col(CaseRecord.deadline), col(CaseRecord.reg_number))
             .limit(PAGE)
         )
-        return CaseList(list(session.exec(query).all()), by_state)
+        return CaseList(list(session.exec(query).all()), by_state, flagged)
 
 
 DECIDERS = ("head", "deputy_head", "controller")  # who approves answers and decides on proposals
@@ -113,6 +126,8 @@ class CaseFile:
     card: CaseRecord
     events: list[EventRecord]
     notices: list[NotificationRecord]
+    documents: list[DocumentRecord] = field(default_factory=list)
+    related: list[tuple[str, str, CaseRecord | None]] = field(default_factory=list)  # (how related, number, card)
 
 
 def card_of(engine: Engine, number: str) -> CaseRecord | None:
@@ -134,7 +149,21 @@ def case_file(engine: Engine, number: str) -> CaseFile | None:
             .where(NotificationRecord.reg_number == number)
             .order_by(col(NotificationRecord.id))
         ).all()
-        return CaseFile(card, list(events), list(notices))
+        documents = session.exec(
+            select(DocumentRecord).where(DocumentRecord.reg_number == number).order_by(col(DocumentRecord.id))
+        ).all()
+        return CaseFile(card, list(events), list(notices), list(documents), _related(session, card))
+
+
+def _related(session: Session, card: CaseRecord) -> list[tuple[str, str, CaseRecord | None]]:
+    """The cases this one is linked to: the appeals it may repeat, the same applicant's open ones,
+    the reception it was given at, and the instructions given at it (a reception)."""
+    links = [("possible_repeat", n) for n in card.possible_repeat_of.split(",") if n.strip()]
+    links += [("related", n) for n in card.related_to.split(",") if n.strip()]
+    links += [("parent", card.parent)] if card.parent else []
+    found = [(how, n.strip(), session.get(CaseRecord, n.strip())) for how, n in links]
+    children = session.exec(select(CaseRecord).where(CaseRecord.parent == card.reg_number).limit(50)).all()
+    return found + [("child", child.reg_number, child) for child in children]
 
 
 def working_days_left(deadline: str, today: date | None = None) -> int | None:

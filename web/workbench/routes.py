@@ -26,6 +26,7 @@ from activities.receptions import list_slots
 from models.errors import InputError
 from policies.calendar import local_zone
 from policies.permissions import permission_matrix, registering_roles
+from policies.routing import categories, districts
 from tooling.client import connect, transition
 from tooling.registering import checked, numbered, register
 from tooling.seal import Identity
@@ -46,7 +47,7 @@ from web.workbench.cases import (
 from web.workbench.forms import move_form, payload_from
 from web.workbench.registration import REGISTRATIONS
 from web.workbench.words import Words
-from workflows.kinds import BY_NAME, KINDS, kind_of_card, kind_of_number
+from workflows.kinds import BY_NAME, CARD_KINDS, KINDS, kind_of_card, kind_of_number
 
 Page = Callable[[Request, Identity, str], Awaitable[Response]]
 LANG_COOKIE = "appeals_lang"
@@ -113,7 +114,17 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         own_only = sorted({role for kind in KINDS for role in permission_matrix(kind.name).own_only})
         listed = await run_in_threadpool(my_cases, engine, whose(who, own_only), filters)
         waiting = await run_in_threadpool(waiting_for, engine, who)
-        return render(request, "cases.html.j2", who, listed=listed, filters=filters, waiting=waiting)
+        return render(
+            request,
+            "cases.html.j2",
+            who,
+            listed=listed,
+            filters=filters,
+            waiting=waiting,
+            kinds=list(CARD_KINDS),
+            categories=categories(),
+            districts=districts(),
+        )
 
     def allowed_moves(who: Identity, card: Any) -> list[str]:
         """The moves the kind's table allows from the card's state and the user's roles may make
@@ -157,8 +168,13 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
                 "recipient": n.recipient,
                 "body": n.body,
                 "staff": not n.template.endswith(("letter", "notice", "acknowledgement", "decision")),
+                "sent": n.sent,
             }
             for n in file.notices
+        ]
+        documents = [
+            {"when": local_time(d.created_at), "title": d.title, "kind": d.kind, "body": d.body if d.path == "" else ""}
+            for d in file.documents
         ]
         return render(
             request,
@@ -168,6 +184,8 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             card=file.card,
             events=events,
             notices=notices,
+            documents=documents,
+            related=file.related,
             moves=allowed_moves(who, file.card),
             left=working_days_left(file.card.deadline),
             zone=str(local_zone()),

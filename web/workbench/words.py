@@ -52,6 +52,10 @@ class Words:
     def trigger(self, trigger: str) -> str:
         return str(self.own["triggers"].get(trigger, trigger.replace("_", " ")))
 
+    def template(self, name: str) -> str:
+        """A letter's or notice's template by what it is."""
+        return str(self.own["templates"].get(name, name.replace("_", " ")))
+
     def kind(self, kind: str) -> str:
         return str(self.own["kinds"].get(kind, kind))
 
