@@ -465,7 +465,9 @@ def test_my_cases_filter_by_flags_and_count_what_each_box_would_show(tmp_path: P
     engine = make_engine(f"sqlite:///{tmp_path}/registry.db")
     rows = [
         CaseRecord(reg_number="APL-2026-000001", kind="appeal", state="routed", deadline="2026-12-10", overdue=True),
-        CaseRecord(reg_number="APL-2026-000002", kind="appeal", state="routed", deadline="2026-12-11", under_control=True),
+        CaseRecord(
+            reg_number="APL-2026-000002", kind="appeal", state="routed", deadline="2026-12-11", under_control=True
+        ),
         CaseRecord(
             reg_number="APL-2026-000003", kind="appeal", state="answered", deadline="2026-12-09",
             possible_repeat_of="APL-2026-000001", under_control=True,
