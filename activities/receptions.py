@@ -127,8 +127,11 @@ class ReceptionActivities:
 
     @BOOK_SLOT.method
     def book_slot(self, req: SlotRequest) -> Slot:
-        """Take a free slot for a reception. One conditional UPDATE decides between concurrent
-        bookings; a retry of the winner finds its own booking and succeeds again."""
+        """Take a free slot for a reception (slot_id 0: the official's earliest free one). One
+        conditional UPDATE decides between concurrent bookings; a retry of the winner finds its own
+        booking and succeeds again."""
+        if req.slot_id == 0:
+            return self.book_earliest(req)
         with Session(self.engine) as session:
             row = session.get(ReceptionSlot, req.slot_id)
             if row is None:
@@ -157,6 +160,40 @@ class ReceptionActivities:
                     )
             session.refresh(row)
             return _slot(row)
+
+    def book_earliest(self, req: SlotRequest) -> Slot:
+        """The official's earliest free slot that has not begun and that the schedule allows, taken
+        by the same conditional UPDATE; a slot another booking takes first is passed over."""
+        now = datetime.fromisoformat(req.now)
+        with Session(self.engine) as session:
+            own = session.exec(
+                select(ReceptionSlot)
+                .where(ReceptionSlot.reception == req.reception, col(ReceptionSlot.id) != req.keep)
+                .where(ReceptionSlot.official == req.official)
+            ).first()
+            if own is not None and _utc(own.start) > now:  # a retry of this booking: it is done
+                return _slot(own)
+            free = session.exec(
+                select(ReceptionSlot)
+                .where(ReceptionSlot.official == req.official, col(ReceptionSlot.reception).is_(None))
+                .order_by(col(ReceptionSlot.start), col(ReceptionSlot.id))
+            ).all()
+            for row in free:
+                if _utc(row.start) <= now or slot_problem(row.official, _utc(row.start), _utc(row.end), row.format):
+                    continue
+                taken = session.connection().execute(
+                    update(ReceptionSlot)
+                    .where(col(ReceptionSlot.id) == row.id)
+                    .where(col(ReceptionSlot.reception).is_(None))
+                    .values(reception=req.reception, booked_at=utc_now())
+                )
+                session.commit()
+                if taken.rowcount == 1:
+                    session.refresh(row)
+                    return _slot(row)
+        message = f"details.slot_id: {req.official} has no free slot ahead; create slots first"
+        detail = {"code": "no_free_slot", "params": {"official": req.official}}
+        raise ApplicationError(message, detail, type="SlotRefused", non_retryable=True)
 
     @RELEASE_SLOT.method
     def release_slot(self, req: SlotRequest) -> None:

@@ -92,6 +92,17 @@ class SlotBooking:
     link: str = rule(default="", limit=500, pattern=r"https?://\S+")
 
 
+@dataclass
+class SlotChoice:
+    """`schedule` and `reschedule` (table v3, issue 23): a slot chosen by number, or none for the
+    official's earliest free slot (what a registrar usually wants, and what an example given
+    without a number books as typed); who else attends, and a videoconference link."""
+
+    slot_id: int = rule(default=0, min=0, max=10**9, fills="target")  # 0: the earliest free slot
+    participants: list[str] = rule(default_factory=list, items=20, limit=200, required=True)
+    link: str = rule(default="", limit=500, pattern=r"https?://\S+")
+
+
 def parse_instructions(raw: Any) -> list[InstructionSpec]:
     """The `instructions` of a `hold` move: a list of {executor, text, term_working_days}."""
     return parse_object(HoldDetails, {"instructions": raw}, "details").instructions

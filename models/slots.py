@@ -10,8 +10,10 @@ from models.schema import rule
 @dataclass
 class SlotRequest:
     reception: str
-    slot_id: int
+    slot_id: int  # 0 (table v3): the earliest free slot of `official` that has not begun
     now: str  # workflow time: a slot in the past cannot be booked
+    official: str = ""  # whose earliest free slot (slot_id 0)
+    keep: int = 0  # the slot the reception holds now (a reschedule): not its own new booking
 
 
 @dataclass

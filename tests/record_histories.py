@@ -26,7 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.registry import make_engine
 from runtime.registration import register_search_attributes
 from tests import factories
-from tests.scenario import answer, move, registration, sealed, status
+from tests.scenario import answer, move, refused, registration, sealed, status
 from tooling.client import data_converter
 from tooling.seal import seal_as_named
 from worker import build_worker
@@ -240,6 +240,23 @@ async def reception_slot_in_details(env: WorkflowEnvironment, h: Handle, engine:
     return []
 
 
+async def reception_earliest_free_slot(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
+    """Issue 23 (reception table v3): booked without a slot number (the earliest free); a move to
+    the earliest free refused while none is free; moved once another slot exists; cancelled."""
+    from activities.receptions import create_slots
+    from policies import calendar
+
+    now = await env.get_current_time()
+    day = calendar.next_working_day(now.astimezone(calendar.local_zone()).date() + timedelta(days=2))
+    create_slots(engine, "housing-head", day, "15:00", "15:30", 30)
+    await move(h, "schedule", "reg-1", "registrar", details={"participants": ["housing-dept"]})
+    await refused(h, "reschedule", "reg-1", "registrar", reason="просьба", details={"participants": []})
+    create_slots(engine, "housing-head", day, "16:00", "16:30", 30)
+    await move(h, "reschedule", "reg-1", "registrar", reason="просьба", details={"participants": []})
+    await move(h, "cancel", "reg-1", "registrar", reason="передумал")
+    return []
+
+
 async def reception_with_instructions(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
     from activities.receptions import create_slots
     from policies import calendar
@@ -303,6 +320,7 @@ RECEPTION_SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle, Any], Awai
     "reception_no_show": reception_no_show,
     "reception_cancelled": reception_cancelled,
     "reception_slot_in_details_v2": reception_slot_in_details,
+    "reception_earliest_free_slot_v3": reception_earliest_free_slot,
 }
 
 SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] = {

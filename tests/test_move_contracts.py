@@ -10,7 +10,7 @@ import pytest
 from models.appeal_moves import ForwardPartDetails, ProposalDecision, ReassignDetails
 from models.errors import InputError
 from models.moves import parse_move
-from models.reception import SlotBooking
+from models.reception import SlotChoice
 from workflows.appeal_table import APPEAL_TABLES
 from workflows.case_machine import as_version_reads
 from workflows.instruction_table import INSTRUCTION_TABLES
@@ -28,7 +28,7 @@ def test_the_subject_of_a_move_is_a_typed_detail_and_fills_the_move() -> None:
     move = parse_move({"actor": HEAD, "reason": "r", "details": part}, "forward_part", APPEAL.details_schema)
     assert move.details == ForwardPartDetails("police", "угрозы") and move.target == "police"
     move = parse_move({"actor": HEAD, "details": {"slot_id": 13}}, "schedule", RECEPTION.details_schema)
-    assert isinstance(move.details, SlotBooking) and move.target == "13"
+    assert isinstance(move.details, SlotChoice) and move.target == "13"
     move = parse_move(
         {"actor": HEAD, "details": {"proposal": "p-1"}}, "approve_proposal", INSTRUCTION_TABLES.current.details_schema
     )
@@ -40,7 +40,9 @@ def test_an_older_client_s_flat_field_is_read_the_same() -> None:
     typed = parse_move({"actor": HEAD, "details": {"executor": "utilities-dept"}}, "reassign", APPEAL.details_schema)
     assert (flat.details, flat.target) == (typed.details, typed.target)
     slot = parse_move({"actor": HEAD, "target": "13"}, "schedule", RECEPTION.details_schema)
-    assert isinstance(slot.details, SlotBooking) and slot.details.slot_id == 13
+    assert isinstance(slot.details, SlotChoice) and slot.details.slot_id == 13
+    earliest = parse_move({"actor": HEAD, "details": {}}, "schedule", RECEPTION.details_schema)
+    assert isinstance(earliest.details, SlotChoice) and earliest.details.slot_id == 0  # the earliest free (v3)
 
 
 @pytest.mark.parametrize(

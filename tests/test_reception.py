@@ -233,3 +233,41 @@ def test_slots_follow_the_officials_schedule(engine: Engine) -> None:
     assert len(visiting) == 6 and all(s.district == "nauryzbay" for s in visiting)
     again = create_slots(engine, "akim", date(2026, 11, 30), "10:00", "12:00", 20, **visit)
     assert [s.slot_id for s in again] == [s.slot_id for s in visiting]  # idempotent batch
+
+
+async def test_a_schedule_without_a_slot_books_the_officials_earliest_free_one_as_the_card_shows_it(
+    env: WorkflowEnvironment, client: Client, worker: Worker, engine: Engine
+) -> None:
+    """Table v3 (issue 23): the card's example names no slot number and books as given: the earliest
+    free slot of the official; the next reception gets the next one; a reschedule without a number
+    moves to the next free one and frees the old; with none left the refusal says so, in words."""
+    from tests.test_case_card import card_of, payloads
+    from web.workbench.words import Words
+
+    day = reception_day(await env.get_current_time())
+    first, second, third = create_slots(engine, "housing-head", day, "14:00", "15:30", 30)
+    one, two = await start(client, worker, env), await start(client, worker, env)
+    offered: dict[str, Any] = {}
+    while "schedule" not in offered:  # the card is written once the reception is registered
+        offered = payloads(await card_of(one))
+    example = offered["schedule"]
+    assert "slot_id" not in example["details"]  # nothing to look up: it works as given
+    fields = {k: v for k, v in example.items() if k not in ("case", "trigger")}
+    st = await move(one, "schedule", "reg-1", "registrar", **fields)
+    assert st.reception.slot is not None and st.reception.slot.slot_id == first.slot_id
+    st = await move(two, "schedule", "reg-1", "registrar", **fields)
+    assert st.reception.slot is not None and st.reception.slot.slot_id == second.slot_id
+    st = await move(one, "reschedule", "reg-1", "registrar", reason="просьба заявителя", details={"participants": []})
+    assert st.reception.slot is not None and st.reception.slot.slot_id == third.slot_id
+    owners = {s.slot_id: r for s, r in list_slots(engine, "housing-head", day)}
+    assert owners[first.slot_id] == "" and owners[third.slot_id] == one.id  # the old slot is free again
+    three = await start(client, worker, env)
+    st = await move(three, "schedule", "reg-1", "registrar", **fields)
+    assert st.reception.slot is not None and st.reception.slot.slot_id == first.slot_id  # freed, so taken
+    four = await start(client, worker, env)
+    with pytest.raises(WorkflowUpdateFailedError) as none_left:
+        await move(four, "schedule", "reg-1", "registrar", **fields)
+    details = tuple(getattr(none_left.value.cause, "details", ()))
+    assert details[0]["code"] == "no_free_slot"
+    assert Words("ru").refusal("x", details, "reception").startswith("У должностного лица нет свободного времени")
+    assert (await status(four)).state == "registered"  # refused: nothing changed

@@ -355,11 +355,13 @@ async def test_a_registrar_books_a_reception_and_the_official_holds_it_in_the_wo
         await until_card(bench, number)
         await page.get_by_role("link", name="Назначить время приёма").click()
         choice = page.locator("[name='details.slot_id'] option")
-        assert await choice.count() == 1 and slot.local[:10] in await choice.first.inner_text()  # the free slot
+        offered = await choice.all_inner_texts()  # the earliest free time, then each free slot by its time
+        assert len(offered) == 2 and offered[0] == "ближайшее свободное время" and slot.local[:10] in offered[1]
         await page.fill("[name='details.participants']", "housing-dept")
         await page.get_by_role("button", name="Отправить").click()
         done = await page.locator("[role=status]").inner_text()
         assert done.startswith("Сделано: Назначить время приёма") and "приём назначен" in done
+        assert slot.local[11:16] in await page.content()  # the earliest free slot was booked: its time on the card
 
         # The official holds the reception in a form whose instructions are groups of fields, not JSON;
         # the instruction given is an appeal of its own, routed to the executor named.
@@ -427,7 +429,10 @@ async def test_an_instruction_is_put_under_control_reported_on_and_lifted_in_the
         refused = await page.locator("[role=status]").inner_text()
         assert refused.startswith("Отказано: Роль «исполнитель» не может выполнить действие «Снять с контроля»")
 
-        await log_in(page, bench, "ctrl.one", f"/work/case/{number}")
+        await log_in(page, bench, "ctrl.one", "/work")  # the extension request waits for the controller
+        waiting = await page.locator("section", has_text="запросов о продлении срока: 1").inner_text()
+        assert number in waiting
+        await page.get_by_role("link", name=number).first.click()
         done = await make(page, "Снять с контроля", answer_text="Исполнено: подвалы осушены.")
         assert done.startswith("Сделано: Снять с контроля") and "закрыто" in done
     lifted = card(bench, number)

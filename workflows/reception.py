@@ -22,7 +22,7 @@ from models.case_status import CaseStatus, InstructionStanding, ReceptionFacts
 from models.deadlines import TimerPoint
 from models.moves import Actor, MoveRecord, MoveRequest
 from models.policy_snapshot import ReceptionPolicyRequest
-from models.reception import HoldDetails, ReceptionInput, SlotBooking, SlotDetails, parse_reception
+from models.reception import HoldDetails, ReceptionInput, SlotBooking, SlotChoice, SlotDetails, parse_reception
 from models.registry_writes import CaseCard, ReceptionDetail
 from models.slots import InstructionCheck, Slot, SlotRequest
 from runtime import search_attributes as sa
@@ -96,11 +96,17 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
         return await self.book(move)
 
     async def book(self, move: MoveRequest) -> str | None:
-        if not move.target.isdigit():
+        earliest = self.table.has("earliest_free_slot") and move.target in ("", "0")
+        if not earliest and (not move.target.isdigit() or move.target == "0"):
             return Reason(f"target: {move.target!r} is not a slot number", "no_slot", slot=move.target)
-        details: SlotDetails | SlotBooking = move.details  # v1 | v2
+        details: SlotDetails | SlotBooking | SlotChoice = move.details  # v1 | v2 | v3
+        held = self.case.slot
+        official = held.official if held else self.input.requested_official
+        request = SlotRequest(self.number(), 0, self.now(), official, held.slot_id if held else 0)
+        if not earliest:
+            request = SlotRequest(self.number(), int(move.target), self.now())
         try:
-            slot: Slot = await self.call(BOOK_SLOT, SlotRequest(self.number(), int(move.target), self.now()))
+            slot: Slot = await self.call(BOOK_SLOT, request)
         except ActivityError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.non_retryable:

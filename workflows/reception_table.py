@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.reception import HoldDetails, SlotBooking, SlotDetails
+from models.reception import HoldDetails, SlotBooking, SlotChoice, SlotDetails
 from workflows.case_machine import RETRY_SIDE_EFFECTS, Table, TableVersions, revised
 
 IN_WORK = ["under_consideration", "returned_for_finalization"]
@@ -102,8 +102,9 @@ RECEPTION_TRANSITIONS: list[dict[str, Any]] = [
 
 # A payload for each trigger, as an operator would type it in the Web UI (free text is "...").
 RECEPTION_EXAMPLES: dict[str, dict[str, Any]] = {
-    "schedule": {"details": {"slot_id": 12, "participants": ["housing-dept"]}},
-    "reschedule": {"reason": "...", "details": {"slot_id": 13, "participants": ["housing-dept"]}},
+    # No slot number: the official's earliest free slot (table v3), so the example books as given.
+    "schedule": {"details": {"participants": ["housing-dept"]}},
+    "reschedule": {"reason": "...", "details": {"participants": ["housing-dept"]}},
     "hold": {
         "answer_text": "...",
         "details": {"instructions": [{"executor": "housing-dept", "text": "...", "term_working_days": 10}]},
@@ -127,10 +128,27 @@ V2_CHANGED: dict[str, dict[str, Any]] = {
 }
 RECEPTION_TRANSITIONS_V2 = revised(RECEPTION_TRANSITIONS, V2_CHANGED, {})
 
+# Version 3 (issue 23): a schedule or a reschedule without a slot number books the official's
+# earliest free slot, so the card's example works as given whatever slots exist.
+V3_CHANGED: dict[str, dict[str, Any]] = {
+    "schedule": {
+        "details": SlotChoice,
+        "description": "book a slot: details.slot_id, or none for the earliest free one; details.participants",
+    },
+    "reschedule": {"details": SlotChoice},
+}
+RECEPTION_TRANSITIONS_V3 = revised(RECEPTION_TRANSITIONS_V2, V3_CHANGED, {})
+
 RECEPTION_TABLES = TableVersions(
     (
         Table(kind="reception", transitions=RECEPTION_TRANSITIONS, version=1),
         Table(kind="reception", transitions=RECEPTION_TRANSITIONS_V2, version=2),
+        Table(
+            kind="reception",
+            transitions=RECEPTION_TRANSITIONS_V3,
+            version=3,
+            features=frozenset({"earliest_free_slot"}),
+        ),
     ),
     RECEPTION_EXAMPLES,
 )

@@ -105,6 +105,7 @@ class Waiting:
 
     answers: int = 0
     proposals: list[DisciplinaryProposalRecord] = field(default_factory=list)
+    extensions: list[str] = field(default_factory=list)  # open cases whose last extension request is undecided
 
 
 def waiting_for(engine: Engine, who: Identity) -> Waiting | None:
@@ -118,7 +119,27 @@ def waiting_for(engine: Engine, who: Identity) -> Waiting | None:
             .order_by(col(DisciplinaryProposalRecord.id))
             .limit(50)
         ).all()
-        return Waiting(int(answers), list(proposals))
+        return Waiting(int(answers), list(proposals), _extensions_asked(session))
+
+
+EXTENSION_DECISIONS = ("approve_extension", "refuse_extension")
+
+
+def _extensions_asked(session: Session) -> list[str]:
+    """Open cases whose latest extension request has no decision after it (from the events)."""
+    trigger, event = col(EventRecord.trigger), col(EventRecord.id)
+    asked = func.max(case((trigger == "request_extension", event), else_=None))
+    decided = func.coalesce(func.max(case((trigger != "request_extension", event), else_=None)), 0)
+    query = (
+        select(EventRecord.reg_number)
+        .join(CaseRecord, col(CaseRecord.reg_number) == EventRecord.reg_number)
+        .where(col(EventRecord.trigger).in_(("request_extension", *EXTENSION_DECISIONS)), CaseRecord.state != "closed")
+        .group_by(EventRecord.reg_number)
+        .having(asked > decided)
+        .order_by(EventRecord.reg_number)
+        .limit(50)
+    )
+    return list(session.exec(query).all())
 
 
 @dataclass

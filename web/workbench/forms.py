@@ -37,6 +37,7 @@ class FormField:
     limit: int = 0
     choices: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
     number: bool = False  # posted as text, sent as a whole number
+    blank: str = ""  # what choosing nothing means, for an optional choice ("" shows a dash)
 
 
 def move_form(
@@ -48,6 +49,8 @@ def move_form(
     for f in form:
         if offered and f.name in offered:
             f.input, f.choices = "choice", offered[f.name]
+            if f.name == "details.slot_id":
+                f.blank = words("earliest_free")
     return form
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -27,6 +28,7 @@ from models.errors import InputError
 from policies.calendar import local_zone
 from policies.permissions import permission_matrix, registering_roles
 from policies.routing import categories, districts
+from runtime.clock import utc_now
 from tooling.client import connect, transition
 from tooling.registering import checked, numbered, register
 from tooling.seal import Identity
@@ -200,14 +202,16 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             return await show_case(request, who, words(request)("registered_as", number=number))
         return await show_case(request, who)
 
-    async def offered(kind: str, number: str) -> dict[str, list[tuple[str, str]]]:
+    async def offered(kind: str, number: str, w: Words) -> dict[str, list[tuple[str, str]]]:
         """Choices the registry knows for a move's fields: a reception's official's free slots."""
         if kind != "reception":
             return {}
         card = await run_in_threadpool(card_of, engine, number)
         official = card.addressee if card else ""
         slots = await run_in_threadpool(list_slots, engine, official, None, True)
-        return {"details.slot_id": [(str(s.slot_id), f"{s.local} · {s.format} {s.place}".strip()) for s, _ in slots]}
+        now = utc_now()
+        ahead = [s for s, _ in slots if datetime.fromisoformat(s.start) > now]  # a begun slot cannot be booked
+        return {"details.slot_id": [(str(s.slot_id), f"{s.local} · {w.choice('', s.format)} {s.place}") for s in ahead]}
 
     def move_setup(request: Request) -> tuple[str, str, Any]:
         number, trigger = request.path_params["number"], request.path_params["trigger"]
@@ -221,7 +225,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             number, trigger, kind = move_setup(request)
         except KeyError:
             return await show_case(request, who, words(request)("no_moves"), code=404)
-        form = move_form(kind.table, trigger, words(request), await offered(kind.name, number))
+        form = move_form(kind.table, trigger, words(request), await offered(kind.name, number, words(request)))
         return render(request, "move.html.j2", who, number=number, trigger=trigger, form=form, posted={})
 
     async def move_posted(request: Request, who: Identity, how: str) -> Response:
@@ -234,7 +238,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         refusal = csrf_refusal(request, fields, secure_cookie)
         if refusal:
             return await show_case(request, who, w("refused", why=refusal), code=403)
-        form = move_form(kind.table, trigger, w, await offered(kind.name, number))
+        form = move_form(kind.table, trigger, w, await offered(kind.name, number, words(request)))
         matrix = permission_matrix(kind.name)
         role = next((r for r in who.roles if r in matrix.roles_for(trigger)), who.roles[0] if who.roles else "")
         try:
