@@ -188,11 +188,11 @@ async def test_a_case_explains_itself_on_its_page_and_the_card_payload_works_in_
         await use_codec_server(page, stack.codec)
         await page.get_by_text("User Metadata").first.click()
         summary = page.frame_locator("iframe#user-metadata-summary").locator("body")
-        await summary.get_by_text(f"Обращение {number} · housing · almaly").wait_for()
+        await summary.get_by_text(f"Обращение {number} · Жильё · Алмалинский").wait_for()  # in words
         card = page.frame_locator("iframe[title=output]").last.locator("body")
         await card.get_by_text("направлено исполнителю").wait_for()
         text = await card.inner_text()
-        assert "Исполнитель: housing-dept" in text and "Доступные действия" in text
+        assert "Исполнитель: Управление жилищной политики" in text and "Доступные действия" in text
         assert data["applicant"]["name"] not in text and data["contacts"]["email"] not in text
         payload = await card_payload(card, "accept")
         assert json.loads(payload) == {"case": number, "trigger": "accept"}  # the case and move a seal binds

@@ -492,3 +492,46 @@ def test_my_cases_filter_by_flags_and_count_what_each_box_would_show(tmp_path: P
         "APL-2026-000003"
     ]
     assert my_cases(engine, "", Filters(kind="reception")).flagged == {"overdue": 0, "under_control": 0, "repeat": 0}
+
+
+async def test_a_hostile_registration_post_is_refused_in_words_and_registers_nothing(tmp_path: Path) -> None:
+    """Registration posts as a hostile client sends them: another site's form, no token, a kind that
+    does not exist, a user who may not register, a body past the limit, garbage in a number and an
+    executor who does not exist. Each is refused with its reason and no number is taken."""
+    import httpx
+    from sqlmodel import select
+
+    from models.registry import RegistrationCounter, make_engine
+    from tooling.users import log_in as open_session
+    from web.app import create_app
+
+    engine = make_engine(f"sqlite:///{tmp_path}/registry.db")
+    add_user(engine, "reg.two", "Регистратор Два", ["registrar"], "", PASSWORD)
+    add_user(engine, "aud.one", "Аудитор", ["auditor"], "", PASSWORD)
+    app = create_app(engine=engine, temporal_address="127.0.0.1:9")  # nothing may reach Temporal
+    transport = httpx.ASGITransport(app=app)
+
+    async def post(user: str, path: str, form: dict[str, Any], **headers: str) -> httpx.Response:
+        cookies = {"appeals_session": open_session(engine, user, PASSWORD, "ui_session"), "appeals_csrf": "t"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", cookies=cookies) as http:
+            return await http.post(path, data=form, headers=headers)
+
+    instruction = {
+        "csrf": "t", "issuer": "president", "issuer_official": "x", "text": "y", "first_term": "2027-01-10",
+        "control": "monthly", "periods": "3", "lead": "housing-dept",
+    }  # fmt: skip
+    answers = [
+        (await post("reg.two", "/work/register/appeal", {"csrf": "t"}, origin="https://evil.example"), 403, "origin"),
+        (await post("reg.two", "/work/register/appeal", {"text": "x"}), 403, "token"),
+        (await post("reg.two", "/work/register/petition", {"csrf": "t"}), 404, "kind: one of appeal"),
+        (await post("aud.one", "/work/register/appeal", {"csrf": "t"}), 403, "ваша роль не регистрирует"),
+        (await post("reg.two", "/work/register/appeal", {"csrf": "t", "text": "я" * 40_000}), 413, "body"),
+        (await post("reg.two", "/work/register/instruction", {**instruction, "periods": "много"}), 422, "Число"),
+        (await post("reg.two", "/work/register/instruction", {**instruction, "lead": "nobody"}), 422, "nobody"),
+        (await post("reg.two", "/work/register/reception", {"csrf": "t", "official": "akim"}), 422, "Поле"),
+    ]
+    for answer, code, words in answers:
+        assert (answer.status_code, words in answer.text) == (code, True), (code, words, answer.text[-600:])
+        assert "Traceback" not in answer.text
+    with Session(engine) as session:
+        assert session.exec(select(RegistrationCounter)).all() == []  # no number was taken

@@ -287,7 +287,10 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         CLI's and the workflow's, tooling/registering.py), then numbered, sealed for the
         logged-in registrar and started; the case page once its card is written."""
         w = words(request)
-        kind = registering_kind(request) or "appeal"
+        kind = registering_kind(request)
+        if kind is None:
+            known = ", ".join(REGISTRATIONS)
+            return register_form(request, who, "appeal", {}, w("refused", why=f"kind: one of {known}"), code=404)
         try:
             fields = await posted_fields(request)
         except BodyTooLarge as err:
