@@ -429,3 +429,46 @@ async def test_compliance_lists_what_was_done_to_cases_outside_the_engine(
         await asyncio.sleep(0.3)
     assert all(line in run.stdout for line in expected), run.stdout + run.stderr
     assert run.returncode == 1 and "Traceback" not in run.stderr
+
+
+async def test_garbage_slots_from_the_temporal_cli_leave_a_reception_as_it_was(
+    dev_env: WorkflowEnvironment, served: Served
+) -> None:
+    """Reception table v3 (issue 23): a schedule's slot as text, negative, huge, a float; the
+    participants as text; an unsealed earliest-free booking; an Update of garbage. All refused and
+    recorded, no slot taken, no workflow task failed; then the registrar's sealed move books."""
+    from activities.receptions import create_slots, list_slots
+    from tests.test_reception import next_number, reception_day, reception_dict
+
+    now = await dev_env.get_current_time()
+    day = reception_day(now, after_days=4)
+    free = create_slots(served.engine, "apparatus-head", day, "10:00", "10:30", 30)[0]
+    number = next_number()
+    data = reception_dict(number, now, requested_official="apparatus-head")
+    handle = await dev_env.client.start_workflow(
+        "ReceptionWorkflow", await registration(dev_env.client, data), id=number, task_queue=TASK_QUEUE
+    )
+    registrar = {"id": "r", "role": "registrar"}
+    attacks = [
+        signal("schedule", {"actor": registrar, "details": {"slot_id": "abc", "participants": []}}),
+        signal("schedule", {"actor": registrar, "details": {"slot_id": -1, "participants": []}}),
+        signal("schedule", {"actor": registrar, "details": {"slot_id": 10**30, "participants": []}}),
+        signal("schedule", {"actor": registrar, "details": {"slot_id": 1.5, "participants": []}}),
+        signal("schedule", {"actor": registrar, "details": {"participants": "everyone"}}),
+        signal("schedule", {"actor": registrar, "details": {"participants": []}}),  # unsealed
+        signal("schedule", {"actor": registrar, "target": "0", "details": {"slot_id": 7, "participants": []}}),
+    ]
+    for attack in attacks:
+        sent = await temporal(dev_env, "workflow", "signal", "-w", number, *attack)
+        assert sent.returncode == 0, (attack, sent.stderr)
+    update = await temporal(
+        dev_env, "workflow", "update", "execute", "-w", number, "--name", "transition",
+        "--input", json.dumps({"trigger": "schedule", "actor": registrar, "details": {"slot_id": "x"}}),
+    )  # fmt: skip
+    assert update.returncode != 0 and "details.slot_id" in update.stderr + update.stdout
+    st = await refusals(dev_env, number, len(attacks))
+    assert st.state == "registered" and st.reception.slot is None
+    assert {s.slot_id: owner for s, owner in list_slots(served.engine, "apparatus-head", day)}[free.slot_id] == ""
+    st = await move(handle, "schedule", "reg-1", "registrar", details={"participants": []})  # the earliest free
+    assert st.state == "routed" and st.reception.slot is not None and st.reception.slot.slot_id == free.slot_id
+    assert await task_failures(dev_env, number) == 0
