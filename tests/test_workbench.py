@@ -9,6 +9,7 @@ import asyncio
 import os
 import re
 import threading
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -46,6 +47,15 @@ class Bench:
 async def bench(dev_env: WorkflowEnvironment, served: Served) -> AsyncIterator[Bench]:
     for user_id, name, role, unit in USERS:
         add_user(served.engine, user_id, name, [role], unit, PASSWORD)
+    # The dev server is the session's, each registry the test's own: numbers start past earlier tests'.
+    from models.registry import RegistrationCounter
+    from policies.calendar import local_year
+    from workflows.kinds import PREFIXES
+
+    with Session(served.engine) as session:
+        start = int(uuid.uuid4().int % 10**4) * 10
+        session.add_all(RegistrationCounter(prefix=p, year=local_year(), last=start) for p in PREFIXES)
+        session.commit()
     port = free_port()
     address = dev_env.client.service_client.config.target_host
     http = codec_server.serve(port, (), engine=served.engine, temporal_address=address)
@@ -157,12 +167,12 @@ async def tab_to(page: Any, words: str, limit: int = 80) -> None:
     raise AssertionError(f"the keyboard never reaches {words!r}")
 
 
-async def by_keyboard(page: Any, move: str) -> str:
+async def by_keyboard(page: Any, move: str, send: str = "Отправить") -> str:
     """A move made with the keyboard alone: from the case page to its form, and sent."""
     await tab_to(page, move)
     await page.keyboard.press("Enter")
     await page.wait_for_url(re.compile(r"/work/case/[^/]+/[a-z_]+$"))
-    await tab_to(page, "Отправить")
+    await tab_to(page, send)
     await page.keyboard.press("Enter")
     await page.wait_for_load_state()
     return str(await page.locator("[role=status]").inner_text())
@@ -181,64 +191,76 @@ async def make(page: Any, move: str, **fields: str) -> str:
     return str(await page.locator("[role=status]").inner_text())
 
 
-async def test_an_official_takes_an_appeal_from_registration_to_its_answer_letter(bench: Bench) -> None:
+@pytest.mark.parametrize("language", ["ru", "kk"])
+async def test_an_official_takes_an_appeal_from_registration_to_its_answer_letter(bench: Bench, language: str) -> None:
+    """The whole appeal in one language, every word on the page read from that language's labels:
+    registered (a bad IIN refused first), taken with the keyboard, a move not the executor's refused,
+    answered, returned, answered again, approved; the head reads the answer letter."""
+    from web.workbench.words import Words
+
+    w = Words(language)
+    send = w("send")
     async with browsing() as page:
         # Not logged in: the workbench sends the user to the log-in, and back after it.
         await page.goto(f"{bench.url}/work")
         assert "/login" in page.url and "сессия истекла" in await page.locator(".err").inner_text()
+        await page.goto(f"{bench.url}/work/lang/{language}?back=/work")  # the language is the browser's choice
 
         # The registrar registers an appeal; a bad IIN is refused on the page first, naming the field.
         await log_in(page, bench, "reg.one", "/work/register")
-        await shot(page, "register")
+        await shot(page, f"register-{language}")
         form = {"category": "housing", "district": "almaly", "text": "Протекает крыша дома.", "name": "Айгуль"}
-        for name, value in {**form, "iin": "123456789012", "email": "a@b.kz"}.items():
-            box = page.locator(f"[name='{name}']")
-            await (box.select_option(value) if name in ("category", "district") else box.fill(value))
-        await page.get_by_role("button", name="Отправить").click()
+        await fill(page, **form, iin="123456789012", email="a@b.kz", language=language)
+        await page.get_by_role("button", name=send).click()
         refusal = await page.locator("[role=status]").inner_text()
-        assert refusal.startswith("Отказано: Поле «ИИН»")  # the field by its label on the form
+        named = w.own["refusals"]["invalid_field"].split("{rule}")[0].format(field=w("iin"))
+        assert refusal.startswith(w("refused", why=named))  # the field by its label on the form
         await page.fill("[name='iin']", valid_iin())
-        await page.get_by_role("button", name="Отправить").click()
-        await page.wait_for_url(re.compile(r"/work/case/APL-"))
-        number = page.url.split("/work/case/")[1].split("?")[0]
-        assert f"Зарегистрировано под номером {number}" in await page.locator("[role=status]").inner_text()
+        number = await registered(page, "APL")
+        assert w("registered_as", number=number) in await page.locator("[role=status]").inner_text()
         routed = await until_card(bench, number, lambda c: c.state == "routed")  # by the routing policy
         assert routed.executor == "housing-dept"
 
         # The executor finds it among their cases and takes it; a move not theirs is refused, in words.
         await log_in(page, bench, "exec.one", "/work")
-        await shot(page, "my-cases")
+        await shot(page, f"my-cases-{language}")
         await page.get_by_role("link", name=number).click()
-        await shot(page, "case")
-        assert "Управление жилищной политики" in await page.content()  # the unit by its name
-        done = await by_keyboard(page, "Принять в работу")  # no mouse: Tab to the move, Enter, Tab to send
-        assert "Сделано: Принять в работу" in done and "на рассмотрении" in done
+        await shot(page, f"case-{language}")
+        assert w.executor("housing-dept") in await page.content()  # the unit by its name
+        done = await by_keyboard(page, w.trigger("accept"), send)  # no mouse: Tab to the move, Enter, Tab, Enter
+        assert done == w("done", move=w.trigger("accept"), state=w.state("appeal", "under_consideration"))
         await page.goto(f"{bench.url}/work/case/{number}/approve")
-        await page.get_by_role("button", name="Отправить").click()
+        await page.get_by_role("button", name=send).click()
         refused = await page.locator("[role=status]").inner_text()  # worded here from the engine's code
-        assert refused.startswith("Отказано: Роль «исполнитель» не может выполнить действие «Утвердить ответ»")
-        await shot(page, "refused")
+        executor, approve = w.role("executor"), w.trigger("approve")
+        may_not = w.own["refusals"]["role_may_not"].split("{allowed}")[0].format(role=executor, move=approve)
+        assert refused.startswith(w("refused", why=may_not))
+        await shot(page, f"refused-{language}")
         assert card(bench, number).state == "under_consideration"  # type: ignore[union-attr]
         await page.goto(f"{bench.url}/work/case/{number}")
         text = {"answer_text": "Кровля будет отремонтирована в мае.", "answer_character": "satisfied"}
-        assert "Состояние: ответ на согласовании" in await make(page, "Представить ответ", **text)
+        done = await make(page, w.trigger("submit_answer"), **text)
+        assert done == w("done", move=w.trigger("submit_answer"), state=w.state("appeal", "answered"))
 
-        # The head works in Kazakh: returns the answer, then approves the second one.
+        # The head returns the answer; the executor answers again; the head approves it.
         await log_in(page, bench, "head.one", f"/work/case/{number}")
-        await page.goto(f"{bench.url}/work/lang/kk?back=/work/case/{number}")
-        done = await make(page, "Пысықтауға қайтару", reason="Мерзімін нақтылаңыз.")
-        assert done.startswith("Орындалды") and "пысықтауға қайтарылды" in done
+        done = await make(page, w.trigger("return_for_finalization"), reason="Мерзімін нақтылаңыз.")
+        assert done == w(
+            "done", move=w.trigger("return_for_finalization"), state=w.state("appeal", "returned_for_finalization")
+        )
         await log_in(page, bench, "exec.one", f"/work/case/{number}")
         text["answer_text"] = "Кровля будет отремонтирована до 15 мая."
-        await make(page, "Жауап беру", **text)
+        await make(page, w.trigger("submit_answer"), **text)
         await log_in(page, bench, "head.one", "/work")  # what waits for the head's decision, first
-        assert "келісудегі жауаптар: 1" in await page.content()
-        await shot(page, "waiting-kk")
+        assert w("answers_to_approve", n=1) in await page.content()
+        await shot(page, f"waiting-{language}")
         await page.get_by_role("link", name=number).click()
-        done = await make(page, "Жауапты бекіту")
-        assert "жабылды" in done
-        await shot(page, "closed-kk")
-        letter = page.locator("details", has_text="өтініш берушіге жауап")  # the answer letter, named in words
+        done = await make(page, w.trigger("approve"))
+        assert done == w("done", move=w.trigger("approve"), state=w.state("appeal", "closed"))
+        await shot(page, f"closed-{language}")
+        assert f"{w('closure')}: {w.closure('answered')}" in await page.content()  # why closed, in words
+        assert w.trigger("approve_proposal") not in await page.locator(".moves").inner_text()  # none awaits
+        letter = page.locator("details", has_text=w.template("answer_letter"))  # the letter, named in words
         await letter.locator("summary").click()
         assert "Кровля будет отремонтирована до 15 мая." in await letter.inner_text()  # the head reads the answer
         closed = card(bench, number)
@@ -319,7 +341,9 @@ async def fill(page: Any, **fields: str | list[str]) -> None:
 async def registered(page: Any, prefix: str) -> str:
     """Send the registration form; the new case's number, from the case page it opens."""
     await page.get_by_role("button", name=re.compile("Отправить|Жіберу")).click()
-    await page.wait_for_url(re.compile(rf"/work/case/{prefix}-"))
+    await page.wait_for_load_state()
+    if f"/work/case/{prefix}-" not in page.url:  # refused: say why
+        raise AssertionError(await page.locator("[role=status]").inner_text())
     return str(page.url.split("/work/case/")[1].split("?")[0])
 
 
@@ -535,3 +559,69 @@ async def test_a_hostile_registration_post_is_refused_in_words_and_registers_not
         assert "Traceback" not in answer.text
     with Session(engine) as session:
         assert session.exec(select(RegistrationCounter)).all() == []  # no number was taken
+
+
+async def test_a_number_already_taken_in_temporal_is_said_so_and_registers_nothing(
+    bench: Bench, dev_env: WorkflowEnvironment
+) -> None:
+    """The registry's counter behind Temporal's cases (a registry restored from an old backup): the
+    registration says the number is taken, in words, and starts nothing."""
+    import httpx
+
+    from models.registry import RegistrationCounter
+    from policies.calendar import local_year
+    from tests.factories import appeal_dict
+    from tests.scenario import registration
+    from tooling.client import TASK_QUEUE
+    from tooling.users import log_in as open_session
+
+    with Session(bench.served.engine) as session:
+        counter = session.get(RegistrationCounter, ("APL", local_year()))
+        assert counter is not None
+        taken = f"APL-{local_year()}-{counter.last + 1:06d}"
+    sealed = await registration(dev_env.client, appeal_dict(reg_number=taken))
+    await dev_env.client.start_workflow("AppealWorkflow", sealed, id=taken, task_queue=TASK_QUEUE)
+    form = {
+        "csrf": "t", "type": "application", "channel": "paper", "category": "housing", "district": "almaly",
+        "text": "Протекает крыша.", "applicant_kind": "person", "name": "Айгуль", "iin": valid_iin(),
+        "email": "a@b.kz", "addressee": "Аким области", "language": "ru",
+    }  # fmt: skip
+    cookies = {"appeals_session": open_session(bench.served.engine, "reg.one", PASSWORD, "ui_session")}
+    async with httpx.AsyncClient(base_url=bench.url, cookies={**cookies, "appeals_csrf": "t"}) as http:
+        answer = await http.post("/work/register/appeal", data=form)
+    assert answer.status_code == 409 and f"Номер {taken} уже занят другим делом" in answer.text
+    runs = [w async for w in dev_env.client.list_workflows(f"WorkflowId = '{taken}'")]
+    assert len(runs) == 1  # the case that held the number is the only one under it
+
+
+async def test_a_proposal_decision_is_offered_only_while_one_of_the_case_s_proposals_awaits(tmp_path: Path) -> None:
+    import httpx
+
+    from models.registry import DisciplinaryProposalRecord, make_engine
+    from tooling.users import log_in as open_session
+    from web.app import create_app
+    from web.workbench.words import Words
+
+    engine = make_engine(f"sqlite:///{tmp_path}/registry.db")
+    add_user(engine, "head.two", "Руководитель", ["head"], "", PASSWORD)
+    with Session(engine) as session:
+        session.add(CaseRecord(reg_number="APL-2026-000001", kind="appeal", state="closed", closure_reason="answered"))
+        session.commit()
+    transport = httpx.ASGITransport(app=create_app(engine=engine))
+    cookies = {"appeals_session": open_session(engine, "head.two", PASSWORD, "ui_session")}
+    decide = Words("ru").trigger("approve_proposal")
+
+    async def page() -> str:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", cookies=cookies) as http:
+            return (await http.get("/work/case/APL-2026-000001")).text
+
+    assert decide not in await page()
+    with Session(engine) as session:
+        session.add(
+            DisciplinaryProposalRecord(
+                key="p-1", reg_number="APL-2026-000001", executor="housing-dept", official="x",
+                due_date="2026-12-01", overdue_working_days=3, language="ru", body="...", status="awaiting_approval",
+            )
+        )  # fmt: skip
+        session.commit()
+    assert decide in await page()

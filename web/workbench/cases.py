@@ -149,6 +149,7 @@ class CaseFile:
     notices: list[NotificationRecord]
     documents: list[DocumentRecord] = field(default_factory=list)
     related: list[tuple[str, str, CaseRecord | None]] = field(default_factory=list)  # (how related, number, card)
+    proposals_awaiting: int = 0  # the case's disciplinary proposals awaiting the head's decision
 
 
 def card_of(engine: Engine, number: str) -> CaseRecord | None:
@@ -173,7 +174,13 @@ def case_file(engine: Engine, number: str) -> CaseFile | None:
         documents = session.exec(
             select(DocumentRecord).where(DocumentRecord.reg_number == number).order_by(col(DocumentRecord.id))
         ).all()
-        return CaseFile(card, list(events), list(notices), list(documents), _related(session, card))
+        awaiting = session.exec(
+            select(func.count()).where(
+                DisciplinaryProposalRecord.reg_number == number,
+                DisciplinaryProposalRecord.status == "awaiting_approval",
+            )
+        ).one()
+        return CaseFile(card, list(events), list(notices), list(documents), _related(session, card), int(awaiting))
 
 
 def _related(session: Session, card: CaseRecord) -> list[tuple[str, str, CaseRecord | None]]:

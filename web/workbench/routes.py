@@ -54,6 +54,7 @@ from workflows.kinds import BY_NAME, CARD_KINDS, KINDS, kind_of_card, kind_of_nu
 Page = Callable[[Request, Identity, str], Awaitable[Response]]
 LANG_COOKIE = "appeals_lang"
 MAX_FORM_BODY = 64_000  # an answer is at most 30,000 characters, each up to 2 bytes posted
+PROPOSAL_DECISIONS = ("approve_proposal", "reject_proposal")
 PERSONAL_DATA_ROLES = ("registrar", "controller", "executor", "head", "deputy_head", "official")
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
@@ -128,15 +129,18 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             districts=districts(),
         )
 
-    def allowed_moves(who: Identity, card: Any) -> list[str]:
+    def allowed_moves(who: Identity, card: Any, proposals: int) -> list[str]:
         """The moves the kind's table allows from the card's state and the user's roles may make
-        (an own-only role only on its unit's cases); conditions are checked when a move is sent."""
+        (an own-only role only on its unit's cases); a proposal's decision only while one of the
+        case's proposals awaits it. Other conditions are checked when a move is sent."""
         kind = kind_of_card(card.kind)
         matrix = permission_matrix(kind.name)
         acting = who.unit or who.id
         moves = []
         for trigger in kind.table.operator_triggers_from(card.state):
             roles = [r for r in who.roles if r in matrix.roles_for(trigger)]
+            if trigger in PROPOSAL_DECISIONS and not proposals:
+                continue
             if trigger != "retry_side_effects" and any(
                 r not in matrix.own_only or card.executor == acting for r in roles
             ):
@@ -188,7 +192,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             notices=notices,
             documents=documents,
             related=file.related,
-            moves=allowed_moves(who, file.card),
+            moves=allowed_moves(who, file.card, file.proposals_awaiting),
             left=working_days_left(file.card.deadline),
             zone=str(local_zone()),
             show_personal=any(r in PERSONAL_DATA_ROLES for r in who.roles),
@@ -307,7 +311,9 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             number = await register(await temporal.get(), BY_NAME[kind], parsed, who, how)
         except InputError as err:
             return register_form(request, who, kind, fields, w("refused", why=w.input_error(err)), code=422)
-        except (RPCError, WorkflowAlreadyStartedError):
+        except WorkflowAlreadyStartedError:  # the registry's counter is behind the cases: nothing started
+            return register_form(request, who, kind, fields, w("number_taken", number=parsed.reg_number), code=409)
+        except RPCError:
             return register_form(request, who, kind, fields, w("unavailable"), code=503)
         for _ in range(100):  # the workflow writes the card as it starts: show the case once it is there
             if await run_in_threadpool(card_of, engine, number) is not None:

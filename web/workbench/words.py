@@ -11,7 +11,7 @@ import yaml
 
 from models.errors import InputError
 from policies.routing import category_name, district_name, executor_name
-from workflows.case_card import ROLES, STATES, value_name
+from workflows.case_card import CLOSURES, ROLES, STATES, value_name
 
 LANGUAGES = ("ru", "kk")
 # An input's field (the last part of its path) and the registration form's field that gives it.
@@ -51,6 +51,10 @@ class Words:
 
     def trigger(self, trigger: str) -> str:
         return str(self.own["triggers"].get(trigger, trigger.replace("_", " ")))
+
+    def closure(self, reason: str) -> str:
+        """Why a case was closed, in words (the card's closure reasons)."""
+        return CLOSURES[self.language].get(reason, reason)
 
     def template(self, name: str) -> str:
         """A letter's or notice's template by what it is."""
