@@ -21,7 +21,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.instructions import InstructionActivities
+from activities.mail import smtp_settings
 from activities.notifications import NotificationActivities
+from activities.outbox import OutboxActivities
 from activities.policy import ACTIVITIES as POLICY_ACTIVITIES
 from activities.receptions import ReceptionActivities, read_instruction
 from activities.reconciliation import ReconciliationActivities
@@ -34,8 +36,10 @@ from runtime.settings import SettingError, WorkerSettings
 from tooling.client import TASK_QUEUE, connect
 from tooling.schedules import (
     HALF_YEAR_SCHEDULE_ID,
+    OUTBOX_SCHEDULE_ID,
     RECONCILIATION_SCHEDULE_ID,
     ensure_half_year_schedule,
+    ensure_outbox_schedule,
     ensure_reconciliation_schedule,
     ensure_report_schedules,
     reconcile_schedules,
@@ -70,6 +74,7 @@ def all_activities(engine: Engine, client: Client | None = None) -> list[Any]:
         reports.write_report,
         reports.send_digest,
         *([ReconciliationActivities(engine, client).reconcile_cases] if client is not None else []),
+        OutboxActivities(engine, smtp_settings()).relay_outbox,
     ]
 
 
@@ -155,6 +160,10 @@ async def main() -> int:
         logging.info("created the report schedule %r", schedule_id)
     if await ensure_reconciliation_schedule(client, TASK_QUEUE):
         logging.info("created the reconciliation schedule %r", RECONCILIATION_SCHEDULE_ID)
+    if await ensure_outbox_schedule(client, TASK_QUEUE):
+        logging.info("created the outbox relay's schedule %r", OUTBOX_SCHEDULE_ID)
+    smtp = smtp_settings()
+    logging.info("outbox: e-mail %s", f"through {smtp!r}" if smtp else "waits queued (APPEALS_SMTP_HOST unset)")
     engine = make_engine(pool_size=settings.activity_threads)
     logging.info(
         "worker on task queue %r, namespace %r, registry %s; %d activity threads, cache %d, %d pollers",

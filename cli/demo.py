@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from cli.demo_cases import (
     DEMO_PASSWORD,
@@ -36,6 +37,7 @@ from tooling.seal import staff
 # The demo's registrar (a demo user too): the demo holds the codec key and seals its registrations
 # as this registrar's, as the codec server seals a logged-in registrar's.
 REGISTRAR = staff("registrar-1", "registrar")
+DEMO_MAIL = Path(".data") / "demo-mail"
 
 
 def print_story(numbers: list[str], now: datetime) -> None:
@@ -67,7 +69,7 @@ def ensure_demo_users() -> None:
     engine = make_engine()
     for user_id, name, role, unit in DEMO_USERS:
         try:
-            add_user(engine, user_id, name, [role], unit, DEMO_PASSWORD)
+            add_user(engine, user_id, name, [role], unit, DEMO_PASSWORD, f"{user_id}@akimat.example.kz")
         except DirectoryError:
             pass  # already there from an earlier demo
 
@@ -86,6 +88,13 @@ def main() -> int:
     address = f"{config['ip']}:{config['frontend_port']}"
     os.environ.setdefault("TEMPORAL_ADDRESS", address)
     os.environ.setdefault("APPEALS_TIMING_PROFILE", "demo")
+    sink = None
+    if not os.environ.get("APPEALS_SMTP_HOST"):  # the demo's letters go to a mailbox on this machine
+        from tooling.mail_sink import DEMO_MAIL_PORT, start_mail_sink
+
+        sink = start_mail_sink(DEMO_MAIL)
+        os.environ.update(APPEALS_SMTP_HOST="127.0.0.1", APPEALS_SMTP_PORT=str(DEMO_MAIL_PORT))
+        os.environ["APPEALS_SMTP_SECURITY"] = "none"
     procs: list[subprocess.Popen[bytes]] = []
     try:
         try:
@@ -124,6 +133,10 @@ def main() -> int:
         print("Scheduled (Web UI -> Schedules): half-year-instructions-report, district-problem-cards-monthly,")
         print("overdue-digest-weekly, case-reconciliation-hourly.")
         print("Any report, any period: .venv/bin/python starter.py report --help")
+        if sink is not None:
+            print(f"\nThe demo's mail (letters to applicants, notices to staff): {DEMO_MAIL}/new, one file per")
+            print("message, sent by the outbox relay every minute.")
+            print("Waiting or failed deliveries: .venv/bin/python starter.py outbox list")
         if args.once:
             time.sleep(3)
             return 0
@@ -138,6 +151,8 @@ def main() -> int:
         return 0
     finally:
         stop_all(procs)
+        if sink is not None:
+            sink.stop()
 
 
 def child(*command: str) -> subprocess.Popen[bytes]:

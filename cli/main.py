@@ -18,6 +18,7 @@ from temporalio.service import RPCError
 from cli.appeals import import_, register
 from cli.audit import app as audit_app
 from cli.cases import db_app, docs, list_, move, report, status
+from cli.outbox import outbox_app
 from cli.output import CliError, err
 from cli.users import login, logout, users_app, whoami
 from models.errors import InputError
@@ -38,6 +39,7 @@ for kind in KINDS:  # a kind's own commands: `KIND_APP` of cli/<kind>s.py, found
         app.add_typer(commands, name=kind.name)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(outbox_app, name="outbox")
 app.command()(login)
 app.command()(logout)
 app.command()(whoami)

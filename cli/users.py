@@ -47,10 +47,11 @@ def users_add(
     name: str = typer.Option(..., help="display name, shown in every move the user makes"),
     role: list[str] = typer.Option(..., help="a role (repeatable): registrar, controller, executor, head, ..."),
     unit: str = typer.Option("", help="the unit own-only roles act for (an executor's department)"),
+    email: str = typer.Option("", help="where the user's staff notices go (reminders, escalations, the digest)"),
 ) -> None:
     """Add a user; the password is asked for (or read from stdin)."""
     password = _password("password")
-    _directory(lambda: add_user(registry_engine(), user_id, name, list(role), unit, password))
+    _directory(lambda: add_user(registry_engine(), user_id, name, list(role), unit, password, email))
     out.print(f"user {user_id} added ({', '.join(role)}{', unit ' + unit if unit else ''})")
 
 

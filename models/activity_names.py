@@ -20,6 +20,8 @@ from models.notices import (
     NotificationRequest,
     ProposalRequest,
     ProposalStatusRequest,
+    RelayRequest,
+    RelayResult,
     ReportRequest,
     ReportResult,
 )
@@ -89,6 +91,7 @@ WRITE_HALF_YEAR_REPORT = ActivityRef("write_half_year_report", HalfYearRequest, 
 READ_INSTRUCTION = ActivityRef("read_instruction", str, InstructionStanding)
 WRITE_REPORT = ActivityRef("write_report", ReportRequest, ReportResult)
 SEND_DIGEST = ActivityRef("send_digest", ReportRequest, int)
+RELAY_OUTBOX = ActivityRef("relay_outbox", RelayRequest, RelayResult)
 
 ALL: tuple[ActivityRef[Any, Any], ...] = tuple(v for v in list(globals().values()) if isinstance(v, ActivityRef))
 BY_NAME: dict[str, ActivityRef[Any, Any]] = {ref.name: ref for ref in ALL}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from models.case_status import ExecutorTrack, ProposalState
@@ -105,3 +105,20 @@ class ReportResult:
     kind: str
     paths: list[str]
     summary: dict[str, int]
+
+
+@dataclass
+class RelayRequest:
+    """One run of the outbox relay: up to `batch` due notices (0: the policy's batch)."""
+
+    batch: int = 0
+
+
+@dataclass
+class RelayResult:
+    sent: int = 0
+    retried: int = 0  # a temporary failure: tried again later
+    failed: int = 0  # failed for good (the controller is told)
+    waiting: int = 0  # due but their channel is not configured here
+    remaining: int = 0  # due notices left after this run
+    failed_cases: list[str] = field(default_factory=list)  # the cases whose notice failed for good

@@ -102,9 +102,12 @@ class EventRecord(SQLModel, table=True):
 
 
 class NotificationRecord(SQLModel, table=True):
-    """The outbox: to whom, which template, the rendered text."""
+    """The outbox: to whom, which template, the rendered text, and its delivery (issue 24): the
+    relay (activities/outbox.py) takes queued rows when due, sends each by its channel and writes
+    back what happened."""
 
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
     reg_number: str = Field(index=True)
@@ -114,7 +117,17 @@ class NotificationRecord(SQLModel, table=True):
     subject: str
     body: str
     created_at: datetime = Field(default_factory=utcnow)
-    sent: bool = False
+    sent: bool = False  # the channel took it (status sent or delivered)
+    # queued | sent | delivered | failed | held (written before delivery existed: `outbox release` queues)
+    status: str = "queued"
+    channel: str = ""  # email | sms | paper, as the relay resolved the recipient
+    address: str = ""  # where it went: an e-mail address, a phone number, a postal address
+    attempts: int = 0
+    next_attempt_at: datetime | None = None  # not before (a temporary failure's backoff); None: now
+    claimed_until: datetime | None = None  # a relay's lease on the row while it sends
+    last_error: str = ""
+    message_id: str = ""  # the e-mail's Message-ID, made from the key: a re-send is the same message
+    sent_at: datetime | None = None  # when the channel accepted it (the recipient's server, the gateway)
 
     @classmethod
     def of(cls, notice: NotificationRequest, subject: str, body: str) -> NotificationRecord:

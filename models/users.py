@@ -20,6 +20,7 @@ class UserRecord(SQLModel, table=True):
     name: str  # display name
     roles: str  # comma-separated roles (policies/permissions.yaml)
     unit: str = ""  # the unit own-only roles act for (an executor's department)
+    email: str = ""  # where the user's staff notices go (issue 24): reminders, escalations, the digest
     password_hash: str  # argon2id
     disabled: bool = False
     created_at: datetime = Field(default_factory=_utcnow)

@@ -82,6 +82,14 @@ def test_a_previous_release_registry_is_upgraded_with_nothing_lost(raw_url: str)
                 "'', '', '2026-03-02 05:00:00')"
             )
         )
+        conn.execute(  # a notice the outbox kept before anything delivered (issue 24)
+            text(
+                "INSERT INTO notifications (key, reg_number, recipient, template, language, subject, body, "
+                "created_at, sent) VALUES ('APL-2026-000001:answer_letter:1', 'APL-2026-000001', 'e@x.kz', "
+                "'answer_letter', 'kk', 'Жауап', 'Жол жөнделді.', '2026-03-05 05:00:00', :no)"
+            ),
+            {"no": False},
+        )
     assert inspect(engine).get_table_names()  # the old registry is there
     engine.dispose()
 
@@ -104,6 +112,8 @@ def test_a_previous_release_registry_is_upgraded_with_nothing_lost(raw_url: str)
             False,
             None,
         )
+        notice = conn.execute(text("SELECT status, attempts, body FROM notifications")).one()
+        assert tuple(notice) == ("held", 0, "Жол жөнделді.")  # not mailed at once on upgrade: released by hand
         event = conn.execute(text("SELECT trigger, quality_rating FROM events")).one()
         assert tuple(event) == ("register", None)
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []

@@ -261,6 +261,7 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
         assert f"{w('closure')}: {w.closure('answered')}" in await page.content()  # why closed, in words
         assert w.trigger("approve_proposal") not in await page.locator(".moves").inner_text()  # none awaits
         letter = page.locator("details", has_text=w.template("answer_letter"))  # the letter, named in words
+        assert w("delivery_queued") in await letter.locator("summary").inner_text()  # its delivery, in words
         await letter.locator("summary").click()
         assert "Кровля будет отремонтирована до 15 мая." in await letter.inner_text()  # the head reads the answer
         closed = card(bench, number)

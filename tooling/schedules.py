@@ -4,6 +4,7 @@ visible and pausable on the Web UI's Schedules page. Times are Almaty's."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from temporalio.client import (
     Client,
@@ -11,6 +12,9 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
     ScheduleRange,
     ScheduleSpec,
     ScheduleUpdate,
@@ -97,11 +101,24 @@ def reconciliation_schedule(task_queue: str) -> Schedule:
     )
 
 
+OUTBOX_SCHEDULE_ID = "outbox-relay"
+
+
+def outbox_schedule(task_queue: str) -> Schedule:
+    """The outbox relay (issue 24): every minute; a run still sending makes the next one skip."""
+    return Schedule(
+        action=ScheduleActionStartWorkflow("OutboxRelayWorkflow", None, id="outbox-relay", task_queue=task_queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(minutes=1))]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
 def engine_schedules(task_queue: str) -> dict[str, Schedule]:
     """Every schedule the engine owns, by id."""
     return {
         HALF_YEAR_SCHEDULE_ID: half_year_schedule(task_queue),
         RECONCILIATION_SCHEDULE_ID: reconciliation_schedule(task_queue),
+        OUTBOX_SCHEDULE_ID: outbox_schedule(task_queue),
         **{entry.schedule_id: report_schedule(entry, task_queue) for entry in REPORT_SCHEDULES},
     }
 
@@ -114,6 +131,11 @@ async def ensure_half_year_schedule(client: Client, task_queue: str) -> bool:
 async def ensure_reconciliation_schedule(client: Client, task_queue: str) -> bool:
     """Create the hourly reconciliation of cards and cases; True if created now."""
     return await _create(client, RECONCILIATION_SCHEDULE_ID, reconciliation_schedule(task_queue))
+
+
+async def ensure_outbox_schedule(client: Client, task_queue: str) -> bool:
+    """Create the outbox relay's schedule (every minute); True if created now."""
+    return await _create(client, OUTBOX_SCHEDULE_ID, outbox_schedule(task_queue))
 
 
 async def ensure_report_schedules(client: Client, task_queue: str) -> list[str]:

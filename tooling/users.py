@@ -42,7 +42,9 @@ def _check_password(password: str) -> None:
         raise DirectoryError(f"password: at least {least} characters (policies/identity.yaml)")
 
 
-def add_user(engine: Engine, user_id: str, name: str, roles: list[str], unit: str, password: str) -> None:
+def add_user(
+    engine: Engine, user_id: str, name: str, roles: list[str], unit: str, password: str, email: str = ""
+) -> None:
     if not user_id or not user_id.replace("-", "").replace(".", "").replace("_", "").isalnum():
         raise DirectoryError("id: letters, digits, '-', '_' or '.' only")
     unknown = [r for r in roles if r not in known_roles()]
@@ -51,10 +53,13 @@ def add_user(engine: Engine, user_id: str, name: str, roles: list[str], unit: st
             f"roles: unknown {', '.join(unknown) or '(none given)'}; known: {', '.join(known_roles())}"
         )
     _check_password(password)
+    if email and (" " in email or email.count("@") != 1 or "." not in email.split("@")[1]):
+        raise DirectoryError(f"email: {email!r} is not an e-mail address")
     with Session(engine) as s:
         if s.get(UserRecord, user_id) is not None:
             raise DirectoryError(f"id: {user_id} already exists")
-        s.add(UserRecord(id=user_id, name=name, roles=",".join(roles), unit=unit, password_hash=_hasher.hash(password)))
+        hashed = _hasher.hash(password)
+        s.add(UserRecord(id=user_id, name=name, roles=",".join(roles), unit=unit, password_hash=hashed, email=email))
         s.commit()
 
 

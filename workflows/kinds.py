@@ -14,6 +14,7 @@ from workflows.half_year_report import HalfYearReportWorkflow
 from workflows.instruction import InstructionWorkflow
 from workflows.instruction_case import InstructionCase
 from workflows.instruction_table import INSTRUCTION_TABLES
+from workflows.outbox_relay import OutboxRelayWorkflow
 from workflows.reception import ReceptionWorkflow
 from workflows.reception_case import ReceptionCase
 from workflows.reception_table import RECEPTION_TABLES
@@ -100,4 +101,5 @@ WORKFLOWS: list[type] = [
     HalfYearReportWorkflow,
     ReportWorkflow,
     ReconciliationWorkflow,
+    OutboxRelayWorkflow,
 ]

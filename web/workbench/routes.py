@@ -174,7 +174,13 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
                 "recipient": n.recipient,
                 "body": n.body,
                 "staff": not n.template.endswith(("letter", "notice", "acknowledgement", "decision")),
-                "sent": n.sent,
+                "delivery": w(
+                    "delivery_retrying" if n.status == "queued" and n.attempts else f"delivery_{n.status}",
+                    when=local_time(n.sent_at) if n.sent_at else "",
+                    channel=w.choice("channels", n.channel) if n.channel else "",
+                    why=n.last_error[:200],
+                    tries=n.attempts,
+                ),
             }
             for n in file.notices
         ]

@@ -1,0 +1,243 @@
+"""The outbox relay (issue 24): every letter and notice the cases wrote to the registry's outbox
+leaves by its channel, durably, never on a case's move.
+
+A run takes the due notices (queued, not waiting out a backoff, not leased to another relay), leases
+each with one conditional UPDATE (so relays in several worker processes never send one notice
+together), works out its channel and address, sends it, and writes back what happened:
+- sent: the channel (the recipient's SMTP server) took it;
+- a temporary failure (the server down, 4xx): tried again after a doubling wait, and failed for good
+  once it has failed for the policy's hours;
+- a permanent failure (5xx, an unknown recipient, no address at all): failed, with the reason, and
+  the department's controller told by a notice of its own.
+A crash between sending and recording leaves the lease to run out: the notice is sent again with
+the same Message-ID, which the recipient's mail system can drop as a duplicate."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from temporalio import activity
+
+from activities.letters import render
+from activities.mail import PermanentFailure, SmtpSettings, TemporaryFailure, build_message, is_address, send
+from models.activity_names import RELAY_OUTBOX
+from models.notices import NotificationRequest, RelayRequest, RelayResult
+from models.registry import NotificationRecord, insert_once, write_lock
+from models.users import UserRecord
+from policies.loading import load_policy
+from runtime.clock import utc_now
+
+LEASE = timedelta(minutes=5)  # a relay that died mid-send gives the notice back after this
+CONTROLLER = "department-controller"  # workflows/appeal_base.py CONTROLLER_RECIPIENT
+PHONE = re.compile(r"^\+?\d[\d\s()-]{6,}$")
+CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # a unit's, role's or official's code, not a postal address
+CHANNELS_HERE = ("", "email")  # what this relay sends (SMS and paper come with their own channels)
+
+
+@cache
+def delivery_policy() -> dict[str, Any]:
+    return dict(load_policy("delivery"))
+
+
+@dataclass(frozen=True)
+class Route:
+    channel: str  # email | sms | paper | "" (no address: fails)
+    address: str
+    why: str = ""  # why there is none
+
+
+def route(engine: Engine, recipient: str) -> Route:
+    """Where a notice's recipient is reached: an e-mail address or a phone as given (an applicant's
+    contacts), a staff code by the policy's mailbox or its users' e-mails, a postal address on paper."""
+    text = recipient.strip()
+    if is_address(text):
+        return Route("email", text)
+    if PHONE.match(text):
+        return Route("sms", re.sub(r"[\s()-]", "", text))
+    if CODE.match(text):
+        mailbox = delivery_policy()["mailboxes"].get(text)
+        if mailbox:
+            return Route("email", str(mailbox))
+        with Session(engine) as session:
+            users = session.exec(
+                select(UserRecord).where(or_(col(UserRecord.id) == text, col(UserRecord.unit) == text))
+            ).all()
+        emails = sorted({u.email for u in users if not u.disabled and is_address(u.email)})
+        if emails:
+            return Route("email", ", ".join(emails))
+        return Route("", "", f"no address for {text!r}: add a mailbox (policies/delivery.yaml) or a user's e-mail")
+    if text:
+        return Route("paper", text)
+    return Route("", "", "no recipient")
+
+
+def backoff(attempts: int) -> timedelta:
+    retry = delivery_policy()["retry"]
+    seconds = min(float(retry["first_seconds"]) * 2 ** max(attempts - 1, 0), float(retry["longest_seconds"]))
+    return timedelta(seconds=seconds)
+
+
+class OutboxActivities:
+    def __init__(self, engine: Engine, smtp: SmtpSettings | None) -> None:
+        self.engine = engine
+        self.smtp = smtp
+
+    @RELAY_OUTBOX.async_method
+    async def relay_outbox(self, req: RelayRequest) -> RelayResult:
+        """Send what is due now (up to the batch), at the channel's rate."""
+        policy = delivery_policy()
+        batch = req.batch or int(policy["batch"])
+        pause = 60.0 / float(policy["rate_per_minute"]["email"])
+        result = RelayResult()
+        for row_id in await asyncio.to_thread(self.claim, batch):
+            outcome = await self.deliver(row_id)
+            setattr(result, outcome[0], getattr(result, outcome[0]) + 1)
+            if outcome[0] == "failed" and outcome[1]:
+                result.failed_cases.append(outcome[1])
+            if activity.in_activity():
+                activity.heartbeat(row_id)
+            if outcome[0] == "sent":
+                await asyncio.sleep(pause)
+        result.remaining = await asyncio.to_thread(self.due_count)
+        return result
+
+    def due(self, now: datetime) -> Any:
+        n = NotificationRecord
+        return (
+            select(n.id)
+            .where(n.status == "queued", col(n.channel).in_(CHANNELS_HERE))
+            .where(or_(col(n.next_attempt_at).is_(None), col(n.next_attempt_at) <= now))
+            .where(or_(col(n.claimed_until).is_(None), col(n.claimed_until) < now))
+        )
+
+    def due_count(self) -> int:
+        with Session(self.engine) as session:
+            return len(session.exec(self.due(utc_now())).all())
+
+    def claim(self, batch: int) -> list[int]:
+        """Lease up to `batch` due notices, oldest first; each lease is one conditional UPDATE."""
+        now = utc_now()
+        with Session(self.engine) as session:
+            ids = [i for i in session.exec(self.due(now).order_by(col(NotificationRecord.id)).limit(batch)).all() if i]
+        claimed = []
+        n = NotificationRecord
+        for row_id in ids:
+            with write_lock(self.engine), Session(self.engine) as session:
+                taken = session.connection().execute(
+                    update(n)
+                    .where(col(n.id) == row_id, col(n.status) == "queued")
+                    .where(or_(col(n.claimed_until).is_(None), col(n.claimed_until) < now))
+                    .values(claimed_until=now + LEASE)
+                )
+                session.commit()
+            if taken.rowcount == 1:
+                claimed.append(row_id)
+        return claimed
+
+    async def deliver(self, row_id: int) -> tuple[str, str]:
+        """(what happened: sent | retried | failed | waiting, the case's number)."""
+        with Session(self.engine) as session:
+            notice = session.get(NotificationRecord, row_id)
+            assert notice is not None
+            session.expunge(notice)
+        where = route(self.engine, notice.recipient)
+        if not where.channel:
+            await asyncio.to_thread(self.record_failure, notice, where, where.why, permanent=True)
+            return "failed", notice.reg_number
+        if where.channel != "email" or self.smtp is None:  # its channel is not configured here: it waits
+            await asyncio.to_thread(self.wait_for_channel, notice, where)
+            return "waiting", notice.reg_number
+        policy = delivery_policy()
+        sender, reply_to, domain = policy["sender"], policy["reply_to"], policy["message_id_domain"]
+        message = build_message(notice, where.address, sender, reply_to, domain)
+        try:
+            await send(message, self.smtp)
+        except TemporaryFailure as err:
+            outcome = await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=False)
+            return outcome, notice.reg_number
+        except PermanentFailure as err:
+            await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=True)
+            return "failed", notice.reg_number
+        await asyncio.to_thread(self.record_sent, notice, where, str(message["Message-ID"]))
+        return "sent", notice.reg_number
+
+    def record_sent(self, notice: NotificationRecord, where: Route, message_id: str) -> None:
+        now = utc_now()
+        self._write(
+            notice.id,
+            status="sent",
+            sent=True,
+            channel=where.channel,
+            address=where.address,
+            attempts=notice.attempts + 1,
+            message_id=message_id,
+            sent_at=now,
+            claimed_until=None,
+            last_error="",
+        )
+
+    def wait_for_channel(self, notice: NotificationRecord, where: Route) -> None:
+        why = f"waits for the {where.channel} channel, which is not configured here"
+        self._write(notice.id, channel=where.channel, address=where.address, claimed_until=None, last_error=why)
+
+    def record_failure(self, notice: NotificationRecord, where: Route, why: str, *, permanent: bool) -> str:
+        """A failed attempt: tried again after the backoff, or failed for good (the controller told)."""
+        now = utc_now()
+        attempts = notice.attempts + 1
+        created = notice.created_at if notice.created_at.tzinfo else notice.created_at.replace(tzinfo=now.tzinfo)
+        expired = now - created > timedelta(hours=float(delivery_policy()["retry"]["give_up_hours"]))
+        if not permanent and not expired:
+            self._write(
+                notice.id,
+                channel=where.channel,
+                address=where.address,
+                attempts=attempts,
+                next_attempt_at=now + backoff(attempts),
+                claimed_until=None,
+                last_error=why[:500],
+            )
+            return "retried"
+        reason = why if permanent else f"gave up after {attempts} attempts: {why}"
+        self._write(
+            notice.id,
+            status="failed",
+            channel=where.channel,
+            address=where.address,
+            attempts=attempts,
+            claimed_until=None,
+            last_error=reason[:500],
+        )
+        if notice.recipient != CONTROLLER:  # the controller's own alert failing is not alerted again
+            self.alert(notice, reason)
+        return "failed"
+
+    def alert(self, notice: NotificationRecord, reason: str) -> None:
+        """Tell the department's controller, in the staff language, which notice failed and why."""
+        language = str(load_policy("terms")["staff_language"])
+        context = {
+            "reg_number": notice.reg_number,
+            "template": notice.template,
+            "subject": notice.subject,
+            "recipient": notice.recipient,
+            "reason": reason,
+        }
+        req = NotificationRequest(
+            notice.reg_number, f"{notice.key}:delivery_failed", CONTROLLER, "delivery_failed", language, context
+        )
+        subject, body = render(req.template, req.language, req.context)
+        insert_once(self.engine, NotificationRecord.of(req, subject, body))
+
+    def _write(self, row_id: int | None, **values: Any) -> None:
+        with write_lock(self.engine), Session(self.engine) as session:
+            session.connection().execute(
+                update(NotificationRecord).where(col(NotificationRecord.id) == row_id).values(**values)
+            )
+            session.commit()
