@@ -86,15 +86,16 @@ def message_id(key: str, domain: str) -> str:
 
 
 def build_message(
-    notice: NotificationRecord, to: str, sender: str, reply_to: str, domain: str, subject_prefix: str = ""
+    notice: NotificationRecord, to: str, sender: str, reply_to: str, domain: str, pdf: bytes | None = None
 ) -> EmailMessage:
-    """The notice as an e-mail: plain text and the same in HTML, in the notice's language."""
+    """The notice as an e-mail: plain text and the same in HTML, in the notice's language, and the
+    official letter as a PDF attachment when it has one."""
     message = EmailMessage(policy=UNFOLDED)
     name, address = parseaddr(sender)
     message["From"] = formataddr((name, address)) if name else address
     message["To"] = ", ".join(str(Address(addr_spec=one.strip())) for one in to.split(","))  # a unit: its users
     message["Reply-To"] = reply_to
-    message["Subject"] = f"{subject_prefix}{notice.subject}".replace("\n", " ")[:250]
+    message["Subject"] = notice.subject.replace("\n", " ")[:250]
     message["Message-ID"] = message_id(notice.key, domain)
     message["Date"] = format_datetime(utc_now())
     message["X-Appeal-Number"] = notice.reg_number or "-"
@@ -105,6 +106,9 @@ def build_message(
         f"<title>{html.escape(notice.subject)}</title></head><body>{paragraphs}</body></html>"
     )
     message.add_alternative(page, subtype="html")
+    if pdf is not None:
+        name = f"{notice.reg_number or 'letter'}-{notice.template}.pdf"
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=name)
     message["Content-Language"] = notice.language or "ru"  # after the parts: a content header stays on top
     return message
 

@@ -28,6 +28,7 @@ from temporalio import activity
 
 from activities.letters import render
 from activities.mail import PermanentFailure, SmtpSettings, TemporaryFailure, build_message, is_address, send
+from activities.pdf_letters import letter_of
 from models.activity_names import RELAY_OUTBOX
 from models.notices import NotificationRequest, RelayRequest, RelayResult
 from models.registry import NotificationRecord, insert_once, write_lock
@@ -157,7 +158,8 @@ class OutboxActivities:
             return "waiting", notice.reg_number
         policy = delivery_policy()
         sender, reply_to, domain = policy["sender"], policy["reply_to"], policy["message_id_domain"]
-        message = build_message(notice, where.address, sender, reply_to, domain)
+        letter = await asyncio.to_thread(letter_of, self.engine, notice.key)
+        message = build_message(notice, where.address, sender, reply_to, domain, letter[0] if letter else None)
         try:
             await send(message, self.smtp)
         except TemporaryFailure as err:

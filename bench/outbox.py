@@ -56,7 +56,12 @@ def fill(engine: Any, count: int) -> dict[str, float]:
     subject, body = render(
         "acknowledgement",
         "ru",
-        {"reg_number": "APL-2026-000001", "deadline": "2026-12-24", "received_at": "2026-12-03T10:00:00+05:00"},
+        {
+            "reg_number": "APL-2026-000001",
+            "deadline": "2026-12-24",
+            "received_at": "2026-12-03T10:00:00+05:00",
+            "applicant_name": "Айгуль",
+        },
     )
     now = utc_now()
     rows = [

@@ -328,4 +328,5 @@ class DocumentRecord(SQLModel, table=True):
     title: str = ""
     body: str = ""  # text or HTML
     path: str = ""  # where an HTML copy was written, if any
+    sha256: str = ""  # a letter's PDF (kind `letter`, its body in base64): what was delivered is what was approved
     created_at: datetime = Field(default_factory=utcnow)

@@ -135,7 +135,8 @@ async def test_a_notice_reaches_the_applicant_s_mailbox_as_a_proper_e_mail(
     assert received["Content-Language"] == "kk"
     assert str(email.header.make_header(email.header.decode_header(received["Subject"]))) == sent.subject
     parts = {part.get_content_type(): part for part in received.walk()}
-    assert received.get_content_type() == "multipart/alternative" and {"text/plain", "text/html"} <= set(parts)
+    assert received.get_content_type() == "multipart/mixed"  # the text in two forms, and the official letter
+    assert {"multipart/alternative", "text/plain", "text/html", "application/pdf"} <= set(parts)
     text = decoded(parts["text/plain"])
     assert text.strip() == sent.body.strip() and "APL-2026-000042" in text  # the letter in its language
     assert 'lang="kk"' in decoded(parts["text/html"])
@@ -328,3 +329,45 @@ async def test_the_demo_s_mailbox_keeps_what_the_relay_sends(engine: Engine, tmp
         sink.stop()
     [kept] = messages(tmp_path / "demo-mail")
     assert kept["Message-ID"] == row(engine, key).message_id and kept["To"] == "aigul@example.kz"
+
+
+async def test_the_answer_goes_with_its_official_letter_as_a_pdf_whose_digest_the_registry_keeps(
+    engine: Engine, smtp: tuple[Sink, Server, SmtpSettings], clock: Clock
+) -> None:
+    import hashlib
+    import io
+
+    from pypdf import PdfReader
+
+    sink, _, settings = smtp
+    context = {
+        "reg_number": "APL-2026-000042", "applicant_name": "Айгүл Сәрсенова",
+        "applicant_address": "Алматы, Шұғыла ш/а, 12-үй", "received_at": "2026-12-03T10:00:00+05:00",
+        "deadline": "2026-12-24", "answer_text": "Су құбыры 15 желтоқсанға дейін жөнделеді.",
+        "answer_character": "satisfied", "signed_by": "Б. Омаров", "signed_role": "head",
+        "signed_on": "2026-12-10T06:00:00+00:00",
+    }  # fmt: skip
+    key = "APL-2026-000042:answer_letter:approve-5"
+    request = NotificationRequest("APL-2026-000042", key, "aigul@example.kz", "answer_letter", "kk", context)
+    NotificationActivities(engine).send_notification(request)
+    await OutboxActivities(engine, settings).relay_outbox(RelayRequest())
+    [received] = sink.messages
+    [attached] = [p for p in received.walk() if p.get_content_type() == "application/pdf"]
+    assert attached.get_filename() == "APL-2026-000042-answer_letter.pdf"
+    pdf = attached.get_payload(decode=True)
+    assert isinstance(pdf, bytes)
+    from activities.pdf_letters import letter_of
+
+    kept = letter_of(engine, key)
+    assert kept is not None and kept[1] == hashlib.sha256(pdf).hexdigest()  # delivered = approved
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for expected in (
+        "ОБЛЫС ӘКІМІНІҢ АППАРАТЫ", "Жеке және заңды тұлғалардың өтініштерімен жұмыс бөлімі", "APL-2026-000042",
+        "10.12.2026", "Айгүл Сәрсенова", "Шұғыла", "Су құбыры 15 желтоқсанға дейін жөнделеді", "Б. Омаров",
+        "Бет 1 / 1",
+    ):  # fmt: skip
+        assert expected in text, expected
+    fonts = {str(f.get_object()["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}  # type: ignore[index]
+    assert fonts and all("DejaVu" in f for f in fonts)  # the font with every Kazakh letter, embedded
+    assert received["Content-Language"] == "kk"

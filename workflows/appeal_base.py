@@ -115,6 +115,7 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
         base = {
             "reg_number": a.reg_number,
             "applicant_name": a.applicant.name,
+            "applicant_address": a.contacts.address,
             "received_at": a.received_at,
             "deadline": self.case.deadline,
             "executor": self.case.executor,

@@ -1,5 +1,6 @@
 """Issue 24: the outbox's delivery (status, channel, address, attempts and their backoff, a relay's
-lease, the last error, the Message-ID, when the channel accepted it), and staff e-mail addresses.
+lease, the last error, the Message-ID, when the channel accepted it), staff e-mail addresses, and
+the SHA-256 of a letter's PDF kept as a document.
 Notices written before delivery existed are `held`: upgrading does not mail months of old notices
 at once; `starter.py outbox release` queues them when the department wants.
 
@@ -34,9 +35,13 @@ def upgrade() -> None:
     op.execute(sa.text("UPDATE notifications SET status = 'held'"))  # written before delivery existed
     with op.batch_alter_table("users") as users:
         users.add_column(sa.Column("email", AutoString(), nullable=False, server_default=""))
+    with op.batch_alter_table("documents") as documents:
+        documents.add_column(sa.Column("sha256", AutoString(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("documents") as documents:
+        documents.drop_column("sha256")
     with op.batch_alter_table("users") as users:
         users.drop_column("email")
     with op.batch_alter_table("notifications") as notices:

@@ -1,0 +1,99 @@
+"""Official letters as PDF (issue 24): the answer, the acknowledgement, the extension notice, the
+preliminary decision and the closure notice, rendered with WeasyPrint from the same text the
+e-mail carries: the akimat's and the department's letterhead, the registration number and date,
+the applicant's name and address, the text with who approved it (the letter's own signature block:
+name and position) and page numbers.
+DejaVu Sans (a system font) holds every Kazakh letter and is embedded. The PDF's SHA-256 is kept
+with it in the registry (DocumentRecord kind `letter`), so what was delivered can be shown to be
+what was approved."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from models.notices import NotificationRequest
+from models.registry import DocumentRecord, insert_once
+from policies.calendar import local_zone
+from policies.loading import load_policy
+
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "pdf"
+PAGE = {"ru": "Страница", "kk": "Бет"}
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+
+
+def is_pdf_letter(template: str) -> bool:
+    return template in load_policy("delivery")["pdf_letters"]
+
+
+def _dated(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone(local_zone()).strftime("%d.%m.%Y")
+    except ValueError:
+        return iso[:10]
+
+
+def letter_html(req: NotificationRequest, subject: str, body: str, dated: str) -> str:
+    language = req.language if req.language in PAGE else "ru"
+    c = req.context
+    return (
+        _environment()
+        .get_template("letter.html.j2")
+        .render(
+            language=language,
+            subject=subject,
+            page_word=PAGE[language],
+            letterhead=load_policy("delivery")["letterhead"][language],
+            reg_number=req.reg_number,
+            dated=_dated(c.get("signed_on") or dated),
+            applicant_name=c.get("applicant_name", ""),
+            applicant_address=c.get("applicant_address", ""),
+            paragraphs=[p.strip() for p in body.split("\n\n") if p.strip()],
+        )
+    )
+
+
+def letter_pdf(req: NotificationRequest, subject: str, body: str, dated: str) -> bytes:
+    from weasyprint import HTML  # imported on first use: the worker starts without loading Pango
+
+    return bytes(HTML(string=letter_html(req, subject, body, dated)).write_pdf())
+
+
+def keep_letter(engine: Engine, req: NotificationRequest, subject: str, body: str, dated: str) -> str:
+    """The letter's PDF into the registry with its SHA-256 (once per notice key); the digest."""
+    pdf = letter_pdf(req, subject, body, dated)
+    digest = hashlib.sha256(pdf).hexdigest()
+    insert_once(
+        engine,
+        DocumentRecord(
+            key=req.key,
+            kind="letter",
+            reg_number=req.reg_number,
+            language=req.language,
+            title=subject,
+            body=base64.b64encode(pdf).decode("ascii"),
+            sha256=digest,
+        ),
+    )
+    return digest
+
+
+def letter_of(engine: Engine, key: str) -> tuple[bytes, str] | None:
+    """A notice's PDF letter and its SHA-256, if it has one."""
+    with Session(engine) as session:
+        query = select(DocumentRecord).where(DocumentRecord.key == key, DocumentRecord.kind == "letter")
+        found = session.exec(query).first()
+    if found is None:
+        return None
+    return base64.b64decode(found.body), found.sha256
