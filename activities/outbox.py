@@ -86,6 +86,20 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+class Pace:
+    """At most `per_minute` sends a minute, spread evenly (a provider's rate limit)."""
+
+    def __init__(self, per_minute: float) -> None:
+        self.step = 60.0 / per_minute
+        self.next = 0.0
+
+    async def turn(self) -> None:
+        now = asyncio.get_running_loop().time()
+        wait, self.next = max(0.0, self.next - now), max(self.next, now) + self.step
+        if wait:
+            await asyncio.sleep(wait)
+
+
 class OutboxActivities:
     def __init__(self, engine: Engine, smtp: SmtpSettings | None) -> None:
         self.engine = engine
@@ -96,17 +110,21 @@ class OutboxActivities:
         """Send what is due now (up to the batch), at the channel's rate."""
         policy = delivery_policy()
         batch = req.batch or int(policy["batch"])
-        pause = 60.0 / float(policy["rate_per_minute"]["email"])
+        pace = Pace(float(policy["rate_per_minute"]["email"]))
+        gate = asyncio.Semaphore(int(policy.get("connections", 4)))
         result = RelayResult()
-        for row_id in await asyncio.to_thread(self.claim, batch):
-            outcome = await self.deliver(row_id)
+
+        async def one(row_id: int) -> None:
+            async with gate:
+                await pace.turn()
+                outcome = await self.deliver(row_id)
             setattr(result, outcome[0], getattr(result, outcome[0]) + 1)
             if outcome[0] == "failed" and outcome[1]:
                 result.failed_cases.append(outcome[1])
             if activity.in_activity():
                 activity.heartbeat(row_id)
-            if outcome[0] == "sent":
-                await asyncio.sleep(pause)
+
+        await asyncio.gather(*(one(row_id) for row_id in await asyncio.to_thread(self.claim, batch)))
         result.remaining = await asyncio.to_thread(self.due_count)
         return result
 

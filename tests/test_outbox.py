@@ -202,10 +202,10 @@ async def test_a_crash_between_sending_and_recording_sends_again_with_the_same_m
     relay = OutboxActivities(engine, settings)
 
     def crash(*args: Any) -> None:
-        raise SystemExit("the worker died here")
+        raise RuntimeError("the worker died here")
 
     monkeypatch.setattr(relay, "record_sent", crash)
-    with pytest.raises(SystemExit):
+    with pytest.raises(RuntimeError, match="died"):
         await relay.relay_outbox(RelayRequest())
     monkeypatch.undo()
     monkeypatch.setattr(outbox, "utc_now", clock)
