@@ -29,6 +29,7 @@ from activities.receptions import ReceptionActivities, read_instruction
 from activities.reconciliation import ReconciliationActivities
 from activities.registry import OutsideResetActivities, RegistryActivities
 from activities.reports import ReportActivities
+from activities.sms import sms_settings
 from models.registry import make_engine
 from runtime.registration import register_search_attributes
 from runtime.sandbox import workflow_runner
@@ -74,7 +75,7 @@ def all_activities(engine: Engine, client: Client | None = None) -> list[Any]:
         reports.write_report,
         reports.send_digest,
         *([ReconciliationActivities(engine, client).reconcile_cases] if client is not None else []),
-        OutboxActivities(engine, smtp_settings()).relay_outbox,
+        OutboxActivities(engine, smtp_settings(), sms_settings()).relay_outbox,
     ]
 
 

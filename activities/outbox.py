@@ -29,6 +29,7 @@ from temporalio import activity
 from activities.letters import render
 from activities.mail import PermanentFailure, SmtpSettings, TemporaryFailure, build_message, is_address, send
 from activities.pdf_letters import letter_of
+from activities.sms import SmsPermanent, SmsSettings, SmsTemporary, send_sms, sms_text
 from models.activity_names import RELAY_OUTBOX
 from models.notices import NotificationRequest, RelayRequest, RelayResult
 from models.registry import NotificationRecord, insert_once, write_lock
@@ -40,7 +41,6 @@ LEASE = timedelta(minutes=5)  # a relay that died mid-send gives the notice back
 CONTROLLER = "department-controller"  # workflows/appeal_base.py CONTROLLER_RECIPIENT
 PHONE = re.compile(r"^\+?\d[\d\s()-]{6,}$")
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # a unit's, role's or official's code, not a postal address
-CHANNELS_HERE = ("", "email")  # what this relay sends (SMS and paper come with their own channels)
 
 
 @cache
@@ -101,9 +101,13 @@ class Pace:
 
 
 class OutboxActivities:
-    def __init__(self, engine: Engine, smtp: SmtpSettings | None) -> None:
+    def __init__(self, engine: Engine, smtp: SmtpSettings | None, sms: SmsSettings | None = None) -> None:
         self.engine = engine
         self.smtp = smtp
+        self.sms = sms
+        # What this relay sends: a new notice (channel not yet known), and the channels set up here;
+        # a notice for a channel that is not waits until it is (paper comes with its own queue).
+        self.channels = ("", *(["email"] if smtp else []), *(["sms"] if sms else []))
 
     @RELAY_OUTBOX.async_method
     async def relay_outbox(self, req: RelayRequest) -> RelayResult:
@@ -132,7 +136,7 @@ class OutboxActivities:
         n = NotificationRecord
         return (
             select(n.id)
-            .where(n.status == "queued", col(n.channel).in_(CHANNELS_HERE))
+            .where(n.status == "queued", col(n.channel).in_(self.channels))
             .where(or_(col(n.next_attempt_at).is_(None), col(n.next_attempt_at) <= now))
             .where(or_(col(n.claimed_until).is_(None), col(n.claimed_until) < now))
         )
@@ -171,13 +175,16 @@ class OutboxActivities:
         if not where.channel:
             await asyncio.to_thread(self.record_failure, notice, where, where.why, permanent=True)
             return "failed", notice.reg_number
-        if where.channel != "email" or self.smtp is None:  # its channel is not configured here: it waits
+        if where.channel not in self.channels:  # its channel is not configured here: it waits
             await asyncio.to_thread(self.wait_for_channel, notice, where)
             return "waiting", notice.reg_number
+        if where.channel == "sms":
+            return await self.text(notice, where)
         policy = delivery_policy()
         sender, reply_to, domain = policy["sender"], policy["reply_to"], policy["message_id_domain"]
         letter = await asyncio.to_thread(letter_of, self.engine, notice.key)
         message = build_message(notice, where.address, sender, reply_to, domain, letter[0] if letter else None)
+        assert self.smtp is not None  # an e-mail channel is set up, or the notice would have waited
         try:
             await send(message, self.smtp)
         except TemporaryFailure as err:
@@ -187,6 +194,24 @@ class OutboxActivities:
             await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=True)
             return "failed", notice.reg_number
         await asyncio.to_thread(self.record_sent, notice, where, str(message["Message-ID"]))
+        return "sent", notice.reg_number
+
+    async def text(self, notice: NotificationRecord, where: Route) -> tuple[str, str]:
+        """A short notice by SMS: the subject and the number, within the policy's segments."""
+        assert self.sms is not None
+        policy = delivery_policy()["sms"]
+        text = sms_text(
+            notice.reg_number, notice.subject, str(policy.get("status_link", "")), int(policy["max_segments"])
+        )
+        try:
+            gateway_id = await send_sms(self.sms, where.address, text, notice.key)
+        except SmsTemporary as err:
+            outcome = await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=False)
+            return outcome, notice.reg_number
+        except SmsPermanent as err:
+            await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=True)
+            return "failed", notice.reg_number
+        await asyncio.to_thread(self.record_sent, notice, where, gateway_id)
         return "sent", notice.reg_number
 
     def record_sent(self, notice: NotificationRecord, where: Route, message_id: str) -> None:
@@ -254,6 +279,26 @@ class OutboxActivities:
         )
         subject, body = render(req.template, req.language, req.context)
         insert_once(self.engine, NotificationRecord.of(req, subject, body))
+
+    def record_report(self, reference: str, gateway_id: str, status: str, error: str = "") -> str:
+        """A channel's delivery report (an SMS gateway's callback): delivered, or failed for good
+        (the controller told). What it changed, or why nothing: an unknown notice changes nothing."""
+        n = NotificationRecord
+        with Session(self.engine) as session:
+            query = select(n).where(or_(col(n.key) == reference, col(n.message_id) == gateway_id))
+            notice = session.exec(query.where(col(n.channel) == "sms")).first()
+            if notice is not None:
+                session.expunge(notice)
+        if notice is None:
+            return "unknown notice"
+        if status == "delivered":
+            self._write(notice.id, status="delivered", delivered_at=utc_now())
+            return "delivered"
+        if status in ("failed", "rejected", "expired", "undeliverable"):
+            self._write(notice.id, status="failed", last_error=f"gateway report: {status} {error}".strip()[:500])
+            self.alert(notice, f"SMS {status}: {error}".strip())
+            return "failed"
+        return f"status {status!r} noted, nothing changed"  # an interim report (queued at the operator)
 
     def _write(self, row_id: int | None, **values: Any) -> None:
         with write_lock(self.engine), Session(self.engine) as session:

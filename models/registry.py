@@ -128,6 +128,7 @@ class NotificationRecord(SQLModel, table=True):
     last_error: str = ""
     message_id: str = ""  # the e-mail's Message-ID, made from the key: a re-send is the same message
     sent_at: datetime | None = None  # when the channel accepted it (the recipient's server, the gateway)
+    delivered_at: datetime | None = None  # when the channel reported it delivered (an SMS gateway's report)
 
     @classmethod
     def of(cls, notice: NotificationRequest, subject: str, body: str) -> NotificationRecord:

@@ -371,3 +371,113 @@ async def test_the_answer_goes_with_its_official_letter_as_a_pdf_whose_digest_th
     fonts = {str(f.get_object()["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}  # type: ignore[index]
     assert fonts and all("DejaVu" in f for f in fonts)  # the font with every Kazakh letter, embedded
     assert received["Content-Language"] == "kk"
+
+
+class Gateway:
+    """A small SMS gateway on this machine: records each request, answers as told."""
+
+    def __init__(self) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.requests: list[tuple[dict[str, str], dict[str, Any]]] = []
+        self.status = 200
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length", "0"))
+                gateway.requests.append((dict(self.headers), json.loads(self.rfile.read(length))))
+                answer = json.dumps({"id": f"gw-{len(gateway.requests)}"}).encode()
+                self.send_response(gateway.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/send"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    running = Gateway()
+    yield running
+    running.server.shutdown()
+
+
+def test_cyrillic_sms_counts_ucs2_segments_and_is_capped() -> None:
+    from activities.sms import capped, segments
+
+    assert segments("APL-2026-000042 registered").encoding == "gsm7"
+    assert segments("a" * 160).count == 1 and segments("a" * 161).count == 2
+    assert segments("ә" * 70) == segments("ә" * 70) and segments("ә" * 70).count == 1
+    assert (segments("ә" * 71).count, segments("ә" * 134).count, segments("ә" * 135).count) == (2, 2, 3)
+    assert segments("Өтініш қабылданды").encoding == "ucs2"  # Kazakh letters are not GSM-7
+    long = capped("Сіздің өтінішіңіз тіркелді " * 20, 3)
+    assert segments(long).count == 3 and long.endswith("…")
+
+
+async def test_a_short_notice_goes_by_sms_and_the_gateway_s_report_marks_it_delivered(
+    engine: Engine, gateway: Gateway, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from activities.sms import SmsSettings
+    from web.app import create_app
+
+    key = queue(engine, recipient="+7 701 555 00 00")
+    relay = OutboxActivities(engine, None, SmsSettings(gateway.url, "gw-secret", "Akimat"))
+    assert (await relay.relay_outbox(RelayRequest())).sent == 1
+    [(headers, body)] = gateway.requests
+    assert headers["Authorization"] == "Bearer gw-secret" and body["to"] == "+77015550000"
+    assert body["from"] == "Akimat" and body["reference"] == key
+    assert "APL-2026-000042" in body["text"] and body["text"] == row(engine, key).subject  # no link set
+    sent = row(engine, key)
+    assert (sent.status, sent.channel, sent.message_id) == ("sent", "sms", "gw-1")
+
+    monkeypatch.setenv("APPEALS_SMS_REPORT_TOKEN", "report-secret")
+    transport = httpx.ASGITransport(app=create_app(engine=engine))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        forged = await http.post("/sms/reports", json={"id": "gw-1", "status": "delivered"})
+        assert forged.status_code == 401 and row(engine, key).status == "sent"
+        auth = {"Authorization": "Bearer report-secret"}
+        stranger = await http.post("/sms/reports", json={"id": "gw-999", "status": "delivered"}, headers=auth)
+        assert stranger.status_code == 404
+        garbage = await http.post("/sms/reports", content=b"[1, 2]", headers=auth)
+        assert garbage.status_code == 400 and "status" in garbage.text
+        done = await http.post("/sms/reports", json={"id": "gw-1", "status": "delivered"}, headers=auth)
+        assert done.status_code == 200 and done.json() == {"result": "delivered"}
+    delivered = row(engine, key)
+    assert delivered.status == "delivered" and delivered.delivered_at is not None
+
+
+async def test_an_sms_the_gateway_refuses_or_cannot_take_now_is_failed_or_retried(
+    engine: Engine, gateway: Gateway, clock: Clock
+) -> None:
+    from activities.sms import SmsSettings
+
+    relay = OutboxActivities(engine, None, SmsSettings(gateway.url, "", "Akimat"))
+    gateway.status = 503
+    busy = queue(engine, recipient="+77015550001")
+    assert (await relay.relay_outbox(RelayRequest())).retried == 1
+    assert row(engine, busy).status == "queued" and "gateway 503" in row(engine, busy).last_error
+    gateway.status = 400
+    clock.now += timedelta(minutes=1)
+    assert (await relay.relay_outbox(RelayRequest())).failed == 1
+    assert row(engine, busy).status == "failed" and row(engine, f"{busy}:delivery_failed").recipient == (
+        "department-controller"
+    )
+
+
+async def test_an_sms_waits_while_no_gateway_is_configured(engine: Engine, clock: Clock) -> None:
+    key = queue(engine, recipient="+77015550002")
+    result = await OutboxActivities(engine, None).relay_outbox(RelayRequest())
+    assert result.waiting == 1 and row(engine, key).status == "queued"
+    assert "waits for the sms channel" in row(engine, key).last_error
+    assert (await OutboxActivities(engine, None).relay_outbox(RelayRequest())).waiting == 0  # not taken again

@@ -18,6 +18,7 @@ from web.codec_routes import codec_routes
 from web.guards import SecurityHeaders, error
 from web.login_routes import login_routes
 from web.service import CodecService
+from web.sms_reports import sms_report_routes
 from web.workbench.routes import Temporal, workbench_routes
 
 DEFAULT_ORIGINS = ("http://127.0.0.1:8233", "http://localhost:8233")
@@ -58,6 +59,7 @@ def create_app(
             *login_routes(service.engine, secure_cookie, oidc_login or oidc_client()),
             *codec_routes(service, origins),
             *workbench_routes(service.engine, Temporal(temporal_address), secure_cookie),
+            *sms_report_routes(service.engine),
         ],
         middleware=[
             Middleware(SecurityHeaders),

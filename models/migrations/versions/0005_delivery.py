@@ -31,6 +31,7 @@ def upgrade() -> None:
         notices.add_column(sa.Column("last_error", AutoString(), nullable=False, server_default=""))
         notices.add_column(sa.Column("message_id", AutoString(), nullable=False, server_default=""))
         notices.add_column(sa.Column("sent_at", UTCDateTime(), nullable=True))
+        notices.add_column(sa.Column("delivered_at", UTCDateTime(), nullable=True))
         notices.create_index("ix_notifications_due", ["status", "next_attempt_at"], unique=False)
     op.execute(sa.text("UPDATE notifications SET status = 'held'"))  # written before delivery existed
     with op.batch_alter_table("users") as users:
@@ -47,7 +48,7 @@ def downgrade() -> None:
     with op.batch_alter_table("notifications") as notices:
         notices.drop_index("ix_notifications_due")
         for column in (
-            "sent_at", "message_id", "last_error", "claimed_until", "next_attempt_at", "attempts", "address",
-            "channel", "status",
+            "delivered_at", "sent_at", "message_id", "last_error", "claimed_until", "next_attempt_at",
+            "attempts", "address", "channel", "status",
         ):  # fmt: skip
             notices.drop_column(column)
