@@ -626,3 +626,52 @@ async def test_a_proposal_decision_is_offered_only_while_one_of_the_case_s_propo
         )  # fmt: skip
         session.commit()
     assert decide in await page()
+
+
+async def test_a_controller_sends_a_failed_letter_again_from_the_case_page_and_an_executor_may_not(
+    tmp_path: Path,
+) -> None:
+    import httpx
+    from sqlmodel import select
+
+    from models.registry import EventRecord, NotificationRecord, make_engine
+    from tooling.users import log_in as open_session
+    from web.app import create_app
+    from web.workbench.words import Words
+
+    engine = make_engine(f"sqlite:///{tmp_path}/registry.db")
+    add_user(engine, "ctl.two", "Контролёр", ["controller"], "", PASSWORD)
+    add_user(engine, "exe.two", "Исполнитель", ["executor"], "housing-dept", PASSWORD)
+    number, key = "APL-2026-000007", "APL-2026-000007:answer_letter:approve-4"
+    with Session(engine) as session:
+        session.add(CaseRecord(reg_number=number, kind="appeal", state="closed", executor="housing-dept"))
+        session.add(
+            NotificationRecord(
+                key=key, reg_number=number, recipient="aigul@exmaple.kz", template="answer_letter", language="ru",
+                subject="Ответ", body="...", status="failed", last_error="550 No such mailbox", attempts=1,
+                channel="email", address="aigul@exmaple.kz",
+            )
+        )  # fmt: skip
+        session.commit()
+    transport = httpx.ASGITransport(app=create_app(engine=engine))
+    w = Words("ru")
+
+    async def as_user(user: str, form: dict[str, str] | None = None) -> httpx.Response:
+        cookies = {"appeals_session": open_session(engine, user, PASSWORD, "ui_session"), "appeals_csrf": "t"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", cookies=cookies) as http:
+            if form is None:
+                return await http.get(f"/work/case/{number}")
+            return await http.post(f"/work/case/{number}/notice/resend", data={"csrf": "t", **form})
+
+    page = (await as_user("ctl.two")).text
+    assert w("delivery_failed", why="550 No such mailbox") in page and w("resend") in page
+    assert w("resend") not in (await as_user("exe.two")).text  # not offered to an executor
+    refused = await as_user("exe.two", {"key": key, "address": "aigul@example.kz"})
+    assert refused.status_code == 403 and "may not send notices again" in refused.text
+    done = await as_user("ctl.two", {"key": key, "address": "aigul@example.kz"})
+    assert done.status_code == 200 and w("resent") in done.text and w("delivery_queued") in done.text
+    with Session(engine) as session:
+        notice = session.exec(select(NotificationRecord).where(NotificationRecord.key == key)).one()
+        event = session.exec(select(EventRecord).where(EventRecord.trigger == "notice_resent")).one()
+    assert (notice.status, notice.recipient) == ("queued", "aigul@example.kz")
+    assert event.actor_id == "ctl.two" and event.auth == "ui_session"
