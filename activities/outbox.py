@@ -230,7 +230,11 @@ class OutboxActivities:
         )
 
     def wait_for_channel(self, notice: NotificationRecord, where: Route) -> None:
-        why = f"waits for the {where.channel} channel, which is not configured here"
+        why = (
+            "in the print queue: posted by the registry office (starter.py outbox paper, then outbox posted)"
+            if where.channel == "paper"
+            else f"waits for the {where.channel} channel, which is not configured here"
+        )
         self._write(notice.id, channel=where.channel, address=where.address, claimed_until=None, last_error=why)
 
     def record_failure(self, notice: NotificationRecord, where: Route, why: str, *, permanent: bool) -> str:

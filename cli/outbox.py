@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.markup import escape
 from rich.table import Table as RichTable
@@ -10,7 +12,9 @@ from cli.core import local
 from cli.output import CliError, out
 from cli.session import logged_in
 from models.registry import registry_engine
+from policies.calendar import local_today
 from tooling.outbox import PENDING, OutboxError, pending, release_held, resend
+from tooling.paper import mark_posted, print_bundle
 
 outbox_app = typer.Typer(no_args_is_help=True, help="Letters and notices waiting or failed in the outbox (issue 24).")
 
@@ -64,3 +68,24 @@ def release() -> None:
     except OutboxError as err:
         raise CliError(str(err)) from None
     out.print(f"{count} held notices queued")
+
+
+@outbox_app.command("paper")
+def paper(out_dir: Path = typer.Option(Path("reports") / "paper", "--out", help="where the bundle is written")) -> None:
+    """The registry office's bundle: a register list and every letter waiting for the post (PDF)."""
+    path, count = print_bundle(registry_engine(), local_today(), out_dir)
+    out.print(f"{count} letters for the post: {path}" if path else "no letter waits for the post")
+
+
+@outbox_app.command("posted")
+def posted(
+    key: str = typer.Argument(..., help="the letter's key (outbox list shows the waiting ones)"),
+    tracking: str = typer.Option(..., help="the post's tracking number"),
+) -> None:
+    """Record that a paper letter was posted (recorded with who did it)."""
+    who, how = logged_in()
+    try:
+        notice = mark_posted(registry_engine(), who, how, key, tracking)
+    except OutboxError as err:
+        raise CliError(str(err)) from None
+    out.print(f"{notice.reg_number}: {notice.template} posted, tracking {tracking}")

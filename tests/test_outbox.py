@@ -481,3 +481,42 @@ async def test_an_sms_waits_while_no_gateway_is_configured(engine: Engine, clock
     assert result.waiting == 1 and row(engine, key).status == "queued"
     assert "waits for the sms channel" in row(engine, key).last_error
     assert (await OutboxActivities(engine, None).relay_outbox(RelayRequest())).waiting == 0  # not taken again
+
+
+async def test_a_letter_to_a_postal_address_waits_for_the_post_goes_in_the_bundle_and_is_marked_posted(
+    engine: Engine, smtp: tuple[Sink, Server, SmtpSettings], clock: Clock, tmp_path: Any
+) -> None:
+    import io
+    from datetime import date
+
+    from pypdf import PdfReader
+
+    from models.registry import EventRecord
+    from tooling.outbox import OutboxError
+    from tooling.paper import mark_posted, print_bundle, print_queue
+    from tooling.seal import Identity
+
+    sink, _, settings = smtp
+    key = queue(engine, recipient="г. Алматы, мкр. Шұғыла, д. 12, кв. 4")
+    result = await OutboxActivities(engine, settings).relay_outbox(RelayRequest())
+    assert (result.waiting, sink.messages) == (1, [])  # no e-mail: the print queue
+    assert [n.key for n in print_queue(engine)] == [key] and "print queue" in row(engine, key).last_error
+    path, count = print_bundle(engine, date(2026, 12, 3), tmp_path)
+    assert count == 1 and path is not None and path.name == "paper-2026-12-03.pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages)
+    assert "03.12.2026" in text and "APL-2026-000042" in text and "Шұғыла" in text  # register and letter
+    assert "Айгүл" in text
+    executor = Identity("e.one", "Исполнитель", ["executor"], "housing-dept")
+    with pytest.raises(OutboxError, match="may not record a posting"):
+        mark_posted(engine, executor, "cli", key, "RR123456789KZ")
+    registrar = Identity("r.one", "Регистратор", ["registrar"])
+    with pytest.raises(OutboxError, match="tracking"):
+        mark_posted(engine, registrar, "cli", key, " ")
+    posted = mark_posted(engine, registrar, "cli", key, "RR123456789KZ")
+    assert (posted.status, posted.message_id, posted.sent) == ("sent", "RR123456789KZ", True)
+    assert print_queue(engine) == [] and print_bundle(engine, date(2026, 12, 4), tmp_path) == (None, 0)
+    with pytest.raises(OutboxError, match="not a letter waiting"):
+        mark_posted(engine, registrar, "cli", key, "RR123456789KZ")  # posted once
+    with Session(engine) as session:
+        event = session.exec(select(EventRecord).where(EventRecord.trigger == "notice_posted")).one()
+    assert event.actor_id == "r.one" and "RR123456789KZ" in event.detail
