@@ -16,10 +16,10 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 from functools import cache
-from pathlib import Path
 
 import aiosmtplib
 
+from activities.channels import PermanentFailure, TemporaryFailure, secret
 from models.registry import NotificationRecord
 from runtime.clock import utc_now
 
@@ -29,14 +29,6 @@ CA_ENV = "APPEALS_SMTP_CA"
 SECURITIES = ("starttls", "tls", "none")
 UNFOLDED = SMTP.clone(max_line_length=998)  # a Message-ID on one line, as mail systems compare it
 ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
-
-
-class TemporaryFailure(Exception):
-    """The message may pass later: the server is down or busy, or answered 4xx."""
-
-
-class PermanentFailure(Exception):
-    """The message will not pass as it is: 5xx, an unknown or refused recipient."""
 
 
 @dataclass(frozen=True)
@@ -64,14 +56,12 @@ def smtp_settings() -> SmtpSettings | None:
     port = os.environ.get(PORT_ENV, str(default_port))
     if not port.isdigit():
         raise ValueError(f"{PORT_ENV}: a port number, not {port!r}")
-    password_file = os.environ.get(PASSWORD_FILE_ENV, "")
-    password = Path(password_file).read_text(encoding="utf-8").strip() if password_file else ""
     return SmtpSettings(
         host,
         int(port),
         security,
         os.environ.get(USER_ENV, ""),
-        password or os.environ.get(PASSWORD_ENV, ""),
+        secret(PASSWORD_FILE_ENV, PASSWORD_ENV),
         os.environ.get(CA_ENV, ""),
     )
 

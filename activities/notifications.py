@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from activities.letters import render
-from activities.pdf_letters import is_pdf_letter, keep_letter
+from activities.pdf_letters import letter_documents
 from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, SEND_NOTIFICATION
 from models.notices import NotificationRequest, ProposalRequest
 from models.registry import DisciplinaryProposalRecord, NotificationRecord, insert_once
@@ -20,8 +20,8 @@ class NotificationActivities:
     @SEND_NOTIFICATION.method
     def send_notification(self, req: NotificationRequest) -> None:
         subject, body = render(req.template, req.language, req.context)
-        if is_pdf_letter(req.template):  # the official letter first: the relay attaches it once the notice is there
-            keep_letter(self.engine, req, subject, body, utc_now().isoformat())
+        for letter in letter_documents([(req, subject, body)], utc_now().isoformat()):
+            insert_once(self.engine, letter)  # the official letter first: the relay attaches it to the notice
         insert_once(self.engine, NotificationRecord.of(req, subject, body))
 
     @DRAFT_DISCIPLINARY_PROPOSAL.method

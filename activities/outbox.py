@@ -18,34 +18,33 @@ import asyncio
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio import activity
 
+from activities.channels import PermanentFailure, TemporaryFailure
 from activities.letters import render
-from activities.mail import PermanentFailure, SmtpSettings, TemporaryFailure, build_message, is_address, send
+from activities.mail import SmtpSettings, build_message, is_address, send
 from activities.pdf_letters import letter_of
-from activities.sms import SmsPermanent, SmsSettings, SmsTemporary, send_sms, sms_text
+from activities.sms import SmsSettings, send_sms, sms_text
 from models.activity_names import RELAY_OUTBOX
-from models.notices import NotificationRequest, RelayRequest, RelayResult
+from models.notices import CONTROLLER_RECIPIENT, NotificationRequest, RelayRequest, RelayResult
 from models.registry import NotificationRecord, insert_once, write_lock
 from models.users import UserRecord
 from policies.loading import load_policy
 from runtime.clock import utc_now
 
 LEASE = timedelta(minutes=5)  # a relay that died mid-send gives the notice back after this
-CONTROLLER = "department-controller"  # workflows/appeal_base.py CONTROLLER_RECIPIENT
 PHONE = re.compile(r"^\+?\d[\d\s()-]{6,}$")
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # a unit's, role's or official's code, not a postal address
 
 
-@cache
 def delivery_policy() -> dict[str, Any]:
-    return dict(load_policy("delivery"))
+    """policies/delivery.yaml (load_policy caches it; a benchmark puts its own rate in here)."""
+    return load_policy("delivery")
 
 
 @dataclass(frozen=True)
@@ -143,7 +142,7 @@ class OutboxActivities:
 
     def due_count(self) -> int:
         with Session(self.engine) as session:
-            return len(session.exec(self.due(utc_now())).all())
+            return int(session.exec(select(func.count()).select_from(self.due(utc_now()).subquery())).one())
 
     def claim(self, batch: int) -> list[int]:
         """Lease up to `batch` due notices, oldest first; each lease is one conditional UPDATE."""
@@ -178,41 +177,34 @@ class OutboxActivities:
         if where.channel not in self.channels:  # its channel is not configured here: it waits
             await asyncio.to_thread(self.wait_for_channel, notice, where)
             return "waiting", notice.reg_number
-        if where.channel == "sms":
-            return await self.text(notice, where)
-        policy = delivery_policy()
-        sender, reply_to, domain = policy["sender"], policy["reply_to"], policy["message_id_domain"]
-        letter = await asyncio.to_thread(letter_of, self.engine, notice.key)
-        message = build_message(notice, where.address, sender, reply_to, domain, letter[0] if letter else None)
-        assert self.smtp is not None  # an e-mail channel is set up, or the notice would have waited
         try:
-            await send(message, self.smtp)
+            sent_as = await (self.text(notice, where) if where.channel == "sms" else self.mail(notice, where))
         except TemporaryFailure as err:
             outcome = await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=False)
             return outcome, notice.reg_number
         except PermanentFailure as err:
             await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=True)
             return "failed", notice.reg_number
-        await asyncio.to_thread(self.record_sent, notice, where, str(message["Message-ID"]))
+        await asyncio.to_thread(self.record_sent, notice, where, sent_as)
         return "sent", notice.reg_number
 
-    async def text(self, notice: NotificationRecord, where: Route) -> tuple[str, str]:
-        """A short notice by SMS: the subject and the number, within the policy's segments."""
+    async def mail(self, notice: NotificationRecord, where: Route) -> str:
+        """The notice by e-mail, its official letter attached if it has one; its Message-ID."""
+        assert self.smtp is not None  # an e-mail channel is set up, or the notice would have waited
+        policy = delivery_policy()
+        sender, reply_to, domain = policy["sender"], policy["reply_to"], policy["message_id_domain"]
+        letter = await asyncio.to_thread(letter_of, self.engine, notice.key)
+        message = build_message(notice, where.address, sender, reply_to, domain, letter[0] if letter else None)
+        await send(message, self.smtp)
+        return str(message["Message-ID"])
+
+    async def text(self, notice: NotificationRecord, where: Route) -> str:
+        """A short notice by SMS (the subject and the number, within the policy's segments); the
+        gateway's id for it."""
         assert self.sms is not None
         policy = delivery_policy()["sms"]
-        text = sms_text(
-            notice.reg_number, notice.subject, str(policy.get("status_link", "")), int(policy["max_segments"])
-        )
-        try:
-            gateway_id = await send_sms(self.sms, where.address, text, notice.key)
-        except SmsTemporary as err:
-            outcome = await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=False)
-            return outcome, notice.reg_number
-        except SmsPermanent as err:
-            await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=True)
-            return "failed", notice.reg_number
-        await asyncio.to_thread(self.record_sent, notice, where, gateway_id)
-        return "sent", notice.reg_number
+        text = sms_text(notice.reg_number, notice.subject, str(policy["status_link"]), int(policy["max_segments"]))
+        return await send_sms(self.sms, where.address, text, notice.key)
 
     def record_sent(self, notice: NotificationRecord, where: Route, message_id: str) -> None:
         now = utc_now()
@@ -264,7 +256,7 @@ class OutboxActivities:
             claimed_until=None,
             last_error=reason[:500],
         )
-        if notice.recipient != CONTROLLER:  # the controller's own alert failing is not alerted again
+        if notice.recipient != CONTROLLER_RECIPIENT:  # the controller's own alert failing is not alerted again
             self.alert(notice, reason)
         return "failed"
 
@@ -279,7 +271,12 @@ class OutboxActivities:
             "reason": reason,
         }
         req = NotificationRequest(
-            notice.reg_number, f"{notice.key}:delivery_failed", CONTROLLER, "delivery_failed", language, context
+            notice.reg_number,
+            f"{notice.key}:delivery_failed",
+            CONTROLLER_RECIPIENT,
+            "delivery_failed",
+            language,
+            context,
         )
         subject, body = render(req.template, req.language, req.context)
         insert_once(self.engine, NotificationRecord.of(req, subject, body))

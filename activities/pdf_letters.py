@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models.notices import NotificationRequest
-from models.registry import DocumentRecord, insert_once
+from models.registry import DocumentRecord
 from policies.calendar import local_zone
 from policies.loading import load_policy
 
@@ -70,23 +70,26 @@ def letter_pdf(req: NotificationRequest, subject: str, body: str, dated: str) ->
     return bytes(HTML(string=letter_html(req, subject, body, dated)).write_pdf())
 
 
-def keep_letter(engine: Engine, req: NotificationRequest, subject: str, body: str, dated: str) -> str:
-    """The letter's PDF into the registry with its SHA-256 (once per notice key); the digest."""
-    pdf = letter_pdf(req, subject, body, dated)
-    digest = hashlib.sha256(pdf).hexdigest()
-    insert_once(
-        engine,
-        DocumentRecord(
-            key=req.key,
-            kind="letter",
-            reg_number=req.reg_number,
-            language=req.language,
-            title=subject,
-            body=base64.b64encode(pdf).decode("ascii"),
-            sha256=digest,
-        ),
-    )
-    return digest
+def letter_documents(rendered: list[tuple[NotificationRequest, str, str]], dated: str) -> list[DocumentRecord]:
+    """The official letters among rendered notices, as the registry keeps them: the PDF (base64)
+    with its SHA-256, under the notice's key. Written with the notices, by whichever activity
+    writes them to the outbox (a move's commit, a notice of its own)."""
+    documents = []
+    for req, subject, body in rendered:
+        if is_pdf_letter(req.template):
+            pdf = letter_pdf(req, subject, body, dated)
+            documents.append(
+                DocumentRecord(
+                    key=req.key,
+                    kind="letter",
+                    reg_number=req.reg_number,
+                    language=req.language,
+                    title=subject,
+                    body=base64.b64encode(pdf).decode("ascii"),
+                    sha256=hashlib.sha256(pdf).hexdigest(),
+                )
+            )
+    return documents
 
 
 def letter_of(engine: Engine, key: str) -> tuple[bytes, str] | None:

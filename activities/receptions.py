@@ -115,10 +115,23 @@ def list_slots(
     return found
 
 
-def _refused(message: str, code: str, slot_id: int) -> ApplicationError:
+def _refused(message: str, code: str, **params: object) -> ApplicationError:
     """A booking refused for good, with a code each client words in its language (issue 23)."""
-    detail = {"code": code, "params": {"slot": str(slot_id)}}
+    detail = {"code": code, "params": {name: str(value) for name, value in params.items()}}
     return ApplicationError(message, detail, type="SlotRefused", non_retryable=True)
+
+
+def _take(session: Session, slot_id: int | None, reception: str) -> bool:
+    """Book the slot for `reception` if it is still free: one conditional UPDATE, so of concurrent
+    bookings exactly one wins. True if this one did."""
+    taken = session.connection().execute(
+        update(ReceptionSlot)
+        .where(col(ReceptionSlot.id) == slot_id)
+        .where(col(ReceptionSlot.reception).is_(None))
+        .values(reception=reception, booked_at=utc_now())
+    )
+    session.commit()
+    return bool(taken.rowcount == 1)
 
 
 class ReceptionActivities:
@@ -135,28 +148,21 @@ class ReceptionActivities:
         with Session(self.engine) as session:
             row = session.get(ReceptionSlot, req.slot_id)
             if row is None:
-                raise _refused(f"details.slot_id: no slot {req.slot_id}", "no_slot", req.slot_id)
+                raise _refused(f"details.slot_id: no slot {req.slot_id}", "no_slot", slot=req.slot_id)
             if row.reception == req.reception:
                 return _slot(row)
             if _utc(row.start) <= datetime.fromisoformat(req.now):
-                raise _refused(f"details.slot_id: slot {req.slot_id} has already begun", "slot_begun", req.slot_id)
+                raise _refused(f"details.slot_id: slot {req.slot_id} has already begun", "slot_begun", slot=req.slot_id)
             problem = slot_problem(row.official, _utc(row.start), _utc(row.end), row.format)
             if problem:
-                raise _refused(f"slot {req.slot_id}: {problem}", "slot_not_receiving", req.slot_id)
-            result = session.connection().execute(
-                update(ReceptionSlot)
-                .where(col(ReceptionSlot.id) == req.slot_id)
-                .where(col(ReceptionSlot.reception).is_(None))
-                .values(reception=req.reception, booked_at=utc_now())
-            )
-            session.commit()
-            if result.rowcount != 1:
+                raise _refused(f"slot {req.slot_id}: {problem}", "slot_not_receiving", slot=req.slot_id)
+            if not _take(session, req.slot_id, req.reception):
                 session.refresh(row)
                 if row.reception != req.reception:
                     raise _refused(
                         f"details.slot_id: slot {req.slot_id} is already booked by {row.reception}",
                         "slot_taken",
-                        req.slot_id,
+                        slot=req.slot_id,
                     )
             session.refresh(row)
             return _slot(row)
@@ -181,19 +187,11 @@ class ReceptionActivities:
             for row in free:
                 if _utc(row.start) <= now or slot_problem(row.official, _utc(row.start), _utc(row.end), row.format):
                     continue
-                taken = session.connection().execute(
-                    update(ReceptionSlot)
-                    .where(col(ReceptionSlot.id) == row.id)
-                    .where(col(ReceptionSlot.reception).is_(None))
-                    .values(reception=req.reception, booked_at=utc_now())
-                )
-                session.commit()
-                if taken.rowcount == 1:
+                if _take(session, row.id, req.reception):
                     session.refresh(row)
                     return _slot(row)
         message = f"details.slot_id: {req.official} has no free slot ahead; create slots first"
-        detail = {"code": "no_free_slot", "params": {"official": req.official}}
-        raise ApplicationError(message, detail, type="SlotRefused", non_retryable=True)
+        raise _refused(message, "no_free_slot", official=req.official)
 
     @RELEASE_SLOT.method
     def release_slot(self, req: SlotRequest) -> None:

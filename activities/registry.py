@@ -16,9 +16,10 @@ from sqlmodel import Session, col, select
 from temporalio.exceptions import ApplicationError
 
 from activities.letters import render
+from activities.pdf_letters import letter_documents
 from models.activity_names import COMMIT_MOVE, RECORD_EVENT, RECORD_OUTSIDE_RESET, REGISTER_CASE
 from models.notices import NotificationRequest
-from models.registry import CaseRecord, EventRecord, NotificationRecord, utcnow, write_lock
+from models.registry import CaseRecord, DocumentRecord, EventRecord, NotificationRecord, utcnow, write_lock
 from models.registry_writes import (
     CaseCard,
     EventReceipt,
@@ -40,6 +41,9 @@ _EVENT_EXISTS = (
     .where(_EVENTS.c.reg_number == bindparam("card"), _EVENTS.c.key == bindparam("event_key"))
 )
 _NOTICE_EXISTS = sql_select(literal(1)).select_from(_NOTICES).where(_NOTICES.c.key == bindparam("notice_key"))
+_LETTERS = DocumentRecord.__table__  # type: ignore[attr-defined]
+_LETTER_EXISTS = sql_select(literal(1)).select_from(_LETTERS).where(_LETTERS.c.key == bindparam("letter_key"))
+_INSERT_LETTER = insert(_LETTERS)
 _INSERT_EVENT = insert(_EVENTS)
 _INSERT_NOTICE = insert(_NOTICES)
 _UPDATE_CARD = update(_CASES).where(_CASES.c.reg_number == bindparam("card"))
@@ -130,6 +134,7 @@ class RegistryActivities:
         write = commit.write
         record = write.record
         rendered, failed = _render_all(commit.notices)
+        letters = letter_documents(rendered, record.at)  # an answer's, an extension's official letter
         now = utcnow()
         card = write.card
         with write_lock(self.engine), self.engine.begin() as conn:
@@ -162,6 +167,9 @@ class RegistryActivities:
                 if record.trigger == "approve":
                     fields.update(answer_figures(card.received_at, record.at))
                 conn.execute(_UPDATE_CARD, {**fields, "updated_at": now, "card": card.reg_number})
+            for letter in letters:  # before its notice: the relay attaches it when it sends the notice
+                if conn.execute(_LETTER_EXISTS, {"letter_key": letter.key}).first() is None:
+                    conn.execute(_INSERT_LETTER, {**letter.model_dump(exclude={"id"}), "created_at": now})
             for notice, subject, body in rendered:
                 if conn.execute(_NOTICE_EXISTS, {"notice_key": notice.key}).first() is None:
                     notification = NotificationRecord.of(notice, subject, body).model_dump(exclude={"id"})

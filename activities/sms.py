@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
+
+from activities.channels import PermanentFailure, TemporaryFailure, secret
 
 URL_ENV, TOKEN_FILE_ENV, TOKEN_ENV, SENDER_ENV = (
     "APPEALS_SMS_URL",
@@ -27,14 +28,6 @@ GSM_BASIC = set(
 GSM_EXTENSION = set("^{}\\[~]|€\f")
 
 
-class SmsTemporary(Exception):
-    """The gateway may take it later: down, busy (429) or 5xx."""
-
-
-class SmsPermanent(Exception):
-    """The gateway refuses it as it is: a bad number, a refused sender (4xx)."""
-
-
 @dataclass(frozen=True)
 class SmsSettings:
     url: str
@@ -49,9 +42,7 @@ def sms_settings() -> SmsSettings | None:
     url = os.environ.get(URL_ENV, "")
     if not url:
         return None
-    token_file = os.environ.get(TOKEN_FILE_ENV, "")
-    token = Path(token_file).read_text(encoding="utf-8").strip() if token_file else os.environ.get(TOKEN_ENV, "")
-    return SmsSettings(url, token, os.environ.get(SENDER_ENV, "Akimat"))
+    return SmsSettings(url, secret(TOKEN_FILE_ENV, TOKEN_ENV), os.environ.get(SENDER_ENV, "Akimat"))
 
 
 @dataclass(frozen=True)
@@ -87,18 +78,18 @@ def sms_text(reg_number: str, subject: str, status_link: str, max_segments: int)
 
 
 async def send_sms(settings: SmsSettings, to: str, text: str, reference: str, timeout: float = 20.0) -> str:
-    """Hand the message to the gateway; the gateway's id for it (SmsTemporary, SmsPermanent)."""
+    """Hand the message to the gateway; the gateway's id for it (TemporaryFailure, PermanentFailure)."""
     body = {"to": to, "from": settings.sender, "text": text, "reference": reference}
     headers = {"Authorization": f"Bearer {settings.token}"} if settings.token else {}
     try:
         async with httpx.AsyncClient(timeout=timeout) as http:
             answer = await http.post(settings.url, json=body, headers=headers)
     except httpx.HTTPError as err:
-        raise SmsTemporary(f"{type(err).__name__}: {err}"[:300]) from None
+        raise TemporaryFailure(f"{type(err).__name__}: {err}"[:300]) from None
     if answer.status_code == 429 or answer.status_code >= 500:
-        raise SmsTemporary(f"gateway {answer.status_code}: {answer.text[:200]}")
+        raise TemporaryFailure(f"gateway {answer.status_code}: {answer.text[:200]}")
     if answer.status_code >= 400:
-        raise SmsPermanent(f"gateway {answer.status_code}: {answer.text[:200]}")
+        raise PermanentFailure(f"gateway {answer.status_code}: {answer.text[:200]}")
     try:
         return str(answer.json().get("id") or reference)
     except ValueError:

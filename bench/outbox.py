@@ -104,7 +104,6 @@ async def main(args: argparse.Namespace) -> None:
     if args.rate:
         policy["rate_per_minute"] = {**policy["rate_per_minute"], "email": args.rate}
     policy["retry"] = {**policy["retry"], "first_seconds": 5, "longest_seconds": 20}
-    outbox.delivery_policy.cache_clear()
     outbox.delivery_policy = lambda: policy  # type: ignore[assignment]  # this run's rate and backoff
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/registry.db")

@@ -82,9 +82,10 @@ def register_kind(kind: str, raw: dict[str, Any], *, number: str) -> str:
     """Register a case of `kind`: its input checked as the workflow will check it
     (tooling/registering.py), the logged-in registrar, then the next number (unless `number` is
     given), the start, the number printed."""
-    checked(BY_NAME[kind], raw)
+    case = checked(BY_NAME[kind], raw)  # under the number given, or a placeholder until one is taken
     who, method = registrar()
-    case = checked(BY_NAME[kind], raw) if number else numbered(registry_engine(), BY_NAME[kind], raw)
+    if not number:
+        case = numbered(registry_engine(), BY_NAME[kind], raw)
     start_or_refuse(BY_NAME[kind].workflow.__name__, case, case.reg_number, who, method)
     out.print(case.reg_number)
     return str(case.reg_number)

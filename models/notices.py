@@ -8,6 +8,12 @@ from typing import Any
 from models.case_status import ExecutorTrack, ProposalState
 from models.errors import InputError
 
+# The department's staff recipients of notices, by code: the cases write them, the outbox relay
+# finds their mailboxes (policies/delivery.yaml) and alerts the controller of a failed delivery.
+HEAD_RECIPIENT = "head-of-department"
+CONTROLLER_RECIPIENT = "department-controller"
+AKIM_RECIPIENT = "akim-office"  # an undecided disciplinary proposal is escalated there (issue 21)
+
 
 @dataclass
 class NotificationRequest:

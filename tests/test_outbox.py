@@ -520,3 +520,25 @@ async def test_a_letter_to_a_postal_address_waits_for_the_post_goes_in_the_bundl
     with Session(engine) as session:
         event = session.exec(select(EventRecord).where(EventRecord.trigger == "notice_posted")).one()
     assert event.actor_id == "r.one" and "RR123456789KZ" in event.detail
+
+
+async def test_an_approved_answer_keeps_its_official_letter_with_the_move_that_wrote_it(
+    client: Client, worker: Worker, engine: Engine
+) -> None:
+    """The answer letter is written by the approval's own commit (not a notice of its own): its PDF
+    is kept with it there, so the relay has a letter to attach."""
+    from activities.pdf_letters import letter_of
+    from tests.scenario import accepted, answer, move
+
+    handle = await accepted(client, worker, "housing-dept", category="housing", district="almaly")
+    await answer(handle, "housing-dept", "Кровля будет отремонтирована.", "satisfied")
+    await move(handle, "approve", "head-1", "head")
+    with Session(engine) as session:
+        letters = session.exec(
+            select(NotificationRecord.key).where(
+                NotificationRecord.reg_number == handle.id, NotificationRecord.template == "answer_letter"
+            )
+        ).all()
+    assert len(letters) == 1
+    kept = letter_of(engine, letters[0])
+    assert kept is not None and kept[0].startswith(b"%PDF") and len(kept[1]) == 64

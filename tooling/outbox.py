@@ -50,16 +50,26 @@ def pending(engine: Engine, case: str = "", statuses: tuple[str, ...] = PENDING)
     ]  # fmt: skip
 
 
-def _may(who: Identity) -> None:
-    allowed = list(load_policy("delivery")["resend_roles"])
+def require_role(who: Identity, roles: str, doing: str) -> None:
+    """OutboxError unless `who` holds one of policies/delivery.yaml's `roles` list."""
+    allowed = list(load_policy("delivery")[roles])
     if not any(role in allowed for role in who.roles):
-        raise OutboxError(f"{who.id} may not send notices again (policies/delivery.yaml resend_roles: {allowed})")
+        raise OutboxError(f"{who.id} may not {doing} (policies/delivery.yaml {roles}: {allowed})")
+
+
+def operator_event(who: Identity, how: str, case: str, key: str, trigger: str, detail: dict[str, str]) -> EventRecord:
+    """What an operator did to a case's notice, as the case's event (who, how they logged in, what)."""
+    return EventRecord(
+        reg_number=case, key=key, trigger=trigger, actor_id=who.id, actor_role=next(iter(who.roles), ""),
+        from_state="", to_state="", at=utc_now().isoformat(), detail=json.dumps(detail, ensure_ascii=False),
+        actor_name=who.name, auth=how,
+    )  # fmt: skip
 
 
 def resend(engine: Engine, who: Identity, how: str, case: str, key: str = "", address: str = "") -> list[str]:
     """Queue the case's failed notices (or the one `key` names) again, to `address` if given; the
     keys queued. Recorded as the case's event `notice_resent`, with who and what changed."""
-    _may(who)
+    require_role(who, "resend_roles", "send notices again")
     if address and not address.strip():
         raise OutboxError("address: empty")
     with write_lock(engine), Session(engine) as session:
@@ -79,20 +89,14 @@ def resend(engine: Engine, who: Identity, how: str, case: str, key: str = "", ad
                 detail["to"] = row.recipient
             row.status, row.next_attempt_at, row.claimed_until, row.attempts = "queued", None, None, 0
             session.add(row)
-            session.add(
-                EventRecord(
-                    reg_number=case, key=f"resend:{row.key}:{now.isoformat()}", trigger="notice_resent",
-                    actor_id=who.id, actor_role=next(iter(who.roles), ""), from_state="", to_state="",
-                    at=now.isoformat(), detail=json.dumps(detail, ensure_ascii=False), actor_name=who.name, auth=how,
-                )
-            )  # fmt: skip
+            session.add(operator_event(who, how, case, f"resend:{row.key}:{now.isoformat()}", "notice_resent", detail))
         session.commit()
         return [row.key for row in rows]
 
 
 def release_held(engine: Engine, who: Identity) -> int:
     """Queue the notices written before delivery existed (upgrading left them held)."""
-    _may(who)
+    require_role(who, "resend_roles", "send notices again")
     with write_lock(engine), Session(engine) as session:
         rows = list(session.exec(select(NotificationRecord).where(NotificationRecord.status == "held")).all())
         for row in rows:

@@ -5,7 +5,6 @@ letter's dispatch with the post's tracking number, by a user whose role may, as 
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -13,10 +12,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models.registry import EventRecord, NotificationRecord, write_lock
-from policies.loading import load_policy
+from models.registry import NotificationRecord, write_lock
 from runtime.clock import utc_now
-from tooling.outbox import OutboxError
+from tooling.outbox import OutboxError, operator_event, require_role
 from tooling.seal import Identity
 
 BUNDLE = Environment(
@@ -61,9 +59,7 @@ def print_bundle(engine: Engine, day: date, folder: Path) -> tuple[Path | None, 
 
 def mark_posted(engine: Engine, who: Identity, how: str, key: str, tracking: str) -> NotificationRecord:
     """A paper letter posted: sent, with the post's tracking number, recorded as the case's event."""
-    allowed = list(load_policy("delivery")["post_roles"])
-    if not any(role in allowed for role in who.roles):
-        raise OutboxError(f"{who.id} may not record a posting (policies/delivery.yaml post_roles: {allowed})")
+    require_role(who, "post_roles", "record a posting")
     tracking = tracking.strip()
     if not tracking or len(tracking) > 60:
         raise OutboxError("tracking: the post's tracking number, 1 to 60 characters")
@@ -75,14 +71,8 @@ def mark_posted(engine: Engine, who: Identity, how: str, key: str, tracking: str
         notice.status, notice.sent, notice.sent_at, notice.message_id = "sent", True, now, tracking
         notice.attempts += 1
         session.add(notice)
-        session.add(
-            EventRecord(
-                reg_number=notice.reg_number, key=f"posted:{key}", trigger="notice_posted", actor_id=who.id,
-                actor_role=next(iter(who.roles), ""), from_state="", to_state="", at=now.isoformat(),
-                detail=json.dumps({"key": key, "tracking": tracking}, ensure_ascii=False), actor_name=who.name,
-                auth=how,
-            )
-        )  # fmt: skip
+        detail = {"key": key, "tracking": tracking}
+        session.add(operator_event(who, how, notice.reg_number, f"posted:{key}", "notice_posted", detail))
         session.commit()
         session.refresh(notice)
         session.expunge(notice)

@@ -28,11 +28,10 @@ def checked(kind: Kind, raw: dict[str, Any]) -> Any:
 
 
 def numbered(engine: Engine, kind: Kind, raw: dict[str, Any]) -> Any:
-    """The checked input under the registry's next number of the kind (the input is checked first,
-    so a refused registration takes no number)."""
-    checked(kind, raw)
+    """The input, already `checked`, under the registry's next number of the kind (so a refused
+    registration takes no number): only the number is new, so it is parsed, not checked again."""
     number = allocate_number(engine, kind.prefix, local_year())
-    return checked(kind, {**raw, "reg_number": number})
+    return kind.workflow.parse_input({**raw, "reg_number": number})
 
 
 async def register(client: Client, kind: Kind, parsed: Any, who: Identity, method: str) -> str:

@@ -11,7 +11,7 @@ from temporalio.common import SearchAttributeUpdate
 
 from models.appeal import AppealInput, parse_appeal
 from models.moves import Actor, MoveRecord, MoveRequest
-from models.notices import NotificationRequest
+from models.notices import AKIM_RECIPIENT, CONTROLLER_RECIPIENT, HEAD_RECIPIENT, NotificationRequest
 from models.policy_snapshot import AppealPolicyRequest
 from models.registry_writes import SUMMARY_CHARS, CaseCard
 from runtime import search_attributes as sa
@@ -27,9 +27,6 @@ TIMER_STATES = ("registered", "routed", "under_consideration", "returned_for_fin
 TIMER_STATES_V2 = (*TIMER_STATES, "answered")
 NOT_YET_ANSWERED = ("routed", "under_consideration", "returned_for_finalization")
 LEGAL_POINTS = ("reminder", "escalation", "disciplinary", "hearing_start")  # replaced when the legal term moves
-HEAD_RECIPIENT = "head-of-department"
-CONTROLLER_RECIPIENT = "department-controller"
-AKIM_RECIPIENT = "akim-office"  # an undecided disciplinary proposal is escalated there (issue 21)
 INSTRUCTION_NEWS = "instruction_news"  # internal: an instruction tells its reception to look again
 Notice = tuple[str, str, dict[str, str]]  # to whom ("applicant", "executor", ...), template, context
 

@@ -15,7 +15,6 @@ from policies.instructions import issuers
 from policies.receptions import formats, officials
 from policies.routing import categories, districts, executors
 from policies.terms import appeal_types
-from runtime.clock import utc_now
 from web.workbench.forms import FormField
 from web.workbench.words import Words
 
@@ -94,41 +93,27 @@ def instruction_form(w: Words) -> list[FormField]:
     ]
 
 
+def _picked(posted: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """The posted fields of these names, as the input names them ("" for one left empty)."""
+    return {name: posted.get(name, "") for name in names}
+
+
 def _appeal(posted: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "type": posted.get("type", ""),
-        "channel": posted.get("channel", ""),
+        **_picked(posted, "type", "channel", "addressee", "category", "district", "text"),
         "language": posted.get("language", "ru"),
-        "applicant": {
-            "kind": posted.get("applicant_kind", "person"),
-            "name": posted.get("name", ""),
-            "iin": posted.get("iin", ""),
-            "bin": posted.get("bin", ""),
-        },
-        "contacts": {
-            "email": posted.get("email", ""),
-            "phone": posted.get("phone", ""),
-            "address": posted.get("address", ""),
-        },
-        "addressee": posted.get("addressee", ""),
-        "category": posted.get("category", ""),
-        "district": posted.get("district", ""),
-        "text": posted.get("text", ""),
-        "received_at": utc_now().isoformat(),
+        "applicant": {"kind": posted.get("applicant_kind", "person"), **_picked(posted, "name", "iin", "bin")},
+        "contacts": _picked(posted, "email", "phone", "address"),
     }
 
 
 def _reception(posted: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "citizen": {"kind": "person", "name": posted.get("name", ""), "iin": posted.get("iin", "")},
-        "contacts": {"email": posted.get("email", ""), "phone": posted.get("phone", "")},
+        **_picked(posted, "issue", "category", "district", "format"),
         "language": posted.get("language", "ru"),
-        "issue": posted.get("issue", ""),
-        "category": posted.get("category", ""),
-        "district": posted.get("district", ""),
+        "citizen": {"kind": "person", **_picked(posted, "name", "iin")},
+        "contacts": _picked(posted, "email", "phone"),
         "requested_official": posted.get("official", ""),
-        "format": posted.get("format", ""),
-        "received_at": utc_now().isoformat(),
     }
 
 
@@ -137,22 +122,17 @@ def _instruction(posted: Mapping[str, Any]) -> dict[str, Any]:
     others = [e for e in posted.get("co_executors[]", []) if e and e != lead]  # every box ticked
     periods = str(posted.get("periods", "")).strip()
     return {
-        "issuer": posted.get("issuer", ""),
-        "issuer_official": posted.get("issuer_official", ""),
-        "text": posted.get("text", ""),
-        "control": posted.get("control", ""),
-        "first_term": posted.get("first_term", ""),
+        **_picked(posted, "issuer", "issuer_official", "text", "control", "first_term"),
         "periods": int(periods) if periods.isdigit() else (periods or 1),
         "executors": ([lead] if lead else []) + others,  # the first named coordinates
         "related_appeals": [n.strip() for n in str(posted.get("related", "")).splitlines() if n.strip()],
-        "received_at": utc_now().isoformat(),
     }
 
 
 @dataclass(frozen=True)
 class Registration:
     form: Callable[[Words], list[FormField]]
-    raw: Callable[[Mapping[str, Any]], dict[str, Any]]
+    raw: Callable[[Mapping[str, Any]], dict[str, Any]]  # the kind's input from the form, but its receipt
     defaults: Mapping[str, str]
 
 

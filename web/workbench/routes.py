@@ -108,11 +108,19 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
 
         return handler
 
-    async def posted_fields(request: Request) -> dict[str, Any]:
-        """The posted form: each field's first value, and under `<field>[]` all its values (boxes)."""
-        body = (await read_body(request, MAX_FORM_BODY)).decode(errors="replace")
+    async def posted_form(request: Request) -> tuple[dict[str, Any], int, str]:
+        """The posted form (each field's first value, and under `<field>[]` all its values), or why
+        it is refused: (fields, 0, "") or (fields read so far, HTTP code, reason). Every form post
+        is read here: a body past the limit, another site's origin or a stale token goes no further."""
+        try:
+            body = (await read_body(request, MAX_FORM_BODY)).decode(errors="replace")
+        except BodyTooLarge as err:
+            return {}, 413, str(err)
         posted = parse_qs(body, keep_blank_values=True)
-        return {**{k: v[0] for k, v in posted.items()}, **{f"{k}[]": v for k, v in posted.items()}}
+        first = {k: v[0] for k, v in posted.items()}
+        fields: dict[str, Any] = {**first, **{f"{k}[]": v for k, v in posted.items()}}
+        refusal = csrf_refusal(request, first, secure_cookie)
+        return (fields, 403, refusal) if refusal else (fields, 0, "")
 
     async def cases_page(request: Request, who: Identity, how: str) -> Response:
         filters = Filters.of(request.query_params)
@@ -247,12 +255,11 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         w = words(request)
         try:
             number, trigger, kind = move_setup(request)
-            fields = await posted_fields(request)
-        except (KeyError, BodyTooLarge) as err:
+        except KeyError as err:
             return await show_case(request, who, w("refused", why=str(err)), code=400)
-        refusal = csrf_refusal(request, fields, secure_cookie)
-        if refusal:
-            return await show_case(request, who, w("refused", why=refusal), code=403)
+        fields, code, refusal = await posted_form(request)
+        if code:
+            return await show_case(request, who, w("refused", why=refusal), code=code)
         form = move_form(kind.table, trigger, w, await offered(kind.name, number, words(request)))
         matrix = permission_matrix(kind.name)
         role = next((r for r in who.roles if r in matrix.roles_for(trigger)), who.roles[0] if who.roles else "")
@@ -306,16 +313,12 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         if kind is None:
             known = ", ".join(REGISTRATIONS)
             return register_form(request, who, "appeal", {}, w("refused", why=f"kind: one of {known}"), code=404)
-        try:
-            fields = await posted_fields(request)
-        except BodyTooLarge as err:
-            return register_form(request, who, kind, {}, w("refused", why=str(err)), code=413)
-        refusal = csrf_refusal(request, fields, secure_cookie) or (
-            None if any(r in registering_roles() for r in who.roles) else w("may_not_register")
-        )
-        if refusal:
-            return register_form(request, who, kind, fields, w("refused", why=refusal), code=403)
-        raw = REGISTRATIONS[kind].raw(fields)
+        fields, code, refusal = await posted_form(request)
+        if not code and not any(r in registering_roles() for r in who.roles):
+            code, refusal = 403, w("may_not_register")
+        if code:
+            return register_form(request, who, kind, fields, w("refused", why=refusal), code=code)
+        raw = {**REGISTRATIONS[kind].raw(fields), "received_at": utc_now().isoformat()}  # received now
         try:
             checked(BY_NAME[kind], raw)  # refused before a number is taken
             parsed = await run_in_threadpool(numbered, engine, BY_NAME[kind], raw)
@@ -336,13 +339,9 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         """A failed notice sent again, to a corrected address if one is given (tooling/outbox.py:
         controllers and heads; recorded as the case's event with who did it)."""
         w = words(request)
-        try:
-            fields = await posted_fields(request)
-        except BodyTooLarge as err:
-            return await show_case(request, who, w("refused", why=str(err)), code=413)
-        refusal = csrf_refusal(request, fields, secure_cookie)
-        if refusal:
-            return await show_case(request, who, w("refused", why=refusal), code=403)
+        fields, code, refusal = await posted_form(request)
+        if code:
+            return await show_case(request, who, w("refused", why=refusal), code=code)
         number = request.path_params["number"]
         try:
             await run_in_threadpool(
