@@ -20,6 +20,7 @@ from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.deliveries import DeliveryActivities
 from activities.instructions import InstructionActivities
 from activities.mail import smtp_settings
 from activities.notifications import NotificationActivities
@@ -76,6 +77,7 @@ def all_activities(engine: Engine, client: Client | None = None) -> list[Any]:
         reports.send_digest,
         *([ReconciliationActivities(engine, client).reconcile_cases] if client is not None else []),
         OutboxActivities(engine, smtp_settings(), sms_settings()).relay_outbox,
+        DeliveryActivities(engine).read_deliveries,
     ]
 
 

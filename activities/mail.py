@@ -28,7 +28,6 @@ USER_ENV, PASSWORD_FILE_ENV, PASSWORD_ENV = "APPEALS_SMTP_USER", "APPEALS_SMTP_P
 CA_ENV = "APPEALS_SMTP_CA"
 SECURITIES = ("starttls", "tls", "none")
 UNFOLDED = SMTP.clone(max_line_length=998)  # a Message-ID on one line, as mail systems compare it
-ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
 @dataclass(frozen=True)
@@ -64,10 +63,6 @@ def smtp_settings() -> SmtpSettings | None:
         secret(PASSWORD_FILE_ENV, PASSWORD_ENV),
         os.environ.get(CA_ENV, ""),
     )
-
-
-def is_address(text: str) -> bool:
-    return bool(ADDRESS.match(text.strip()))
 
 
 def message_id(key: str, domain: str) -> str:

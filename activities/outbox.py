@@ -27,19 +27,18 @@ from temporalio import activity
 
 from activities.channels import PermanentFailure, TemporaryFailure
 from activities.letters import render
-from activities.mail import SmtpSettings, build_message, is_address, send
+from activities.mail import SmtpSettings, build_message, send
 from activities.pdf_letters import letter_of
 from activities.sms import SmsSettings, send_sms, sms_text
 from models.activity_names import RELAY_OUTBOX
-from models.notices import CONTROLLER_RECIPIENT, NotificationRequest, RelayRequest, RelayResult
+from models.contacts import contact_channel, is_address
+from models.notices import CONTROLLER_RECIPIENT, WATCHED_LETTERS, NotificationRequest, RelayRequest, RelayResult
 from models.registry import NotificationRecord, insert_once, write_lock
 from models.users import UserRecord
 from policies.loading import load_policy
 from runtime.clock import utc_now
 
 LEASE = timedelta(minutes=5)  # a relay that died mid-send gives the notice back after this
-PHONE = re.compile(r"^\+?\d[\d\s()-]{6,}$")
-CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # a unit's, role's or official's code, not a postal address
 
 
 def delivery_policy() -> dict[str, Any]:
@@ -58,11 +57,12 @@ def route(engine: Engine, recipient: str) -> Route:
     """Where a notice's recipient is reached: an e-mail address or a phone as given (an applicant's
     contacts), a staff code by the policy's mailbox or its users' e-mails, a postal address on paper."""
     text = recipient.strip()
-    if is_address(text):
+    kind = contact_channel(text)
+    if kind == "email":
         return Route("email", text)
-    if PHONE.match(text):
+    if kind == "sms":
         return Route("sms", re.sub(r"[\s()-]", "", text))
-    if CODE.match(text):
+    if kind == "staff":
         mailbox = delivery_policy()["mailboxes"].get(text)
         if mailbox:
             return Route("email", str(mailbox))
@@ -120,10 +120,12 @@ class OutboxActivities:
         async def one(row_id: int) -> None:
             async with gate:
                 await pace.turn()
-                outcome = await self.deliver(row_id)
-            setattr(result, outcome[0], getattr(result, outcome[0]) + 1)
-            if outcome[0] == "failed" and outcome[1]:
-                result.failed_cases.append(outcome[1])
+                outcome, case, template = await self.deliver(row_id)
+            setattr(result, outcome, getattr(result, outcome) + 1)
+            if outcome == "failed" and case:
+                result.failed_cases.append(case)
+            if outcome in ("sent", "failed") and template in WATCHED_LETTERS and case not in result.news:
+                result.news.append(case)  # the case is told to look at its letter (it reads the registry)
             if activity.in_activity():
                 activity.heartbeat(row_id)
 
@@ -164,8 +166,8 @@ class OutboxActivities:
                 claimed.append(row_id)
         return claimed
 
-    async def deliver(self, row_id: int) -> tuple[str, str]:
-        """(what happened: sent | retried | failed | waiting, the case's number)."""
+    async def deliver(self, row_id: int) -> tuple[str, str, str]:
+        """(what happened: sent | retried | failed | waiting, the case's number, the template)."""
         with Session(self.engine) as session:
             notice = session.get(NotificationRecord, row_id)
             assert notice is not None
@@ -173,20 +175,20 @@ class OutboxActivities:
         where = route(self.engine, notice.recipient)
         if not where.channel:
             await asyncio.to_thread(self.record_failure, notice, where, where.why, permanent=True)
-            return "failed", notice.reg_number
+            return "failed", notice.reg_number, notice.template
         if where.channel not in self.channels:  # its channel is not configured here: it waits
             await asyncio.to_thread(self.wait_for_channel, notice, where)
-            return "waiting", notice.reg_number
+            return "waiting", notice.reg_number, notice.template
         try:
             sent_as = await (self.text(notice, where) if where.channel == "sms" else self.mail(notice, where))
         except TemporaryFailure as err:
             outcome = await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=False)
-            return outcome, notice.reg_number
+            return outcome, notice.reg_number, notice.template
         except PermanentFailure as err:
             await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=True)
-            return "failed", notice.reg_number
+            return "failed", notice.reg_number, notice.template
         await asyncio.to_thread(self.record_sent, notice, where, sent_as)
-        return "sent", notice.reg_number
+        return "sent", notice.reg_number, notice.template
 
     async def mail(self, notice: NotificationRecord, where: Route) -> str:
         """The notice by e-mail, its official letter attached if it has one; its Message-ID."""
@@ -281,9 +283,10 @@ class OutboxActivities:
         subject, body = render(req.template, req.language, req.context)
         insert_once(self.engine, NotificationRecord.of(req, subject, body))
 
-    def record_report(self, reference: str, gateway_id: str, status: str, error: str = "") -> str:
+    def record_report(self, reference: str, gateway_id: str, status: str, error: str = "") -> tuple[str, str]:
         """A channel's delivery report (an SMS gateway's callback): delivered, or failed for good
-        (the controller told). What it changed, or why nothing: an unknown notice changes nothing."""
+        (the controller told). What it changed, or why nothing (an unknown notice changes nothing),
+        and the case to tell when the letter is one the case watches ("" otherwise)."""
         n = NotificationRecord
         with Session(self.engine) as session:
             query = select(n).where(or_(col(n.key) == reference, col(n.message_id) == gateway_id))
@@ -291,15 +294,16 @@ class OutboxActivities:
             if notice is not None:
                 session.expunge(notice)
         if notice is None:
-            return "unknown notice"
+            return "unknown notice", ""
+        watched = notice.reg_number if notice.template in WATCHED_LETTERS else ""
         if status == "delivered":
             self._write(notice.id, status="delivered", delivered_at=utc_now())
-            return "delivered"
+            return "delivered", watched
         if status in ("failed", "rejected", "expired", "undeliverable"):
             self._write(notice.id, status="failed", last_error=f"gateway report: {status} {error}".strip()[:500])
             self.alert(notice, f"SMS {status}: {error}".strip())
-            return "failed"
-        return f"status {status!r} noted, nothing changed"  # an interim report (queued at the operator)
+            return "failed", watched
+        return f"status {status!r} noted, nothing changed", ""  # an interim report (queued at the operator)
 
     def _write(self, row_id: int | None, **values: Any) -> None:
         with write_lock(self.engine), Session(self.engine) as session:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio.exceptions import ApplicationError
 
+from activities.deliveries import OutboxChangeRefused, apply_outbox_change
 from activities.letters import render
 from activities.pdf_letters import letter_documents
 from models.activity_names import COMMIT_MOVE, RECORD_EVENT, RECORD_OUTSIDE_RESET, REGISTER_CASE
@@ -158,14 +159,17 @@ class RegistryActivities:
                 quality_rating=int(record.detail["quality_rating"]) if record.detail.get("quality_rating") else None,
                 recorded_at=now,
             )
-            if conn.execute(_EVENT_EXISTS, {"card": card.reg_number, "event_key": write.key}).first() is None:
+            fresh = conn.execute(_EVENT_EXISTS, {"card": card.reg_number, "event_key": write.key}).first() is None
+            if fresh:  # a retry after a crash finds its event (and its letters' changes) written
                 conn.execute(_INSERT_EVENT, event.model_dump(exclude={"id"}))
             if row.state != "closed" or card.state == "closed":  # a closed card never opens again
                 fields = _card_row(card).model_dump(
                     exclude={"created_at", "workflow_run", "reg_number", "answered_on", "answer_working_days"}
                 )
-                if record.trigger == "approve":
+                if record.trigger == "approve" and card.state == "closed":  # tables v1-v6: approval closes
                     fields.update(answer_figures(card.received_at, record.at))
+                elif record.trigger == "record_delivery":  # v7: the answer is given when delivered
+                    fields.update(answer_figures(card.received_at, record.detail["delivered_at"]))
                 conn.execute(_UPDATE_CARD, {**fields, "updated_at": now, "card": card.reg_number})
             for letter in letters:  # before its notice: the relay attaches it when it sends the notice
                 if conn.execute(_LETTER_EXISTS, {"letter_key": letter.key}).first() is None:
@@ -174,6 +178,12 @@ class RegistryActivities:
                 if conn.execute(_NOTICE_EXISTS, {"notice_key": notice.key}).first() is None:
                     notification = NotificationRecord.of(notice, subject, body).model_dump(exclude={"id"})
                     conn.execute(_INSERT_NOTICE, {**notification, "created_at": now})
+            if commit.outbox and fresh:
+                try:
+                    for change in commit.outbox:  # a letter sent again or posted by this move
+                        apply_outbox_change(conn, card.reg_number, change, now)
+                except OutboxChangeRefused as err:  # the whole move is rolled back
+                    raise permanent(str(err)) from None
         return EventReceipt(write.key, record, failed)
 
 

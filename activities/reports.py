@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from temporalio.exceptions import ApplicationError
 
 from activities.letters import render
+from activities.paper import print_bundle
 from analysis.scope import LANGUAGES, Scope, half_year_of, month_before, week_before
 from models.activity_names import SEND_DIGEST, WRITE_REPORT
 from models.notices import NotificationRequest, ReportRequest, ReportResult
@@ -75,6 +76,9 @@ class ReportActivities:
             raise ApplicationError(str(err), type="InvalidReportRequest", non_retryable=True) from None
 
     def _write(self, req: ReportRequest) -> ReportResult:
+        if req.kind == "paper":  # the print queue's bundle for the registry office (issue 24)
+            path, count = print_bundle(self.engine, local_day(req.day), reports_folder() / "paper")
+            return ReportResult(req.kind, [str(path)] if path else [], {"letters": count})
         paths: list[str] = []
         summary: dict[str, int] = {}
         for report, written in self.written(req):

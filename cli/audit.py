@@ -183,6 +183,8 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
     matrices = {kind.name: permission_matrix(kind.name) for kind in KINDS}
     answered: dict[str, str] = {}
     measured: dict[str, tuple[str, str, bool]] = {}
+    undelivered: dict[str, str] = {}  # approved (table v7), its delivery not yet recorded
+    signed: set[str] = set()  # approved under table v7: measured by the delivery, never by the first answer
     for e in events:
         if e.trigger == OUTSIDE_RESET:  # recorded by the reset run itself (issue 20)
             findings.append((e.reg_number, "reset outside the engine", f"{e.at[:19]}: {e.detail}"))
@@ -209,8 +211,15 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
             )
         if e.trigger == "submit_answer" and e.reg_number not in answered:
             answered[e.reg_number] = e.at
-        if e.trigger == "approve" and "late" in detail:  # table v2: measured when the answer went out
+        if e.trigger == "approve" and "late" in detail:  # tables v2-v6: measured when the answer was approved
             measured[e.reg_number] = (e.at, str(detail.get("legal_term", "")), detail["late"] == "yes")
+        if e.trigger == "approve" and "approved_late" in detail:  # table v7: approved, given when delivered
+            undelivered[e.reg_number] = e.at
+            signed.add(e.reg_number)
+        if e.trigger == "record_delivery" and "late" in detail:  # table v7: the delivery against the legal term
+            at = str(detail.get("delivered_at", e.at))
+            measured[e.reg_number] = (at, str(detail.get("legal_term", "")), detail["late"] == "yes")
+            undelivered.pop(e.reg_number, None)
         if e.trigger == "extend_deadline" and " -> " in str(detail.get("deadline", "")):
             # An extension is decided while the term runs (issue 21; APPC art. 76): one decided
             # after the term it extends erased a missed term (table versions before 5 let it).
@@ -231,9 +240,19 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
     for number, (at, term, late) in measured.items():
         if late:  # against the legal term as it stood: original or formally extended, never internal
             findings.append((number, "answered after the term", f"answered {at[:16]}, term {term}"))
+    for number, at in undelivered.items():
+        card = cards.get(number)
+        if card is not None and card.overdue and card.state != "closed":
+            findings.append(
+                (
+                    number,
+                    "answer not delivered by the term",
+                    f"approved {at[:16]}, term {card.deadline}: the answer counts when it reaches the applicant",
+                )
+            )
     for number, at in answered.items():
         card = cards.get(number)
-        if number in measured or not card or not card.deadline:
+        if number in measured or number in signed or not card or not card.deadline:
             continue
         if card.kind in ("appeal", "reception_instruction"):  # table v1 cases: the first answer, the card's term
             end = calendar.end_of_day(datetime.fromisoformat(card.deadline).date())

@@ -124,7 +124,7 @@ async def seed(task_queue: str, now: datetime) -> list[str]:
     base = int(numbers[0].rsplit("-", 1)[1]) * 10
     late_received = late_receipt_day(now)
     appeals = [
-        appeal(numbers[0], base + 1, now),  # answered and closed
+        appeal(numbers[0], base + 1, now),  # answered, its letter handed over: closed
         appeal(numbers[1], base + 2, now, category="utilities", language="kk"),  # returned for finalization
         appeal(numbers[2], base + 3, now, category="land", text="Вопрос о пенсии."),  # forwarded
         appeal(
@@ -151,7 +151,10 @@ async def seed(task_queue: str, now: datetime) -> list[str]:
     await until_routed(client, numbers[:4] + numbers[5:])
     await act(numbers[0], "accept", "housing-dept", "executor")
     await answer(numbers[0], "housing-dept", "Ремонт включён в план на май.", "satisfied")
-    await act(numbers[0], "approve", "head-1", "head")
+    approved = await act(numbers[0], "approve", "head-1", "head")
+    # Given when it reaches the applicant (table v7): the registry office hands the letter over.
+    letter = {"notice": approved.appeal.answer_letter, "tracking": "RA000000000KZ"}
+    await act(numbers[0], "mark_posted", "registrar-1", "registrar", details=letter)
     repeat["received_at"] = utc_now().isoformat()
     await start_appeal(client, validated(repeat), REGISTRAR, "cli", task_queue)
     await act(numbers[1], "accept", "utilities-dept", "executor")

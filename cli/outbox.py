@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import typer
@@ -11,10 +12,11 @@ from rich.table import Table as RichTable
 from cli.core import local
 from cli.output import CliError, out
 from cli.session import logged_in
-from models.registry import registry_engine
+from models.registry import NotificationRecord, registry_engine
 from policies.calendar import local_today
-from tooling.outbox import PENDING, OutboxError, pending, release_held, resend
-from tooling.paper import mark_posted, print_bundle
+from tooling.client import connect
+from tooling.outbox import PENDING, OutboxError, pending, release_held, resend_letters
+from tooling.paper import post_letter, print_bundle
 
 outbox_app = typer.Typer(no_args_is_help=True, help="Letters and notices waiting or failed in the outbox (issue 24).")
 
@@ -50,10 +52,15 @@ def resend_(
     key: str = typer.Option("", help="one notice (default: every failed notice of the case)"),
     to: str = typer.Option("", help="a corrected address: e-mail, phone or postal address"),
 ) -> None:
-    """Send a failed notice again, after fixing its cause (recorded with who did it)."""
+    """Send a failed notice again, after fixing its cause: the case's move resend_notice (an open
+    appeal), else recorded in the registry with who did it."""
     who, how = logged_in()
+
+    async def go() -> list[str]:
+        return await resend_letters(connect, registry_engine(), who, how, case, key, to)
+
     try:
-        keys = resend(registry_engine(), who, how, case, key, to)
+        keys = asyncio.run(go())
     except OutboxError as err:
         raise CliError(str(err)) from None
     out.print(f"queued again: {', '.join(keys)}")
@@ -84,8 +91,12 @@ def posted(
 ) -> None:
     """Record that a paper letter was posted (recorded with who did it)."""
     who, how = logged_in()
+
+    async def go() -> NotificationRecord:
+        return await post_letter(connect, registry_engine(), who, how, key, tracking)
+
     try:
-        notice = mark_posted(registry_engine(), who, how, key, tracking)
+        notice = asyncio.run(go())
     except OutboxError as err:
         raise CliError(str(err)) from None
     out.print(f"{notice.reg_number}: {notice.template} posted, tracking {tracking}")

@@ -15,6 +15,8 @@ from models.case_status import InstructionStanding
 from models.deadlines import DeadlinePlan, DeadlineRequest, TimerPoint, WorkingTimeRequest
 from models.notices import (
     ConclusionRequest,
+    DeliveryFacts,
+    DeliveryQuery,
     HalfYearRequest,
     InstructionProposalRequest,
     NotificationRequest,
@@ -92,6 +94,7 @@ READ_INSTRUCTION = ActivityRef("read_instruction", str, InstructionStanding)
 WRITE_REPORT = ActivityRef("write_report", ReportRequest, ReportResult)
 SEND_DIGEST = ActivityRef("send_digest", ReportRequest, int)
 RELAY_OUTBOX = ActivityRef("relay_outbox", RelayRequest, RelayResult)
+READ_DELIVERIES = ActivityRef("read_deliveries", DeliveryQuery, DeliveryFacts)  # a case's letters (issue 24)
 
 ALL: tuple[ActivityRef[Any, Any], ...] = tuple(v for v in list(globals().values()) if isinstance(v, ActivityRef))
 BY_NAME: dict[str, ActivityRef[Any, Any]] = {ref.name: ref for ref in ALL}

@@ -90,3 +90,23 @@ class ProposalDecision:
     """`approve_proposal` and `reject_proposal` (appeals and instructions): which proposal."""
 
     proposal: str = rule(limit=100, required=True, fills="target")
+
+
+# Table v7 (issue 24): an answer is given when it reaches the applicant; a letter's delivery is
+# corrected and recorded by moves on the case.
+@dataclass
+class PostedDetails:
+    """`mark_posted`: a letter to the applicant posted from the print queue, or handed over on paper
+    instead of its e-mail or SMS, with the post's tracking number (or the receipt's number)."""
+
+    notice: str = rule(limit=200, required=True)  # the letter's key in the outbox
+    tracking: str = rule(limit=60, required=True)
+
+
+@dataclass
+class ResendDetails:
+    """`resend_notice`: a letter or notice that failed for good, sent again; to a corrected
+    address (an e-mail, a phone or a postal address) if the contact was wrong."""
+
+    notice: str = rule(limit=200, required=True)
+    address: str = rule(default="", limit=300)

@@ -64,9 +64,15 @@ class AppealFacts:
     internal_deadline: str = ""  # the finalization term (never past the legal term)
     original_deadline: str = ""  # the legal term before any extension
     related_to: list[str] = field(default_factory=list)  # earlier open appeals of the applicant
-    answered_late: bool = False  # approved after the legal term as it stood
+    answered_late: bool = False  # approved (table v7: delivered) after the legal term as it stood
     hearing_late: bool = False  # the hearing cannot end inside the legal term
     proposals: list[ProposalState] = field(default_factory=list)  # disciplinary proposals (table v5)
+    approved_at: str = ""  # table v7: the answer approved and signed (UTC ISO)
+    answer_letter: str = ""  # its letter's key in the outbox (mark_posted, resend_notice name it)
+    delivery: str = ""  # table v7: the answer letter's delivery: queued | sent | delivered | failed
+    delivery_channel: str = ""
+    delivered_at: str = ""  # when the answer counts as given (UTC ISO)
+    delivery_error: str = ""
 
 
 @dataclass

@@ -82,7 +82,7 @@ class ReportRequest:
     end: str = ""
 
 
-REPORT_KINDS = ("systemic", "district", "performance", "half-year", "digest")
+REPORT_KINDS = ("systemic", "district", "performance", "half-year", "digest", "paper")  # paper: the post's bundle
 
 
 def parse_report_request(raw: Any) -> ReportRequest:
@@ -128,3 +128,56 @@ class RelayResult:
     waiting: int = 0  # due but their channel is not configured here
     remaining: int = 0  # due notices left after this run
     failed_cases: list[str] = field(default_factory=list)  # the cases whose notice failed for good
+    news: list[str] = field(default_factory=list)  # cases whose watched letter was sent or failed (issue 24)
+
+
+# A case's letters whose delivery the law watches (issue 24): the answer is given, and the applicant
+# told of an extension, when the letter reaches them (domain.md, "answered and delivered").
+WATCHED_LETTERS = ("answer_letter", "extension_notice")
+DELIVERY_NEWS = "delivery_news"  # the internal signal that tells a case its letter moved on (it reads the registry)
+
+
+@dataclass
+class DeliveryQuery:
+    """Which of a case's letters to read the delivery of (none: every letter to the applicant)."""
+
+    reg_number: str
+    keys: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DeliveryFact:
+    """A letter's delivery as the registry holds it. `reached_at` is the moment it counts as
+    delivered by its channel's rule (policies/delivery.yaml delivered_when), "" until then."""
+
+    key: str
+    template: str
+    status: str  # queued | sent | delivered | failed | held
+    channel: str = ""
+    reached_at: str = ""  # UTC ISO
+    error: str = ""
+    tracking: str = ""  # the post's tracking number (paper)
+    to_applicant: bool = True  # not a staff notice
+
+    def not_yet_out(self) -> bool:
+        """Still to leave: queued (any channel, or none yet) or failed; can be posted or handed over."""
+        return self.to_applicant and self.status in ("queued", "failed")
+
+
+@dataclass
+class DeliveryFacts:
+    facts: list[DeliveryFact] = field(default_factory=list)
+
+    def of(self, key: str) -> DeliveryFact | None:
+        return next((f for f in self.facts if f.key == key), None)
+
+
+@dataclass
+class OutboxChange:
+    """A change to a letter made by a move on its case, written with the move's event."""
+
+    key: str
+    action: str  # requeue | posted
+    address: str = ""  # requeue: the corrected contact ("" keeps it)
+    tracking: str = ""  # posted: the post's tracking number
+    at: str = ""  # posted: when (the move's time, UTC ISO)

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from models.moves import MoveRecord
-from models.notices import NotificationRequest
+from models.notices import NotificationRequest, OutboxChange
 
 SUMMARY_CHARS = 2000  # enough for the problem an appeal raises; the full text stays in the case
 
@@ -112,6 +112,7 @@ class MoveCommit:
 
     write: EventWrite
     notices: list[NotificationRequest] = field(default_factory=list)
+    outbox: list[OutboxChange] = field(default_factory=list)  # a letter sent again or posted (issue 24)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.registry import make_engine
 from runtime.registration import register_search_attributes
 from tests import factories
-from tests.scenario import answer, move, refused, registration, sealed, status
+from tests.scenario import answer, approve_and_deliver, hand_over, move, refused, registration, sealed, status
 from tooling.client import data_converter
 from tooling.seal import seal_as_named
 from worker import build_worker
@@ -41,7 +41,7 @@ Handle = WorkflowHandle[Any, Any]
 async def happy(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "accept", "housing-dept", "executor")
     await answer(h, "housing-dept", "Ремонт в мае.", "satisfied")
-    await move(h, "approve", "head-1", "head")
+    await approve_and_deliver(h)
 
 
 async def forwarded(env: WorkflowEnvironment, h: Handle) -> None:
@@ -57,7 +57,7 @@ async def partly_forwarded_late_in_approval(env: WorkflowEnvironment, h: Handle)
     await move(h, "forward_part", "ctl-1", "controller", target="police", reason="r", details={"questions": "угрозы"})
     await answer(h, "housing-dept", "Сделано.", "satisfied")
     await env.sleep(timedelta(days=40))  # the legal term passes while the answer waits for approval
-    await move(h, "approve", "head-1", "head")
+    await approve_and_deliver(h)
 
 
 async def partial_satisfaction_after_hearing(env: WorkflowEnvironment, h: Handle) -> None:
@@ -68,7 +68,7 @@ async def partial_satisfaction_after_hearing(env: WorkflowEnvironment, h: Handle
     part = {"answer_text": "Частично.", "answer_character": "partially_satisfied"}
     await move(h, "submit_answer", "housing-dept", "executor", **part)
     await env.sleep(timedelta(days=7))
-    await move(h, "approve", "head-1", "head")
+    await approve_and_deliver(h)
 
 
 async def terminated_in_consideration(env: WorkflowEnvironment, h: Handle) -> None:
@@ -87,7 +87,7 @@ async def returned(env: WorkflowEnvironment, h: Handle) -> None:
     await answer(h, "housing-dept", "Изучаем.")
     await move(h, "return_for_finalization", "ctl-1", "controller", reason="не по существу")
     await answer(h, "housing-dept", "Сделано.", "satisfied")
-    await move(h, "approve", "ctl-1", "controller")
+    await approve_and_deliver(h, "ctl-1", "controller")
 
 
 async def under_control_rated(env: WorkflowEnvironment, h: Handle) -> None:
@@ -97,7 +97,7 @@ async def under_control_rated(env: WorkflowEnvironment, h: Handle) -> None:
     review = {"rating": 2, "remark": "не по существу"}
     await move(h, "return_for_finalization", "ctl-1", "controller", reason="не по существу", details=review)
     await answer(h, "housing-dept", "Сделано.", "satisfied")
-    await move(h, "approve", "head-1", "head", details={"rating": 5, "remark": "полный ответ"})
+    await approve_and_deliver(h, details={"rating": 5, "remark": "полный ответ"})
 
 
 async def reassigned_v4(env: WorkflowEnvironment, h: Handle) -> None:
@@ -109,7 +109,7 @@ async def reassigned_v4(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "reassign", "ctl-1", "controller", target="utilities-dept", reason="вопрос ЖКХ")
     await move(h, "accept", "utilities-dept", "executor")
     await answer(h, "utilities-dept", "Сделано.", "satisfied")
-    await move(h, "approve", "head-1", "head")
+    await approve_and_deliver(h)
 
 
 async def extended_then_overdue(env: WorkflowEnvironment, h: Handle) -> None:
@@ -121,7 +121,7 @@ async def extended_then_overdue(env: WorkflowEnvironment, h: Handle) -> None:
     await move(h, "extend_deadline", "head-1", "head", new_deadline=new.isoformat(), reason="экспертиза")
     await env.sleep(timedelta(days=60))  # reminders, escalation, disciplinary proposal
     await answer(h, "housing-dept", "Поздно.")
-    await move(h, "approve", "head-1", "head")
+    await approve_and_deliver(h)
 
 
 async def refused_after_hearing(env: WorkflowEnvironment, h: Handle) -> None:
@@ -132,7 +132,7 @@ async def refused_after_hearing(env: WorkflowEnvironment, h: Handle) -> None:
     )  # refused: hearing not over
     await h.signal("approve")  # empty payload from the Web UI: refused
     await env.sleep(timedelta(days=7))
-    await move(h, "approve", "head-1", "head")
+    await approve_and_deliver(h)
 
 
 async def withdrawn_by_signal(env: WorkflowEnvironment, h: Handle) -> None:
@@ -157,7 +157,7 @@ async def bound_seals_and_cancellation_refused(env: WorkflowEnvironment, h: Hand
     await h.cancel()  # refused: a case closes only by its own moves
     await move(h, "accept", "housing-dept", "executor")
     await answer(h, "housing-dept", "Сделано.", "satisfied")
-    await move(h, "approve", "head-1", "head")
+    await approve_and_deliver(h)
 
 
 async def signed_seals_late_extension_refused(env: WorkflowEnvironment, h: Handle) -> None:
@@ -182,7 +182,7 @@ async def signed_seals_late_extension_refused(env: WorkflowEnvironment, h: Handl
     head = {"actor": {"id": "head-1", "role": "head"}, "new_deadline": late.isoformat(), "reason": "экспертиза"}
     await h.signal("extend_deadline", await sealed(h, "extend_deadline", head))  # refused: the term has ended
     await answer(h, "housing-dept", "Поздно.")
-    await move(h, "approve", "head-1", "head")
+    await approve_and_deliver(h)
 
 
 async def proposal_decided(env: WorkflowEnvironment, h: Handle) -> None:
@@ -194,7 +194,7 @@ async def proposal_decided(env: WorkflowEnvironment, h: Handle) -> None:
     key = st["facts"]["proposals"][0]["key"]
     await move(h, "approve_proposal", "head-1", "head", target=key, reason="решение № 5")
     await answer(h, "housing-dept", "Поздно.")
-    await move(h, "approve", "head-1", "head")
+    await approve_and_deliver(h)
 
 
 async def refusal_heard_inside_the_term(env: WorkflowEnvironment, h: Handle) -> None:
@@ -204,7 +204,7 @@ async def refusal_heard_inside_the_term(env: WorkflowEnvironment, h: Handle) -> 
     await env.sleep(timedelta(days=18))  # past the advised day: the hearing ends on the term's last day or later
     await answer(h, "housing-dept", "Нет.", "refused")
     await env.sleep(timedelta(days=7))
-    await move(h, "approve", "head-1", "head")
+    await approve_and_deliver(h)
 
 
 async def typed_details_v6(env: WorkflowEnvironment, h: Handle) -> None:
@@ -222,7 +222,29 @@ async def typed_details_v6(env: WorkflowEnvironment, h: Handle) -> None:
     later = calendar.next_working_day(date.fromisoformat((await status(h)).deadline) + timedelta(days=10))
     await move(h, "extend_deadline", "head-1", "head", reason="экспертиза", details={"new_deadline": later.isoformat()})
     await answer(h, "utilities-dept", "Сделано.", "satisfied")
-    await move(h, "approve", "head-1", "head")
+    await approve_and_deliver(h)
+
+
+async def delivered_v7(env: WorkflowEnvironment, h: Handle) -> None:
+    """Issue 24 (table v7): the extension notice delivered in its term (read at its timer); the
+    answer approved, news of its letter and a look on the case's own timer (still queued), then the
+    letter handed over: the delivery closes the appeal."""
+    from datetime import date
+
+    from policies import calendar
+
+    await move(h, "accept", "housing-dept", "executor")
+    later = calendar.next_working_day(date.fromisoformat((await status(h)).deadline) + timedelta(days=10))
+    extended = await move(
+        h, "extend_deadline", "head-1", "head", reason="экспертиза", details={"new_deadline": later.isoformat()}
+    )
+    await hand_over(h, key=f"{h.id}:extension_notice:move-{extended.history[-1].seq}")
+    await env.sleep(timedelta(days=6))
+    await answer(h, "housing-dept", "Сделано.", "satisfied")
+    approved = await move(h, "approve", "head-1", "head")
+    await h.signal("delivery_news", "forged: delivered")
+    await env.sleep(timedelta(minutes=15))
+    await hand_over(h, approved)
 
 
 async def reception_slot_in_details(env: WorkflowEnvironment, h: Handle, engine: Any) -> list[str]:
@@ -279,11 +301,11 @@ async def reception_with_instructions(env: WorkflowEnvironment, h: Handle, engin
     await move(first, "return_for_finalization", "ctl-1", "controller", reason="не сделано")
     await until_state(h, "returned_for_finalization")
     await answer(first, "housing-dept", "Сделано.", "satisfied")
-    await move(first, "approve", "ctl-1", "controller")
+    await approve_and_deliver(first, "ctl-1", "controller")
     await move(second, "accept", "roads-dept", "executor")
     await env.sleep(timedelta(days=30))  # the second is late: reminders, escalation, proposal
     await answer(second, "roads-dept", "Сделано.", "satisfied")
-    await move(second, "approve", "head-1", "head")
+    await approve_and_deliver(second)
     await until_state(h, "answered")
     await move(h, "close", "ctl-1", "controller")
     return [first.id, second.id]
@@ -343,6 +365,7 @@ SCENARIOS: dict[str, Callable[[WorkflowEnvironment, Handle], Awaitable[None]]] =
     "appeal_refusal_heard_late_v5": refusal_heard_inside_the_term,
     "appeal_without_iin_marked_for_correction": happy,
     "appeal_typed_details_v6": typed_details_v6,
+    "appeal_delivered_v7": delivered_v7,
 }
 # Appeals that differ from the factory's (anonymous applicants).
 APPEAL_INPUTS: dict[str, dict[str, Any]] = {

@@ -180,3 +180,25 @@ def valid_details(table: Any, trigger: str) -> dict[str, Any] | None:
         else:
             out[f.name] = "x"
     return out
+
+
+POSTED = "RA000000001KZ"  # a post's tracking number
+
+
+async def approve_and_deliver(
+    handle: WorkflowHandle[Any, Any], actor_id: str = "head-1", role: str = "head", **fields: Any
+) -> CaseStatus:
+    """Approve the answer and record its delivery (table v7: the appeal stays answered until the
+    letter reaches the applicant): the registry office hands the letter over (`mark_posted`), and
+    the appeal closes as answered. The e-mail and SMS paths are tests/test_delivery_law.py's."""
+    approved = await move(handle, "approve", actor_id, role, **fields)
+    if approved.state == "closed" or not approved.appeal.answer_letter:
+        return approved
+    return await hand_over(handle, approved)
+
+
+async def hand_over(handle: WorkflowHandle[Any, Any], approved: CaseStatus | None = None, key: str = "") -> CaseStatus:
+    """A letter (by default the approved answer's) handed over on paper by the registry office
+    (`mark_posted`): it counts as delivered then."""
+    key = key or (approved or await status(handle)).appeal.answer_letter
+    return await move(handle, "mark_posted", "reg-1", "registrar", details={"notice": key, "tracking": POSTED})

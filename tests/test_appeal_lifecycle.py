@@ -18,6 +18,8 @@ from tests.scenario import (
     REGISTRAR,
     accepted,
     answer,
+    approve_and_deliver,
+    hand_over,
     move,
     refused,
     registry_snapshot,
@@ -58,13 +60,19 @@ async def test_happy_path(client: Client, worker: Worker, engine: Engine) -> Non
     st = await answer(handle, "housing-dept", "Ремонт в мае.", "satisfied")
     assert st.state == "answered"
     st = await move(handle, "approve", "head-1", "head")
+    assert st.state == "answered" and st.appeal.approved_at  # signed; given when it reaches the applicant
+    st = await hand_over(handle, st)  # the registry office hands the letter over
     assert st.state == "closed" and st.closure_reason == "answered"
     final = await handle.result()
-    assert [h.trigger for h in final.history] == ["route", "accept", "submit_answer", "approve"]
+    assert [h.trigger for h in final.history] == [
+        "route", "accept", "submit_answer", "approve", "mark_posted", "record_delivery",
+    ]  # fmt: skip
     assert [(h.from_state, h.to_state) for h in final.history] == [
         ("registered", "routed"),
         ("routed", "under_consideration"),
         ("under_consideration", "answered"),
+        ("answered", "answered"),
+        ("answered", "answered"),
         ("answered", "closed"),
     ]
     assert final.history[1].actor_id == "housing-dept" and final.history[3].actor_role == "head"
@@ -72,7 +80,9 @@ async def test_happy_path(client: Client, worker: Worker, engine: Engine) -> Non
         card = s.get(CaseRecord, appeal["reg_number"])
         assert card is not None and card.state == "closed" and card.closure_reason == "answered"
         assert card.deadline == final.deadline
-    assert events_of(engine, appeal["reg_number"]) == ["register", "route", "accept", "submit_answer", "approve"]
+    assert events_of(engine, appeal["reg_number"]) == [
+        "register", "route", "accept", "submit_answer", "approve", "mark_posted", "record_delivery",
+    ]  # fmt: skip
     notes = notifications_of(engine, appeal["reg_number"])
     assert [n.template for n in notes] == ["acknowledgement", "assignment", "answer_letter"]
     letter = notes[-1]
@@ -115,7 +125,7 @@ async def test_return_for_finalization_and_reanswer(client: Client, worker: Work
     assert "Срок доработки" in assignment.body and "не изменяется" in assignment.body
     st = await answer(handle, "utilities-dept", "Трубы заменят в июне.", "satisfied")
     assert st.state == "answered"
-    st = await move(handle, "approve", "ctl-1", "controller")
+    st = await approve_and_deliver(handle, "ctl-1", "controller")
     assert st.state == "closed"
     assert events_of(engine, appeal["reg_number"]) == [
         "register",
@@ -125,6 +135,8 @@ async def test_return_for_finalization_and_reanswer(client: Client, worker: Work
         "return_for_finalization",
         "submit_answer",
         "approve",
+        "mark_posted",
+        "record_delivery",
     ]
 
 
@@ -179,7 +191,7 @@ async def test_missed_deadline_reminds_escalates_and_proposes(
     assert "escalate" in events_of(engine, reg)
     # The executor still answers late; the case closes normally and the overdue flag stays for the record.
     await answer(handle, "akimat-medeu", "Сделано.", "satisfied")
-    st = await move(handle, "approve", "head-1", "head")
+    st = await approve_and_deliver(handle)
     assert st.state == "closed" and st.overdue
 
 
@@ -245,8 +257,13 @@ async def test_signals_from_the_ui_move_the_case(client: Client, worker: Worker)
     answer = {"actor": {"id": "housing-dept", "role": "executor"}, "answer_text": "ok", "answer_character": "explained"}
     await handle.signal("submit_answer", await sealed(handle, "submit_answer", answer))
     await handle.signal("approve", await sealed(handle, "approve", {"actor": {"id": "h", "role": "head"}}))
+    letter = {"notice": f"{handle.id}:answer_letter:move-4", "tracking": "RA1"}
+    posted = {"actor": {"id": "reg-1", "role": "registrar"}, "details": letter}
+    await handle.signal("mark_posted", await sealed(handle, "mark_posted", posted))
     final = await handle.result()
-    assert final.state == "closed" and [h.trigger for h in final.history][-1] == "approve"
+    assert final.state == "closed" and [h.trigger for h in final.history][-3:] == [
+        "approve", "mark_posted", "record_delivery",
+    ]  # fmt: skip
 
 
 async def test_refusal_needs_hearing_before_approval(
@@ -264,7 +281,7 @@ async def test_refusal_needs_hearing_before_approval(
         await env.sleep(timedelta(days=3))
         if any(t.kind == "hearing_end" for t in (await status(handle)).timeline):
             break
-    st = await move(handle, "approve", "head-1", "head")
+    st = await approve_and_deliver(handle)
     assert st.state == "closed" and any(t.kind == "hearing_end" for t in st.timeline)
 
 
@@ -272,7 +289,7 @@ async def test_applicant_reply_ends_hearing(client: Client, worker: Worker) -> N
     handle = await accepted(client, worker, "social-dept", type="complaint", category="social")
     await answer(handle, "social-dept", "Нет.", "refused")
     await move(handle, "record_applicant_reply", "reg-1", "registrar", reason="возражение получено")
-    st = await move(handle, "approve", "head-1", "head")
+    st = await approve_and_deliver(handle)
     assert st.state == "closed"
 
 

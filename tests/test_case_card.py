@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 
 from models.moves import MoveRecord, parse_move
 from tests.factories import appeal_dict
-from tests.scenario import REGISTRAR, move, sealed, server_now, status
+from tests.scenario import REGISTRAR, hand_over, move, sealed, server_now, status
 from tooling.client import start_case
 from workflows.appeal_table import APPEAL_TABLES
 from workflows.case_card import VALUES, CardFacts, render_card, term_line
@@ -145,7 +145,12 @@ async def test_an_appeal_explains_itself_on_its_page(client: Client, worker: Wor
     assert st.state == "answered"
     card = await card_of(handle)
     assert payloads(card)["approve"] == {"case": handle.id, "trigger": "approve"}  # no rating: not under control
-    await move(handle, "approve", "head-1", "head")
+    st = await move(handle, "approve", "head-1", "head")
+    card = await card_of(handle)  # approved: the answer is on its way (table v7)
+    assert "(`answered`)" in card and "**Ответ заявителю:** утверждён, ждёт отправки" in card
+    assert "approve" not in payloads(card) and "return_for_finalization" not in payloads(card)
+    assert payloads(card)["mark_posted"]["details"]["notice"] == st.appeal.answer_letter
+    await hand_over(handle, st)
     card = await card_of(handle)
     assert "(`closed`)" in card and "Действий нет: дело закрыто." in card
     assert "**Основание закрытия:** дан ответ" in card

@@ -329,7 +329,7 @@ async def test_audit_export_replay_trail_and_compliance(
     from sqlmodel import Session
 
     from models.registry import EventRecord
-    from tests.scenario import move, sealed
+    from tests.scenario import approve_and_deliver, move, sealed
 
     engine, env = served.engine, served.env
     client = dev_env.client
@@ -350,7 +350,7 @@ async def test_audit_export_replay_trail_and_compliance(
             "approve", await sealed(handle, "approve", {"actor": {"id": "head-1", "role": "head"}})
         )  # refused: not answered
         await answer(handle, "housing-dept", "Ответ")
-        await move(handle, "approve", "head-1", "head")
+        await approve_and_deliver(handle)
         await handle.result()
     exported = tmp_path / "histories"
     for _ in range(50):  # visibility is eventually consistent

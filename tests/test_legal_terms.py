@@ -23,7 +23,7 @@ from models.case_status import CaseStatus
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from policies import calendar
 from tests.factories import appeal_dict, valid_iin
-from tests.scenario import move, refused, start_appeal, status, until_state
+from tests.scenario import approve_and_deliver, hand_over, move, refused, start_appeal, status, until_state
 
 ANSWER = {"answer_text": "Крыша будет отремонтирована в мае.", "answer_character": "satisfied"}
 
@@ -89,7 +89,7 @@ async def under_consideration(client: Client, worker: Worker, **overrides: Any) 
 
 async def approved_late(handle: WorkflowHandle[Any, Any], engine: Engine) -> None:
     """The head approves; the answer is late on the status, the move, the card and in compliance."""
-    st = await move(handle, "approve", "head-1", "head")
+    st = await approve_and_deliver(handle)
     assert st.appeal.answered_late and st.history[-1].detail["late"] == "yes"
     assert card_of(engine, handle.id).answered_late
     findings = [f for f in compliance_findings(engine, None) if f[0] == handle.id]
@@ -212,14 +212,16 @@ async def test_answered_after_the_term_is_measured_against_the_extended_legal_te
     st = await status(handle)
     original = date.fromisoformat(st.deadline)
     extended = calendar.next_working_day(original + timedelta(days=10))
-    await move(handle, "extend_deadline", "head-1", "head", new_deadline=extended.isoformat(), reason="экспертиза")
+    st = await move(handle, "extend_deadline", "head-1", "head", new_deadline=extended.isoformat(), reason="экспертиза")
+    await hand_over(handle, key=f"{handle.id}:extension_notice:move-{st.history[-1].seq}")  # delivered in its term
     await sleep_until(env, handle, "extension_notice_sent", timedelta(days=1))
     now = await env.get_current_time()
     await env.sleep(timedelta(days=(original - now.date()).days + 2))  # past the original term only
     await move(handle, "submit_answer", st.executor, "executor", **ANSWER)
-    st = await move(handle, "approve", "head-1", "head")
+    st = await approve_and_deliver(handle)
     assert not st.appeal.answered_late
-    assert st.history[-1].detail == {"legal_term": extended.isoformat(), "late": "no", "closure": "answered"}
+    delivery = st.history[-1].detail
+    assert (delivery["legal_term"], delivery["late"], delivery["closure"]) == (extended.isoformat(), "no", "answered")
     assert [f for f in compliance_findings(engine, None) if f[0] == handle.id] == []
 
 
@@ -244,6 +246,7 @@ async def test_an_extension_keeps_the_total_term_within_two_months_of_receipt(
     st = await move(handle, "extend_deadline", "dep-1", "deputy_head", new_deadline=limit.isoformat(), reason="r")
     assert st.deadline == calendar.previous_working_day(limit).isoformat()
     assert st.appeal.original_deadline < st.deadline
+    await hand_over(handle, key=f"{handle.id}:extension_notice:move-{st.history[-1].seq}")
     st = await sleep_until(env, handle, "extension_notice_sent", timedelta(days=1))
     assert [n.template for n in notes_of(engine, handle.id, "extension_notice")] == ["extension_notice"]
 
@@ -537,7 +540,7 @@ async def answered_and_closed(client: Client, worker: Worker, **overrides: Any) 
     executor = (await status(handle)).executor
     await move(handle, "accept", executor, "executor")
     await move(handle, "submit_answer", executor, "executor", **ANSWER)
-    await move(handle, "approve", "head-1", "head")
+    await approve_and_deliver(handle)
     return appeal
 
 
@@ -760,7 +763,7 @@ async def test_a_closed_appeal_waits_for_the_head_s_decision_on_its_proposal(
     executor = (await status(handle)).executor
     st = await sleep_until(env, handle, "disciplinary_proposal", timedelta(hours=6))
     await move(handle, "submit_answer", executor, "executor", **ANSWER)
-    st = await move(handle, "approve", "head-1", "head")
+    st = await approve_and_deliver(handle)
     assert st.state == "closed"
     await asyncio.sleep(0.2)
     running = (await handle.describe()).status

@@ -15,7 +15,7 @@ from temporalio.worker import Worker
 
 from runtime import search_attributes as sa
 from tests.factories import appeal_dict
-from tests.scenario import answer, move, start_appeal, status, until_state
+from tests.scenario import answer, approve_and_deliver, move, start_appeal, status, until_state
 
 
 async def test_a_cancellation_request_is_refused_and_the_case_flags_itself(client: Client, worker: Worker) -> None:
@@ -42,6 +42,6 @@ async def test_a_cancellation_request_is_refused_and_the_case_flags_itself(clien
     # The case goes on by its own moves, to its own end.
     await move(handle, "accept", "housing-dept", "executor")
     await answer(handle, "housing-dept", "Сделано.", "satisfied")
-    st = await move(handle, "approve", "head-1", "head")
+    st = await approve_and_deliver(handle)
     assert st.state == "closed"
     assert (await handle.result()).state == "closed"

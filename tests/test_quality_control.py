@@ -16,7 +16,7 @@ from analysis.scope import Scope
 from models.registry import CaseRecord, EventRecord
 from runtime.search_attributes import CASE_CONTROL
 from tests.factories import appeal_dict
-from tests.scenario import accepted, answer, move, refused, start_appeal, status
+from tests.scenario import accepted, answer, approve_and_deliver, move, refused, start_appeal, status
 
 BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
 
@@ -52,7 +52,7 @@ async def test_an_appeal_under_control_has_its_answers_rated(client: Client, wor
     )
     assert st.history[-1].detail["quality_rating"] == "2"
     await answer(handle, "utilities-dept", "Трубы заменят.", "satisfied")
-    st = await move(handle, "approve", "head-1", "head", details={"rating": 5, "remark": "полный ответ"})
+    st = await approve_and_deliver(handle, details={"rating": 5, "remark": "полный ответ"})
     assert st.state == "closed"
     with Session(engine) as session:
         card = session.get(CaseRecord, number)
@@ -72,5 +72,6 @@ async def test_an_appeal_under_control_has_its_answers_rated(client: Client, wor
 async def test_without_control_a_rating_is_optional(client: Client, worker: Worker, engine: Engine) -> None:
     handle = await accepted(client, worker, "utilities-dept", category="utilities")
     await answer(handle, "utilities-dept", "Ответ.")
-    st = await move(handle, "approve", "ctl-1", "controller")
-    assert st.state == "closed" and "quality_rating" not in st.history[-1].detail
+    st = await approve_and_deliver(handle, "ctl-1", "controller")
+    approval = next(h for h in st.history if h.trigger == "approve")
+    assert st.state == "closed" and "quality_rating" not in approval.detail

@@ -21,7 +21,7 @@ from models.errors import InputError
 from models.registry import CaseRecord, DisciplinaryProposalRecord, NotificationRecord, ReceptionSlot
 from policies import calendar
 from tests.factories import valid_iin
-from tests.scenario import answer, move, refused, registration, status
+from tests.scenario import answer, approve_and_deliver, move, refused, registration, status
 from workflows.reception import ReceptionWorkflow
 
 BOTH_REGISTRIES = True  # each test using `engine` runs on SQLite and on PostgreSQL (tests/conftest.py)
@@ -115,7 +115,7 @@ async def test_two_instructions_one_late_one_returned(
     await move(first, "return_for_finalization", "ctl-1", "controller", reason="вода не откачана")
     await until(handle, lambda s: s.state == "returned_for_finalization")
     await answer(first, "housing-dept", "Вода откачана.", "satisfied")
-    await move(first, "approve", "ctl-1", "controller")
+    await approve_and_deliver(first, "ctl-1", "controller")
     st = await until(handle, lambda s: s.state == "under_consideration")
     assert [h.trigger for h in st.history][-2:] == ["instruction_returned", "instructions_resumed"]
     # Instruction 2: late: reminders, escalation and a disciplinary proposal; the reception waits.
@@ -131,7 +131,7 @@ async def test_two_instructions_one_late_one_returned(
     await answer(second, "roads-dept", "Яма засыпана.", "satisfied")
     with pytest.raises(WorkflowUpdateFailedError):
         await move(handle, "close", "ctl-1", "controller")  # not before every instruction is done
-    await move(second, "approve", "head-1", "head")
+    await approve_and_deliver(second)
     st = await until(handle, lambda s: s.state == "answered")
     st = await move(handle, "close", "ctl-1", "controller")
     assert st.state == "closed" and st.closure_reason == "resolved"

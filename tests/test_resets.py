@@ -24,7 +24,7 @@ from models.case_status import CaseStatus
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from tests.conftest import Served
 from tests.factories import appeal_dict
-from tests.scenario import answer, move, refused, registration, sealed, until_state
+from tests.scenario import answer, approve_and_deliver, move, refused, registration, sealed, until_state
 from tests.test_case_card import card_of
 from tests.test_dev_server import audit
 from tests.test_hostile_cli import task_failures, temporal
@@ -97,7 +97,7 @@ async def the_reset_run_is_parked(dev_env: WorkflowEnvironment, served: Served, 
 
 async def test_a_reset_does_not_reopen_a_closed_case(dev_env: WorkflowEnvironment, served: Served) -> None:
     handle = await an_appeal(dev_env)
-    await move(handle, "approve", "head-1", "head")
+    await approve_and_deliver(handle)
     assert (await handle.result())["state"] == "closed"
     old_run = (await handle.describe()).run_id
     reset = await temporal(
@@ -142,7 +142,7 @@ async def test_the_reconciliation_finds_cases_changed_outside_the_engine(
     untouched = await an_appeal(dev_env)
     terminated = await an_appeal(dev_env)
     reopened = await an_appeal(dev_env)
-    await move(reopened, "approve", "head-1", "head")
+    await approve_and_deliver(reopened)
     await reopened.result()
     rewound = await an_appeal(dev_env)
     old_runs = {h.id: (await h.describe()).run_id for h in (reopened, rewound)}

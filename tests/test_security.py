@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from tests.factories import appeal_dict
-from tests.scenario import answer, move, start_appeal
+from tests.scenario import answer, approve_and_deliver, move, start_appeal
 from tooling.client import data_converter
 from workflows.kinds import WORKFLOWS
 
@@ -24,7 +24,7 @@ async def test_raw_history_holds_no_personal_data(env: WorkflowEnvironment, clie
     handle = await start_appeal(client, worker, appeal)
     await move(handle, "accept", "housing-dept", "executor")
     await answer(handle, "housing-dept", "Ответ с личными сведениями")
-    await move(handle, "approve", "head-1", "head")
+    await approve_and_deliver(handle)
     await handle.result()
     config = env.client.config()
     config["data_converter"] = data_converter(encrypt=False)

@@ -23,7 +23,7 @@ from models.moves import MoveRequest
 from models.registry import CaseRecord, EventRecord, NotificationRecord
 from runtime import search_attributes as sa
 from tests.factories import appeal_dict
-from tests.scenario import answer, move, registration, start_appeal, status, until_state, worker_for
+from tests.scenario import answer, hand_over, move, registration, start_appeal, status, until_state, worker_for
 from tests.test_no_wedge import failed_tasks
 from workflows.appeal import AppealWorkflow
 
@@ -48,7 +48,7 @@ async def test_a_letter_that_fails_to_render_is_recorded_and_retried_after_the_f
     await move(handle, "accept", "housing-dept", "executor")
     await answer(handle, "housing-dept", "Крыша отремонтирована.", "satisfied")
     st = await move(handle, "approve", "head-1", "head")
-    assert st.state == "closed"  # the move stands: the decision was made and recorded
+    assert st.appeal.approved_at and st.state == "answered"  # the move stands: the decision was made and recorded
     assert len(st.failed_effects) == 1 and "answer_letter" in st.failed_effects[0]
     assert "signature_of_the_akim" in st.failed_effects[0]
     assert any(t.kind == "side_effect_failed" for t in st.timeline)
@@ -58,10 +58,11 @@ async def test_a_letter_that_fails_to_render_is_recorded_and_retried_after_the_f
 
     letter.write_text(good, encoding="utf-8")  # the fix
     st = await move(handle, "retry_side_effects", "head-1", "head")
-    assert st.failed_effects == []
+    assert st.failed_effects == [] and st.history[-1].trigger == "retry_side_effects"
+    await hand_over(handle, st)  # the letter, written now, is delivered: the answer is given
     await handle.result()  # nothing left: the case finishes
     st = await status(handle)
-    assert st.state == "closed" and st.history[-1].trigger == "retry_side_effects"
+    assert st.state == "closed" and st.history[-1].trigger == "record_delivery"
     assert await attention(handle) is False
     with Session(engine) as session:
         letters = session.exec(select(NotificationRecord).where(NotificationRecord.reg_number == handle.id)).all()

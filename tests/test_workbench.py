@@ -255,13 +255,26 @@ async def test_an_official_takes_an_appeal_from_registration_to_its_answer_lette
         assert w("answers_to_approve", n=1) in await page.content()
         await shot(page, f"waiting-{language}")
         await page.get_by_role("link", name=number).click()
-        done = await make(page, w.trigger("approve"))
-        assert done == w("done", move=w.trigger("approve"), state=w.state("appeal", "closed"))
+        done = await make(page, w.trigger("approve"))  # signed: given when it reaches the applicant
+        assert done == w("done", move=w.trigger("approve"), state=w.state("appeal", "answered"))
+        letter = page.locator("details", has_text=w.template("answer_letter"))  # the letter, named in words
+        assert w("delivery_queued") in await letter.locator("summary").inner_text()  # its delivery, in words
+        assert await letter.get_by_label(w("tracking")).count() == 0  # the head does not post letters
+
+        # The registry office hands the letter over: the delivery is recorded and the appeal closes.
+        await log_in(page, bench, "reg.one", f"/work/case/{number}")
+        letter = page.locator("details", has_text=w.template("answer_letter"))
+        await letter.locator("summary").click()
+        await letter.get_by_label(w("tracking")).fill("RA123456789KZ")
+        await letter.get_by_role("button", name=w("post")).click()
+        assert await page.locator("[role=status]").inner_text() == w("posted")
+        await until_card(bench, number, lambda c: c.state == "closed")
+        await page.goto(f"{bench.url}/work/case/{number}")
         await shot(page, f"closed-{language}")
         assert f"{w('closure')}: {w.closure('answered')}" in await page.content()  # why closed, in words
         assert w.trigger("approve_proposal") not in await page.locator(".moves").inner_text()  # none awaits
-        letter = page.locator("details", has_text=w.template("answer_letter"))  # the letter, named in words
-        assert w("delivery_queued") in await letter.locator("summary").inner_text()  # its delivery, in words
+        letter = page.locator("details", has_text=w.template("answer_letter"))
+        assert "RA123456789KZ" not in await letter.locator("summary").inner_text()
         await letter.locator("summary").click()
         assert "Кровля будет отремонтирована до 15 мая." in await letter.inner_text()  # the head reads the answer
         closed = card(bench, number)

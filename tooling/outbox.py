@@ -4,14 +4,20 @@ logged-in user whose role may, and recorded in the case's events with who did it
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
-from models.registry import EventRecord, NotificationRecord, write_lock
-from policies.loading import load_policy
+from models.registry import CaseRecord, EventRecord, NotificationRecord, write_lock
+from policies.permissions import permission_matrix
 from runtime.clock import utc_now
 from tooling.seal import Identity
 
@@ -50,11 +56,98 @@ def pending(engine: Engine, case: str = "", statuses: tuple[str, ...] = PENDING)
     ]  # fmt: skip
 
 
-def require_role(who: Identity, roles: str, doing: str) -> None:
-    """OutboxError unless `who` holds one of policies/delivery.yaml's `roles` list."""
-    allowed = list(load_policy("delivery")[roles])
-    if not any(role in allowed for role in who.roles):
-        raise OutboxError(f"{who.id} may not {doing} (policies/delivery.yaml {roles}: {allowed})")
+def letter_roles(trigger: str) -> list[str]:
+    """Who may make a letter's move (resend_notice, mark_posted): the appeal's permissions, for
+    every case's letters (policies/permissions.yaml)."""
+    return permission_matrix("appeal").roles_for(trigger)
+
+
+def require_role(who: Identity, trigger: str, doing: str) -> str:
+    """The role `who` makes the letter's move `trigger` in; OutboxError if they hold none."""
+    allowed = letter_roles(trigger)
+    role = next((r for r in who.roles if r in allowed), "")
+    if not role:
+        raise OutboxError(f"{who.id} may not {doing} (policies/permissions.yaml appeal {trigger}: {allowed})")
+    return role
+
+
+ClientGetter = Callable[[], Awaitable[Client]]  # connects only when a move is to be made
+
+
+async def by_move(
+    client: ClientGetter,
+    engine: Engine,
+    who: Identity,
+    how: str,
+    case: str,
+    trigger: str,
+    now: datetime | None = None,
+    **details: str,
+) -> bool:
+    """Make a letter's move on its case (table v7 appeals: sealed, checked and recorded by the
+    case, which then knows its letter moved on). False when the case takes no such move (closed,
+    another kind, or an older table): the caller then writes the registry itself."""
+    from tooling.client import transition  # the Temporal client's side, kept out of the registry's
+
+    role = require_role(who, trigger, "change a letter")
+    card = await asyncio.to_thread(_card_state, engine, case)
+    if card is None:
+        raise OutboxError(f"{case}: no such case in the registry")
+    if card != ("appeal", "open"):
+        return False
+    try:
+        handle = (await client()).get_workflow_handle(case)
+        await transition(handle, trigger, who, role, method=how, now=now, details=details)
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and refusal_code(cause) == "unknown_trigger":
+            return False  # registered under an older table: the registry path
+        raise OutboxError(str(getattr(cause, "message", "") or cause)) from None
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return False  # its workflow has ended
+        raise OutboxError(f"Temporal is not reachable ({err.message}); nothing was changed") from None
+    return True
+
+
+def refusal_code(err: ApplicationError) -> str:
+    detail = err.details[0] if err.details and isinstance(err.details[0], dict) else {}
+    return str(detail.get("code", ""))
+
+
+def _card_state(engine: Engine, case: str) -> tuple[str, str] | None:
+    with Session(engine) as session:
+        card = session.get(CaseRecord, case)
+        if card is None:
+            return None
+        return card.kind, "closed" if card.state == "closed" else "open"
+
+
+async def resend_letters(
+    client: ClientGetter,
+    engine: Engine,
+    who: Identity,
+    how: str,
+    case: str,
+    key: str = "",
+    address: str = "",
+    now: datetime | None = None,
+) -> list[str]:
+    """Send the case's failed letters (or the one `key` names) again: each as the case's move
+    `resend_notice`, or in the registry when the case takes no such move. `now` is the seal's time
+    (default: this host's clock)."""
+    if address and not address.strip():
+        raise OutboxError("address: empty")
+    keys = [key] if key else [p.key for p in pending(engine, case, ("failed",))]
+    if not keys:
+        raise OutboxError(f"{case}: no failed notice to send again")
+    done = []
+    for one in keys:
+        if await by_move(client, engine, who, how, case, "resend_notice", now, notice=one, address=address):
+            done.append(one)
+        else:
+            done += await asyncio.to_thread(resend, engine, who, how, case, one, address)
+    return done
 
 
 def operator_event(who: Identity, how: str, case: str, key: str, trigger: str, detail: dict[str, str]) -> EventRecord:
@@ -69,7 +162,7 @@ def operator_event(who: Identity, how: str, case: str, key: str, trigger: str, d
 def resend(engine: Engine, who: Identity, how: str, case: str, key: str = "", address: str = "") -> list[str]:
     """Queue the case's failed notices (or the one `key` names) again, to `address` if given; the
     keys queued. Recorded as the case's event `notice_resent`, with who and what changed."""
-    require_role(who, "resend_roles", "send notices again")
+    require_role(who, "resend_notice", "send notices again")
     if address and not address.strip():
         raise OutboxError("address: empty")
     with write_lock(engine), Session(engine) as session:
@@ -96,7 +189,7 @@ def resend(engine: Engine, who: Identity, how: str, case: str, key: str = "", ad
 
 def release_held(engine: Engine, who: Identity) -> int:
     """Queue the notices written before delivery existed (upgrading left them held)."""
-    require_role(who, "resend_roles", "send notices again")
+    require_role(who, "resend_notice", "send notices again")
     with write_lock(engine), Session(engine) as session:
         rows = list(session.exec(select(NotificationRecord).where(NotificationRecord.status == "held")).all())
         for row in rows:

@@ -48,6 +48,13 @@ REPORT_SCHEDULES = (
         ScheduleCalendarSpec(day_of_week=[ScheduleRange(1)], hour=[ScheduleRange(8)]),
         "seed 5.9: overdue and at-risk appeals to each executor, Mondays at 08:00",
     ),
+    ReportSchedule(
+        "paper-bundle-daily",
+        "paper",
+        ScheduleCalendarSpec(day_of_week=[ScheduleRange(1, 5)], hour=[ScheduleRange(15)]),
+        "issue 24: the print queue's bundle and register list for the registry office, working days at 15:00 "
+        "(Model Regulation para 9: the registry office dispatches outgoing correspondence)",
+    ),
 )
 
 

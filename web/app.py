@@ -19,7 +19,8 @@ from web.guards import SecurityHeaders, error
 from web.login_routes import login_routes
 from web.service import CodecService
 from web.sms_reports import sms_report_routes
-from web.workbench.routes import Temporal, workbench_routes
+from web.temporal import Temporal
+from web.workbench.routes import workbench_routes
 
 DEFAULT_ORIGINS = ("http://127.0.0.1:8233", "http://localhost:8233")
 
@@ -54,12 +55,13 @@ def create_app(
     async def not_allowed(request: Request, exc: Exception) -> Response:
         return error(405, f"{request.method} is not served at {request.url.path[:100]}")
 
+    temporal = Temporal(temporal_address)
     return Starlette(
         routes=[
             *login_routes(service.engine, secure_cookie, oidc_login or oidc_client()),
             *codec_routes(service, origins),
-            *workbench_routes(service.engine, Temporal(temporal_address), secure_cookie),
-            *sms_report_routes(service.engine),
+            *workbench_routes(service.engine, temporal, secure_cookie),
+            *sms_report_routes(service.engine, temporal),
         ],
         middleware=[
             Middleware(SecurityHeaders),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import os
 
 from sqlalchemy.engine import Engine
@@ -13,15 +14,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from temporalio.service import RPCError
 
 from activities.outbox import OutboxActivities
 from activities.sms import REPORT_TOKEN_ENV
+from models.notices import DELIVERY_NEWS
 from web.guards import BodyTooLarge, error, read_body
+from web.temporal import Temporal
 
 MAX_REPORT_BODY = 4_096
 
 
-def sms_report_routes(engine: Engine) -> list[Route]:
+def sms_report_routes(engine: Engine, temporal: Temporal) -> list[Route]:
     async def report(request: Request) -> Response:
         token = os.environ.get(REPORT_TOKEN_ENV, "")
         if not token:
@@ -41,9 +45,15 @@ def sms_report_routes(engine: Engine) -> list[Route]:
         if not reference and not gateway_id:
             return error(400, "reference or id: one is required")
         relay = OutboxActivities(engine, None)
-        done = await run_in_threadpool(
+        done, case = await run_in_threadpool(
             relay.record_report, reference, gateway_id, body["status"][:40], str(body.get("error", ""))[:300]
         )
+        if case:  # the case reads its letter's delivery itself; a missed word is caught by its own look
+            try:
+                client = await temporal.get()
+                await client.get_workflow_handle(case).signal(DELIVERY_NEWS)
+            except (RPCError, OSError, RuntimeError) as err:
+                logging.getLogger(__name__).info("delivery news for %s not sent: %s", case, err)
         return JSONResponse({"result": done}, status_code=404 if done == "unknown notice" else 200)
 
     return [Route("/sms/reports", report, methods=["POST"])]

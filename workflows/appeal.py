@@ -18,16 +18,20 @@ from models.appeal_moves import ForwardPartDetails, LeaveDetails, PartForwardDet
 from models.case_status import AppealFacts, CaseStatus, ProposalState
 from models.deadlines import DeadlinePlan, DeadlineRequest
 from models.moves import MoveRequest
+from models.notices import DELIVERY_NEWS
 from models.policy_snapshot import AppealRules
 from models.registry_writes import RouteRequest
 from workflows.appeal_base import REGISTRATION_ACTOR, ROUTING_ACTOR, Notice
 from workflows.appeal_case import ADVERSE
+from workflows.appeal_delivery import AppealDelivery
 from workflows.appeal_v1 import AppealV1Handlers
 from workflows.proposals import ProposalDecisions
 
 
 @workflow.defn(name="AppealWorkflow")
-class AppealWorkflow(AppealV1Handlers, ProposalDecisions):
+class AppealWorkflow(AppealV1Handlers, AppealDelivery, ProposalDecisions):
+    INTERNAL_SIGNALS = {DELIVERY_NEWS: "delivery_news"}
+
     @workflow.run
     async def run(self, run: Any) -> CaseStatus:
         self.check_input()
@@ -144,6 +148,12 @@ class AppealWorkflow(AppealV1Handlers, ProposalDecisions):
             answered_late=c.answered_late,
             hearing_late=c.hearing_late,
             proposals=list(c.proposals),
+            approved_at=c.approved_at,
+            answer_letter=c.answer_letter,
+            delivery=c.delivery_status,
+            delivery_channel=c.delivery_channel,
+            delivered_at=c.delivered_at,
+            delivery_error=c.delivery_error,
         )
 
     def is_overdue(self) -> bool:
@@ -261,6 +271,9 @@ class AppealWorkflow(AppealV1Handlers, ProposalDecisions):
         return None
 
     async def on_approve(self, move: MoveRequest) -> str | None:
+        if self.answered_when_delivered:  # table v7: closed when the letter is delivered
+            await self.approve_and_send(move)
+            return None
         detail = self.against_legal_term()
         record = self.make_move(move, {**detail, **self.quality_detail(move)})
         self.case.answered_late = detail["late"] == "yes"
@@ -272,6 +285,8 @@ class AppealWorkflow(AppealV1Handlers, ProposalDecisions):
         # The limit under the case's own policy snapshot, for compliance (issue 21).
         change["extension_limit"] = self.case.extension_limit_date().isoformat()
         record = self.make_move(move, change)
+        if self.answered_when_delivered:  # its delivery is checked in the notice term (table v7)
+            self.case.extension_notice = self.notice_key("extension_notice", f"move-{record.seq}")
         await self.replan(due_date=move.new_deadline)
         # The applicant must be told within the notice term: a timer checks the notice went out.
         days = self.case.extension_notice_working_days

@@ -17,6 +17,7 @@ from models.registry_writes import SUMMARY_CHARS, CaseCard
 from runtime import search_attributes as sa
 from workflows.appeal_case import AppealCase
 from workflows.appeal_table import APPEAL_TABLES
+from workflows.case_card import delivery_line
 from workflows.controlled import ControlledWorkflow
 from workflows.proposals import naming_awaiting
 
@@ -147,6 +148,10 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
             under_control=c.under_control,
         )
 
+    def needs_attention(self) -> bool:
+        """A failed answer letter flags the case too (table v7): the controller corrects the contact."""
+        return super().needs_attention() or bool(self.case.delivery_error)
+
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
         a, c = self.input, self.case
         return [
@@ -177,6 +182,12 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
             lines.append(("hearing", self.local_moment(c.hearing_until)))
         if c.answer_character and c.state in ("answered", "closed"):
             lines.append(("answer", self.in_words(c.answer_character)))
+        if c.approved_at and c.answer_letter:  # table v7: the answer's way to the applicant
+            when = self.local_moment(c.delivered_at) if c.delivered_at else ""
+            status = delivery_line(
+                c.delivery_status, c.delivery_channel, when, c.delivery_error, self.rules_().staff_language
+            )
+            lines.append(("delivery", status))
         if c.under_control:
             lines.append(("under_control", "CaseControl = akim"))
         if c.possible_repeat_of:
@@ -185,6 +196,8 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
 
     def example_payload(self, trigger: str) -> dict[str, Any]:
         payload = naming_awaiting(super().example_payload(trigger), trigger, self.case)
+        if trigger in ("mark_posted", "resend_notice") and self.case.answer_letter:
+            payload.setdefault("details", {})["notice"] = self.case.answer_letter
         if trigger == "approve" and not self.case.under_control:
             return {"case": payload["case"], "trigger": trigger}  # the rating is optional outside the akim's control
         if trigger == "terminate_consideration" and self.case.possible_repeat_of:

@@ -54,8 +54,34 @@ class AppealCase(ProposalCase, CaseModel):
     executor_at_term: str = ""  # who held the appeal when its legal term ended (the proposal names them)
     proposal_approval_working_days: int = 0  # policy snapshot (0: proposals are only drafted, before v5)
     proposals: list[ProposalState] = field(default_factory=list)  # disciplinary proposals awaiting the head (v5)
+    # Table v7 (issue 24): the approved answer's letter, watched until it reaches the applicant.
+    approved_at: str = ""  # when the answer was approved and signed (UTC ISO)
+    answer_letter: str = ""  # the letter's key in the outbox ("" = no letter: the applicant left no contacts)
+    delivery_status: str = ""  # the letter's status as last read: queued | sent | delivered | failed
+    delivery_channel: str = ""  # email | sms | paper
+    delivery_error: str = ""  # why it failed (a failed letter flags the case for the controller)
+    delivered_at: str = ""  # when it counts as delivered (UTC ISO; policies/delivery.yaml delivered_when)
+    delivery_checks: int = 0  # looks taken without news (the next look waits twice as long)
+    extension_notice: str = ""  # the latest extension notice's key: its delivery is checked in its term
 
     # --- conditions (pure: they read the case, the move and the time) ---
+    @case_only
+    def not_yet_approved(self, move: MoveRequest, now: datetime) -> bool:
+        return not self.approved_at
+
+    def explain_not_yet_approved(self, move: MoveRequest, now: datetime) -> str:
+        return (
+            f"the answer was approved and signed ({self.approved_at[:16]} UTC): its letter is on its way, and the "
+            "appeal closes when the delivery is recorded"
+        )
+
+    @case_only
+    def answer_delivered(self, move: MoveRequest, now: datetime) -> bool:
+        return bool(self.approved_at and self.delivered_at)
+
+    def explain_answer_delivered(self, move: MoveRequest, now: datetime) -> str:
+        return "the approved answer's delivery is not recorded yet"
+
     @case_only
     def not_under_control(self, move: MoveRequest, now: datetime) -> bool:
         return not self.under_control

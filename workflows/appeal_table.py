@@ -14,9 +14,11 @@ from models.appeal_moves import (
     ForwardPartDetails,
     LeaveDetails,
     PartForwardDetails,
+    PostedDetails,
     ProposalDecision,
     QualityReview,
     ReassignDetails,
+    ResendDetails,
     RouteDetails,
     TerminateDetails,
 )
@@ -299,6 +301,53 @@ V6_CHANGED: dict[str, dict[str, Any]] = {
 }
 APPEAL_TRANSITIONS_V6 = revised(APPEAL_TRANSITIONS_V5, V6_CHANGED, {})
 
+# Version 7 (issue 24, the law on delivery): an answer is given when it reaches the applicant
+# (domain.md: closed "answered and delivered"). Approval signs the answer and sends its letter; the
+# appeal stays answered until the letter's delivery is recorded (the relay's record, read by the
+# case itself), then closes with the delivery's time measured against the legal term. A letter that
+# failed is sent again to a corrected contact, and a paper letter's posting recorded, as moves.
+V7_CHANGED: dict[str, dict[str, Any]] = {
+    "approve": {
+        "dest": None,
+        "closure": None,
+        "conditions": ["hearing_satisfied", "quality_review_given", "not_yet_approved"],
+        "description": "answer approved and signed: its letter goes to the applicant, and the appeal closes as "
+        "answered when the delivery is recorded; details.rating 1-5 and details.remark under the akim's control",
+    },
+    "return_for_finalization": {"conditions": ["quality_review_given", "not_yet_approved"]},
+}
+V7_ADDED: dict[str, list[dict[str, Any]]] = {
+    "approve": [
+        {
+            "trigger": "record_delivery",
+            "system": True,
+            "source": "answered",
+            "dest": "closed",
+            "conditions": ["answer_delivered"],
+            "closure": "answered",
+            "description": "the approved answer reached the applicant (e-mail accepted, SMS delivered, letter posted)",
+        },
+        {
+            "trigger": "mark_posted",
+            "source": OPEN,
+            "dest": None,
+            "details": PostedDetails,
+            "description": "a letter to the applicant was posted or handed over on paper (details.notice, "
+            "details.tracking: the post's tracking number or the receipt's)",
+        },
+        {
+            "trigger": "resend_notice",
+            "source": OPEN,
+            "dest": None,
+            "details": ResendDetails,
+            "description": "a letter that failed for good is sent again (details.notice), to a corrected contact "
+            "if details.address is given",
+        },
+    ]
+}
+APPEAL_TRANSITIONS_V7 = revised(APPEAL_TRANSITIONS_V6, V7_CHANGED, V7_ADDED)
+V7_FEATURES = V5_FEATURES | {"answered_when_delivered"}
+
 # A payload for each trigger, as an operator would type it in the Web UI (README, Web UI).
 APPEAL_EXAMPLES: dict[str, dict[str, Any]] = {  # free text is "...": the operator writes it
     "route": {},
@@ -321,6 +370,8 @@ APPEAL_EXAMPLES: dict[str, dict[str, Any]] = {  # free text is "...": the operat
     "take_under_control": {"reason": "..."},
     "approve_proposal": {"reason": "...", "details": {"proposal": "proposal-1"}},
     "reject_proposal": {"reason": "...", "details": {"proposal": "proposal-1"}},
+    "mark_posted": {"details": {"notice": "...", "tracking": "..."}},
+    "resend_notice": {"details": {"notice": "...", "address": ""}},
     "retry_side_effects": {},
 }
 
@@ -334,6 +385,7 @@ APPEAL_TABLES = TableVersions(
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V4, version=4, features=V3_FEATURES),
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V5, version=5, features=V5_FEATURES),
         Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V6, version=6, features=V5_FEATURES),
+        Table(kind="appeal", transitions=APPEAL_TRANSITIONS_V7, version=7, features=V7_FEATURES),
     ),
     APPEAL_EXAMPLES,
 )

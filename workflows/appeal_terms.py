@@ -111,10 +111,10 @@ class AppealTerms(AppealBase):
             return
         waiting_approval = self.case.state == "answered"
         self.note("reminder", f"{point.working_days} working day(s) before the term {self.case.deadline}")
-        # An answer waiting for approval: the approvers are reminded, not the executor.
-        await self.notify(
-            "head" if waiting_approval else "executor", "reminder", point.key(), days_left=str(point.working_days)
-        )
+        # An answer waiting for approval: the approvers are reminded, not the executor; an approved
+        # one waiting for its delivery (table v7): the controller, who watches the letters.
+        to = "controller" if self.case.approved_at else "head" if waiting_approval else "executor"
+        await self.notify(to, "reminder", point.key(), days_left=str(point.working_days))
 
     async def on_point_escalation(self, point: TimerPoint) -> None:
         if not self.watches_legal_term():
@@ -123,6 +123,8 @@ class AppealTerms(AppealBase):
         self.case.overdue = True
         self.case.executor_at_term = self.case.executor  # who was responsible when the term ended
         where = " while the answer waited for approval" if self.case.state == "answered" else ""
+        if self.case.approved_at:
+            where = " while the approved answer waited for its delivery"
         self.note("escalation", f"term {self.case.deadline} missed{where}; overdue notice to the head")
         await self.record(self.system_record("escalate"), key)
         self.upsert_search_attributes()
@@ -188,7 +190,10 @@ class AppealTerms(AppealBase):
 
     async def on_point_extension_notice_due(self, point: TimerPoint) -> None:
         unsent = [e for e in self.trail.failed_effects if e.label == "notice extension_notice"]
-        if unsent:
+        await self.extension_notice_checked(point, told=not unsent)
+
+    async def extension_notice_checked(self, point: TimerPoint, *, told: bool) -> None:
+        if not told:
             self.note("extension_notice_overdue", f"the applicant was not told of the term {point.local_day} in time")
             alert = {"alert": "extension_notice_overdue", "notice_days": str(point.working_days)}
             await self.notify("head", "control_alert", point.key(), **alert)

@@ -72,7 +72,11 @@ class Boundary(Registration[InputT, CaseT]):
         if method is None:
             self.record_refusal(name[:64], "", "", f"signal {name[:64]!r} is not a move of this case")
             return
-        values = workflow.payload_converter().from_payloads([a.payload for a in args])
+        try:
+            values = workflow.payload_converter().from_payloads([a.payload for a in args])
+        except Exception as err:  # a forged or garbled payload: refused, never a failed task
+            self.record_refusal(name[:64], "", "", f"payload cannot be read: {type(err).__name__}")
+            return
         getattr(self, method)(values)
 
     @workflow.update(

@@ -64,6 +64,7 @@ LABELS: dict[str, dict[str, str]] = {
         "executors": "Исполнители",
         "period": "Отчётный период",
         "proposals": "Предложения о взыскании",
+        "delivery": "Ответ заявителю",
     },
     "kk": {
         "appeal": "Өтініш",
@@ -109,6 +110,7 @@ LABELS: dict[str, dict[str, str]] = {
         "executors": "Орындаушылар",
         "period": "Есеп кезеңі",
         "proposals": "Жаза туралы ұсыныстар",
+        "delivery": "Өтініш берушіге жауап",
     },
 }
 
@@ -191,6 +193,39 @@ ROLES: dict[str, dict[str, str]] = {
 }
 
 # Enumerations' values in words (the card and the workbench read them here).
+# The approved answer's way to the applicant (table v7, issue 24), on the appeal's card.
+DELIVERY: dict[str, dict[str, str]] = {
+    "ru": {
+        "queued": "утверждён, ждёт отправки ({channel})",
+        "sent": "отправлен ({channel}), ждёт подтверждения доставки",
+        "failed": "не доставлен ({channel}): {error}",
+        "delivered": "вручён ({channel}) {when}",
+        "email": "e-mail",
+        "sms": "SMS",
+        "paper": "почтой",
+        "": "канал ещё не выбран",
+    },
+    "kk": {
+        "queued": "бекітілді, жіберуді күтуде ({channel})",
+        "sent": "жіберілді ({channel}), жеткізілгенін растауды күтуде",
+        "failed": "жеткізілмеді ({channel}): {error}",
+        "delivered": "табыс етілді ({channel}) {when}",
+        "email": "e-mail",
+        "sms": "SMS",
+        "paper": "пошта арқылы",
+        "": "арна әлі таңдалмаған",
+    },
+}
+
+
+def delivery_line(status: str, channel: str, when: str, error: str, language: str) -> str:
+    words = DELIVERY[language_of(language)]
+    if when:
+        status = "delivered"
+    template = words.get(status, words["queued"])
+    return template.format(channel=words.get(channel, channel), when=when, error=error[:200])
+
+
 VALUES: dict[str, dict[str, str]] = {
     "ru": {
         "explained": "разъяснено",

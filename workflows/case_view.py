@@ -164,6 +164,10 @@ class CaseView(CaseHost[InputT, CaseT]):
         """The kind operators filter by (CaseKind)."""
         return self.table.kind
 
+    def needs_attention(self) -> bool:
+        """CaseAttention: something an operator must act on (a kind may add its own)."""
+        return bool(self.trail.failed_effects or self.trail.outside_interventions)
+
     def upsert_search_attributes(self) -> None:
         if self.trail.rules is None:
             return  # not registered yet: the first upsert comes with registration
@@ -171,7 +175,7 @@ class CaseView(CaseHost[InputT, CaseT]):
             [
                 sa.CASE_KIND.value_set(self.case_kind()),
                 sa.CASE_STATE.value_set(self.case.state),
-                sa.CASE_ATTENTION.value_set(bool(self.trail.failed_effects or self.trail.outside_interventions)),
+                sa.CASE_ATTENTION.value_set(self.needs_attention()),
                 *self.search_attribute_updates(),
             ]
         )

@@ -23,7 +23,7 @@ from models.activity_names import (
 )
 from models.case_trail import CaseTrail, FailedEffect
 from models.moves import MoveRecord
-from models.notices import NotificationRequest
+from models.notices import NotificationRequest, OutboxChange
 from models.registry_writes import EventReceipt, EventWrite, MoveCommit, RegisterResult
 from runtime.failures import invalid
 from workflows.activity_calls import failure_message, run_activity
@@ -77,18 +77,27 @@ class Effects(OutsideInterventions[InputT, CaseT]):
         except ActivityError as err:
             raise invalid(f"not registered: {failure_message(err)}") from None
 
-    async def record(self, record: MoveRecord, key: str = "", notices: Sequence[NotificationRequest] = ()) -> None:
+    async def record(
+        self,
+        record: MoveRecord,
+        key: str = "",
+        notices: Sequence[NotificationRequest] = (),
+        outbox: Sequence[OutboxChange] = (),
+    ) -> None:
         """Append a move (or a system event) to the registry and refresh the card: the point at
-        which a move is made for good. With local activities, the move's notices are written in
-        the same transaction; a notice whose letter does not render is flagged for a retry."""
+        which a move is made for good. With local activities, the move's notices (and its changes
+        to the case's letters) are written in the same transaction; a notice whose letter does not
+        render is flagged for a retry."""
         write = EventWrite(self.card(), record, key or f"move-{record.seq}")
+        if outbox and not self.local_effects():
+            raise RuntimeError("a letter's change is written with its move (runs with local activities)")
         if not self.local_effects():
             await self.call(RECORD_EVENT, write)
             self.committed = True
             for notice in notices:  # runs that began before one commit per move
                 await self.deliver(notice)
             return
-        receipt: EventReceipt = await self.call(COMMIT_MOVE, MoveCommit(write, list(notices)))
+        receipt: EventReceipt = await self.call(COMMIT_MOVE, MoveCommit(write, list(notices), list(outbox)))
         self.committed = True
         for notice in notices:
             if notice.key in receipt.failed_notices:
@@ -120,7 +129,12 @@ class Effects(OutsideInterventions[InputT, CaseT]):
         self, recipient: str, template: str, language: str, key: str, context: dict[str, str]
     ) -> NotificationRequest:
         number = workflow.info().workflow_id
-        return NotificationRequest(number, f"{number}:{template}:{key}", recipient, template, language, context)
+        return NotificationRequest(number, self.notice_key(template, key), recipient, template, language, context)
+
+    @staticmethod
+    def notice_key(template: str, key: str) -> str:
+        """A notice's key in the outbox: once per case, template and move or point."""
+        return f"{workflow.info().workflow_id}:{template}:{key}"
 
     async def effect(self, ref: ActivityRef[A, Any], arg: A, label: str) -> bool:
         """Run a side effect that must not stop the case: transient failures retry without limit;

@@ -11,10 +11,20 @@ from typing import Any
 from temporalio import workflow
 
 from models.activity_names import RELAY_OUTBOX
-from models.notices import RelayRequest, RelayResult
+from models.notices import DELIVERY_NEWS, RelayRequest, RelayResult
 from workflows.activity_calls import run_activity
 
 ROUNDS = 10  # batches per run at most; the next run, a minute later, takes the rest
+
+
+async def tell_cases(numbers: list[str]) -> None:
+    """Tell each case its watched letter moved on; the case reads the registry itself (the
+    signal carries nothing it would trust). A case that has ended is skipped."""
+    for number in numbers:
+        try:
+            await workflow.get_external_workflow_handle(number).signal(DELIVERY_NEWS)
+        except Exception as err:  # ended, or never a workflow (a letter written by hand)
+            workflow.logger.info("delivery news for %s not delivered: %s", number, err)
 
 
 @workflow.defn(name="OutboxRelayWorkflow")
@@ -28,6 +38,8 @@ class OutboxRelayWorkflow:
                 setattr(total, name, getattr(total, name) + getattr(done, name))
             total.failed_cases += done.failed_cases
             total.remaining = done.remaining
+            await tell_cases(done.news)
+            total.news += done.news
             if done.remaining == 0 or not (done.sent or done.retried or done.failed):
                 break
         return total

@@ -19,24 +19,25 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.receptions import list_slots
 from models.errors import InputError
 from policies.calendar import local_zone
-from policies.loading import load_policy
 from policies.permissions import permission_matrix, registering_roles
 from policies.routing import categories, districts
 from runtime.clock import utc_now
-from tooling.client import connect, transition
-from tooling.outbox import OutboxError, resend
+from tooling.client import transition
+from tooling.outbox import OutboxError, letter_roles, resend_letters
+from tooling.paper import post_letter
 from tooling.registering import checked, numbered, register
 from tooling.seal import Identity
 from tooling.users import session_identity
 from web.guards import CSRF_COOKIE, BodyTooLarge, csrf_refusal, read_body
 from web.login_routes import COOKIE
+from web.temporal import Temporal
 from web.workbench.cases import (
     CaseList,
     Filters,
@@ -57,26 +58,13 @@ Page = Callable[[Request, Identity, str], Awaitable[Response]]
 LANG_COOKIE = "appeals_lang"
 MAX_FORM_BODY = 64_000  # an answer is at most 30,000 characters, each up to 2 bytes posted
 PROPOSAL_DECISIONS = ("approve_proposal", "reject_proposal")
+LETTER_MOVES = ("resend_notice", "mark_posted")  # made from the letter's row, not a generic form
+APPLICANT_LETTERS = ("letter", "notice", "acknowledgement", "decision")  # how the applicant's templates end
 PERSONAL_DATA_ROLES = ("registrar", "controller", "executor", "head", "deputy_head", "official")
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
     autoescape=select_autoescape(["html", "j2"]),
 )
-
-
-class Temporal:
-    """The workbench's Temporal client, connected on first use in the application's own loop."""
-
-    def __init__(self, address: str | None = None) -> None:
-        self.address = address
-        self.client: Client | None = None
-        self.lock = asyncio.Lock()
-
-    async def get(self) -> Client:
-        async with self.lock:
-            if self.client is None:
-                self.client = await connect(self.address)
-            return self.client
 
 
 def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) -> list[Route]:
@@ -151,6 +139,8 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             roles = [r for r in who.roles if r in matrix.roles_for(trigger)]
             if trigger in PROPOSAL_DECISIONS and not proposals:
                 continue
+            if trigger in LETTER_MOVES:  # offered on the letter itself ("send again")
+                continue
             if trigger != "retry_side_effects" and any(
                 r not in matrix.own_only or card.executor == acting for r in roles
             ):
@@ -183,7 +173,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
                 "template": n.template,
                 "recipient": n.recipient,
                 "body": n.body,
-                "staff": not n.template.endswith(("letter", "notice", "acknowledgement", "decision")),
+                "staff": not n.template.endswith(APPLICANT_LETTERS),
                 "delivery": w(
                     "delivery_retrying" if n.status == "queued" and n.attempts else f"delivery_{n.status}",
                     when=local_time(n.sent_at) if n.sent_at else "",
@@ -193,6 +183,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
                 ),
                 "key": n.key,
                 "failed": n.status == "failed",
+                "to_post": n.status in ("queued", "failed") and n.template.endswith(APPLICANT_LETTERS),
             }
             for n in file.notices
         ]
@@ -214,7 +205,8 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             left=working_days_left(file.card.deadline),
             zone=str(local_zone()),
             show_personal=any(r in PERSONAL_DATA_ROLES for r in who.roles),
-            may_resend=any(r in load_policy("delivery")["resend_roles"] for r in who.roles),
+            may_resend=any(r in letter_roles("resend_notice") for r in who.roles),
+            may_post=any(r in letter_roles("mark_posted") for r in who.roles),
             message=message,
             error=code >= 400,
         )
@@ -344,12 +336,31 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             return await show_case(request, who, w("refused", why=refusal), code=code)
         number = request.path_params["number"]
         try:
-            await run_in_threadpool(
-                resend, engine, who, how, number, str(fields.get("key", "")), str(fields.get("address", ""))
-            )
+            key, address = str(fields.get("key", "")), str(fields.get("address", ""))
+            await resend_letters(temporal.get, engine, who, how, number, key, address)
         except OutboxError as err:
             return await show_case(request, who, w("refused", why=str(err)), code=403)
+        except RPCError:
+            return await show_case(request, who, w("unavailable"), code=503)
         return await show_case(request, who, w("resent"))
+
+    async def posted_letter(request: Request, who: Identity, how: str) -> Response:
+        """A letter posted or handed over on paper, with the post's tracking number (the case's move
+        mark_posted: registrars and controllers; the answer's delivery closes the appeal)."""
+        w = words(request)
+        fields, code, refusal = await posted_form(request)
+        if code:
+            return await show_case(request, who, w("refused", why=refusal), code=code)
+        number, key = request.path_params["number"], str(fields.get("key", ""))
+        try:
+            if not key.startswith(f"{number}:"):
+                raise OutboxError(f"key: {key[:100]!r} is not a letter of {number}")
+            await post_letter(temporal.get, engine, who, how, key, str(fields.get("tracking", "")))
+        except OutboxError as err:
+            return await show_case(request, who, w("refused", why=str(err)), code=422)
+        except RPCError:
+            return await show_case(request, who, w("unavailable"), code=503)
+        return await show_case(request, who, w("posted"))
 
     async def language(request: Request) -> Response:
         back = request.query_params.get("back", "/work")
@@ -366,6 +377,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         Route("/work/lang/{lang}", language, methods=["GET"]),
         Route("/work/case/{number}", signed_in(case_page), methods=["GET"]),
         Route("/work/case/{number}/notice/resend", signed_in(resend_posted), methods=["POST"]),
+        Route("/work/case/{number}/notice/posted", signed_in(posted_letter), methods=["POST"]),
         Route("/work/case/{number}/{trigger}", signed_in(move_page), methods=["GET"]),
         Route("/work/case/{number}/{trigger}", signed_in(move_posted), methods=["POST"]),
     ]
