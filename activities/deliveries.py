@@ -65,7 +65,8 @@ def delivery_facts(engine: Engine, query: DeliveryQuery) -> DeliveryFacts:
     with Session(engine) as session:
         rows = session.exec(statement.order_by(col(n.id)).limit(500)).all()
     rule = dict(delivery_policy()["delivered_when"])
-    return DeliveryFacts([fact_of(row, rule) for row in rows])
+    facts = [fact_of(row, rule) for row in rows]
+    return DeliveryFacts(facts if query.keys else [f for f in facts if f.to_applicant])
 
 
 class DeliveryActivities:

@@ -99,6 +99,21 @@ class Pace:
             await asyncio.sleep(wait)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    what: str  # sent | retried | failed | waiting
+    case: str
+    template: str
+    to_applicant: bool
+
+    def news_for_case(self) -> bool:
+        """A watched letter went (the case may close) or a letter to the applicant failed (it flags
+        the case)."""
+        return (self.what == "sent" and self.template in WATCHED_LETTERS) or (
+            self.what == "failed" and self.to_applicant
+        )
+
+
 class OutboxActivities:
     def __init__(self, engine: Engine, smtp: SmtpSettings | None, sms: SmsSettings | None = None) -> None:
         self.engine = engine
@@ -120,12 +135,12 @@ class OutboxActivities:
         async def one(row_id: int) -> None:
             async with gate:
                 await pace.turn()
-                outcome, case, template = await self.deliver(row_id)
-            setattr(result, outcome, getattr(result, outcome) + 1)
-            if outcome == "failed" and case:
-                result.failed_cases.append(case)
-            if outcome in ("sent", "failed") and template in WATCHED_LETTERS and case not in result.news:
-                result.news.append(case)  # the case is told to look at its letter (it reads the registry)
+                done = await self.deliver(row_id)
+            setattr(result, done.what, getattr(result, done.what) + 1)
+            if done.what == "failed" and done.case:
+                result.failed_cases.append(done.case)
+            if done.news_for_case() and done.case not in result.news:
+                result.news.append(done.case)  # the case is told to look at its letters (it reads the registry)
             if activity.in_activity():
                 activity.heartbeat(row_id)
 
@@ -166,29 +181,33 @@ class OutboxActivities:
                 claimed.append(row_id)
         return claimed
 
-    async def deliver(self, row_id: int) -> tuple[str, str, str]:
-        """(what happened: sent | retried | failed | waiting, the case's number, the template)."""
+    async def deliver(self, row_id: int) -> Outcome:
+        """What happened to one notice: sent | retried | failed | waiting."""
         with Session(self.engine) as session:
             notice = session.get(NotificationRecord, row_id)
             assert notice is not None
             session.expunge(notice)
+
+        def outcome(what: str) -> Outcome:
+            return Outcome(what, notice.reg_number, notice.template, contact_channel(notice.recipient) != "staff")
+
         where = route(self.engine, notice.recipient)
         if not where.channel:
             await asyncio.to_thread(self.record_failure, notice, where, where.why, permanent=True)
-            return "failed", notice.reg_number, notice.template
+            return outcome("failed")
         if where.channel not in self.channels:  # its channel is not configured here: it waits
             await asyncio.to_thread(self.wait_for_channel, notice, where)
-            return "waiting", notice.reg_number, notice.template
+            return outcome("waiting")
         try:
             sent_as = await (self.text(notice, where) if where.channel == "sms" else self.mail(notice, where))
         except TemporaryFailure as err:
-            outcome = await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=False)
-            return outcome, notice.reg_number, notice.template
+            result = await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=False)
+            return outcome(result)
         except PermanentFailure as err:
             await asyncio.to_thread(self.record_failure, notice, where, str(err), permanent=True)
-            return "failed", notice.reg_number, notice.template
+            return outcome("failed")
         await asyncio.to_thread(self.record_sent, notice, where, sent_as)
-        return "sent", notice.reg_number, notice.template
+        return outcome("sent")
 
     async def mail(self, notice: NotificationRecord, where: Route) -> str:
         """The notice by e-mail, its official letter attached if it has one; its Message-ID."""
@@ -302,7 +321,7 @@ class OutboxActivities:
         if status in ("failed", "rejected", "expired", "undeliverable"):
             self._write(notice.id, status="failed", last_error=f"gateway report: {status} {error}".strip()[:500])
             self.alert(notice, f"SMS {status}: {error}".strip())
-            return "failed", watched
+            return "failed", notice.reg_number  # a failed letter to the applicant flags its case
         return f"status {status!r} noted, nothing changed", ""  # an interim report (queued at the operator)
 
     def _write(self, row_id: int | None, **values: Any) -> None:

@@ -27,6 +27,7 @@ from models.registry import CaseRecord, EventRecord, NotificationRecord
 from runtime import search_attributes as sa
 from tests.scenario import POSTED, accepted, answer, keyless, move, refused, server_now, status, until_state
 from tests.test_case_card import card_of
+from tests.test_case_card import payloads as payloads_of
 from tests.test_outbox import Server, Sink, smtp  # noqa: F401 (the fixture)
 from tooling.outbox import OutboxError, resend_letters
 from tooling.seal import Identity
@@ -156,15 +157,22 @@ async def test_a_failed_answer_flags_the_case_until_a_controller_sends_it_again_
     with pytest.raises(OutboxError, match="may not"):  # an executor may not
         await resend_letters(get, engine, EXECUTOR, "ui_session", handle.id, key, "aigul@example.kz", now)
     assert letter(engine, key).status == "failed"
-    with pytest.raises(OutboxError, match="not a letter of this appeal that failed"):
-        await resend_letters(
-            connected(client), engine, CONTROLLER, "ui_session", handle.id, f"{handle.id}:forged", "", now
-        )
-    sink.refuse = ""
-    fixed = await resend_letters(
-        connected(client), engine, CONTROLLER, "ui_session", handle.id, key, "aigul@example.kz", now
+    with pytest.raises(OutboxError, match="no failed notice"):
+        await resend_letters(get, engine, CONTROLLER, "ui_session", handle.id, f"{handle.id}:forged", "", now)
+    forged = {"notice": f"{handle.id}:forged", "address": ""}
+    assert "not a letter of this appeal that failed" in await refused(
+        handle, "resend_notice", "c.one", "controller", details=forged
     )
-    assert fixed == [key]
+    staff = {"notice": f"{handle.id}:assignment:move-1", "address": "aigul@example.kz"}
+    assert "staff notice" in await refused(handle, "resend_notice", "c.one", "controller", details=staff)
+    sink.refuse = ""
+    # Every failed letter of the case (the acknowledgement went to the same wrong address), corrected.
+    # The staff notices that failed with them are sent again to their own mailboxes, not to her.
+    fixed = await resend_letters(get, engine, CONTROLLER, "ui_session", handle.id, "", "aigul@example.kz", now)
+    acknowledgement, assignment = f"{handle.id}:acknowledgement:registered", f"{handle.id}:assignment:move-1"
+    assert {acknowledgement, assignment, key} <= set(fixed)
+    assert letter(engine, assignment).recipient == "housing-dept"
+    assert letter(engine, acknowledgement).recipient == "aigul@example.kz"
     again = await status(handle)
     resend = again.history[-1]
     assert (resend.trigger, resend.actor_id, resend.auth) == ("resend_notice", "c.one", "ui_session")
@@ -176,9 +184,11 @@ async def test_a_failed_answer_flags_the_case_until_a_controller_sends_it_again_
     await relay_once(client, engine, settings)
     final = await until_state(handle, "closed")
     assert final.history[-1].trigger == "record_delivery" and final.closure_reason == "answered"
-    assert [m["To"] for m in sink.messages if "answer_letter" in str(m["Message-ID"])] == ["aigul@example.kz"]
+    answers = [m["To"] for m in sink.messages if "answer_letter-move-4@" in str(m["Message-ID"])]
+    assert answers == ["aigul@example.kz"]  # once, to the corrected address
     recorded = [e for e in events(engine, handle.id) if e.trigger == "resend_notice"]
-    assert len(recorded) == 1 and recorded[0].actor_id == "c.one" and "aigul" not in recorded[0].detail
+    assert len(recorded) == len(fixed) and {e.actor_id for e in recorded} == {"c.one"}
+    assert not [e for e in recorded if "aigul" in e.detail]  # the address is personal data: its kind only
 
 
 async def test_an_answer_approved_in_time_but_delivered_after_the_term_is_late(
@@ -303,3 +313,38 @@ async def test_the_daily_report_run_writes_the_post_s_bundle_of_the_print_queue(
     assert handle.id in text and "Шұғыла" in text
     schedule = engine_schedules(worker.task_queue)["paper-bundle-daily"]
     assert schedule.spec.time_zone_name == "Asia/Almaty"
+
+
+async def test_any_letter_to_the_applicant_that_fails_flags_the_case_until_it_is_sent_again(
+    client: Client,
+    worker: Worker,
+    engine: Engine,
+    smtp: tuple[Sink, Server, SmtpSettings],  # noqa: F811
+) -> None:
+    sink, _, settings = smtp
+    sink.refuse = "550 5.1.1 No such mailbox"
+    handle = await accepted(
+        client,
+        worker,
+        "housing-dept",
+        category="housing",
+        contacts={"email": "aigul@exmaple.kz", "phone": "", "address": ""},
+    )
+    acknowledgement = f"{handle.id}:acknowledgement:registered"
+    assert letter(engine, acknowledgement).status == "queued"
+    await relay_once(client, engine, settings)
+    for _ in range(200):
+        if await attention(handle):
+            break
+    assert await attention(handle) is True
+    st = await status(handle)
+    assert st.state == "under_consideration" and any(t.kind == "letter_delivery_failed" for t in st.timeline)
+    card = await card_of(handle)
+    assert "Не доставлены заявителю" in card and "acknowledgement" in card
+    assert payloads_of(card)["resend_notice"]["details"]["notice"] == acknowledgement
+    now, get = await server_now(client), connected(client)
+    await resend_letters(get, engine, CONTROLLER, "cli", handle.id, acknowledgement, "aigul@example.kz", now)
+    assert await attention(handle) is False and (await status(handle)).history[-1].trigger == "resend_notice"
+    sink.refuse = ""
+    await relay_once(client, engine, settings)
+    assert letter(engine, acknowledgement).status == "sent"

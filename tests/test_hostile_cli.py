@@ -143,6 +143,46 @@ async def test_garbage_from_the_temporal_cli_is_refused_and_recorded(
     assert await task_failures(dev_env, number) == 0
 
 
+async def test_garbage_on_the_delivery_moves_from_the_temporal_cli_leaves_an_approved_answer_waiting(
+    dev_env: WorkflowEnvironment, served: Served
+) -> None:
+    """Table v7 (issue 24): an approved answer waits for its delivery. The internal `delivery_news`
+    with anything in it, an unsealed `record_delivery` (the case's own move), `mark_posted` and
+    `resend_notice` claimed by anyone, and forged encodings: none closes the case or fails a task."""
+    _, handle = await registered(dev_env, routed=True)
+    number = handle.id
+    await move(handle, "accept", "housing-dept", "executor")
+    await move(
+        handle, "submit_answer", "housing-dept", "executor", answer_text="Сделано.", answer_character="satisfied"
+    )
+    approved = await move(handle, "approve", "head-1", "head")
+    letter = approved.appeal.answer_letter
+    news = [
+        ["--name", "delivery_news", "--input", '"delivered"'],
+        ["--name", "delivery_news", "--input", '{"status": "delivered", "at": "2020-01-01T00:00:00+00:00"}'],
+        ["--name", "delivery_news", "--input", '"garbage"', "--input-meta", "encoding=binary/encrypted"],
+        ["--name", "delivery_news", "--input", "[" * 3000 + "]" * 3000],
+    ]
+    moves = [
+        signal("record_delivery", {"actor": HEAD}),
+        signal("mark_posted", {"actor": CONTROLLER, "details": {"notice": letter, "tracking": "RA1"}}),
+        signal("mark_posted", {"actor": CONTROLLER, "details": {"notice": letter, "tracking": ["x"]}}),
+        signal("resend_notice", {"actor": CONTROLLER, "details": {"notice": letter, "address": "x@y.kz"}}),
+    ]
+    for attack in news + moves:
+        sent = await temporal(dev_env, "workflow", "signal", "-w", number, *attack)
+        assert sent.returncode == 0, (attack, sent.stderr)
+    update = await temporal(
+        dev_env, "workflow", "update", "execute", "-w", number, "--name", "transition",
+        "--input", json.dumps({"case": number, "trigger": "record_delivery", "actor": HEAD}),
+    )  # fmt: skip
+    assert update.returncode != 0 and "Traceback" not in update.stderr + update.stdout
+    st = await refusals(dev_env, number, len(approved.refusals) + len(moves))
+    assert (st.state, st.appeal.delivery, st.appeal.delivered_at) == ("answered", "queued", "")
+    assert [h.trigger for h in st.history][-1] == "approve"
+    assert await task_failures(dev_env, number) == 0
+
+
 async def test_a_closed_number_started_again_from_the_cli_is_refused(
     dev_env: WorkflowEnvironment, served: Served
 ) -> None:

@@ -16,6 +16,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.contacts import contact_channel
 from models.registry import CaseRecord, EventRecord, NotificationRecord, write_lock
 from policies.permissions import permission_matrix
 from runtime.clock import utc_now
@@ -39,6 +40,7 @@ class Pending:
     attempts: int
     last_error: str
     created_at: str
+    staff: bool = False  # to a unit, a role or an office (its mailbox), not to the applicant
 
 
 def pending(engine: Engine, case: str = "", statuses: tuple[str, ...] = PENDING) -> list[Pending]:
@@ -50,7 +52,7 @@ def pending(engine: Engine, case: str = "", statuses: tuple[str, ...] = PENDING)
     return [
         Pending(
             r.key, r.reg_number, r.template, r.address or r.recipient, r.status, r.channel, r.attempts,
-            r.last_error, r.created_at.isoformat()[:19],
+            r.last_error, r.created_at.isoformat()[:19], contact_channel(r.recipient) == "staff",
         )
         for r in rows
     ]  # fmt: skip
@@ -72,6 +74,7 @@ def require_role(who: Identity, trigger: str, doing: str) -> str:
 
 
 ClientGetter = Callable[[], Awaitable[Client]]  # connects only when a move is to be made
+DOING = {"resend_notice": "send notices again", "mark_posted": "record a posting"}
 
 
 async def by_move(
@@ -89,7 +92,7 @@ async def by_move(
     another kind, or an older table): the caller then writes the registry itself."""
     from tooling.client import transition  # the Temporal client's side, kept out of the registry's
 
-    role = require_role(who, trigger, "change a letter")
+    role = require_role(who, trigger, DOING[trigger])
     card = await asyncio.to_thread(_card_state, engine, case)
     if card is None:
         raise OutboxError(f"{case}: no such case in the registry")
@@ -138,15 +141,17 @@ async def resend_letters(
     (default: this host's clock)."""
     if address and not address.strip():
         raise OutboxError("address: empty")
-    keys = [key] if key else [p.key for p in pending(engine, case, ("failed",))]
-    if not keys:
-        raise OutboxError(f"{case}: no failed notice to send again")
+    failed = [p for p in pending(engine, case, ("failed",)) if not key or p.key == key]
+    if not failed:
+        raise OutboxError(f"{case}: no failed notice{' ' + key if key else ''} to send again")
     done = []
-    for one in keys:
-        if await by_move(client, engine, who, how, case, "resend_notice", now, notice=one, address=address):
-            done.append(one)
+    for one in failed:
+        # A corrected address is the applicant's: a staff notice goes to its mailbox as the policy says.
+        to = "" if one.staff else address
+        if await by_move(client, engine, who, how, case, "resend_notice", now, notice=one.key, address=to):
+            done.append(one.key)
         else:
-            done += await asyncio.to_thread(resend, engine, who, how, case, one, address)
+            done += await asyncio.to_thread(resend, engine, who, how, case, one.key, to)
     return done
 
 
@@ -177,7 +182,7 @@ def resend(engine: Engine, who: Identity, how: str, case: str, key: str = "", ad
         now = utc_now()
         for row in rows:
             detail = {"key": row.key, "template": row.template, "was": row.address or row.recipient}
-            if address:
+            if address and contact_channel(row.recipient) != "staff":  # never a staff notice's
                 row.recipient, row.address, row.channel = address.strip(), "", ""
                 detail["to"] = row.recipient
             row.status, row.next_attempt_at, row.claimed_until, row.attempts = "queued", None, None, 0

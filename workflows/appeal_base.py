@@ -150,7 +150,7 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
 
     def needs_attention(self) -> bool:
         """A failed answer letter flags the case too (table v7): the controller corrects the contact."""
-        return super().needs_attention() or bool(self.case.delivery_error)
+        return super().needs_attention() or bool(self.case.delivery_error or self.case.failed_letters)
 
     def search_attribute_updates(self) -> list[SearchAttributeUpdate[Any]]:
         a, c = self.input, self.case
@@ -188,6 +188,8 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
                 c.delivery_status, c.delivery_channel, when, c.delivery_error, self.rules_().staff_language
             )
             lines.append(("delivery", status))
+        if c.failed_letters:  # table v7: other letters to the applicant that failed
+            lines.append(("letters_failed", ", ".join(key.split(":")[-2] for key in c.failed_letters)))
         if c.under_control:
             lines.append(("under_control", "CaseControl = akim"))
         if c.possible_repeat_of:
@@ -196,8 +198,10 @@ class AppealBase(ControlledWorkflow[AppealInput, AppealCase]):
 
     def example_payload(self, trigger: str) -> dict[str, Any]:
         payload = naming_awaiting(super().example_payload(trigger), trigger, self.case)
-        if trigger in ("mark_posted", "resend_notice") and self.case.answer_letter:
-            payload.setdefault("details", {})["notice"] = self.case.answer_letter
+        c = self.case
+        letter = c.failed_letters[0] if trigger == "resend_notice" and c.failed_letters else c.answer_letter
+        if trigger in ("mark_posted", "resend_notice") and letter:
+            payload.setdefault("details", {})["notice"] = letter
         if trigger == "approve" and not self.case.under_control:
             return {"case": payload["case"], "trigger": trigger}  # the rating is optional outside the akim's control
         if trigger == "terminate_consideration" and self.case.possible_repeat_of:

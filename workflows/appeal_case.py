@@ -63,6 +63,7 @@ class AppealCase(ProposalCase, CaseModel):
     delivered_at: str = ""  # when it counts as delivered (UTC ISO; policies/delivery.yaml delivered_when)
     delivery_checks: int = 0  # looks taken without news (the next look waits twice as long)
     extension_notice: str = ""  # the latest extension notice's key: its delivery is checked in its term
+    failed_letters: list[str] = field(default_factory=list)  # other letters to the applicant that failed
 
     # --- conditions (pure: they read the case, the move and the time) ---
     @case_only

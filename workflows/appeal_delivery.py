@@ -22,7 +22,7 @@ from models.appeal_moves import PostedDetails, ResendDetails
 from models.contacts import contact_channel
 from models.deadlines import TimerPoint
 from models.moves import Actor, MoveRequest
-from models.notices import DeliveryFacts, DeliveryQuery, OutboxChange
+from models.notices import DeliveryFact, DeliveryFacts, DeliveryQuery, OutboxChange
 from workflows.appeal_terms import AppealTerms
 
 DELIVERY_ACTOR = Actor(id="delivery-record", role="system")
@@ -38,7 +38,7 @@ class AppealDelivery(AppealTerms):
 
     def delivery_news(self, values: list[Any]) -> None:
         """News of a letter (internal signal): whatever it says, the case reads the registry."""
-        if self.answered_when_delivered and self.awaits_delivery():
+        if self.answered_when_delivered and self.case.state != "closed":
             self.wake = True
 
     def awaits_delivery(self) -> bool:
@@ -52,11 +52,11 @@ class AppealDelivery(AppealTerms):
         if trigger == "mark_posted":
             return self.awaits_delivery() and c.delivery_status in ("queued", "failed")
         if trigger == "resend_notice":
-            return self.awaits_delivery() and c.delivery_status == "failed"
+            return (self.awaits_delivery() and c.delivery_status == "failed") or bool(c.failed_letters)
         return super().offers(trigger)
 
     async def reconcile(self) -> str | None:
-        await self.look_at_delivery()
+        await self.look_at_letters()
         return None
 
     async def on_point_delivery_check(self, point: TimerPoint) -> None:
@@ -97,13 +97,32 @@ class AppealDelivery(AppealTerms):
         await self.done(self.make_move(move, detail))
         return None
 
-    # ---- what the registry says of the letter ----
-    async def look_at_delivery(self) -> None:
-        """Read the answer letter's delivery; close when it is delivered, flag when it failed."""
+    # ---- what the registry says of the letters ----
+    async def look_at_letters(self) -> None:
+        """Read every letter of the case to the applicant: one that failed flags the case (until it
+        is sent again or posted); the answer's is handled as its delivery says."""
         c = self.case
-        if not (self.answered_when_delivered and self.awaits_delivery()):
+        if not self.answered_when_delivered or c.state == "closed":
             return
-        fact = (await self.read_letters([c.answer_letter])).of(c.answer_letter)
+        facts = await self.read_letters([])
+        failed = [f.key for f in facts.facts if f.status == "failed" and f.to_applicant and f.key != c.answer_letter]
+        if failed != c.failed_letters:
+            new = [f"{f.template}: {f.error}" for f in facts.facts if f.key in failed and f.key not in c.failed_letters]
+            c.failed_letters = failed
+            if new:
+                self.note("letter_delivery_failed", "; ".join(new)[:500])
+            self.upsert_search_attributes()  # CaseAttention while any is listed
+        if self.awaits_delivery():
+            await self.answer_delivery(facts.of(c.answer_letter))
+
+    async def look_at_delivery(self) -> None:
+        """The answer letter's delivery, read on the case's own timer."""
+        if self.answered_when_delivered and self.awaits_delivery():
+            await self.answer_delivery((await self.read_letters([self.case.answer_letter])).of(self.case.answer_letter))
+
+    async def answer_delivery(self, fact: DeliveryFact | None) -> None:
+        """Close when the answer's letter is delivered, flag when it failed, look again later otherwise."""
+        c = self.case
         if fact is None:
             self.note("answer_letter_missing", f"{c.answer_letter} is not in the outbox (retry_side_effects)")
             return
@@ -144,7 +163,7 @@ class AppealDelivery(AppealTerms):
         record = self.make_move(move, {"notice": details.notice, "tracking": details.tracking})
         change = OutboxChange(details.notice, "posted", tracking=details.tracking, at=record.at)
         await self.record(record, outbox=[change])
-        self.upsert_search_attributes()
+        self.forget_failure(details.notice)
         if details.notice == self.case.answer_letter:
             await self.look_at_delivery()
         return None
@@ -156,6 +175,8 @@ class AppealDelivery(AppealTerms):
         if fact is None or fact.status != "failed":
             return f"details.notice: {details.notice[:200]!r} is not a letter of this appeal that failed"
         address = details.address.strip()
+        if address and not fact.to_applicant:
+            return "details.address: a staff notice goes to its unit's mailbox (policies/delivery.yaml mailboxes)"
         if contact_channel(address) == "staff":
             return f"details.address: {address[:100]!r} is not an e-mail address, a phone number or a postal address"
         was = fact.channel or "unrouted"
@@ -165,8 +186,13 @@ class AppealDelivery(AppealTerms):
         if details.notice == c.answer_letter:
             c.delivery_status, c.delivery_error = "queued", ""
             self.plan_look(first=True)
-        self.upsert_search_attributes()
+        self.forget_failure(details.notice)
         return None
+
+    def forget_failure(self, key: str) -> None:
+        """A failed letter sent again or posted no longer flags the case."""
+        self.case.failed_letters = [k for k in self.case.failed_letters if k != key]
+        self.upsert_search_attributes()
 
     # ---- the extension notice: its delivery in its term ----
     async def on_point_extension_notice_due(self, point: TimerPoint) -> None:

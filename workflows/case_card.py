@@ -65,6 +65,7 @@ LABELS: dict[str, dict[str, str]] = {
         "period": "Отчётный период",
         "proposals": "Предложения о взыскании",
         "delivery": "Ответ заявителю",
+        "letters_failed": "Не доставлены заявителю (отправить снова: resend_notice)",
     },
     "kk": {
         "appeal": "Өтініш",
@@ -111,6 +112,7 @@ LABELS: dict[str, dict[str, str]] = {
         "period": "Есеп кезеңі",
         "proposals": "Жаза туралы ұсыныстар",
         "delivery": "Өтініш берушіге жауап",
+        "letters_failed": "Өтініш берушіге жеткізілмеді (қайта жіберу: resend_notice)",
     },
 }
 
