@@ -13,6 +13,7 @@ from policies import calendar
 from policies.appeals import closure_ground, forward_body, unit_name
 from policies.receptions import officials
 from policies.routing import executor_name, official_of
+from runtime.status_access import status_url
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_DIR_ENV = "APPEALS_TEMPLATE_DIR"  # a department's own letter templates, same layout (kk/, ru/)
@@ -75,7 +76,9 @@ def _environment(directory: Path) -> Environment:
     )
     env.filters["local"] = local
     env.filters["local_date"] = calendar.local_date
-    env.globals.update(body_name=body_name, ground_text=ground_text, unit_name=unit_name, position=position)
+    env.globals.update(
+        body_name=body_name, ground_text=ground_text, unit_name=unit_name, position=position, status_url=status_url
+    )
     return env
 
 

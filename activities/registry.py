@@ -101,8 +101,10 @@ class RegistryActivities:
                     key="register",
                     seq=0,
                     trigger="register",
-                    actor_id="registrar",
-                    actor_role="registrar",
+                    actor_id=card.registered_by.get("id", "registrar"),
+                    actor_role=card.registered_by.get("role", "registrar"),
+                    actor_name=card.registered_by.get("name", ""),
+                    auth=card.registered_by.get("auth", ""),
                     from_state="",
                     to_state=card.state,
                     at=card.received_at,
@@ -273,6 +275,7 @@ def permanent(message: str) -> ApplicationError:
 
 def _card_row(card: CaseCard) -> CaseRecord:
     data = asdict(card)
+    data.pop("registered_by")  # the register event's, not the card's
     data["possible_repeat_of"] = ",".join(card.possible_repeat_of)
     data["related_to"] = ",".join(card.related_to)
     data["detail"] = detail_json(card.detail)

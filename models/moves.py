@@ -45,7 +45,7 @@ SIGNATURE_FIELDS = ("kid", "sig", "verified")  # the signer's key id, its signat
 SEAL_FIELDS = ("id", "name", "role", "unit", "method", "issued_at", *BINDING_FIELDS, *SIGNATURE_FIELDS)
 UNSIGNED_FIELDS = ("actor", "seal")  # what a move's digest leaves out: the sealer sets both
 REGISTER = "register"  # the message a registration's seal names (a start, not a move)
-AUTH_METHODS = ("ui_session", "oidc", "cli", "test")
+AUTH_METHODS = ("ui_session", "oidc", "cli", "test", "api_key")  # api_key: a channel of the intake (issue 25)
 
 
 @dataclass

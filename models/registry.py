@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
 from temporalio import activity
 
+import models.intake  # noqa: F401  (the intake's tables, issue 25)
 import models.users  # noqa: F401  (the user directory's tables live in the same database)
 from models.notices import NotificationRequest
 from runtime.settings import ACTIVITY_THREADS

@@ -75,6 +75,7 @@ class CaseCard:
     answer_character: str = ""
     parent: str = ""  # the reception an instruction was given at
     workflow_run: str = ""  # the first run of the workflow that registered the number (it runs once)
+    registered_by: dict[str, str] = field(default_factory=dict)  # the start seal's id, name, role, auth
     related_to: list[str] = field(default_factory=list)  # earlier open appeals of the same applicant
     answered_late: bool = False  # approved after the legal term as it stood
     answer_excerpt: str = ""  # the answer's first words, shown when a later appeal repeats this one

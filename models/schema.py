@@ -153,3 +153,49 @@ def _text(value: Any, path: str, meta: Any) -> str:
     if pattern and value and not re.fullmatch(pattern, value):
         raise InputError(path, f"does not have the expected form ({pattern})")
     return value
+
+
+def json_schema(cls: type) -> dict[str, Any]:
+    """The JSON Schema of a payload schema (what `parse_object` accepts), for the OpenAPI document:
+    generated from the same dataclass and rules the parser enforces, so the two never disagree."""
+    hints = _hints(cls)
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for f in fields(cls):  # type: ignore[arg-type]
+        properties[f.name] = _value_schema(hints[f.name], f.metadata)
+        if f.default is MISSING and f.default_factory is MISSING:
+            required.append(f.name)
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if cls.__doc__:
+        schema["description"] = " ".join(cls.__doc__.split())
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _value_schema(hint: Any, meta: Any) -> dict[str, Any]:
+    origin = get_origin(hint)
+    if hint is str:
+        text: dict[str, Any] = {"type": "string", "maxLength": meta.get("limit", MAX_FIELD_CHARS)}
+        if meta.get("required"):
+            text["minLength"] = 1
+        if meta.get("pattern"):
+            text["pattern"] = f"^{meta['pattern']}$"
+        return text
+    if hint is bool:
+        return {"type": "boolean"}
+    if hint is int:
+        number: dict[str, Any] = {"type": "integer"}
+        if meta.get("min") is not None:
+            number["minimum"] = meta["min"]
+        if meta.get("max") is not None:
+            number["maximum"] = meta["max"]
+        return number
+    if origin is Literal:
+        return {"type": "string", "enum": list(get_args(hint))}
+    if origin is list:
+        (item_hint,) = get_args(hint)
+        return {"type": "array", "items": _value_schema(item_hint, meta), "maxItems": meta.get("items", MAX_LIST_ITEMS)}
+    if isinstance(hint, type) and is_dataclass(hint):
+        return json_schema(hint)
+    raise TypeError(f"no JSON Schema for {hint!r}")

@@ -46,4 +46,6 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("APPEALS_SEAL_KEY_FILE", ".keys/seal.json", "the seal signing key (Ed25519): the codec server's"),
     Variable("APPEALS_SEAL_PUBLIC_FILE", ".keys/seal-public.json", "the public keys seals are verified with"),
     Variable("APPEALS_SESSION_FILE", "~/.config/appeals/session.json", "the CLI's session"),
+    Variable("APPEALS_STATUS_KEY_FILE", ".keys/status.key", "the key of the applicants' status-page codes"),
+    Variable("APPEALS_PUBLIC_URL", "http://127.0.0.1:8081", "the web application's public address (status links)"),
 )

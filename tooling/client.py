@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -110,6 +111,9 @@ def start_metadata(workflow: str, arg: Any, number: str) -> tuple[str | None, st
     }
     summary = start_summary(kind.name, number, language, values.get("category", ""), values.get("district", ""))
     return summary, start_details(kind.name, number, language, list(values.items()))
+
+
+ClientGetter = Callable[[], Awaitable[Client]]  # connects only when it is needed (a registry-only path never does)
 
 
 async def start_case(

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -20,6 +19,7 @@ from models.contacts import contact_channel
 from models.registry import CaseRecord, EventRecord, NotificationRecord, write_lock
 from policies.permissions import permission_matrix
 from runtime.clock import utc_now
+from tooling.client import ClientGetter
 from tooling.seal import Identity
 
 PENDING = ("queued", "failed", "held")
@@ -73,7 +73,6 @@ def require_role(who: Identity, trigger: str, doing: str) -> str:
     return role
 
 
-ClientGetter = Callable[[], Awaitable[Client]]  # connects only when a move is to be made
 DOING = {"resend_notice": "send notices again", "mark_posted": "record a posting"}
 
 

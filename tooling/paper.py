@@ -13,7 +13,8 @@ from sqlmodel import Session, select
 from activities.paper import print_bundle, print_queue
 from models.registry import NotificationRecord, write_lock
 from runtime.clock import utc_now
-from tooling.outbox import ClientGetter, OutboxError, by_move, operator_event, require_role
+from tooling.client import ClientGetter
+from tooling.outbox import OutboxError, by_move, operator_event, require_role
 from tooling.seal import Identity
 
 

@@ -16,6 +16,8 @@ from runtime.codec import EncryptionCodec
 from tooling.oidc import OidcClient, oidc_client, oidc_settings
 from web.codec_routes import codec_routes
 from web.guards import SecurityHeaders, error
+from web.intake.api import intake_routes
+from web.intake.status_page import status_routes
 from web.login_routes import login_routes
 from web.service import CodecService
 from web.sms_reports import sms_report_routes
@@ -62,6 +64,8 @@ def create_app(
             *codec_routes(service, origins),
             *workbench_routes(service.engine, temporal, secure_cookie),
             *sms_report_routes(service.engine, temporal),
+            *intake_routes(service.engine, temporal),
+            *status_routes(service.engine),
         ],
         middleware=[
             Middleware(SecurityHeaders),

@@ -68,7 +68,7 @@ class AppealWorkflow(AppealV1Handlers, AppealDelivery, ProposalDecisions):
         self.case.forward_by = plan.forward_by
         self.case.registered_on = plan.registered_on
         self.use_plan(plan)
-        registered = await self.register_card()
+        registered = await self.register_card(self.registered_by)
         self.case.possible_repeat_of = registered.possible_repeat_of
         if self.legal_term_apart:
             self.case.related_to = registered.related_to

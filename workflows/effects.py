@@ -22,7 +22,7 @@ from models.activity_names import (
     ActivityRef,
 )
 from models.case_trail import CaseTrail, FailedEffect
-from models.moves import MoveRecord
+from models.moves import Actor, MoveRecord
 from models.notices import NotificationRequest, OutboxChange
 from models.registry_writes import EventReceipt, EventWrite, MoveCommit, RegisterResult
 from runtime.failures import invalid
@@ -68,12 +68,16 @@ class Effects(OutsideInterventions[InputT, CaseT]):
         await workflow.sleep(timedelta(milliseconds=1))
         return True
 
-    async def register_card(self) -> RegisterResult:
-        """Write the case's card once. A registration number runs once: if the registry already
-        holds it (open or closed) for another workflow run, this start is refused and the card
-        is left as it is, whoever started it and with whatever id-reuse policy."""
+    async def register_card(self, by: Actor | None = None) -> RegisterResult:
+        """Write the case's card once, with who registered it (`by`, from the start's seal: a
+        registrar, or a channel's service identity). A registration number runs once: if the
+        registry already holds it (open or closed) for another workflow run, this start is refused
+        and the card is left as it is, whoever started it and with whatever id-reuse policy."""
+        card = self.card()
+        if by is not None:
+            card.registered_by = {"id": by.id, "name": by.name, "role": by.role, "auth": by.method}
         try:
-            return await self.call(REGISTER_CASE, self.card())
+            return await self.call(REGISTER_CASE, card)
         except ActivityError as err:
             raise invalid(f"not registered: {failure_message(err)}") from None
 

@@ -52,7 +52,7 @@ class InstructionWorkflow(ProposalDecisions, InstructionBase):
             if snapshot.instruction is not None:
                 self.case.issuer_office_unit = snapshot.instruction.issuer_office_unit
             await self.plan_term(date.fromisoformat(i.first_term))
-            await self.register_card()
+            await self.register_card(self.registered_by)
             self.upsert_search_attributes()
             if i.executors:
                 await self.system_move("assign", SYSTEM, details=AssignDetails(list(i.executors)))

@@ -61,7 +61,7 @@ class ReceptionWorkflow(ControlledWorkflow[ReceptionInput, ReceptionCase]):
             r = self.input
             snapshot = await self.load_policies(self.policy_request(r))
             self.case.rules = snapshot.reception
-            await self.register_card()
+            await self.register_card(self.registered_by)
             self.upsert_search_attributes()
         else:
             self.news.update(self.case.instructions)  # news may have come while the last run handed over
