@@ -17,6 +17,7 @@ from tooling.oidc import OidcClient, oidc_client, oidc_settings
 from web.codec_routes import codec_routes
 from web.guards import SecurityHeaders, error
 from web.intake.api import intake_routes
+from web.intake.open311 import open311_routes
 from web.intake.status_page import status_routes
 from web.login_routes import login_routes
 from web.service import CodecService
@@ -52,7 +53,11 @@ def create_app(
         service = CodecService(EncryptionCodec(tolerant=False), engine or make_engine(), oidc_settings())
 
     async def not_found(request: Request, exc: Exception) -> Response:
-        return error(404, "GET /work (the workbench), /login or /whoami; POST /login, /logout, /encode, /decode")
+        return error(
+            404,
+            "GET /work (the workbench), /login, /whoami, /status/{number}?code=, /api/v1/openapi.json, "
+            "/open311/v2/services.json; POST /login, /logout, /encode, /decode, /api/v1/appeals",
+        )
 
     async def not_allowed(request: Request, exc: Exception) -> Response:
         return error(405, f"{request.method} is not served at {request.url.path[:100]}")
@@ -66,6 +71,7 @@ def create_app(
             *sms_report_routes(service.engine, temporal),
             *intake_routes(service.engine, temporal),
             *status_routes(service.engine),
+            *open311_routes(service.engine, temporal),
         ],
         middleware=[
             Middleware(SecurityHeaders),
