@@ -214,6 +214,23 @@ async def test_files_come_with_the_appeal_and_are_kept_by_their_digest(intake: I
     history = await dev_env.client.get_workflow_handle(number).fetch_history()
     started = history.events[0].workflow_execution_started_event_attributes.input.payloads[0]
     assert PDF not in started.data and len(started.data) < 8_000  # metadata only, never the file
+    await status_of(intake.served, dev_env, number)
+    # The executor sees the files on the case's page in the workbench; an auditor sees that there are some.
+    from tooling.users import add_user
+    from tooling.users import log_in as open_session
+
+    for user, role in (("exe.files", "executor"), ("aud.files", "auditor")):
+        add_user(intake.served.engine, user, user, [role], "housing-dept", "long enough password")
+    pages = {}
+    for user in ("exe.files", "aud.files"):
+        cookies = {"appeals_session": open_session(intake.served.engine, user, "long enough password", "ui_session")}
+        async with intake.client(key="") as http:
+            http.cookies.update(cookies)
+            page = await http.get(f"/work/case/{number}")
+            file = await http.get(f"/work/case/{number}/attachments/{hashlib.sha256(PDF).hexdigest()}")
+        pages[user] = (page.text, file)
+    assert "крыша.pdf" in pages["exe.files"][0] and pages["exe.files"][1].content == PDF
+    assert "крыша.pdf" not in pages["aud.files"][0] and pages["aud.files"][1].status_code == 404
 
 
 async def test_a_channel_sees_only_its_own_appeals(intake: Intake, served: Served) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import case, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from models.intake import AttachmentRecord
 from models.registry import CaseRecord, DisciplinaryProposalRecord, DocumentRecord, EventRecord, NotificationRecord
 from policies.calendar import local_today, local_zone, working_days_between
 from tooling.seal import Identity
@@ -150,6 +151,7 @@ class CaseFile:
     documents: list[DocumentRecord] = field(default_factory=list)
     related: list[tuple[str, str, CaseRecord | None]] = field(default_factory=list)  # (how related, number, card)
     proposals_awaiting: int = 0  # the case's disciplinary proposals awaiting the head's decision
+    attachments: list[tuple[str, str, str, int]] = field(default_factory=list)  # (sha256, name, type, bytes)
 
 
 def card_of(engine: Engine, number: str) -> CaseRecord | None:
@@ -180,7 +182,31 @@ def case_file(engine: Engine, number: str) -> CaseFile | None:
                 DisciplinaryProposalRecord.status == "awaiting_approval",
             )
         ).one()
-        return CaseFile(card, list(events), list(notices), list(documents), _related(session, card), int(awaiting))
+        files = session.exec(
+            select(
+                AttachmentRecord.sha256,
+                AttachmentRecord.name,
+                AttachmentRecord.content_type,
+                AttachmentRecord.size_bytes,
+            )
+            .where(AttachmentRecord.reg_number == number)
+            .order_by(col(AttachmentRecord.id))
+        ).all()
+        return CaseFile(
+            card, list(events), list(notices), list(documents), _related(session, card), int(awaiting),
+            [tuple(f) for f in files],  # type: ignore[misc]
+        )  # fmt: skip
+
+
+def attachment_of(engine: Engine, number: str, sha256: str) -> AttachmentRecord | None:
+    """A file that came with the case (issue 25), by its digest."""
+    with Session(engine) as session:
+        found = session.exec(
+            select(AttachmentRecord).where(AttachmentRecord.reg_number == number, AttachmentRecord.sha256 == sha256)
+        ).first()
+        if found is not None:
+            session.expunge(found)
+        return found
 
 
 def _related(session: Session, card: CaseRecord) -> list[tuple[str, str, CaseRecord | None]]:

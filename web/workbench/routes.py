@@ -41,6 +41,7 @@ from web.temporal import Temporal
 from web.workbench.cases import (
     CaseList,
     Filters,
+    attachment_of,
     card_of,
     case_file,
     local_time,
@@ -200,6 +201,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             events=events,
             notices=notices,
             documents=documents,
+            attachments=file.attachments,
             related=file.related,
             moves=allowed_moves(who, file.card, file.proposals_awaiting),
             left=working_days_left(file.card.deadline),
@@ -344,6 +346,15 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             return await show_case(request, who, w("unavailable"), code=503)
         return await show_case(request, who, w("resent"))
 
+    async def attachment(request: Request, who: Identity, how: str) -> Response:
+        """A file that came with the appeal, to the roles that see personal data (it may hold some)."""
+        number, sha256 = request.path_params["number"], request.path_params["sha256"]
+        found = await run_in_threadpool(attachment_of, engine, number, sha256[:64])
+        if found is None or not any(r in PERSONAL_DATA_ROLES for r in who.roles):
+            return await show_case(request, who, words(request)("no_file"), code=404)
+        disposition = f"attachment; filename*=UTF-8''{quote(found.name)}"
+        return Response(found.content, media_type=found.content_type, headers={"Content-Disposition": disposition})
+
     async def posted_letter(request: Request, who: Identity, how: str) -> Response:
         """A letter posted or handed over on paper, with the post's tracking number (the case's move
         mark_posted: registrars and controllers; the answer's delivery closes the appeal)."""
@@ -378,6 +389,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         Route("/work/case/{number}", signed_in(case_page), methods=["GET"]),
         Route("/work/case/{number}/notice/resend", signed_in(resend_posted), methods=["POST"]),
         Route("/work/case/{number}/notice/posted", signed_in(posted_letter), methods=["POST"]),
+        Route("/work/case/{number}/attachments/{sha256}", signed_in(attachment), methods=["GET"]),
         Route("/work/case/{number}/{trigger}", signed_in(move_page), methods=["GET"]),
         Route("/work/case/{number}/{trigger}", signed_in(move_posted), methods=["POST"]),
     ]
