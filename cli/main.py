@@ -18,6 +18,7 @@ from temporalio.service import RPCError
 from cli.appeals import import_, register
 from cli.audit import app as audit_app
 from cli.cases import db_app, docs, list_, move, report, status
+from cli.channels import channels_app
 from cli.outbox import outbox_app
 from cli.output import CliError, err
 from cli.users import login, logout, users_app, whoami
@@ -40,6 +41,7 @@ for kind in KINDS:  # a kind's own commands: `KIND_APP` of cli/<kind>s.py, found
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(channels_app, name="channels")
 app.command()(login)
 app.command()(logout)
 app.command()(whoami)

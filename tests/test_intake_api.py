@@ -259,3 +259,38 @@ def test_a_rate_limit_counts_a_minute_and_says_how_long_to_wait() -> None:
     assert limit.wait("portal", now=10.0) == 50  # the first of the three leaves the window at 60 s
     assert limit.wait("another", now=10.0) == 0  # counted per key
     assert limit.wait("portal", now=60.5) == 0
+
+
+def test_a_channel_is_added_and_disabled_from_the_cli_and_its_key_kept_only_as_a_hash(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from models.intake import ChannelRecord
+    from models.registry import make_engine
+    from tooling.intake import channel_of_key
+
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'r.db'}")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "starter.py", *args], capture_output=True, text=True, env=env, timeout=60
+        )
+
+    added = cli("channels", "add", "egov-portal", "--name", "Портал eGov", "--appeal-channel", "eotinish")
+    assert added.returncode == 0, added.stderr
+    key = added.stdout.strip().splitlines()[-1]
+    engine = make_engine(env["DATABASE_URL"])
+    found = channel_of_key(engine, key)
+    assert found is not None and (found.id, found.appeal_channel) == ("egov-portal", "eotinish")
+    with Session(engine) as session:
+        stored = session.get(ChannelRecord, "egov-portal")
+    assert (
+        stored is not None
+        and key not in stored.key_hash
+        and stored.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    )
+    assert cli("channels", "add", "Bad Id", "--name", "x").returncode != 0
+    assert cli("channels", "add", "x-portal", "--name", "x", "--appeal-channel", "pigeon").returncode != 0
+    assert cli("channels", "disable", "egov-portal").returncode == 0
+    assert channel_of_key(engine, key) is None  # a disabled channel's key opens nothing
