@@ -79,6 +79,10 @@ class ReportActivities:
         if req.kind == "paper":  # the print queue's bundle for the registry office (issue 24)
             path, count = print_bundle(self.engine, local_day(req.day), reports_folder() / "paper")
             return ReportResult(req.kind, [str(path)] if path else [], {"letters": count})
+        if req.kind == "mail-drafts":  # the intake's e-mails not registered in their term (issue 25)
+            from activities.mail_intake import alert_overdue
+
+            return ReportResult(req.kind, [], {"alerted": alert_overdue(self.engine)})
         paths: list[str] = []
         summary: dict[str, int] = {}
         for report, written in self.written(req):

@@ -59,3 +59,23 @@ def channels_disable(channel_id: str) -> None:
         session.add(row)
         session.commit()
     out.print(f"channel {escape(channel_id)} disabled")
+
+
+@channels_app.command("mail")
+def channels_mail(
+    host: str = typer.Option("127.0.0.1", help="the address to listen on"),
+    port: int = typer.Option(2525, help="the port (the department's mail server forwards the intake's mail here)"),
+    lmtp: bool = typer.Option(False, help="speak LMTP (behind a mail server that delivers by LMTP)"),
+) -> None:
+    """Receive the intake mailbox's e-mails: each becomes a draft in the workbench's «Входящие письма»."""
+    import time
+
+    from activities.mail_intake import serve
+
+    controller = serve(registry_engine(), host, port, lmtp=lmtp)
+    out.print(f"the intake mailbox listens on {host}:{port} ({'LMTP' if lmtp else 'SMTP'}); Ctrl-C stops it")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        controller.stop()

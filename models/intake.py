@@ -56,3 +56,23 @@ class AttachmentRecord(SQLModel, table=True):
     size_bytes: int
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(default_factory=_utcnow)
+
+
+class MailDraftRecord(SQLModel, table=True):
+    """An e-mail to the department's intake mailbox, waiting for a registrar: registration is
+    mandatory (the registrar confirms the category, district and applicant, and registers it, or
+    registers it and leaves it without consideration with the ground). Its files are kept as
+    attachments of `draft-<id>` until it is registered."""
+
+    __tablename__ = "mail_drafts"
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(unique=True)  # the e-mail's Message-ID: a message delivered twice is one draft
+    from_address: str
+    from_name: str = ""
+    subject: str = ""
+    text: str = ""
+    received_at: datetime = Field(default_factory=_utcnow)
+    state: str = Field(default="waiting", index=True)  # waiting | registered
+    reg_number: str = ""
+    handled_by: str = ""
+    alerted: bool = False  # the registry office was told it waits past its term

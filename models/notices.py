@@ -13,6 +13,7 @@ from models.errors import InputError
 HEAD_RECIPIENT = "head-of-department"
 CONTROLLER_RECIPIENT = "department-controller"
 AKIM_RECIPIENT = "akim-office"  # an undecided disciplinary proposal is escalated there (issue 21)
+REGISTRY_RECIPIENT = "registry-office"  # the registrars: an e-mail to the intake waits unregistered (issue 25)
 
 
 @dataclass
@@ -82,7 +83,8 @@ class ReportRequest:
     end: str = ""
 
 
-REPORT_KINDS = ("systemic", "district", "performance", "half-year", "digest", "paper")  # paper: the post's bundle
+# paper: the post's bundle (issue 24); mail-drafts: the intake's e-mails waiting past their term (issue 25)
+REPORT_KINDS = ("systemic", "district", "performance", "half-year", "digest", "paper", "mail-drafts")
 
 
 def parse_report_request(raw: Any) -> ReportRequest:

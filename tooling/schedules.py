@@ -55,6 +55,13 @@ REPORT_SCHEDULES = (
         "issue 24: the print queue's bundle and register list for the registry office, working days at 15:00 "
         "(Model Regulation para 9: the registry office dispatches outgoing correspondence)",
     ),
+    ReportSchedule(
+        "mail-drafts-hourly",
+        "mail-drafts",
+        ScheduleCalendarSpec(minute=[ScheduleRange(5)], hour=[ScheduleRange(0, 23)]),
+        "issue 25: e-mails to the intake not registered by the end of the next working day are reported to the "
+        "registry office (registration is mandatory: domain.md), hourly at :05",
+    ),
 )
 
 

@@ -51,6 +51,15 @@ from web.workbench.cases import (
     working_days_left,
 )
 from web.workbench.forms import move_form, payload_from
+from web.workbench.mail_drafts import (
+    as_utc,
+    draft_fields,
+    draft_input,
+    draft_of,
+    due_by,
+    mark_registered,
+    waiting_drafts,
+)
 from web.workbench.registration import REGISTRATIONS
 from web.workbench.words import Words
 from workflows.kinds import BY_NAME, CARD_KINDS, KINDS, kind_of_card, kind_of_number
@@ -272,7 +281,15 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         return await show_case(request, who, w("done", move=w.trigger(trigger), state=w.state(kind.name, st.state)))
 
     def register_form(
-        request: Request, who: Identity, kind: str, posted: dict[str, Any], message: str = "", *, code: int = 200
+        request: Request,
+        who: Identity,
+        kind: str,
+        posted: dict[str, Any],
+        message: str = "",
+        *,
+        code: int = 200,
+        draft: Any = None,
+        draft_files: list[str] | None = None,
     ) -> Response:
         form = REGISTRATIONS[kind].form(words(request))
         return render(
@@ -284,6 +301,9 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             kinds=list(REGISTRATIONS),
             form=form,
             posted=posted or dict(REGISTRATIONS[kind].defaults),
+            draft=draft,
+            draft_files=draft_files or [],
+            draft_when=local_time(draft.received_at) if draft is not None else "",
             message=message,
             error=code >= 400,
         )
@@ -296,7 +316,32 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         kind = registering_kind(request)
         if kind is None:
             return RedirectResponse("/work/register/appeal", status_code=303)
+        draft_id = request.query_params.get("draft", "")
+        if kind == "appeal" and draft_id.isdigit():  # an e-mail of the intake, its fields filled in
+            found = await run_in_threadpool(draft_of, engine, int(draft_id))
+            if found is None:
+                return register_form(request, who, kind, {}, words(request)("draft_gone"), code=404)
+            return register_form(request, who, kind, draft_fields(found[0]), draft=found[0], draft_files=found[1])
         return register_form(request, who, kind, {})
+
+    async def inbox(request: Request, who: Identity, how: str) -> Response:
+        """The intake mailbox's e-mails waiting for a registrar, the oldest first, with their term."""
+        if not any(r in registering_roles() for r in who.roles):
+            return await cases_page(request, who, how)
+        now = utc_now()
+        drafts = [
+            {
+                "id": d.id,
+                "when": local_time(d.received_at),
+                "sender": f"{d.from_name} <{d.from_address}>".strip(),
+                "subject": d.subject,
+                "due": local_time(due_by(as_utc(d.received_at))),
+                "late": due_by(as_utc(d.received_at)) <= now,
+                "files": files,
+            }
+            for d, files in await run_in_threadpool(waiting_drafts, engine)
+        ]
+        return render(request, "inbox.html.j2", who, drafts=drafts)
 
     async def register_posted(request: Request, who: Identity, how: str) -> Response:
         """Register a case of the kind: refused before a number is taken (the same check as the
@@ -313,10 +358,26 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         if code:
             return register_form(request, who, kind, fields, w("refused", why=refusal), code=code)
         raw = {**REGISTRATIONS[kind].raw(fields), "received_at": utc_now().isoformat()}  # received now
+        draft_id = int(fields["draft"]) if kind == "appeal" and str(fields.get("draft", "")).isdigit() else None
+        if draft_id is not None:  # an e-mail of the intake: received when it came, with its files
+            found = await run_in_threadpool(draft_of, engine, draft_id)
+            if found is None:
+                return register_form(request, who, kind, fields, w("draft_gone"), code=409)
+            raw.update(draft_input(found[0], found[2]))
         try:
             checked(BY_NAME[kind], raw)  # refused before a number is taken
             parsed = await run_in_threadpool(numbered, engine, BY_NAME[kind], raw)
             number = await register(await temporal.get(), BY_NAME[kind], parsed, who, how)
+            if draft_id is not None:
+                await run_in_threadpool(mark_registered, engine, draft_id, number, who.id)
+                ground = str(fields.get("leave_ground", ""))
+                if ground in ("no_essence", "anonymous"):  # registered, then not considered, with the ground
+                    handle = (await temporal.get()).get_workflow_handle(number)
+                    reason = w.choice("leave_grounds", ground)
+                    await transition(
+                        handle, "leave_without_consideration", who, "registrar", method=how, reason=reason,
+                        details={"ground": ground},
+                    )  # fmt: skip
         except InputError as err:
             return register_form(request, who, kind, fields, w("refused", why=w.input_error(err)), code=422)
         except WorkflowAlreadyStartedError:  # the registry's counter is behind the cases: nothing started
@@ -385,6 +446,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
         Route("/work/register", signed_in(register_page), methods=["GET"]),
         Route("/work/register/{kind}", signed_in(register_page), methods=["GET"]),
         Route("/work/register/{kind}", signed_in(register_posted), methods=["POST"]),
+        Route("/work/inbox", signed_in(inbox), methods=["GET"]),
         Route("/work/lang/{lang}", language, methods=["GET"]),
         Route("/work/case/{number}", signed_in(case_page), methods=["GET"]),
         Route("/work/case/{number}/notice/resend", signed_in(resend_posted), methods=["POST"]),

@@ -1,6 +1,6 @@
 """Issue 25: the intake. Channels with their hashed API keys, each channel's registrations by its
-own id (idempotency: a retry is the same case), and the files that came with an appeal, kept by
-their SHA-256.
+own id (idempotency: a retry is the same case), the files that came with an appeal, kept by their
+SHA-256, and the e-mails waiting in the intake mailbox for a registrar.
 
 Revision ID: 0006
 Revises: 0005
@@ -61,9 +61,27 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_attachments_reg_number"), "attachments", ["reg_number"], unique=False)
     op.create_index(op.f("ix_attachments_sha256"), "attachments", ["sha256"], unique=False)
+    op.create_table(
+        "mail_drafts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("message_id", AutoString(), nullable=False),
+        sa.Column("from_address", AutoString(), nullable=False),
+        sa.Column("from_name", AutoString(), nullable=False),
+        sa.Column("subject", AutoString(), nullable=False),
+        sa.Column("text", AutoString(), nullable=False),
+        sa.Column("received_at", UTCDateTime(), nullable=False),
+        sa.Column("state", AutoString(), nullable=False),
+        sa.Column("reg_number", AutoString(), nullable=False),
+        sa.Column("handled_by", AutoString(), nullable=False),
+        sa.Column("alerted", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("message_id"),
+    )
+    op.create_index(op.f("ix_mail_drafts_state"), "mail_drafts", ["state"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_table("mail_drafts")
     op.drop_table("attachments")
     op.drop_table("intake_requests")
     op.drop_table("channels")
