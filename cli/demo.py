@@ -29,9 +29,11 @@ from cli.demo_cases import (
     seed_instruction,
     seed_water,
 )
-from models.registry import make_engine
+from models.registry import make_engine, registry_engine
 from runtime.clock import utc_now
+from runtime.status_access import status_url
 from tooling import devserver
+from tooling.intake import add_channel
 from tooling.seal import staff
 
 # The demo's registrar (a demo user too): the demo holds the codec key and seals its registrations
@@ -133,6 +135,13 @@ def main() -> int:
         print("Scheduled (Web UI -> Schedules): half-year-instructions-report, district-problem-cards-monthly,")
         print("overdue-digest-weekly, case-reconciliation-hourly.")
         print("Any report, any period: .venv/bin/python starter.py report --help")
+        portal_key = add_channel(registry_engine(), "demo-portal", "Демо-портал", "eotinish")
+        print("\nChannels register appeals through the intake API (README, Appeals come in through channels);")
+        print(f"the demo portal's key: {portal_key}")
+        print(
+            "  OpenAPI: http://127.0.0.1:8081/api/v1/openapi.json   Open311: http://127.0.0.1:8081/open311/v2/services.json"
+        )
+        print(f"An applicant follows {numbers[1]} at {status_url(numbers[1])}")
         if sink is not None:
             print(f"\nThe demo's mail (letters to applicants, notices to staff): {DEMO_MAIL}/new, one file per")
             print("message, sent by the outbox relay every minute.")

@@ -294,3 +294,21 @@ def test_a_channel_is_added_and_disabled_from_the_cli_and_its_key_kept_only_as_a
     assert cli("channels", "add", "x-portal", "--name", "x", "--appeal-channel", "pigeon").returncode != 0
     assert cli("channels", "disable", "egov-portal").returncode == 0
     assert channel_of_key(engine, key) is None  # a disabled channel's key opens nothing
+
+
+def test_the_readme_s_curl_example_is_a_valid_registration() -> None:
+    """The body the README shows a portal sending passes the same checks the API makes."""
+    import json
+    import re
+    from pathlib import Path
+
+    from models.intake_api import ChannelAppeal
+    from models.schema import parse_object
+    from tooling.registering import checked
+    from workflows.kinds import BY_NAME
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"-d '(\{.*?\})'", readme, re.S)
+    assert found is not None
+    example = parse_object(ChannelAppeal, json.loads(found.group(1)), "appeal")
+    checked(BY_NAME["appeal"], example.as_import("eotinish", "Портал eGov", "2026-12-03T10:00:00+05:00", "Аким"))
