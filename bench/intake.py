@@ -150,6 +150,11 @@ async def main(n: int, clients: int, kill_at: int) -> None:
     client = await connect(stack.address)
     running = {w.id async for w in client.list_workflows("WorkflowType = 'AppealWorkflow'")}
     lost = numbers - registered
+    with Session(engine) as session:
+        summaries = dict(session.exec(select(CaseRecord.reg_number, CaseRecord.summary)).all())
+    # Each appeal's number must be its own case: its text, not another appeal's under a shared number.
+    mixed = [i for i, pair in answers.items() if not summaries.get(pair[0], "").startswith(appeals[i]["text"][:40])]
+    print(f"appeals answered with a number that is not their own case: {len(mixed)} (goal 0)")
     print(f"cases in the registry: {len(registered)}; workflows: {len(running)}; intake rows pending: {pending}")
     extra = len(registered - numbers)
     print(f"lost: {len(lost)} (answered numbers without their case; goal 0); cases beyond the answers: {extra}")

@@ -168,3 +168,17 @@ def test_each_registry_run_is_on_the_database_it_names(engine: Engine, request: 
     assert engine.dialect.name == request.node.callspec.params["engine"]
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(CaseRecord)).one() == 0
+
+
+def test_numbers_taken_at_once_from_many_threads_are_all_different(tmp_path: Any) -> None:
+    """Reproduction (bench/intake.py): 1,000 appeals registered at once, 140 of them got a number
+    another had taken (the counter was read, then written)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models.registry import make_engine
+    from tooling.numbering import allocate_number
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'numbers.db'}")
+    with ThreadPoolExecutor(16) as pool:
+        numbers = list(pool.map(lambda _: allocate_number(engine, "APL", 2026), range(400)))
+    assert len(set(numbers)) == 400 and max(numbers) == "APL-2026-000400"

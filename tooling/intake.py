@@ -203,7 +203,8 @@ def _take_number(engine: Engine, kind: Any, channel: str, external_id: str, dige
             return record
     except IntegrityError:
         found = _intake_of(engine, channel, external_id)
-        assert found is not None
+        if found is None:  # not a twin's id: the number itself was taken (the counter is never behind)
+            raise
         return found
 
 

@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("channel", "external_id", name="uq_intake_channel_external_id"),
     )
     op.create_index(op.f("ix_intake_requests_channel"), "intake_requests", ["channel"], unique=False)
-    op.create_index(op.f("ix_intake_requests_reg_number"), "intake_requests", ["reg_number"], unique=False)
+    op.create_index(op.f("ix_intake_requests_reg_number"), "intake_requests", ["reg_number"], unique=True)
     op.create_table(
         "attachments",
         sa.Column("id", sa.Integer(), nullable=False),
