@@ -37,6 +37,7 @@ from models.registry import NotificationRecord, insert_once, write_lock
 from models.users import UserRecord
 from policies.loading import load_policy
 from runtime.clock import utc_now
+from runtime.status_access import status_url
 
 LEASE = timedelta(minutes=5)  # a relay that died mid-send gives the notice back after this
 
@@ -220,11 +221,13 @@ class OutboxActivities:
         return str(message["Message-ID"])
 
     async def text(self, notice: NotificationRecord, where: Route) -> str:
-        """A short notice by SMS (the subject and the number, within the policy's segments); the
-        gateway's id for it."""
+        """A short notice by SMS (the subject with the number, and the status page's link, within the
+        policy's segments); the gateway's id for it."""
         assert self.sms is not None
         policy = delivery_policy()["sms"]
-        text = sms_text(notice.reg_number, notice.subject, str(policy["status_link"]), int(policy["max_segments"]))
+        # An SMS goes to an applicant's phone (staff are reached by e-mail): where to follow the case.
+        link = status_url(notice.reg_number) if policy["status_link"] and notice.reg_number else ""
+        text = sms_text(notice.reg_number, notice.subject, link, int(policy["max_segments"]))
         return await send_sms(self.sms, where.address, text, notice.key)
 
     def record_sent(self, notice: NotificationRecord, where: Route, message_id: str) -> None:

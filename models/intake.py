@@ -36,7 +36,9 @@ class IntakeRecord(SQLModel, table=True):
     channel: str = Field(index=True)
     external_id: str
     body_sha256: str  # what was asked for: the same id with another body is a conflict (409)
-    reg_number: str = Field(index=True, unique=True)  # taken before the start: a retry starts the same number; one request's only
+    reg_number: str = Field(
+        index=True, unique=True
+    )  # taken before the start: a retry starts the same number; one request's only
     received_at: str = ""  # the receipt time fixed at the first attempt (ISO 8601): a retry keeps it
     state: str = "pending"  # pending (the start is not confirmed) | registered
     answer: str = ""  # the JSON answer given once registered (a retry gets the same)
