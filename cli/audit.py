@@ -28,6 +28,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.letters import environment
 from activities.registry import OUTSIDE_RESET
 from cli.output import CliError, err, out
+from models.intake import IntakeRecord
 from models.registry import CaseRecord, EventRecord, registry_engine
 from policies import calendar
 from policies.appeals import appeal_rules
@@ -265,6 +266,18 @@ def compliance_findings(engine: Any, existing: set[str] | None) -> list[tuple[st
                     number,
                     "open past the term",
                     f"term {card.deadline}, state {card.state} (APPC: a missed term is deemed a refusal)",
+                )
+            )
+    with Session(engine) as session:  # a channel's registration whose start was never confirmed (issue 25)
+        pending = session.exec(select(IntakeRecord).where(IntakeRecord.state == "pending")).all()
+    for row in pending:
+        if row.reg_number not in cards:
+            findings.append(
+                (
+                    row.reg_number,
+                    "number taken by a channel's registration that never started",
+                    f"{row.channel} {row.external_id[:60]} at {row.created_at.isoformat()[:16]}: "
+                    "the channel was told to send it again (503); the number stays unused until it does",
                 )
             )
     if existing is not None:

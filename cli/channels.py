@@ -25,12 +25,13 @@ def channels_add(
     channel_id: str,
     name: str = typer.Option(..., help='shown in the trail: "registered via NAME"'),
     appeal_channel: str = typer.Option("electronic", help=f"the appeals' channel field: {', '.join(CHANNELS)}"),
+    oauth_client: str = typer.Option("", help="its client id at the identity provider (client-credentials tokens)"),
 ) -> None:
     """Add a channel (or give an existing one a new key: the old key stops working)."""
     if not CHANNEL_ID.match(channel_id):
         raise CliError("channel_id: 2-40 lowercase letters, digits and dashes, e.g. egov-portal")
     try:
-        key = add_channel(registry_engine(), channel_id, name, appeal_channel)
+        key = add_channel(registry_engine(), channel_id, name, appeal_channel, oauth_client)
     except ValueError as err:
         raise CliError(str(err)) from None
     out.print(f"channel {escape(channel_id)}: its API key, shown once (keep it in the channel's secret store):")

@@ -22,6 +22,7 @@ class ChannelRecord(SQLModel, table=True):
     name: str  # shown in the trail: "registered via <name>"
     key_hash: str = Field(index=True)
     appeal_channel: str = "electronic"  # the appeal's `channel` field (models/appeal.py CHANNELS)
+    oauth_client: str = Field(default="", index=True)  # its client id at the identity provider ("" = keys only)
     disabled: bool = False
     created_at: datetime = Field(default_factory=_utcnow)
 

@@ -175,6 +175,10 @@ async def test_temporal_down_is_a_503_and_the_retry_registers_the_same_number_on
     with Session(intake.served.engine) as session:
         pending = session.exec(select(IntakeRecord)).one()
     assert pending.state == "pending"
+    from cli.audit import compliance_findings
+
+    gaps = [f for f in compliance_findings(intake.served.engine, None) if f[0] == pending.reg_number]
+    assert [f[1] for f in gaps] == ["number taken by a channel's registration that never started"]
     async with intake.client() as up:
         done = await up.post("/api/v1/appeals", json=body)
     assert done.status_code == 201 and done.json()["reg_number"] == pending.reg_number
@@ -312,3 +316,31 @@ def test_the_readme_s_curl_example_is_a_valid_registration() -> None:
     assert found is not None
     example = parse_object(ChannelAppeal, json.loads(found.group(1)), "appeal")
     checked(BY_NAME["appeal"], example.as_import("eotinish", "Портал eGov", "2026-12-03T10:00:00+05:00", "Аким"))
+
+
+async def test_a_channel_may_authenticate_with_its_client_credentials_token(
+    intake: Intake, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OAuth2 client credentials: the organisation's identity provider issues the portal an access
+    token; the API takes it instead of the key, if it names the channel's client and the scope."""
+    from tests.test_identity import provider
+    from tooling.oidc import AUDIENCE_ENV, ISSUER_ENV, JWKS_ENV, OidcSettings
+
+    settings = OidcSettings("https://idp.akimat.example.kz/realms/gov", "appeals-api", str(tmp_path / "jwks.json"))
+    for name, value in ((ISSUER_ENV, settings.issuer), (AUDIENCE_ENV, settings.audience), (JWKS_ENV, settings.jwks)):
+        monkeypatch.setenv(name, value)
+    token = provider(settings)
+    add_channel(intake.served.engine, "egov-portal", "Портал eGov", "eotinish", oauth_client="egov-portal-sa")
+    good = token(client_id="egov-portal-sa", scope="appeals.register profile")
+    cases = [
+        (good, 201),
+        (token(client_id="egov-portal-sa", scope="profile"), 403),  # not granted the scope
+        (token(client_id="someone-else", scope="appeals.register"), 403),  # not a channel
+        (token(client_id="egov-portal-sa", scope="appeals.register", aud="another-api"), 401),
+        (token(client_id="egov-portal-sa", scope="appeals.register", exp=1), 401),  # expired
+        (good[:-6] + "AAAAAA", 401),  # its signature broken
+    ]
+    for bearer, code in cases:
+        async with intake.client(key=bearer) as http:
+            answer = await http.post("/api/v1/appeals", json=appeal())
+        assert answer.status_code == code, (code, answer.text)

@@ -75,9 +75,12 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def add_channel(engine: Engine, channel_id: str, name: str, appeal_channel: str = "electronic") -> str:
-    """A channel and its API key (shown once: only its hash is kept). A second call for the same
-    channel replaces the key (the old one stops working)."""
+def add_channel(
+    engine: Engine, channel_id: str, name: str, appeal_channel: str = "electronic", oauth_client: str = ""
+) -> str:
+    """A channel and its API key (shown once: only its hash is kept), and the client id its access
+    tokens from the identity provider name, if it uses them. A second call for the same channel
+    replaces the key (the old one stops working)."""
     from models.appeal import CHANNELS
 
     if appeal_channel not in CHANNELS:
@@ -86,6 +89,7 @@ def add_channel(engine: Engine, channel_id: str, name: str, appeal_channel: str 
     with write_lock(engine), Session(engine) as session:
         record = session.get(ChannelRecord, channel_id) or ChannelRecord(id=channel_id, name=name, key_hash="")
         record.name, record.key_hash, record.appeal_channel, record.disabled = name, _hash(key), appeal_channel, False
+        record.oauth_client = oauth_client
         session.add(record)
         session.commit()
     return key
@@ -99,6 +103,15 @@ def channel_of_key(engine: Engine, key: str) -> Channel | None:
     with Session(engine) as session:
         record = session.exec(select(ChannelRecord).where(ChannelRecord.key_hash == digest)).first()
     if record is None or record.disabled or not hmac.compare_digest(record.key_hash, digest):
+        return None
+    return Channel(record.id, record.name, record.appeal_channel)
+
+
+def channel_of_client(engine: Engine, client_id: str) -> Channel | None:
+    """The enabled channel whose identity-provider client this is."""
+    with Session(engine) as session:
+        record = session.exec(select(ChannelRecord).where(ChannelRecord.oauth_client == client_id)).first()
+    if record is None or record.disabled or not client_id:
         return None
     return Channel(record.id, record.name, record.appeal_channel)
 

@@ -124,3 +124,30 @@ def verify_token(token: str, settings: OidcSettings, nonce: str | None = None) -
         roles=roles,
         unit=str(claims.get(names["unit"]) or ""),
     )
+
+
+def verify_client_token(token: str, settings: OidcSettings, scope: str) -> str:
+    """The OAuth2 client an access token from the client-credentials grant proves (a channel's
+    service account at the organisation's identity provider), if it carries `scope`; TokenError
+    saying why not."""
+    policy = load_policy("identity")["oidc"]
+    try:
+        claims = jwt.decode(
+            token,
+            _signing_key(token, settings.jwks),
+            algorithms=list(policy["algorithms"]),
+            audience=settings.audience,
+            issuer=settings.issuer,
+            options={"require": ["exp", "iss", "aud"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise TokenError("access token: expired; ask the identity provider for a new one") from None
+    except jwt.PyJWTError as err:
+        raise TokenError(f"access token: {type(err).__name__}: {str(err)[:200]}") from None
+    granted = str(claims.get("scope", "")).split()
+    if scope not in granted:
+        raise TokenError(f"access token: the scope {scope!r} was not granted")
+    client = str(claims.get("client_id") or claims.get("azp") or "")
+    if not client:
+        raise TokenError("access token: names no client (client_id or azp)")
+    return client

@@ -30,10 +30,12 @@ from tooling.intake import (
     IntakeUnavailable,
     Upload,
     body_digest,
+    channel_of_client,
     channel_of_key,
     register_from_channel,
     standing,
 )
+from tooling.oidc import TokenError, oidc_settings, verify_client_token
 from web.guards import BodyTooLarge, read_body
 from web.intake.openapi import openapi_document
 from web.intake.problems import field_problem, problem
@@ -69,6 +71,8 @@ class IntakeGate:
         key = key or api_key(request)
         if not key:
             return problem(401, "no-key", "send the channel's API key (Authorization: Bearer KEY, or X-API-Key)")
+        if key.count(".") == 2 and not key.startswith("ak_"):  # a JWT: an access token of the identity provider
+            return await self.client_channel(key)
         channel = await run_in_threadpool(channel_of_key, self.engine, key)
         if channel is None:
             return problem(401, "unknown-key", "the API key is not a channel's key, or the channel is disabled")
@@ -76,6 +80,23 @@ class IntakeGate:
         if wait:
             return too_many(wait, f"channel {channel.id}")
         return channel
+
+    async def client_channel(self, token: str) -> Channel | Response:
+        """A channel by its access token (OAuth2 client credentials), checked against the provider."""
+        settings = oidc_settings()
+        if settings is None:
+            return problem(401, "no-provider", "access tokens are not accepted here: send the channel's API key")
+        scope = str(load_policy("intake")["oauth_scope"])
+        try:
+            client = await run_in_threadpool(verify_client_token, token, settings, scope)
+        except TokenError as err:
+            code = 403 if "scope" in str(err) else 401
+            return problem(code, "bad-token", str(err))
+        channel = await run_in_threadpool(channel_of_client, self.engine, client)
+        if channel is None:
+            return problem(403, "unknown-client", f"the client {client[:100]!r} is not a channel (or is disabled)")
+        wait = self.by_channel.wait(channel.id)
+        return too_many(wait, f"channel {channel.id}") if wait else channel
 
 
 def too_many(wait: int, who: str) -> Response:

@@ -25,11 +25,13 @@ def upgrade() -> None:
         sa.Column("name", AutoString(), nullable=False),
         sa.Column("key_hash", AutoString(), nullable=False),
         sa.Column("appeal_channel", AutoString(), nullable=False),
+        sa.Column("oauth_client", AutoString(), nullable=False),
         sa.Column("disabled", sa.Boolean(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index(op.f("ix_channels_key_hash"), "channels", ["key_hash"], unique=False)
+    op.create_index(op.f("ix_channels_oauth_client"), "channels", ["oauth_client"], unique=False)
     op.create_table(
         "intake_requests",
         sa.Column("id", sa.Integer(), nullable=False),
