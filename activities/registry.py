@@ -261,11 +261,13 @@ def _render_all(
 
 
 def answer_figures(received_at: str, approved_at: str) -> dict[str, Any]:
-    """The approved answer's local date and the working days it took from registration (the
-    performance table's average, seed 5.9), kept on the card so reports sum them in SQL."""
+    """The answer's local date and the working days it took, counted as the law counts a term: the
+    registration day is day 1 (an answer on that day took 1 day; issue 26 found the average one
+    short). Kept on the card so reports sum them in SQL (the performance table's average, seed 5.9)."""
     answered = date.fromisoformat(local_date(approved_at))
     registered = registration_day(receipt_moment(received_at))
-    return {"answered_on": answered.isoformat(), "answer_working_days": working_days_between(registered, answered)}
+    days = working_days_between(registered, answered) + 1
+    return {"answered_on": answered.isoformat(), "answer_working_days": days}
 
 
 def permanent(message: str) -> ApplicationError:

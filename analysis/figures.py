@@ -68,8 +68,11 @@ class PerformanceRow:
 
     @property
     def on_time_share(self) -> float | None:
-        answered = self.answered_on_time + self.answered_late
-        return self.answered_on_time / answered if answered else None
+        """Answered in time, of every appeal whose term has come: answered (in time or late) or
+        still open past its term (issue 26: counting the answered alone hid an executor with no
+        answers and many overdue, and showed one that answers late worse than one that does not)."""
+        due = self.answered_on_time + self.answered_late + self.open_past_term
+        return self.answered_on_time / due if due else None
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "on_time_share": self.on_time_share}

@@ -13,7 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -59,13 +59,21 @@ class Report:
         return name
 
     def csv(self, table: str) -> str:
+        """The table as CSV, with its header even when no row is in the period (issue 26: an empty
+        period gave header-less files)."""
         rows = self.tables[table]
         buffer = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        columns = list(rows[0]) if rows else COLUMNS.get(table, [])
+        if columns:
+            writer = csv.DictWriter(buffer, fieldnames=columns)
             writer.writeheader()
             writer.writerows(rows)
         return buffer.getvalue()
+
+    @property
+    def empty(self) -> bool:
+        """No appeal (or, for the digest, no case) in the period."""
+        return self.summary.get("total", self.summary.get("cases", 1)) == 0
 
     def write(self, folder: Path) -> list[Path]:
         """The HTML and one CSV per table, named after the kind, district, period and language."""
@@ -96,6 +104,30 @@ def _environment() -> Environment:
     )
 
 
+# The columns of each CSV table, for a period with no rows (the rows' own keys otherwise).
+COLUMNS: dict[str, list[str]] = {
+    "executors": [f.name for f in fields(figures.PerformanceRow)] + ["on_time_share"],
+    "quality": [f.name for f in fields(figures.QualityRow)],
+    "groups": [
+        "district", "appeals", "applicants", "previous_period", "trend", "late", "returned", "categories",
+        "executors", "terms", "numbers", "rule",
+    ],
+    "categories": ["category", "appeals", "share"],
+    "cases": ["executor", "reg_number", "deadline", "overdue"],
+    "instructions": ["reg_number", "issuer", "lead", "state", "deadline", "overdue", "closure_reason"],
+}  # fmt: skip
+COLUMNS["systemic"] = COLUMNS["groups"]
+
+
+def generated_at() -> str:
+    """When the report was made, in the department's local time with its zone named (issue 26:
+    it was the server's time with no zone)."""
+    moment = local_now()
+    offset = moment.utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    return f"{moment.strftime('%Y-%m-%d %H:%M')} ({moment.tzinfo}, UTC{hours:+d})"
+
+
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.0f}%"
 
@@ -122,7 +154,7 @@ def _render(template: str, scope: Scope, kind_label: str, **context: Any) -> str
             title=words[language][kind_label],
             basis=words[language][f"{kind_label}_basis"] if f"{kind_label}_basis" in words[language] else "",
             scope=scope,
-            generated=local_now().strftime("%Y-%m-%d %H:%M"),
+            generated=generated_at(),
             percent=_percent,
             executor_name=lambda key: executor_name(key, language) if key != "—" else key,
             category_name=category_name,
@@ -381,7 +413,18 @@ def build_in(kind: str, engine: Engine, scope: Scope, languages: Sequence[str]) 
     count, page = STEPS[kind]
     with engine.connect() as conn:
         found = count(conn, scope)
-    return [page(replace(scope, language=language), found) for language in languages]
+    return [said_if_empty(page(replace(scope, language=language), found)) for language in languages]
+
+
+def said_if_empty(report: Report) -> Report:
+    """A report of a period with nothing in it says so at its top, instead of a page of zeros
+    (issue 26)."""
+    if report.empty:
+        notice = f'<p id="empty" role="status"><b>{labels()[report.scope.language]["no_appeals"]}</b></p>'
+        at = report.html.find("</p>", report.html.find('id="period"'))
+        if at >= 0:
+            report.html = report.html[: at + 4] + "\n" + notice + report.html[at + 4 :]
+    return report
 
 
 def build(kind: str, engine: Engine, scope: Scope) -> Report:

@@ -82,7 +82,7 @@ def test_the_performance_figures_are_counted_right(engine: Engine) -> None:
     assert (water.answered_on_time, water.answered_late, water.open_past_term) == (16, 4, 5)
     assert water.returned == 4 and water.extended == 0 and water.proposals == 0
     assert water.avg_working_days == 7.0
-    assert water.on_time_share == pytest.approx(16 / 20)
+    assert water.on_time_share == pytest.approx(16 / 25)  # in time, of the 20 answered and the 5 open past the term
     assert rows["appeals-dept"].received == 40 and rows["appeals-dept"].answered_on_time == 0
 
 
@@ -101,6 +101,11 @@ def test_a_period_outside_the_data_gives_empty_reports_not_errors(engine: Engine
     for kind in ("systemic", "performance", "half-year", "digest"):
         report = build(kind, engine, Scope(date(2020, 1, 1), date(2020, 1, 31), language="kk"))
         assert report.html.startswith("<!doctype html>")
+        if kind != "digest":  # the digest lists the open cases due by then, whatever the period
+            assert "Бұл кезеңде өтініштер жоқ." in report.html, kind  # said, not a silent page of zeros
+        for table in report.tables:
+            assert report.csv(table).strip(), (kind, table)  # the header is there (issue 26)
+    assert "(Asia/Almaty, UTC+5)" in report.html  # the generation time names its zone
     with pytest.raises(ValueError, match="district: a problem-issue card is for one district"):
         build("district", engine, HALF)
     with pytest.raises(ValueError, match="kind: 'weekly' is not one of"):
@@ -169,3 +174,22 @@ def test_every_breakdown_adds_up_to_the_total(tmp_path_factory: pytest.TempPathF
         assert r.answered_on_time + r.answered_late <= r.received
     assert sum(r.answered_on_time + r.answered_late for r in rows) == sum(c["answered"] for c in inside)
     engine.dispose()
+
+
+def test_the_on_time_share_counts_the_open_cases_past_their_term() -> None:
+    """Issue 26.5: an executor with no answers and 22 overdue vanished from the chart (no share),
+    and one that answered late looked worse than one that did not answer at all."""
+    silent = figures.PerformanceRow("silent-dept", 22, 0, 0, 22, 0, 0, 0, None)
+    late = figures.PerformanceRow("late-dept", 22, 0, 22, 0, 0, 0, 0, 30.0)
+    assert silent.on_time_share == 0.0 and late.on_time_share == 0.0
+    assert figures.PerformanceRow("fresh-dept", 3, 0, 0, 0, 0, 0, 0, None).on_time_share is None  # no term has come
+
+
+def test_an_answer_on_its_registration_day_took_one_working_day() -> None:
+    """Issue 26.6: the registration day is day 1 of the term; the average was one short."""
+    from activities.registry import answer_figures
+
+    assert answer_figures("2026-12-03T10:00:00+05:00", "2026-12-03T12:00:00+00:00")["answer_working_days"] == 1
+    assert answer_figures("2026-12-03T10:00:00+05:00", "2026-12-04T12:00:00+00:00")["answer_working_days"] == 2
+    # received on a Saturday: registered on Monday, answered on Monday
+    assert answer_figures("2026-12-05T10:00:00+05:00", "2026-12-07T09:00:00+00:00")["answer_working_days"] == 1
