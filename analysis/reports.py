@@ -14,7 +14,7 @@ import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -383,12 +383,17 @@ def digest_lines(engine: Engine, today: date) -> dict[str, list[DigestLine]]:
 
 
 def _digest_figures(conn: Connection, scope: Scope) -> Figures:
-    return {"by_executor": _due_lines(conn, scope.end)}
+    """The digest is made the day after its week (a Monday): "due soon" counts from that day, as
+    the notices it sends do (issue 26: the page counted from the week's last day, the notices from
+    the next, and the two lists disagreed)."""
+    made = scope.end + timedelta(days=1)
+    days = int(load_policy("analysis")["digest"]["at_risk_working_days"])
+    return {"by_executor": _due_lines(conn, made), "due_by": add_working_days(made, days).isoformat()}
 
 
 def _digest_page(scope: Scope, f: Figures) -> Report:
     grouped = f["by_executor"]
-    html = _render("digest.html.j2", scope, "digest", by_executor=grouped)
+    html = _render("digest.html.j2", scope, "digest", by_executor=grouped, due_by=f["due_by"])
     rows = [
         {"executor": e, "reg_number": line.reg_number, "deadline": line.deadline, "overdue": line.overdue}
         for e, lines in grouped.items()

@@ -193,3 +193,49 @@ def test_an_answer_on_its_registration_day_took_one_working_day() -> None:
     assert answer_figures("2026-12-03T10:00:00+05:00", "2026-12-04T12:00:00+00:00")["answer_working_days"] == 2
     # received on a Saturday: registered on Monday, answered on Monday
     assert answer_figures("2026-12-05T10:00:00+05:00", "2026-12-07T09:00:00+00:00")["answer_working_days"] == 1
+
+
+def test_the_digest_page_and_the_notices_it_sends_list_the_same_cases(engine: Engine) -> None:
+    """Issue 26.6: the page counted "due soon" from the week's last day, the notices from the day
+    the digest is made; they now agree, and the page names the window's last day."""
+    from sqlmodel import Session
+
+    from analysis.reports import digest_lines
+    from models.registry import CaseRecord
+    from policies.calendar import add_working_days
+    from policies.loading import load_policy
+
+    seed_registry(engine, "ru")
+    days = int(load_policy("analysis")["digest"]["at_risk_working_days"])
+    edge = add_working_days(date(2026, 4, 27), days)  # the window's last day, counted from the Monday
+    with Session(engine) as session:
+        session.add(
+            CaseRecord(
+                reg_number="APL-2026-EDGE01",
+                kind="appeal",
+                state="under_consideration",
+                executor="roads-dept",
+                appeal_type="application",
+                channel="electronic",
+                language="ru",
+                category="roads",
+                district="medeu",
+                applicant_kind="person",
+                applicant_identity="850315000001",
+                applicant_name="Айгүл",
+                applicants_count=1,
+                addressee="Аким",
+                received_at="2026-04-01T10:00:00+05:00",
+                deadline=f"{edge.isoformat()}T18:30:00+05:00",
+                workflow_run="edge",
+            )
+        )
+        session.commit()
+    week = Scope(date(2026, 4, 20), date(2026, 4, 26), language="ru")  # the digest is made on Monday the 27th
+    page = build("digest", engine, week)
+    sent = digest_lines(engine, date(2026, 4, 27))
+    assert {r["reg_number"] for r in page.tables["cases"]} == {
+        line.reg_number for lines in sent.values() for line in lines
+    }
+    assert "APL-2026-EDGE01" in {r["reg_number"] for r in page.tables["cases"]}  # due on the window's last day
+    assert 'id="due-by"' in page.html
