@@ -294,7 +294,10 @@ def district_flags(scope: Scope, found: figures.DistrictFigures) -> list[str]:
         (found.returned, "returned_share", "flag_returned"),
     ):
         if found.received and found.share(part) >= float(rules[key]):
-            flags.append(t[flag].format(share=_percent(found.share(part)), threshold=_percent(float(rules[key]))))
+            # The district's own share, said as the district's (issue 26: under a category's line it
+            # read as that category's).
+            share, threshold = _percent(found.share(part)), _percent(float(rules[key]))
+            flags.append(t[flag].format(share=share, part=part, total=found.received, threshold=threshold))
     return flags
 
 

@@ -92,7 +92,8 @@ def test_the_district_card_flags_its_problems_with_their_rules(engine: Engine) -
     assert report.summary["total"] == 38  # 30 water + 8 unrelated
     assert report.summary["groups"] == 1
     assert "ЖКХ: категория занимает 79% обращений района (порог 25%, не менее 10)" in report.html
-    assert "доля нарушений сроков 24% (порог 10%)" in report.html  # 9 of 38
+    # the district's own share, said as the district's (it read as the category's above it)
+    assert "Район в целом: доля нарушений сроков 24%, 9 из 38 обращений района (порог 10%)" in report.html
     assert report.tables["categories"][0] == {"category": "utilities", "appeals": 30, "share": round(30 / 38, 4)}
 
 
