@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from analysis.figures import CASES, RETURNED, in_scope
+from analysis.masking import mask
 from analysis.scope import Scope
 from policies.loading import load_policy
 
@@ -101,16 +102,10 @@ def normalise(text: str) -> str:
     return _NOT_LETTERS.sub(" ", text.lower().replace("ё", "е")).strip()
 
 
-_IDENTIFIERS = re.compile(r"\b\d{12}\b|\+?\d[\d\s()\-]{8,}\d|\S+@\S+")
-
-
 def anonymise(text: str, names: str, limit: int) -> str:
-    """An excerpt with no personal data: IIN/BIN, phone numbers and e-mail addresses masked, and
-    each word of the applicant's registered name."""
-    masked = _IDENTIFIERS.sub("***", text)
-    for word in {w for w in re.split(r"\s+", names) if len(w) > 2}:
-        masked = re.sub(rf"\b{re.escape(word)}\w*", "***", masked, flags=re.IGNORECASE)
-    masked = " ".join(masked.split())
+    """An excerpt with no personal data (analysis/masking.py: anyone's names in any case form,
+    addresses, document, card and account numbers, IIN/BIN, phones, e-mails; issue 26.4)."""
+    masked = " ".join(mask(text, names).split())
     return masked if len(masked) <= limit else masked[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
