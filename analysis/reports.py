@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from analysis import charts, figures
 from analysis.figures import DigestLine, PerformanceRow
 from analysis.scope import Scope
-from analysis.systemic import ProblemGroup, find_groups, systemic_rules
+from analysis.systemic import ProblemGroup, find_city_wide, find_groups, systemic_rules
 from models.notices import REPORT_KINDS
 from policies import routing
 from policies.calendar import add_working_days, local_now
@@ -116,7 +116,7 @@ COLUMNS: dict[str, list[str]] = {
     "cases": ["executor", "reg_number", "deadline", "overdue"],
     "instructions": ["reg_number", "issuer", "lead", "state", "deadline", "overdue", "closure_reason"],
 }  # fmt: skip
-COLUMNS["systemic"] = COLUMNS["groups"]
+COLUMNS["systemic"] = COLUMNS["city"] = COLUMNS["groups"]
 
 
 def generated_at() -> str:
@@ -222,6 +222,7 @@ def _performance_page(scope: Scope, f: Figures) -> Report:
 def _systemic_figures(conn: Connection, scope: Scope) -> Figures:
     return {
         "groups": find_groups(conn, scope),
+        "city": find_city_wide(conn, scope),
         "cells": figures.by_category_and_district(conn, scope),
         "total": figures.total(conn, scope),
     }
@@ -236,15 +237,17 @@ def _systemic_page(scope: Scope, f: Figures) -> Report:
         "systemic",
         groups=groups,
         flagged=flagged,
+        city=f["city"],
         total=total,
         charts={"heat": _heat(scope, f["cells"])},
     )
+    city = [{**_group_row(g), "district": "; ".join(f"{d}={n}" for d, n in g.districts.items())} for g in f["city"]]
     return Report(
         "systemic",
         scope,
         html,
-        {"groups": [_group_row(g) for g in flagged]},
-        {"total": total, "groups": len(groups), "flagged": len(flagged)},
+        {"groups": [_group_row(g) for g in flagged], "city": city},
+        {"total": total, "groups": len(groups), "flagged": len(flagged), "city_wide": len(city)},
     )
 
 

@@ -80,6 +80,7 @@ class ProblemGroup:
     terms: list[str]  # the words the group shares most
     rule: str = ""
     flagged: bool = field(default=False)
+    districts: dict[str, int] = field(default_factory=dict)  # a city-wide group's districts (issue 26.2)
 
     @property
     def size(self) -> int:
@@ -140,6 +141,24 @@ def find_groups(conn: Connection, scope: Scope, rules: SystemicRules | None = No
         groups.extend(_district_groups(district, rows, earlier, rules))
     groups.sort(key=lambda g: (not g.flagged, -g.size, g.district, g.numbers[0]))
     return groups
+
+
+def find_city_wide(conn: Connection, scope: Scope, rules: SystemicRules | None = None) -> list[ProblemGroup]:
+    """Problems that cross district lines (issue 26.2: the same bus route complained about in four
+    districts, the same land-plot request in five, showed as unconnected pieces): the period's
+    appeals grouped city-wide, the candidate groups whose appeals come from two districts or more,
+    each with its districts, largest first."""
+    rules = rules or systemic_rules()
+    groups = _district_groups("", _rows(conn, scope), _rows(conn, scope.previous()), rules)
+    rows = {r.reg_number: r.district for r in _rows(conn, scope)}
+    city: list[ProblemGroup] = []
+    for group in groups:
+        spread = Counter(rows[n] for n in group.numbers)
+        if group.flagged and len(spread) >= 2:
+            group.districts = dict(spread.most_common())
+            city.append(group)
+    city.sort(key=lambda g: (-len(g.districts), -g.size, g.numbers[0]))
+    return city
 
 
 def _district_groups(district: str, rows: list[Any], earlier: list[Any], rules: SystemicRules) -> list[ProblemGroup]:

@@ -27,7 +27,9 @@ from analysis.planted_pii import PLANTED  # noqa: E402
 
 
 def main() -> None:
-    planted, masked_ok, kept, kept_ok = Counter(), Counter(), 0, 0
+    planted: Counter[str] = Counter()
+    masked_ok: Counter[str] = Counter()
+    kept = kept_ok = 0
     started = time.perf_counter()
     for text, name, items, words in PLANTED:
         masked = mask(text, name)

@@ -240,3 +240,38 @@ def test_the_digest_page_and_the_notices_it_sends_list_the_same_cases(engine: En
     }
     assert "APL-2026-EDGE01" in {r["reg_number"] for r in page.tables["cases"]}  # due on the window's last day
     assert 'id="due-by"' in page.html
+
+
+def test_a_problem_spread_over_districts_is_shown_as_one_city_wide_problem(engine: Engine) -> None:
+    """Issue 26.2: the same bus route complained about in four districts showed as unconnected
+    pieces, none big enough in its district to be flagged."""
+    from sqlmodel import Session
+
+    from models.registry import CaseRecord
+
+    texts = [
+        "Автобус маршрута 92 не ходит по расписанию, люди ждут на остановке по часу.",
+        "Маршрут 92: автобус не приходит по расписанию, на остановке ждём больше часа.",
+        "Автобус 92 не соблюдает расписание, на остановке приходится ждать час и больше.",
+        "Опять нет автобуса маршрута 92, расписание не соблюдается, ждём на остановке час.",
+    ]
+    districts = ["almaly", "medeu", "auezov", "bostandyk"]
+    with Session(engine) as session:
+        for i in range(8):
+            session.add(
+                CaseRecord(
+                    reg_number=f"APL-2026-BUS{i:05d}", kind="appeal", state="under_consideration",
+                    executor="roads-dept", appeal_type="complaint", channel="electronic", language="ru",
+                    category="transport", district=districts[i % 4], applicant_kind="person",
+                    applicant_identity=f"85031510{i:04d}", applicant_name=f"Житель {i}", applicants_count=1,
+                    addressee="Аким", received_at=f"2026-03-{10 + i:02d}T10:00:00+05:00",
+                    received_on=f"2026-03-{10 + i:02d}", deadline="2026-04-30", summary=texts[i % 4],
+                    workflow_run=f"bus-{i}",
+                )
+            )  # fmt: skip
+        session.commit()
+    report = build("systemic", engine, HALF)
+    [city] = report.tables["city"]
+    assert city["appeals"] == 8 and set(city["district"].split("; ")) == {f"{d}=2" for d in districts}
+    assert not any(g["appeals"] == 8 for g in report.tables["groups"])  # no district flags it alone
+    assert 'id="city-1"' in report.html and "Медеуский (2)" in report.html
