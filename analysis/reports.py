@@ -110,7 +110,7 @@ COLUMNS: dict[str, list[str]] = {
     "quality": [f.name for f in fields(figures.QualityRow)],
     "groups": [
         "district", "appeals", "applicants", "previous_period", "trend", "late", "returned", "categories",
-        "executors", "terms", "numbers", "rule",
+        "executors", "terms", "numbers", "rule", "first_day", "last_day", "responsible", "on_time",
     ],
     "categories": ["category", "appeals", "share"],
     "cases": ["executor", "reg_number", "deadline", "overdue"],
@@ -273,6 +273,10 @@ def _group_row(g: ProblemGroup) -> dict[str, Any]:
         "terms": "; ".join(g.terms),
         "numbers": " ".join(g.numbers),
         "rule": g.rule,
+        "first_day": g.first_day,
+        "last_day": g.last_day,
+        "responsible": g.responsible,
+        "on_time": "; ".join(f"{k}={v}" for k, v in g.on_time.items()),
     }
 
 

@@ -81,6 +81,12 @@ class ProblemGroup:
     rule: str = ""
     flagged: bool = field(default=False)
     districts: dict[str, int] = field(default_factory=dict)  # a city-wide group's districts (issue 26.2)
+    # The certificate (issue 26.3): since when, the body the routing policy makes responsible, and
+    # each executor's record on the group's appeals (answered in time, of those whose term has come).
+    first_day: str = ""
+    last_day: str = ""
+    responsible: str = ""
+    on_time: dict[str, str] = field(default_factory=dict)  # executor -> "in time / due"
 
     @property
     def size(self) -> int:
@@ -119,6 +125,7 @@ def _rows(conn: Connection, scope: Scope) -> list[Any]:
         CASES.c.applicant_identity,
         CASES.c.applicant_name,
         CASES.c.summary,
+        CASES.c.received_on,
         CASES.c.state,
         CASES.c.closure_reason,
         CASES.c.answered_late,
@@ -139,7 +146,8 @@ def find_groups(conn: Connection, scope: Scope, rules: SystemicRules | None = No
         rows = [r for r in current if r.district == district]
         earlier = [r for r in before if r.district == district]
         groups.extend(_district_groups(district, rows, earlier, rules))
-    groups.sort(key=lambda g: (not g.flagged, -g.size, g.district, g.numbers[0]))
+    # By size, then growth over the period before (issue 26.3).
+    groups.sort(key=lambda g: (not g.flagged, -g.size, -(g.size - g.previous), g.district, g.numbers[0]))
     return groups
 
 
@@ -203,9 +211,33 @@ def _district_groups(district: str, rows: list[Any], earlier: list[Any], rules: 
                 terms=_shared_terms(words, [r.summary for r in group]),
                 rule=rules.describe(),
                 flagged=flagged,
+                first_day=min((r.received_on for r in group if r.received_on), default=""),
+                last_day=max((r.received_on for r in group if r.received_on), default=""),
+                responsible=_responsible(group, district),
+                on_time=_on_time(group),
             )
         )
     return found
+
+
+def _responsible(group: list[Any], district: str) -> str:
+    """The body the routing policy gives the group's main category in its district."""
+    from policies.routing import executor_for
+
+    category = Counter(r.category for r in group).most_common(1)[0][0]
+    where = district or Counter(r.district for r in group).most_common(1)[0][0]
+    return executor_for(category, where)
+
+
+def _on_time(group: list[Any]) -> dict[str, str]:
+    """Each executor's appeals of the group answered in time, of those whose term has come."""
+    record: dict[str, list[int]] = {}
+    for r in group:
+        done, due = record.setdefault(r.executor or "—", [0, 0])
+        answered = r.closure_reason == "answered"
+        late = bool(r.answered_late) or (r.state != "closed" and bool(r.overdue))
+        record[r.executor or "—"] = [done + (answered and not late), due + (answered or late)]
+    return {executor: f"{done}/{due}" for executor, (done, due) in record.items()}
 
 
 BLOCK = 1000  # rows of the similarity matrix computed at a time

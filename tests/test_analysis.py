@@ -275,3 +275,15 @@ def test_a_problem_spread_over_districts_is_shown_as_one_city_wide_problem(engin
     assert city["appeals"] == 8 and set(city["district"].split("; ")) == {f"{d}=2" for d in districts}
     assert not any(g["appeals"] == 8 for g in report.tables["groups"])  # no district flags it alone
     assert 'id="city-1"' in report.html and "Медеуский (2)" in report.html
+
+
+def test_the_certificate_says_what_where_since_when_and_who_answers_for_it(engine: Engine) -> None:
+    """Issue 26.3: a flagged problem named no place, no period and no responsible body."""
+    seed_registry(engine, "ru")
+    report = build("systemic", engine, HALF)
+    water = report.tables["groups"][0]
+    assert water["district"] == "nauryzbay" and water["responsible"] == "utilities-dept"
+    assert water["first_day"] <= water["last_day"] and water["first_day"].startswith("2026-")
+    assert "utilities-dept=" in water["on_time"]
+    assert "Ответственный орган (по маршрутизации): <b>Управление энергетики и ЖКХ</b>" in report.html
+    assert "Группа 1: ЖКХ" in report.html and "(Наурызбайский)" in report.html  # what and where, in its title
