@@ -33,7 +33,7 @@ from activities.sms import SmsSettings, send_sms, sms_text
 from models.activity_names import RELAY_OUTBOX
 from models.contacts import contact_channel, is_address
 from models.notices import CONTROLLER_RECIPIENT, WATCHED_LETTERS, NotificationRequest, RelayRequest, RelayResult
-from models.registry import NotificationRecord, insert_once, write_lock
+from models.registry import NotificationRecord, first_row, insert_once, write_lock
 from models.users import UserRecord
 from policies.loading import load_policy
 from runtime.clock import utc_now
@@ -310,11 +310,8 @@ class OutboxActivities:
         (the controller told). What it changed, or why nothing (an unknown notice changes nothing),
         and the case to tell when the letter is one the case watches ("" otherwise)."""
         n = NotificationRecord
-        with Session(self.engine) as session:
-            query = select(n).where(or_(col(n.key) == reference, col(n.message_id) == gateway_id))
-            notice = session.exec(query.where(col(n.channel) == "sms")).first()
-            if notice is not None:
-                session.expunge(notice)
+        query = select(n).where(or_(col(n.key) == reference, col(n.message_id) == gateway_id))
+        notice: NotificationRecord | None = first_row(self.engine, query.where(col(n.channel) == "sms"))
         if notice is None:
             return "unknown notice", ""
         watched = notice.reg_number if notice.template in WATCHED_LETTERS else ""

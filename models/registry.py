@@ -226,6 +226,16 @@ def _cancel_held_back() -> AbstractContextManager[None]:
     return activity.shield_thread_cancel_exception() if activity.in_activity() else nullcontext()
 
 
+def first_row(engine: Engine, statement: Any) -> Any:
+    """The first row `statement` selects, detached from its session (None if there is none): a
+    read that hands a table row on to code with no session."""
+    with Session(engine) as session:
+        found = session.exec(statement).first()
+        if found is not None:
+            session.expunge(found)
+        return found
+
+
 def insert_once(engine: Engine, row: Any) -> bool:
     """Add `row` (a table with a unique `key`) unless its key is there: a retried activity writes
     nothing twice. True if this call wrote it."""

@@ -24,7 +24,7 @@ from temporalio.service import RPCError
 from models.appeal import AppealInput
 from models.intake import AttachmentRecord, ChannelRecord, IntakeRecord
 from models.intake_api import Registered, Standing
-from models.registry import CaseRecord, EventRecord, write_lock
+from models.registry import CaseRecord, EventRecord, first_row, write_lock
 from policies import calendar
 from policies.terms import term_working_days
 from runtime.clock import utc_now
@@ -191,13 +191,10 @@ async def start_once(client: Client, parsed: AppealInput, who: Identity, now: da
 
 
 def _intake_of(engine: Engine, channel: str, external_id: str) -> IntakeRecord | None:
-    with Session(engine) as session:
-        found = session.exec(
-            select(IntakeRecord).where(IntakeRecord.channel == channel, IntakeRecord.external_id == external_id)
-        ).first()
-        if found is not None:
-            session.expunge(found)
-        return found
+    found: IntakeRecord | None = first_row(
+        engine, select(IntakeRecord).where(IntakeRecord.channel == channel, IntakeRecord.external_id == external_id)
+    )
+    return found
 
 
 def _take_number(engine: Engine, kind: Any, channel: str, external_id: str, digest: str, received: str) -> IntakeRecord:

@@ -93,23 +93,29 @@ def _signing_key(token: str, source: str) -> Any:
     raise TokenError("access token: signed with a key the provider's JWKS does not list")
 
 
+def _claims(token: str, settings: OidcSettings, required: list[str], when_expired: str) -> dict[str, Any]:
+    """The token's claims, its signature, issuer, audience and expiry checked (TokenError otherwise)."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            _signing_key(token, settings.jwks),
+            algorithms=list(load_policy("identity")["oidc"]["algorithms"]),
+            audience=settings.audience,
+            issuer=settings.issuer,
+            options={"require": required},
+        )
+    except jwt.ExpiredSignatureError:
+        raise TokenError(f"access token: expired; {when_expired}") from None
+    except jwt.PyJWTError as err:
+        raise TokenError(f"access token: {type(err).__name__}: {str(err)[:200]}") from None
+    return claims
+
+
 def verify_token(token: str, settings: OidcSettings, nonce: str | None = None) -> Identity:
     """The user an access token (or, with `nonce`, the workbench's ID token) proves, or TokenError
     saying why it proves nothing."""
     policy = load_policy("identity")["oidc"]
-    try:
-        claims = jwt.decode(
-            token,
-            _signing_key(token, settings.jwks),
-            algorithms=list(policy["algorithms"]),
-            audience=settings.audience,
-            issuer=settings.issuer,
-            options={"require": ["exp", "iss", "aud", "sub"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise TokenError("access token: expired; log in again") from None
-    except jwt.PyJWTError as err:
-        raise TokenError(f"access token: {type(err).__name__}: {str(err)[:200]}") from None
+    claims = _claims(token, settings, ["exp", "iss", "aud", "sub"], "log in again")
     if nonce is not None and not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
         raise TokenError("ID token: its nonce is not the one this log-in sent (a replayed token)")
     names: dict[str, str] = policy["claims"]
@@ -130,20 +136,7 @@ def verify_client_token(token: str, settings: OidcSettings, scope: str) -> str:
     """The OAuth2 client an access token from the client-credentials grant proves (a channel's
     service account at the organisation's identity provider), if it carries `scope`; TokenError
     saying why not."""
-    policy = load_policy("identity")["oidc"]
-    try:
-        claims = jwt.decode(
-            token,
-            _signing_key(token, settings.jwks),
-            algorithms=list(policy["algorithms"]),
-            audience=settings.audience,
-            issuer=settings.issuer,
-            options={"require": ["exp", "iss", "aud"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise TokenError("access token: expired; ask the identity provider for a new one") from None
-    except jwt.PyJWTError as err:
-        raise TokenError(f"access token: {type(err).__name__}: {str(err)[:200]}") from None
+    claims = _claims(token, settings, ["exp", "iss", "aud"], "ask the identity provider for a new one")
     granted = str(claims.get("scope", "")).split()
     if scope not in granted:
         raise TokenError(f"access token: the scope {scope!r} was not granted")

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from activities.paper import print_bundle, print_queue
-from models.registry import NotificationRecord, write_lock
+from models.registry import NotificationRecord, first_row, write_lock
 from runtime.clock import utc_now
 from tooling.client import ClientGetter
 from tooling.outbox import OutboxError, by_move, operator_event, require_role
@@ -26,12 +26,12 @@ def checked_tracking(tracking: str) -> str:
 
 
 def letter(engine: Engine, key: str) -> NotificationRecord:
-    with Session(engine) as session:
-        notice = session.exec(select(NotificationRecord).where(NotificationRecord.key == key)).first()
-        if notice is None:
-            raise OutboxError(f"key: {key} is not a letter in the outbox")
-        session.expunge(notice)
-        return notice
+    notice: NotificationRecord | None = first_row(
+        engine, select(NotificationRecord).where(NotificationRecord.key == key)
+    )
+    if notice is None:
+        raise OutboxError(f"key: {key} is not a letter in the outbox")
+    return notice
 
 
 async def post_letter(

@@ -12,7 +12,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from models.intake import AttachmentRecord
-from models.registry import CaseRecord, DisciplinaryProposalRecord, DocumentRecord, EventRecord, NotificationRecord
+from models.registry import (
+    CaseRecord,
+    DisciplinaryProposalRecord,
+    DocumentRecord,
+    EventRecord,
+    NotificationRecord,
+    first_row,
+)
 from policies.calendar import local_today, local_zone, working_days_between
 from tooling.seal import Identity
 
@@ -200,13 +207,10 @@ def case_file(engine: Engine, number: str) -> CaseFile | None:
 
 def attachment_of(engine: Engine, number: str, sha256: str) -> AttachmentRecord | None:
     """A file that came with the case (issue 25), by its digest."""
-    with Session(engine) as session:
-        found = session.exec(
-            select(AttachmentRecord).where(AttachmentRecord.reg_number == number, AttachmentRecord.sha256 == sha256)
-        ).first()
-        if found is not None:
-            session.expunge(found)
-        return found
+    found: AttachmentRecord | None = first_row(
+        engine, select(AttachmentRecord).where(AttachmentRecord.reg_number == number, AttachmentRecord.sha256 == sha256)
+    )
+    return found
 
 
 def _related(session: Session, card: CaseRecord) -> list[tuple[str, str, CaseRecord | None]]:

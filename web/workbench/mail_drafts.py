@@ -9,10 +9,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from activities.mail_intake import draft_key, due_by, registered
+from activities.mail_intake import draft_key
 from models.intake import AttachmentRecord, MailDraftRecord
-
-__all__ = ["as_utc", "draft_fields", "draft_input", "draft_of", "due_by", "mark_registered", "waiting_drafts"]
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -67,7 +65,3 @@ def draft_fields(draft: MailDraftRecord) -> dict[str, Any]:
 def draft_input(draft: MailDraftRecord, files: list[dict[str, Any]]) -> dict[str, Any]:
     """What the e-mail gives the appeal beyond the form: when it came, and its files."""
     return {"received_at": as_utc(draft.received_at).isoformat(), "attachments": files}
-
-
-def mark_registered(engine: Engine, draft_id: int, number: str, who: str) -> None:
-    registered(engine, draft_id, number, who)

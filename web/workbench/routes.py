@@ -23,6 +23,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from activities.mail_intake import due_by, registered
 from activities.receptions import list_slots
 from models.errors import InputError
 from policies.calendar import local_zone
@@ -51,15 +52,7 @@ from web.workbench.cases import (
     working_days_left,
 )
 from web.workbench.forms import move_form, payload_from
-from web.workbench.mail_drafts import (
-    as_utc,
-    draft_fields,
-    draft_input,
-    draft_of,
-    due_by,
-    mark_registered,
-    waiting_drafts,
-)
+from web.workbench.mail_drafts import as_utc, draft_fields, draft_input, draft_of, waiting_drafts
 from web.workbench.registration import REGISTRATIONS
 from web.workbench.words import Words
 from workflows.kinds import BY_NAME, CARD_KINDS, KINDS, kind_of_card, kind_of_number
@@ -369,7 +362,7 @@ def workbench_routes(engine: Engine, temporal: Temporal, secure_cookie: bool) ->
             parsed = await run_in_threadpool(numbered, engine, BY_NAME[kind], raw)
             number = await register(await temporal.get(), BY_NAME[kind], parsed, who, how)
             if draft_id is not None:
-                await run_in_threadpool(mark_registered, engine, draft_id, number, who.id)
+                await run_in_threadpool(registered, engine, draft_id, number, who.id)
                 ground = str(fields.get("leave_ground", ""))
                 if ground in ("no_essence", "anonymous"):  # registered, then not considered, with the ground
                     handle = (await temporal.get()).get_workflow_handle(number)
