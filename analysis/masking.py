@@ -63,7 +63,7 @@ _NOT_NAMES = frozenset(
 
 
 @cache
-def _analyser() -> Any:
+def analyser() -> Any:
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer()
@@ -78,7 +78,7 @@ def is_name(word: str) -> bool:
         return False
     if _NAME_ENDINGS.match(word) and not word.lower().endswith(("жан",)):
         return True
-    parses = _analyser().parse(word)
+    parses = analyser().parse(word)
     top = parses[0].score if parses else 0.0
     return any(
         p.score >= top * 0.3 and any(g in p.tag for g in ("Name", "Surn", "Patr")) for p in parses[:4]

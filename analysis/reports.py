@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from analysis import charts, figures
 from analysis.figures import DigestLine, PerformanceRow
 from analysis.scope import Scope
-from analysis.systemic import ProblemGroup, find_city_wide, find_groups, systemic_rules
+from analysis.systemic import ProblemGroup, find_city_wide, find_groups, proposed_action, systemic_rules
 from models.notices import REPORT_KINDS
 from policies import routing
 from policies.calendar import add_working_days, local_now
@@ -110,7 +110,8 @@ COLUMNS: dict[str, list[str]] = {
     "quality": [f.name for f in fields(figures.QualityRow)],
     "groups": [
         "district", "appeals", "applicants", "previous_period", "trend", "late", "returned", "categories",
-        "executors", "terms", "numbers", "rule", "first_day", "last_day", "responsible", "on_time",
+        "executors", "terms", "numbers", "rule", "first_day", "last_day", "responsible", "on_time", "places",
+        "proposed_action",
     ],
     "categories": ["category", "appeals", "share"],
     "cases": ["executor", "reg_number", "deadline", "overdue"],
@@ -240,13 +241,17 @@ def _systemic_page(scope: Scope, f: Figures) -> Report:
         city=f["city"],
         total=total,
         charts={"heat": _heat(scope, f["cells"])},
+        proposed=lambda g: proposed_action(g, scope.language),
     )
-    city = [{**_group_row(g), "district": "; ".join(f"{d}={n}" for d, n in g.districts.items())} for g in f["city"]]
+    city = [
+        {**_group_row(g, scope.language), "district": "; ".join(f"{d}={n}" for d, n in g.districts.items())}
+        for g in f["city"]
+    ]
     return Report(
         "systemic",
         scope,
         html,
-        {"groups": [_group_row(g) for g in flagged], "city": city},
+        {"groups": [_group_row(g, scope.language) for g in flagged], "city": city},
         {"total": total, "groups": len(groups), "flagged": len(flagged), "city_wide": len(city)},
     )
 
@@ -259,7 +264,7 @@ def rule_text(language: str) -> str:
     )
 
 
-def _group_row(g: ProblemGroup) -> dict[str, Any]:
+def _group_row(g: ProblemGroup, language: str = "ru") -> dict[str, Any]:
     return {
         "district": g.district,
         "appeals": g.size,
@@ -277,6 +282,8 @@ def _group_row(g: ProblemGroup) -> dict[str, Any]:
         "last_day": g.last_day,
         "responsible": g.responsible,
         "on_time": "; ".join(f"{k}={v}" for k, v in g.on_time.items()),
+        "places": "; ".join(g.places),
+        "proposed_action": " ".join(proposed_action(g, language)),
     }
 
 
@@ -372,7 +379,7 @@ def _half_year_page(scope: Scope, f: Figures) -> Report:
         {
             "instructions": f["instruction_rows"],
             "executors": [r.as_dict() for r in rows],
-            "systemic": [_group_row(g) for g in flagged],
+            "systemic": [_group_row(g, scope.language) for g in flagged],
         },
         {"total": f["total"], "instructions": instructions.received, "instructions_overdue": instructions.overdue},
     )

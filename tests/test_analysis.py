@@ -286,4 +286,10 @@ def test_the_certificate_says_what_where_since_when_and_who_answers_for_it(engin
     assert water["first_day"] <= water["last_day"] and water["first_day"].startswith("2026-")
     assert "utilities-dept=" in water["on_time"]
     assert "Ответственный орган (по маршрутизации): <b>Управление энергетики и ЖКХ</b>" in report.html
-    assert "Группа 1: ЖКХ" in report.html and "(Наурызбайский)" in report.html  # what and where, in its title
+    assert "Группа 1: ЖКХ" in report.html and "(Аксай, Наурызбайский)" in report.html  # what and where, in its title
+    assert water["places"] == "Аксай"  # the place its appeals name, found in their words (issue 26.1)
+    # What the certificate proposes: the body, the place, and the terms the group's figures call for.
+    assert water["proposed_action"].startswith("Управление энергетики и ЖКХ: установить причину")
+    assert "(Аксай)" in water["proposed_action"] and "9 из 30 обращений с нарушением срока" in water["proposed_action"]
+    assert '<ul class="proposed"><li>Управление энергетики и ЖКХ: ' in report.html
+    assert not {"прошу", "принять", "меры"} & set(water["terms"].split("; "))  # filler is not the problem's words

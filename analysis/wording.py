@@ -1,0 +1,427 @@
+"""What an appeal's words mean, whatever its language (issue 26.1): "нет воды", "водоснабжение
+отсутствует" and "су жоқ" are one problem, and "Шұғыла", "Шугыла" and "Шұғылада" one place.
+
+Each word becomes a key:
+- the Kazakh letters are read as their Russian look-alikes ("шұңқыр" as "шункыр"), so the same name
+  typed on a Russian keyboard matches;
+- a Russian word the dictionary knows is reduced to its lemma (`pymorphy3` with its packaged
+  dictionaries; a noun reading is preferred, so "кранов" is "кран", not "крановый");
+- any other word is taken for Kazakh and loses its case, plural, possessive and participle endings
+  (a suffix stripper: the Kazakh analysers on PyPI were judged and not used, see below);
+- a key the department's bilingual vocabulary knows becomes its concept (`policies/vocabulary.yaml`),
+  two-word phrases first ("детский сад", "су құбыры"); filler every appeal uses is dropped.
+
+Place names are found where a marker announces them ("мкр. Шугыла", "Ақсай ауылында") or as a
+capitalised word inside a sentence the dictionary does not know as a common word, and keyed by their
+stem with both languages' endings removed.
+
+The Kazakh analysers on PyPI: `kazstem` (GPL-3.0) needs an HFST/CG toolchain and a compiled
+resource bundle that its package does not ship (its bootstrap downloads them); `qaznltk` has stop
+words, transliteration and a similarity helper but no stemmer or lemmatiser. Neither serves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+
+from analysis.masking import analyser as _morph
+from analysis.masking import is_name
+from policies.loading import load_policy
+
+FOLD = str.maketrans("әғқңөұүһіё", "агкноуухие")
+_KAZAKH_LETTERS = frozenset("әғқңөұүһі")
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+|(?<!\d)\d{1,3}(?![\d.,:/])")
+_VOWELS = frozenset("аеиоуыэюяё")
+_VOICED = {"г": "к", "б": "п"}
+_SENTENCE_END = re.compile(r"[.!?]\s*$")
+
+# Kazakh endings, as read with the Russian look-alikes (ауылында -> ауыл, сусыз -> су); the longest
+# that leaves a stem with a vowel is stripped, up to three times (stem, plural, possessive, case).
+_KK_ENDINGS = tuple(
+    sorted(
+        {
+            # locative adjective, ablative, locative, genitive, dative, accusative, instrumental
+            "ндагы",
+            "ндеги",
+            "дагы",
+            "деги",
+            "тагы",
+            "теги",
+            "нда",
+            "нде",
+            "да",
+            "де",
+            "та",
+            "те",
+            "нан",
+            "нен",
+            "дан",
+            "ден",
+            "тан",
+            "тен",
+            "нын",
+            "нин",
+            "дын",
+            "дин",
+            "тын",
+            "тин",
+            "на",
+            "не",
+            "га",
+            "ге",
+            "ка",
+            "ке",
+            "ны",
+            "ни",
+            "ды",
+            "ди",
+            "ты",
+            "ти",
+            "мен",
+            "бен",
+            "пен",
+            # plural, possessive, "without", "with"
+            "лар",
+            "лер",
+            "дар",
+            "дер",
+            "тар",
+            "тер",
+            "ымыз",
+            "имиз",
+            "мыз",
+            "миз",
+            "ыныз",
+            "иниз",
+            "ныз",
+            "низ",
+            "ым",
+            "им",
+            "ын",
+            "ин",
+            "сы",
+            "си",
+            "ы",
+            "и",
+            "сыз",
+            "сиз",
+            "лы",
+            "ли",
+            "ыма",
+            "име",
+            "ына",
+            "ине",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+# Verb endings: they leave a stem of three letters or more ("үлкен" is not "ұл" + "кен").
+_KK_VERB_ENDINGS = tuple(
+    sorted(
+        {
+            # participles and the third person of verbs the appeals use
+            "ган",
+            "ген",
+            "кан",
+            "кен",
+            "майды",
+            "мейди",
+            "байды",
+            "бейди",
+            "пайды",
+            "пейди",
+            "ады",
+            "еди",
+            "йды",
+            "йди",
+            "май",
+            "мей",
+            "ып",
+            "ип",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+_ENDINGS = tuple(sorted([(e, 2) for e in _KK_ENDINGS] + [(e, 3) for e in _KK_VERB_ENDINGS], key=lambda e: -len(e[0])))
+# Russian endings a place name takes in a sentence ("в Аксае", "Шугылы", "по Абая").
+_PLACE_ENDINGS = frozenset(
+    # Russian cases ("в Аксае", "Шугылы", "по Абая") and Kazakh cases ("Шұғылада", "Қалқаманға"),
+    # as read with the look-alikes and ы as и
+    "а я е и у ю й о ой ей ом ем ам ям ах ях ою ею ами ями иде ида "
+    "да де та те нда нде даги деги таги теги ндаги ндеги дан ден тан тен нан нен нин дин тин "
+    "га ге ка ке на не ни ди ти мен бен пен".split()
+)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    words: dict[str, str]  # key -> concept
+    concepts: frozenset[str]
+    prefixes: tuple[tuple[str, str], ...]  # a Kazakh stem of four letters or more -> concept
+    phrases: dict[tuple[str, str], str]  # two keys -> concept
+    filler: frozenset[str]
+    numbered: frozenset[str]  # concepts whose number names one thing (a bus route, a school)
+    context: frozenset[str]  # concepts that say who, where, how long: not shown as a problem's words
+    before: frozenset[str]  # a place name follows
+    after: frozenset[str]  # a place name precedes
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    data = load_policy("vocabulary")
+    words: dict[str, str] = {}
+    prefixes: list[tuple[str, str]] = []
+    phrases: dict[tuple[str, str], str] = {}
+    for concept, spelled in data["concepts"].items():
+        for language in ("ru", "kk"):
+            for entry in spelled.get(language) or []:
+                parts = [_base(w, kazakh=language == "kk") for w in str(entry).lower().split()]
+                if len(parts) == 2:
+                    phrases[(parts[0], parts[1])] = concept
+                elif len(parts) == 1:
+                    words[parts[0]] = concept
+                    words.setdefault(str(entry).lower().translate(FOLD), concept)
+                    if language == "kk" and len(parts[0]) >= 4:
+                        prefixes.append((str(entry).lower().translate(FOLD), concept))
+    filler = {w.translate(FOLD) for w in (data["filler"]["ru"] + data["filler"]["kk"])}
+    filler |= {_base(w, kazakh=False) for w in data["filler"]["ru"]}
+    filler |= {_base(w, kazakh=True) for w in data["filler"]["kk"]}
+    markers = data["place_markers"]
+    return Vocabulary(
+        words=words,
+        concepts=frozenset(data["concepts"]),
+        prefixes=tuple(sorted(prefixes, key=lambda p: -len(p[0]))),
+        phrases=phrases,
+        filler=frozenset(filler),
+        numbered=frozenset(data["numbered"]),
+        context=frozenset(data["context"]),
+        before=frozenset(str(w).translate(FOLD) for w in markers["before"]),
+        after=frozenset(str(w).translate(FOLD) for w in markers["after"]),
+    )
+
+
+def kazakh_stem(folded: str) -> str:
+    """A Kazakh word without its endings (read with the Russian look-alikes)."""
+    word = folded
+    for _ in range(3):
+        for ending, shortest in _ENDINGS:
+            stem = word[: -len(ending)]
+            if word.endswith(ending) and len(stem) >= shortest and any(ch in _VOWELS for ch in stem):
+                word = stem
+                break
+        else:
+            break
+    if word != folded and word[-1] in _VOICED:  # кезегі -> кезек: a stem's final consonant voiced before a vowel
+        word = word[:-1] + _VOICED[word[-1]]
+    return word
+
+
+@cache
+def _russian(word: str) -> str | None:
+    """A Russian word's lemma, a noun reading first; None when the dictionary does not know it."""
+    morph = _morph()
+    if not morph.word_is_known(word):
+        return None
+    parses = morph.parse(word)
+    noun = next((p for p in parses if p.tag.POS == "NOUN" and p.score >= parses[0].score / 2), parses[0])
+    return str(noun.normal_form).replace("ё", "е")
+
+
+def _base(word: str, kazakh: bool | None = None) -> str:
+    """A word's lemma (Russian) or stem (Kazakh), folded."""
+    if kazakh is None:
+        kazakh = any(ch in _KAZAKH_LETTERS for ch in word)
+    if not kazakh:
+        lemma = _russian(word)
+        if lemma is not None:
+            return lemma.translate(FOLD)
+    return kazakh_stem(word.translate(FOLD))
+
+
+@cache
+def key(word: str) -> str:
+    """A lower-case word's key: its concept in the vocabulary, or its lemma or stem."""
+    vocab = vocabulary()
+    folded = word.translate(FOLD)
+    if folded in vocab.words:
+        return vocab.words[folded]
+    base = _base(word)
+    if base in vocab.words:
+        return vocab.words[base]
+    stem = kazakh_stem(folded)
+    if stem in vocab.words:
+        return vocab.words[stem]
+    for prefix, concept in vocab.prefixes:
+        if folded.startswith(prefix):
+            return concept
+    return base
+
+
+@cache
+def place_key(word: str) -> str:
+    """A place name as written, read with the look-alikes and ы as и ("Жетысу", "Жетісу")."""
+    return word.lower().translate(FOLD).replace("ы", "и")
+
+
+def same_place(a: str, b: str) -> bool:
+    """Whether two place keys are one place in two case forms ("шугила", "шугиле", "шугилада";
+    "калкаман", "калкамане"): they share a stem of four letters or more, at most two letters shorter
+    than the shorter word, and what follows it in each is a case ending (or nothing)."""
+    if a == b:
+        return True
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    if common < max(4, min(len(a), len(b)) - 2):
+        return False
+    return all(not rest or rest in _PLACE_ENDINGS for rest in (a[common:], b[common:]))
+
+
+def place_names(named: set[str], maybe: set[str]) -> dict[str, str]:
+    """Each place key (named with a marker, or a capitalised word that may be a place) -> the key
+    of its place, for those that are one: the forms of one place are joined, and a form is a
+    place when its group holds a form named with a marker. The place's key is its shortest form."""
+    forms = sorted(named | maybe)
+    parent = {f: f for f in forms}
+
+    def root(f: str) -> str:
+        while parent[f] != f:
+            parent[f] = parent[parent[f]]
+            f = parent[f]
+        return f
+
+    by_start: dict[str, list[str]] = {}
+    for form in forms:
+        by_start.setdefault(form[:4], []).append(form)
+    for bucket in by_start.values():
+        for i, a in enumerate(bucket):
+            for b in bucket[i + 1 :]:
+                if same_place(a, b):
+                    parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = {}
+    for form in forms:
+        groups.setdefault(root(form), []).append(form)
+    result: dict[str, str] = {}
+    for members in groups.values():
+        if any(m in named for m in members):
+            canonical = min(members, key=lambda m: (len(m), m))
+            result.update({m: canonical for m in members})
+    return result
+
+
+@dataclass
+class Reading:
+    keys: list[str]  # the words' keys, filler left out
+    words: list[str]  # the words as written (lower case), one per key
+    places: dict[str, str]  # place key -> the place as written
+    maybe: dict[int, tuple[str, str]]  # position in keys -> (place key, as written): a place if named elsewhere
+
+
+def read(text: str) -> Reading:
+    """An appeal's words as keys, and the places it names."""
+    vocab = vocabulary()
+    tokens = [(m.group(0), m.start()) for m in _WORD.finditer(text)]
+    keys: list[str] = []
+    words: list[str] = []
+    places: dict[str, str] = {}
+    maybe: dict[int, tuple[str, str]] = {}
+    lowered = [t.lower() for t, _ in tokens]
+    folded = [t.translate(FOLD) for t in lowered]
+    i = 0
+    while i < len(tokens):
+        if i + 1 < len(tokens):
+            pair = vocab.phrases.get((key_base(lowered[i]), key_base(lowered[i + 1])))
+            if pair is not None:
+                keys.append(pair)
+                words.append(f"{lowered[i]} {lowered[i + 1]}")
+                i += 2
+                continue
+        word = tokens[i][0]
+        if word.isdigit():  # a number names a thing: bus route 37, school No. 12 (else it is dropped)
+            near = [key(lowered[j]) for j in (i - 1, i + 1) if 0 <= j < len(tokens) and not tokens[j][0].isdigit()]
+            if any(k in vocab.numbered for k in near):
+                places.setdefault(f"№{word}", f"№{word}")
+                keys.append(f"@№{word}")
+                words.append(word)
+            i += 1
+            continue
+        found = _place_at(i, tokens, folded, text, vocab)
+        k = key(lowered[i])
+        if found is True:
+            place = place_key(word)
+            places.setdefault(place, word)
+            keys.append(f"@{place}")
+            words.append(lowered[i])
+        elif k not in vocab.filler and folded[i] not in vocab.filler and (len(k) > 2 or k in vocab.concepts):
+            if found is None and k not in vocab.concepts:
+                maybe[len(keys)] = (place_key(word), word)
+            keys.append(k)
+            words.append(lowered[i])
+        i += 1
+    return Reading(keys=keys, words=words, places=places, maybe=maybe)
+
+
+def read_all(texts: list[str]) -> list[Reading]:
+    """The appeals' readings with their places resolved over all the texts: the case forms of one
+    place are one place, and a capitalised word is a place when another appeal names it with a
+    marker ("Шұғыладағы су құбыры ..." at a sentence's start, once "Шұғыла шағынауданында" is seen)."""
+    readings = [read(text) for text in texts]
+    names = place_names(
+        {place for r in readings for place in r.places},
+        {place for r in readings for place, _ in r.maybe.values()},
+    )
+    for reading in readings:
+        for position, (place, word) in reading.maybe.items():
+            if place in names:
+                reading.keys[position] = f"@{place}"
+                reading.places.setdefault(place, word)
+        reading.keys = [f"@{names.get(k[1:], k[1:])}" if k.startswith("@") else k for k in reading.keys]
+        spelled: dict[str, str] = {}
+        for place, word in reading.places.items():
+            spelled.setdefault(names.get(place, place), word)
+        reading.places = spelled
+    return readings
+
+
+@cache
+def key_base(word: str) -> str:
+    return _base(word)
+
+
+def _place_at(i: int, tokens: list[tuple[str, int]], folded: list[str], text: str, vocab: Vocabulary) -> bool | None:
+    """Whether the word at i is a place name: True, False, or None (a capitalised word that may be
+    one: it is when the period names it elsewhere)."""
+    word, start = tokens[i]
+    if not word[:1].isupper() or len(word) < 3 or word.isupper() and len(word) <= 4:
+        return False
+    marked = i > 0 and (folded[i - 1] in vocab.before or key_base(folded[i - 1]) in vocab.before)
+    marked = marked or (i + 1 < len(tokens) and any(folded[i + 1].startswith(m) for m in vocab.after))
+    if marked:
+        return True
+    if is_name(word):
+        return None  # "Айгерим" is a name and a microdistrict: a place if the period names it so
+    lowered = word.lower()
+    morph = _morph()
+    if any(ch in _KAZAKH_LETTERS for ch in lowered) or not morph.word_is_known(lowered):
+        return None
+    if "Geox" in {str(g) for p in morph.parse(lowered)[:2] for g in p.tag.grammemes}:
+        return True
+    return None if i == 0 or _SENTENCE_END.search(text[:start]) else False
+
+
+def places_of(texts: list[str], top: int = 3) -> list[str]:
+    """The places a group's appeals name most, each as most often written."""
+    counts: Counter[str] = Counter()
+    spelled: dict[str, Counter[str]] = {}
+    for reading in read_all(texts):
+        for place, name in reading.places.items():
+            counts[place] += 1
+            spelled.setdefault(place, Counter())[name] += 1
+    return [spelled[p].most_common(1)[0][0] for p, n in counts.most_common(top) if n > 1 or len(texts) == 1]
