@@ -47,7 +47,11 @@ _HOUSE = re.compile(
     r"|\b\d+[А-Яа-я]?\s*(?:үй\w*|пәтер\w*)",
     re.IGNORECASE,
 )
-_INITIALS = re.compile(r"\b[А-ЯЁӘҒҚҢӨҰҮҺІ]\.\s?(?:[А-ЯЁӘҒҚҢӨҰҮҺІ]\.)?")
+_INITIALS = re.compile(r"\b[А-ЯЁӘҒҚҢӨҰҮҺІ]\.(?:\s?[А-ЯЁӘҒҚҢӨҰҮҺІ]\.)?")
+# A surname next to two initials is a name whatever the dictionary says ("Ким В.П.", "В.П. Ким").
+_CAPITAL, _SMALL = "А-ЯЁӘҒҚҢӨҰҮҺІ", "а-яёәғқңөұүһі"
+_SURNAME_BEFORE_INITIALS = re.compile(rf"\b[{_CAPITAL}][{_SMALL}\-]+(?=\s+[{_CAPITAL}]\.\s?[{_CAPITAL}]\.)")
+_SURNAME_AFTER_INITIALS = re.compile(rf"(\b[{_CAPITAL}]\.\s?[{_CAPITAL}]\.\s*)[{_CAPITAL}][{_SMALL}\-]+")
 # Kazakh and Russian name forms the dictionary may lack (a word that is capitalised and ends so).
 _NAME_ENDINGS = re.compile(
     r"^[А-ЯЁӘҒҚҢӨҰҮҺІ][а-яёәғқңөұүһі]+(?:ұлы|улы|қызы|кызы|овна|евна|ович|евич|ова|ева|ов|ев|ина|ин|ова\w|ев\w{1,3}"
@@ -98,6 +102,8 @@ def mask(text: str, known_names: str = "") -> str:
         masked = pattern.sub(MASK, masked)
     masked = _STREET.sub(MASK, masked)
     masked = _HOUSE.sub(MASK, masked)
+    masked = _SURNAME_BEFORE_INITIALS.sub(MASK, masked)
+    masked = _SURNAME_AFTER_INITIALS.sub(rf"\g<1>{MASK}", masked)
     masked = _INITIALS.sub(MASK, masked)
     known = {_spelling(w)[:-2] if len(w) > 5 else _spelling(w) for w in re.split(r"\s+", known_names) if len(w) > 2}
 

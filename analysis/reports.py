@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from analysis import charts, figures
 from analysis.figures import DigestLine, PerformanceRow
 from analysis.scope import Scope
-from analysis.systemic import ProblemGroup, find_city_wide, find_groups, proposed_action, systemic_rules
+from analysis.systemic import ProblemGroup, find_groups, find_problems, proposed_action, systemic_rules
 from models.notices import REPORT_KINDS
 from policies import routing
 from policies.calendar import add_working_days, local_now
@@ -221,9 +221,10 @@ def _performance_page(scope: Scope, f: Figures) -> Report:
 
 
 def _systemic_figures(conn: Connection, scope: Scope) -> Figures:
+    groups, city = find_problems(conn, scope)
     return {
-        "groups": find_groups(conn, scope),
-        "city": find_city_wide(conn, scope),
+        "groups": groups,
+        "city": city,
         "cells": figures.by_category_and_district(conn, scope),
         "total": figures.total(conn, scope),
     }

@@ -18,6 +18,7 @@ step that needs the words themselves.
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -40,6 +41,8 @@ from policies.loading import load_policy
 @dataclass(frozen=True)
 class SystemicRules:
     similarity: float
+    words_floor: float
+    words_floor_same_place: float
     weights: dict[str, float]
     cohesion: float
     boilerplate_share: float
@@ -60,6 +63,8 @@ def systemic_rules() -> SystemicRules:
     data = load_policy("analysis")["systemic"]
     return SystemicRules(
         similarity=float(data["similarity"]),
+        words_floor=float(data["words_floor"]),
+        words_floor_same_place=float(data["words_floor_same_place"]),
         weights={block: float(w) for block, w in data["weights"].items()},
         cohesion=float(data["cohesion"]),
         boilerplate_share=float(data["boilerplate_share"]),
@@ -94,6 +99,7 @@ class ProblemGroup:
     last_day: str = ""
     responsible: str = ""
     on_time: dict[str, str] = field(default_factory=dict)  # executor -> "in time / due"
+    members: list[int] = field(default_factory=list, repr=False)  # positions in the period's appeals
 
     @property
     def size(self) -> int:
@@ -133,6 +139,23 @@ def _rows(conn: Connection, scope: Scope) -> list[Any]:
     return list(conn.execute(query.order_by(CASES.c.district, CASES.c.reg_number)))
 
 
+@dataclass(frozen=True)
+class Appeals:
+    """A period's appeals with their readings (analysis/wording.py), read once for every grouping
+    of the report (per district, city-wide) and with the places resolved over the whole period."""
+
+    rows: list[Any]
+    readings: list[Reading]
+
+    @classmethod
+    def read(cls, rows: list[Any]) -> Appeals:
+        return cls(rows, read_all([r.summary for r in rows]))
+
+    def of(self, district: str) -> Appeals:
+        mine = [i for i, r in enumerate(self.rows) if r.district == district]
+        return Appeals([self.rows[i] for i in mine], [self.readings[i] for i in mine])
+
+
 def find_groups(conn: Connection, scope: Scope, rules: SystemicRules | None = None) -> list[ProblemGroup]:
     """The period's groups of like appeals per district, largest first; `flagged` marks the
     candidate systemic problems."""
@@ -144,77 +167,134 @@ def find_city_wide(conn: Connection, scope: Scope, rules: SystemicRules | None =
     districts, the same land-plot request in five, showed as unconnected pieces): the period's
     appeals grouped city-wide, the candidate groups whose appeals come from two districts or more,
     each with its districts, largest first."""
-    groups = group_appeals(_rows(conn, scope), rules or systemic_rules(), _rows(conn, scope.previous()), city=True)
-    return [g for g in groups if g.flagged and len(g.districts) >= 2]
+    return find_problems(conn, scope, rules)[1]
+
+
+def find_problems(
+    conn: Connection, scope: Scope, rules: SystemicRules | None = None
+) -> tuple[list[ProblemGroup], list[ProblemGroup]]:
+    """The groups per district and the city-wide problems: the appeals read once, and like pairs
+    searched for once."""
+    rules = rules or systemic_rules()
+    grouping = Grouping(Appeals.read(_rows(conn, scope)), Appeals.read(_rows(conn, scope.previous())), rules)
+    return grouping.per_district(), grouping.city_wide(only_problems=True)
 
 
 def group_appeals(
-    rows: list[Any], rules: SystemicRules, earlier: list[Any] | None = None, city: bool = False
+    rows: Appeals | list[Any], rules: SystemicRules, earlier: Appeals | list[Any] | None = None, city: bool = False
 ) -> list[ProblemGroup]:
     """Like appeals grouped per district (or city-wide), flagged first, then by size and growth
     over the period before (issue 26.3)."""
-    earlier = earlier or []
-    if city:
-        groups = _district_groups("", rows, earlier, rules)
-        spread = {r.reg_number: r.district for r in rows}
-        for group in groups:
-            group.districts = dict(Counter(spread[n] for n in group.numbers).most_common())
-        groups.sort(key=lambda g: (not g.flagged, -len(g.districts), -g.size, g.numbers[0]))
-        return groups
-    found: list[ProblemGroup] = []
-    for district in sorted({r.district for r in rows}):
-        mine = [r for r in rows if r.district == district]
-        found.extend(_district_groups(district, mine, [r for r in earlier if r.district == district], rules))
-    found.sort(key=lambda g: (not g.flagged, -g.size, -(g.size - g.previous), g.district, g.numbers[0]))
-    return found
+    current = rows if isinstance(rows, Appeals) else Appeals.read(rows)
+    before = earlier if isinstance(earlier, Appeals) else Appeals.read(earlier or [])
+    grouping = Grouping(current, before, rules)
+    return grouping.city_wide() if city else grouping.per_district()
 
 
-def _district_groups(district: str, rows: list[Any], earlier: list[Any], rules: SystemicRules) -> list[ProblemGroup]:
-    if len(rows) < 2:
-        return []
-    features = Features(rules, len(rows))
-    matrix = features.fit(rows)
-    clusters = cohesive_clusters(matrix, np.arange(len(rows)), rules.similarity, rules.cohesion, features.named)
-    before = features.transform(earlier) if earlier else None
-    found: list[ProblemGroup] = []
-    for members in clusters:
-        if len(members) < 2:
-            continue
-        group = [rows[i] for i in members]
-        applicants = len({r.applicant_identity or f"anonymous {r.reg_number}" for r in group})
-        previous = 0
-        if before is not None:  # like appeals of the period before, their week aside
-            centroid = np.asarray(features.timeless(matrix[members]).mean(axis=0))
-            norm = np.linalg.norm(centroid)
-            if norm:
-                previous = int(((before @ (centroid / norm).T) >= rules.similarity).sum())
-        flagged = len(group) >= rules.min_appeals and applicants >= rules.min_applicants
-        found.append(
-            ProblemGroup(
-                district=district,
-                numbers=[r.reg_number for r in group],
-                applicants=applicants,
-                categories=dict(Counter(r.category for r in group).most_common()),
-                executors=dict(Counter(r.executor or "—" for r in group).most_common()),
-                outcomes=dict(Counter(r.closure_reason or "open" for r in group).most_common()),
-                late=sum(bool(r.answered_late) or (r.state != "closed" and bool(r.overdue)) for r in group),
-                returned=sum(bool(r.returned) for r in group),
-                previous=previous,
-                examples=[
-                    (r.reg_number, anonymise(r.summary, r.applicant_name, rules.excerpt_chars))
-                    for r in group[: rules.examples]
-                ],
-                terms=_shared_terms([features.readings[i] for i in members]),
-                places=places_of([r.summary for r in group]),
-                rule=rules.describe(),
-                flagged=flagged,
-                first_day=min((r.received_on for r in group if r.received_on), default=""),
-                last_day=max((r.received_on for r in group if r.received_on), default=""),
-                responsible=_responsible(group, district),
-                on_time=_on_time(group),
+class Grouping:
+    """A period's appeals as one space (one vocabulary of weights) with their like pairs found
+    once; per district, only pairs within the district join."""
+
+    def __init__(self, current: Appeals, earlier: Appeals, rules: SystemicRules) -> None:
+        self.appeals, self.rules = current, rules
+        self.districts = np.array([r.district for r in current.rows])
+        self.everyone = np.arange(len(current.rows))
+        self.features = Features(rules, len(current.rows))
+        if len(current.rows) < 2:
+            self.space: Space | None = None
+            return
+        self.space = self.features.fit(current.rows, current.readings)
+        self.pairs = similar_pairs(self.space, self.everyone, rules.similarity)
+        self.earlier = self.features.transform(earlier.rows, earlier.readings) if earlier.rows else None
+
+    def per_district(self) -> list[ProblemGroup]:
+        """Groups within each district, flagged first, then by size and growth."""
+        if self.space is None:
+            return []
+        found = []
+        edges = self.pairs.tocoo()
+        names, codes = np.unique(self.districts, return_inverse=True)
+        of_edge = np.where(codes[edges.row] == codes[edges.col], codes[edges.row], -1)
+        local = np.empty(len(self.everyone), dtype=np.int64)
+        for code, district in enumerate(names.tolist()):
+            mine = self.everyone[codes == code]
+            local[mine] = np.arange(len(mine))
+            inside = of_edge == code
+            within = sparse.csr_matrix(
+                (edges.data[inside], (local[edges.row[inside]], local[edges.col[inside]])), shape=(len(mine),) * 2
             )
-        )
-    return found
+            for members in cohesive_clusters(self.space, mine, self.rules.similarity, self.rules.cohesion, within):
+                if len(members) >= 2:
+                    found.append(self._group(district, members))
+        found.sort(key=lambda g: (not g.flagged, -g.size, -(g.size - g.previous), g.district, g.numbers[0]))
+        return found
+
+    def city_wide(self, only_problems: bool = False) -> list[ProblemGroup]:
+        """Groups across districts, each with its districts; `only_problems`: the flagged groups
+        whose appeals come from two districts or more (issue 26.2)."""
+        if self.space is None:
+            return []
+        clusters = cohesive_clusters(self.space, self.everyone, self.rules.similarity, self.rules.cohesion, self.pairs)
+        found = []
+        for members in clusters:
+            spread = Counter(str(d) for d in self.districts[members])
+            if len(members) < (self.rules.min_appeals if only_problems else 2) or (only_problems and len(spread) < 2):
+                continue
+            group = self._group("", members)
+            group.districts = dict(spread.most_common())
+            if group.flagged or not only_problems:
+                found.append(group)
+        found.sort(key=lambda g: (not g.flagged, -len(g.districts), -g.size, g.numbers[0]))
+        return found
+
+    def _group(self, district: str, members: Any) -> ProblemGroup:
+        assert self.space is not None
+        return _group(district, members, self.appeals, self.features, self.space, self.earlier, self.rules)
+
+
+def _group(
+    district: str,
+    members: Any,
+    appeals: Appeals,
+    features: Features,
+    space: Space,
+    earlier: Any,
+    rules: SystemicRules,
+) -> ProblemGroup:
+    """A cluster as a group for the certificate."""
+    group = [appeals.rows[i] for i in members]
+    readings = [appeals.readings[i] for i in members]
+    applicants = len({r.applicant_identity or f"anonymous {r.reg_number}" for r in group})
+    previous = 0
+    if earlier is not None:  # like appeals of the period before (of the district, if one), their week aside
+        centroid = np.asarray(features.timeless(space.matrix)[members].mean(axis=0))
+        norm = np.linalg.norm(centroid)
+        if norm:
+            alike = np.asarray((earlier @ (centroid / norm).T) >= rules.similarity).ravel()
+            previous = int((alike & (features.earlier_districts == district)).sum() if district else alike.sum())
+    return ProblemGroup(
+        district=district,
+        numbers=[r.reg_number for r in group],
+        applicants=applicants,
+        categories=dict(Counter(r.category for r in group).most_common()),
+        executors=dict(Counter(r.executor or "—" for r in group).most_common()),
+        outcomes=dict(Counter(r.closure_reason or "open" for r in group).most_common()),
+        late=sum(bool(r.answered_late) or (r.state != "closed" and bool(r.overdue)) for r in group),
+        returned=sum(bool(r.returned) for r in group),
+        previous=previous,
+        examples=[
+            (r.reg_number, anonymise(r.summary, r.applicant_name, rules.excerpt_chars)) for r in group[: rules.examples]
+        ],
+        terms=_shared_terms(readings),
+        places=places_of(readings),
+        rule=rules.describe(),
+        flagged=len(group) >= rules.min_appeals and applicants >= rules.min_applicants,
+        first_day=min((r.received_on for r in group if r.received_on), default=""),
+        last_day=max((r.received_on for r in group if r.received_on), default=""),
+        responsible=_responsible(group, district),
+        on_time=_on_time(group),
+        members=list(members),
+    )
 
 
 def proposed_action(group: ProblemGroup, language: str) -> list[str]:
@@ -261,7 +341,43 @@ BLOCK = 1000  # rows of the similarity matrix computed at a time
 STEP, CEILING = 0.05, 0.95  # how a chained group is split: the similarity asked for rises by STEP
 
 
-def cohesive_clusters(matrix: Any, rows: Any, threshold: float, cohesion: float, places: Any = None) -> list[Any]:
+PLACES_KEPT = 3  # places compared per appeal (an appeal rarely names more)
+_WEEK_LIKENESS = np.array([1.0, 2 / 3, 1 / 6])  # the week blocks' cosine at 0, 1 and 2 weeks apart
+
+
+@dataclass(frozen=True)
+class Space:
+    """The appeals as vectors (`matrix`: the four blocks joined, for centres) and each block on its
+    own, so that a pair's similarity is computed for the pairs whose words are alike at all and
+    never for all pairs (the category and week blocks alone make every pair a little alike).
+
+    Two appeals are alike when their similarity reaches the threshold and their words' own
+    similarity reaches `floor` (`floor_same_place` for two appeals that name one place): place,
+    category and week make like words more alike, never unlike words alike (appeals of one week and
+    one place about different things are different problems)."""
+
+    matrix: Any  # joined, unit rows
+    text: Any  # the words' block, unit rows
+    places: Any  # the places' block, unit rows
+    named: Any  # 0/1: the places each appeal names
+    subjects: Any  # 0/1: the subjects each appeal speaks of (policies/vocabulary.yaml domains)
+    place_ids: Any  # each appeal's places (up to PLACES_KEPT, -1 for none), as column numbers of `places`
+    place_weights: Any  # their weights in the appeal's unit places vector
+    subject_mask: Any  # each appeal's subjects as bits
+    category: Any  # each appeal's category, as a code
+    week: Any  # each appeal's week number
+    norms: Any  # each appeal's norm before joining: the root of its present blocks' weights
+    weights: dict[str, float]
+    floor: float
+    floor_same_place: float
+
+    @property
+    def exclusive(self) -> list[Any]:
+        """What two appeals must share if both have it: a place, a subject (0/1 matrices)."""
+        return [m for m in (self.named, self.subjects) if m.shape[1]]
+
+
+def cohesive_clusters(space: Space, rows: Any, threshold: float, cohesion: float, pairs: Any = None) -> list[Any]:
     """Groups of like appeals that hold together. Groups are joined pairs, and a chain of pairs
     can join appeals that share little (A like B like C, A unlike C: "no water" and "potholes"
     in one village, joined through the same greeting). A group any of whose appeals is less
@@ -269,37 +385,43 @@ def cohesive_clusters(matrix: Any, rows: Any, threshold: float, cohesion: float,
     parts whose centres are alike (at least `cohesion`) are joined back, and so is an appeal left
     alone that is that similar to a part's centre (centroid linkage). Appeals (and parts) that
     both name places, and no place in common, are never joined: "no water in Шұғыла" and "no water
-    in Айгерім" are two problems (`places`: a 0/1 matrix of the places each appeal names)."""
-    own = places[rows] if places is not None else None
-    count, labels = connected_components(similar_pairs(matrix[rows], threshold, own), directed=False)
+    in Айгерім" are two problems; nor are appeals that both speak of subjects, and of no subject in
+    common ("no water" and "no gas" in one microdistrict). `pairs`: the rows' pairs at `threshold`,
+    when already found."""
+    pairs = similar_pairs(space, rows, threshold) if pairs is None else pairs
+    count, labels = connected_components(pairs, directed=False)
     clusters: list[Any] = []
     for label in range(count):
         members = rows[labels == label]
-        loose = _spread(matrix[members]) < cohesion or _places_disagree(places, members)
+        loose = _spread(space.matrix[members]) < cohesion or any(_disagree(m, members) for m in space.exclusive)
         if len(members) > 2 and threshold + STEP < CEILING and loose:
-            parts = cohesive_clusters(matrix, members, threshold + STEP, cohesion, places)
-            clusters.extend(_rejoin(matrix, parts, cohesion, places))
+            parts = cohesive_clusters(space, members, threshold + STEP, cohesion)
+            clusters.extend(_rejoin(space, parts, cohesion))
         else:
             clusters.append(members)
     return clusters
 
 
-def _rejoin(matrix: Any, parts: list[Any], cohesion: float, places: Any = None) -> list[Any]:
+def _rejoin(space: Space, parts: list[Any], cohesion: float) -> list[Any]:
     """Join the parts whose centres are at least `cohesion` alike and whose places agree, largest
     parts first."""
     parts = sorted(parts, key=len, reverse=True)
     joined: list[Any] = []
     centres: list[Any] = []
-    named: list[set[int]] = []
+    named: list[list[set[int]]] = []
     for part in parts:
-        centre = _centre(matrix[part])
-        where = _main_places(places, part)
-        fits = [k for k in range(len(joined)) if not (where and named[k] and not where & named[k])]
+        centre = _centre(space.matrix[part])
+        where = [_main_labels(m, part) for m in space.exclusive]
+        fits = [
+            k
+            for k in range(len(joined))
+            if not any(a and b and not a & b for a, b in zip(where, named[k], strict=True))
+        ]
         best = max(fits, key=lambda k: float(centres[k] @ centre), default=None)
         if best is not None and float(centres[best] @ centre) >= cohesion:
             joined[best] = np.concatenate([joined[best], part])
-            centres[best] = _centre(matrix[joined[best]])
-            named[best] = _main_places(places, joined[best])
+            centres[best] = _centre(space.matrix[joined[best]])
+            named[best] = [_main_labels(m, joined[best]) for m in space.exclusive]
         else:
             joined.append(part)
             centres.append(centre)
@@ -307,24 +429,20 @@ def _rejoin(matrix: Any, parts: list[Any], cohesion: float, places: Any = None) 
     return [np.sort(part) for part in joined]
 
 
-def _places_disagree(places: Any, members: Any) -> bool:
-    """Whether the group holds appeals naming places with none in common (joined through appeals
-    that name none)."""
-    if places is None or places.shape[1] == 0:
-        return False
-    named = places[members]
+def _disagree(labels: Any, members: Any) -> bool:
+    """Whether the group holds appeals naming places (or subjects) with none in common, joined
+    through appeals that name none."""
+    named = labels[members]
     named = named[named.getnnz(axis=1) > 0]
-    if named.shape[0] < 2:
-        return False
+    if named.shape[0] < 2 or np.count_nonzero(named.getnnz(axis=0)) < 2:
+        return False  # one label (or none) among them: they agree
     count, _ = connected_components(named @ named.T, directed=False)
     return bool(count > 1)
 
 
-def _main_places(places: Any, part: Any) -> set[int]:
-    """The places a third of the part's appeals or more name."""
-    if places is None or places.shape[1] == 0:
-        return set()
-    counts = np.asarray(places[part].sum(axis=0)).ravel()
+def _main_labels(labels: Any, part: Any) -> set[int]:
+    """The places (or subjects) a third of the part's appeals or more name."""
+    counts = np.asarray(labels[part].sum(axis=0)).ravel()
     return set(np.nonzero(counts * 3 >= len(part))[0].tolist()) if counts.any() else set()
 
 
@@ -341,37 +459,110 @@ def _spread(vectors: Any) -> float:
     return float((vectors @ (centre / norm)).min()) if norm else 0.0
 
 
-def similar_pairs(matrix: Any, threshold: float, places: Any = None) -> Any:
-    """The pairs at or above the threshold whose places agree, as a sparse boolean matrix. The
-    full product can be dense: it is computed a block of rows at a time, and each block keeps only
-    its pairs over the threshold."""
-    named = places.getnnz(axis=1) > 0 if places is not None and places.shape[1] else None
-    blocks = []
-    for start in range(0, matrix.shape[0], BLOCK):
-        pairs = ((matrix[start : start + BLOCK] @ matrix.T) >= threshold).tocoo()
-        if named is not None and pairs.nnz:
-            rows, cols = pairs.row + start, pairs.col
-            shared = np.asarray(places[rows].multiply(places[cols]).sum(axis=1)).ravel()
-            keep = ~(named[rows] & named[cols] & (shared == 0))
-            pairs = sparse.coo_matrix((pairs.data[keep], (pairs.row[keep], cols[keep])), shape=pairs.shape)
-        blocks.append(pairs.tocsr())
-    return sparse.vstack(blocks).tocsr()
+def similar_pairs(space: Space, rows: Any, threshold: float) -> Any:
+    """The pairs of `rows` that are alike (`Space`) and whose places and subjects agree, as a
+    sparse boolean matrix holding each pair once. Only the pairs whose words are alike at all are
+    looked at, a block of rows at a time against the rows after it (two threads: the work is
+    numpy's, which lets go of the interpreter); places and subjects are compared as small arrays
+    of ids and bit masks."""
+    text = space.text[rows]
+    place_ids, place_weights = space.place_ids[rows], space.place_weights[rows]
+    used = int((place_ids >= 0).sum(axis=1).max(initial=0))  # most appeals name one place or none
+    local = _Local(
+        text,
+        place_ids[:, :used],
+        place_weights[:, :used],
+        space.subject_mask[rows],
+        space.category[rows],
+        space.week[rows],
+        space.norms[rows],
+    )
+    starts = range(0, text.shape[0], BLOCK)
+    if len(starts) > 1:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            found = list(pool.map(lambda start: _alike_in_block(space, local, start, threshold), starts))
+    else:
+        found = [_alike_in_block(space, local, start, threshold) for start in starts]
+    size = text.shape[0]
+    i = np.concatenate([f[0] for f in found]) if found else np.empty(0, dtype=np.int64)
+    j = np.concatenate([f[1] for f in found]) if found else np.empty(0, dtype=np.int64)
+    return sparse.csr_matrix((np.ones(len(i), dtype=bool), (i, j)), shape=(size, size))
+
+
+@dataclass(frozen=True)
+class _Local:
+    """The space's arrays for the rows being grouped."""
+
+    text: Any
+    place_ids: Any
+    place_weights: Any
+    subjects: Any
+    category: Any
+    week: Any
+    norms: Any
+
+
+def _alike_in_block(space: Space, local: _Local, start: int, threshold: float) -> tuple[Any, Any]:
+    """The alike pairs (i, j) with i in the block at `start` and j after i."""
+    w = space.weights
+    lowest = min(space.floor, space.floor_same_place)
+    block = local.text[start : start + BLOCK]
+    words = (block @ local.text[start:].T).tocsr()  # the pairs before the block were found with earlier blocks
+    at = np.repeat(np.arange(words.shape[0]), np.diff(words.indptr)) + start
+    cols, alike = words.indices + start, words.data
+    keep = (alike >= lowest) & (cols > at)
+    at, cols, alike = at[keep], cols[keep], alike[keep]
+    mine, theirs = local.subjects[at], local.subjects[cols]
+    keep = (mine == 0) | (theirs == 0) | ((mine & theirs) != 0)  # both have subjects, none in common: apart
+    at, cols, alike = at[keep], cols[keep], alike[keep]
+    shared_places, place_likeness = _compare_places(local.place_ids, local.place_weights, at, cols)
+    keep = (alike >= space.floor) | ((shared_places > 0) & (alike >= space.floor_same_place))
+    if local.place_ids.shape[1]:
+        named = (local.place_ids[at, 0] >= 0) & (local.place_ids[cols, 0] >= 0)
+        keep &= ~(named & (shared_places == 0))  # both name places, none in common: apart
+    at, cols, alike, place_likeness = at[keep], cols[keep], alike[keep], place_likeness[keep]
+    gap = np.minimum(np.abs(local.week[at] - local.week[cols]), len(_WEEK_LIKENESS))
+    similarity = (
+        w.get("words", 0.0) * alike
+        + w.get("places", 0.0) * place_likeness
+        + w.get("category", 0.0) * (local.category[at] == local.category[cols])
+        + w.get("week", 0.0) * np.r_[_WEEK_LIKENESS, 0.0][gap]
+    ) / (local.norms[at] * local.norms[cols])
+    keep = similarity >= threshold - 1e-9
+    return at[keep], cols[keep]
+
+
+def _compare_places(ids: Any, weights: Any, at: Any, cols: Any) -> tuple[Any, Any]:
+    """For each pair, how many places the two appeals share and the cosine of their places'
+    vectors (each appeal's first `PLACES_KEPT` places, by weight)."""
+    shared = np.zeros(len(at), dtype=np.int64)
+    likeness = np.zeros(len(at))
+    for a in range(ids.shape[1]):
+        left, left_weight = ids[at, a], weights[at, a]
+        for b in range(ids.shape[1]):
+            same = (left >= 0) & (left == ids[cols, b])
+            shared += same
+            likeness += same * left_weight * weights[cols, b]
+    return shared, likeness
 
 
 def _shared_terms(readings: list[Reading], top: int = 5) -> list[str]:
     """The words most of the group's appeals use, filler and places aside (they have their own
     line): a label a reader can take in at a glance, in the words the appeals use."""
     present: Counter[str] = Counter()
-    spelled: dict[str, Counter[str]] = {}
+    spelled: Counter[tuple[str, str]] = Counter()
     context = vocabulary().context
     for reading in readings:
         pairs = zip(reading.keys, reading.words, strict=True)
-        shown = [(k, w) for k, w in pairs if not k.startswith("@") and k not in context]
+        shown = [(k, w) for k, w in pairs if k[0] != "@" and k not in context]
         present.update({k for k, _ in shown})
-        for k, word in shown:
-            spelled.setdefault(k, Counter())[word] += 1
-    shared = [k for k, n in present.most_common() if n > 1]
-    return [spelled[k].most_common(1)[0][0] for k in shared[:top]]
+        spelled.update(shown)
+    shared = [k for k, n in present.most_common(top) if n > 1]
+    written: dict[str, tuple[int, str]] = {}
+    for (k, word), n in spelled.items():
+        if k in shared and (k not in written or n > written[k][0]):
+            written[k] = (n, word)
+    return [written[k][1] for k in shared]
 
 
 class Features:
@@ -379,32 +570,57 @@ class Features:
     weighted, so that two appeals' cosine similarity is the weighted mean of the blocks'
     similarities over the blocks both have."""
 
+    NAMES = ("words", "places", "category", "week")
+
     def __init__(self, rules: SystemicRules, corpus: int) -> None:
         common = rules.boilerplate_share if corpus >= rules.boilerplate_corpus else 1.0
+        self.rules = rules
         self.weights = rules.weights
         self.words = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, max_df=common)
         self.places = TfidfVectorizer(analyzer=_identity, norm="l2")
         self.categories = TfidfVectorizer(analyzer=_identity, use_idf=False)
         self.readings: list[Reading] = []
-        self.named: Any = None  # 0/1: the places each appeal names
+        self.earlier_districts: Any = np.array([])
+        self._timeless: tuple[Any, Any] | None = None
         self._widths: list[int] = []
 
-    def fit(self, rows: list[Any]) -> Any:
-        self.readings = read_all([r.summary for r in rows])
+    def fit(self, rows: list[Any], readings: list[Reading]) -> Space:
+        self.readings = readings
         blocks = [
-            self.words.fit_transform([r.keys for r in self.readings]),
-            _fit_or_empty(self.places, [_places(r) for r in self.readings]),
+            self.words.fit_transform([r.keys for r in readings]),
+            _fit_or_empty(self.places, [_places(r) for r in readings]),
             self.categories.fit_transform([[r.category or "—"] for r in rows]),
             _weeks(rows),
         ]
         self._widths = [b.shape[1] for b in blocks]
-        self.named = (blocks[1] > 0).astype(np.float64).tocsr()
-        return self._join(blocks)
+        domains = vocabulary().domains
+        spoken = [sorted({domains[k] for k in r.keys if k in domains}) for r in readings]
+        present = np.column_stack([np.asarray(b.getnnz(axis=1) > 0) for b in blocks])
+        weights = np.array([self.weights.get(n, 0.0) for n in self.NAMES])
+        codes = {c: i for i, c in enumerate(sorted({r.category or "—" for r in rows}))}
+        subjects = _fit_or_empty(TfidfVectorizer(analyzer=_identity, use_idf=False, norm=None, binary=True), spoken)
+        place_ids, place_weights = _top_columns(sparse.csr_matrix(blocks[1]), PLACES_KEPT)
+        return Space(
+            matrix=self._join(blocks),
+            text=sparse.csr_matrix(blocks[0]),
+            places=sparse.csr_matrix(blocks[1]),
+            named=(sparse.csr_matrix(blocks[1]) > 0).astype(np.float64).tocsr(),
+            subjects=subjects,
+            place_ids=place_ids,
+            place_weights=place_weights,
+            subject_mask=_bits(subjects),
+            category=np.array([codes[r.category or "—"] for r in rows]),
+            week=np.array([_day(r) // 7 for r in rows]),
+            norms=np.sqrt(np.maximum(present @ weights, 1e-12)),
+            weights=self.weights,
+            floor=self.rules.words_floor,
+            floor_same_place=self.rules.words_floor_same_place,
+        )
 
-    def transform(self, rows: list[Any]) -> Any:
+    def transform(self, rows: list[Any], readings: list[Reading]) -> Any:
         """Earlier appeals in the same space, their week left out (the trend compares problems,
         not weeks)."""
-        readings = read_all([r.summary for r in rows])
+        self.earlier_districts = np.array([r.district for r in rows])
         blocks = [
             self.words.transform([r.keys for r in readings]),
             self.places.transform([_places(r) for r in readings]) if self._widths[1] else _empty(len(rows)),
@@ -414,17 +630,46 @@ class Features:
         return self._join(blocks)
 
     def timeless(self, vectors: Any) -> Any:
-        """Vectors with their week block zeroed."""
+        """Vectors with their week block zeroed (the period's own, once)."""
+        if self._timeless is not None and self._timeless[0] is vectors:
+            return self._timeless[1]
         keep = sparse.diags(np.r_[np.ones(sum(self._widths[:3])), np.zeros(self._widths[3])])
-        return vectors @ keep
+        self._timeless = (vectors, (vectors @ keep).tocsr())
+        return self._timeless[1]
 
     def _join(self, blocks: list[Any]) -> Any:
-        names = ("words", "places", "category", "week")
         weighted = [
-            sparse.csr_matrix(b) * np.sqrt(self.weights.get(n, 0.0)) for n, b in zip(names, blocks, strict=True)
+            sparse.csr_matrix(b) * np.sqrt(self.weights.get(n, 0.0)) for n, b in zip(self.NAMES, blocks, strict=True)
         ]
-        joined = sparse.hstack(weighted).tocsr()
-        return normalize(joined)
+        return normalize(sparse.hstack(weighted).tocsr())
+
+
+def _top_columns(matrix: Any, keep: int) -> tuple[Any, Any]:
+    """Each row's `keep` largest entries: their columns (-1 where the row has fewer) and values."""
+    ids = np.full((matrix.shape[0], keep), -1, dtype=np.int64)
+    values = np.zeros((matrix.shape[0], keep))
+    for row in range(matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        if start == end:
+            continue
+        order = np.argsort(-matrix.data[start:end], kind="stable")[:keep]
+        ids[row, : len(order)] = matrix.indices[start:end][order]
+        values[row, : len(order)] = matrix.data[start:end][order]
+    return ids, values
+
+
+def _bits(matrix: Any) -> Any:
+    """Each row's columns as bits of one integer (at most 63 columns: the subjects)."""
+    if matrix.shape[1] > 63:
+        raise ValueError("policies/vocabulary.yaml: at most 63 subjects (domains)")
+    masks = np.zeros(matrix.shape[0], dtype=np.int64)
+    coo = sparse.coo_matrix(matrix)
+    np.bitwise_or.at(masks, coo.row, np.left_shift(np.int64(1), coo.col.astype(np.int64)))
+    return masks
+
+
+def _day(row: Any) -> int:
+    return date.fromisoformat(str(row.received_on)[:10]).toordinal() if row.received_on else 0
 
 
 def _identity(items: list[str]) -> list[str]:
@@ -448,7 +693,7 @@ def _fit_or_empty(vectorizer: TfidfVectorizer, docs: list[list[str]]) -> Any:
 def _weeks(rows: list[Any]) -> Any:
     """Each appeal's week, spread to the weeks either side at half weight: appeals of one week are
     alike, of the next week half alike, farther apart not at all."""
-    days = [date.fromisoformat(str(r.received_on)[:10]).toordinal() if r.received_on else 0 for r in rows]
+    days = [_day(r) for r in rows]
     first = min(days) // 7 - 1
     data, cols, indptr = [], [], [0]
     for day in days:

@@ -33,10 +33,12 @@ from policies.loading import load_policy
 
 FOLD = str.maketrans("әғқңөұүһіё", "агкноуухие")
 _KAZAKH_LETTERS = frozenset("әғқңөұүһі")
-_WORD = re.compile(r"[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+|(?<!\d)\d{1,3}(?![\d.,:/])")
+# Words, numbers of up to three digits (a route, a school; not a date, an amount or an IIN), and the
+# marks that end a sentence (the next word's capital says nothing then).
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]+|(?<!\d)\d{1,3}(?![\d.,:/])|[.!?]")
 _VOWELS = frozenset("аеиоуыэюяё")
 _VOICED = {"г": "к", "б": "п"}
-_SENTENCE_END = re.compile(r"[.!?]\s*$")
+_STOPS = frozenset(".!?")
 
 # Kazakh endings, as read with the Russian look-alikes (ауылында -> ауыл, сусыз -> су); the longest
 # that leaves a stem with a vowel is stripped, up to three times (stem, plural, possessive, case).
@@ -164,9 +166,11 @@ class Vocabulary:
     concepts: frozenset[str]
     prefixes: tuple[tuple[str, str], ...]  # a Kazakh stem of four letters or more -> concept
     phrases: dict[tuple[str, str], str]  # two keys -> concept
+    phrase_starts: frozenset[str]
     filler: frozenset[str]
     numbered: frozenset[str]  # concepts whose number names one thing (a bus route, a school)
     context: frozenset[str]  # concepts that say who, where, how long: not shown as a problem's words
+    domains: dict[str, str]  # concept -> the subject it belongs to (water, heating, roads, ...)
     before: frozenset[str]  # a place name follows
     after: frozenset[str]  # a place name precedes
 
@@ -197,9 +201,11 @@ def vocabulary() -> Vocabulary:
         concepts=frozenset(data["concepts"]),
         prefixes=tuple(sorted(prefixes, key=lambda p: -len(p[0]))),
         phrases=phrases,
+        phrase_starts=frozenset(first for first, _ in phrases),
         filler=frozenset(filler),
         numbered=frozenset(data["numbered"]),
         context=frozenset(data["context"]),
+        domains={str(c): str(d) for d, concepts in data["domains"].items() for c in concepts},
         before=frozenset(str(w).translate(FOLD) for w in markers["before"]),
         after=frozenset(str(w).translate(FOLD) for w in markers["after"]),
     )
@@ -324,46 +330,95 @@ class Reading:
     maybe: dict[int, tuple[str, str]]  # position in keys -> (place key, as written): a place if named elsewhere
 
 
+@dataclass(frozen=True, slots=True)
+class _Token:
+    """What reading needs to know of a word, worked out once per word (cached)."""
+
+    lowered: str
+    key: str
+    base: str  # its lemma or stem, for the two-word phrases
+    kept: bool  # not filler, and long enough or a concept
+    concept: bool
+    before: bool  # a marker a place name follows ("микрорайон")
+    after: bool  # a marker a place name precedes ("шағынауданында")
+    capital: bool  # capitalised, three letters or more, not an abbreviation
+    digit: bool
+
+
+@cache
+def _token(word: str) -> _Token:
+    vocab = vocabulary()
+    lowered = word.lower()
+    folded = lowered.translate(FOLD)
+    k = key(lowered)
+    return _Token(
+        lowered=lowered,
+        key=k,
+        base=key_base(lowered),
+        kept=k not in vocab.filler and folded not in vocab.filler and (len(k) > 2 or k in vocab.concepts),
+        concept=k in vocab.concepts,
+        before=folded in vocab.before or key_base(folded) in vocab.before,
+        after=any(folded.startswith(m) for m in vocab.after),
+        capital=word[:1].isupper() and len(word) >= 3 and not (word.isupper() and len(word) <= 4),
+        digit=word.isdigit(),
+    )
+
+
 def read(text: str) -> Reading:
     """An appeal's words as keys, and the places it names."""
     vocab = vocabulary()
-    tokens = [(m.group(0), m.start()) for m in _WORD.finditer(text)]
+    written: list[str] = []
+    opens: list[bool] = []  # the word opens a sentence
+    stop = True
+    for item in _WORD.findall(text):
+        if item in _STOPS:
+            stop = True
+        else:
+            written.append(item)
+            opens.append(stop)
+            stop = False
+    tokens = [_token(w) for w in written]
     keys: list[str] = []
     words: list[str] = []
     places: dict[str, str] = {}
     maybe: dict[int, tuple[str, str]] = {}
-    lowered = [t.lower() for t, _ in tokens]
-    folded = [t.translate(FOLD) for t in lowered]
-    i = 0
-    while i < len(tokens):
-        if i + 1 < len(tokens):
-            pair = vocab.phrases.get((key_base(lowered[i]), key_base(lowered[i + 1])))
+    i, n = 0, len(tokens)
+    while i < n:
+        token = tokens[i]
+        if i + 1 < n and token.base in vocab.phrase_starts:
+            pair = vocab.phrases.get((token.base, tokens[i + 1].base))
             if pair is not None:
                 keys.append(pair)
-                words.append(f"{lowered[i]} {lowered[i + 1]}")
+                words.append(f"{token.lowered} {tokens[i + 1].lowered}")
                 i += 2
                 continue
-        word = tokens[i][0]
-        if word.isdigit():  # a number names a thing: bus route 37, school No. 12 (else it is dropped)
-            near = [key(lowered[j]) for j in (i - 1, i + 1) if 0 <= j < len(tokens) and not tokens[j][0].isdigit()]
+        word = written[i]
+        if token.digit:  # a number names a thing: bus route 37, school No. 12 (else it is dropped)
+            near = [tokens[j].key for j in (i - 1, i + 1) if 0 <= j < n and not tokens[j].digit]
             if any(k in vocab.numbered for k in near):
                 places.setdefault(f"№{word}", f"№{word}")
                 keys.append(f"@№{word}")
                 words.append(word)
             i += 1
             continue
-        found = _place_at(i, tokens, folded, text, vocab)
-        k = key(lowered[i])
-        if found is True:
-            place = place_key(word)
-            places.setdefault(place, word)
-            keys.append(f"@{place}")
-            words.append(lowered[i])
-        elif k not in vocab.filler and folded[i] not in vocab.filler and (len(k) > 2 or k in vocab.concepts):
-            if found is None and k not in vocab.concepts:
+        place: bool | None = False
+        if token.capital:
+            if (i > 0 and tokens[i - 1].before) or (i + 1 < n and tokens[i + 1].after):
+                place = True
+            else:
+                place = _capitalised(word)
+                if place is False and opens[i]:
+                    place = None  # a sentence's first word is capitalised anyway
+        if place is True:
+            name = place_key(word)
+            places.setdefault(name, word)
+            keys.append(f"@{name}")
+            words.append(token.lowered)
+        elif token.kept:
+            if place is None and not token.concept:
                 maybe[len(keys)] = (place_key(word), word)
-            keys.append(k)
-            words.append(lowered[i])
+            keys.append(token.key)
+            words.append(token.lowered)
         i += 1
     return Reading(keys=keys, words=words, places=places, maybe=maybe)
 
@@ -395,16 +450,10 @@ def key_base(word: str) -> str:
     return _base(word)
 
 
-def _place_at(i: int, tokens: list[tuple[str, int]], folded: list[str], text: str, vocab: Vocabulary) -> bool | None:
-    """Whether the word at i is a place name: True, False, or None (a capitalised word that may be
-    one: it is when the period names it elsewhere)."""
-    word, start = tokens[i]
-    if not word[:1].isupper() or len(word) < 3 or word.isupper() and len(word) <= 4:
-        return False
-    marked = i > 0 and (folded[i - 1] in vocab.before or key_base(folded[i - 1]) in vocab.before)
-    marked = marked or (i + 1 < len(tokens) and any(folded[i + 1].startswith(m) for m in vocab.after))
-    if marked:
-        return True
+@cache
+def _capitalised(word: str) -> bool | None:
+    """A capitalised word inside a sentence: a place (True), a common word (False), or a word that
+    may be a place (None: a name, a Kazakh word, a word the dictionary does not know)."""
     if is_name(word):
         return None  # "Айгерим" is a name and a microdistrict: a place if the period names it so
     lowered = word.lower()
@@ -413,15 +462,15 @@ def _place_at(i: int, tokens: list[tuple[str, int]], folded: list[str], text: st
         return None
     if "Geox" in {str(g) for p in morph.parse(lowered)[:2] for g in p.tag.grammemes}:
         return True
-    return None if i == 0 or _SENTENCE_END.search(text[:start]) else False
+    return False
 
 
-def places_of(texts: list[str], top: int = 3) -> list[str]:
+def places_of(readings: list[Reading], top: int = 3) -> list[str]:
     """The places a group's appeals name most, each as most often written."""
     counts: Counter[str] = Counter()
     spelled: dict[str, Counter[str]] = {}
-    for reading in read_all(texts):
+    for reading in readings:
         for place, name in reading.places.items():
             counts[place] += 1
             spelled.setdefault(place, Counter())[name] += 1
-    return [spelled[p].most_common(1)[0][0] for p, n in counts.most_common(top) if n > 1 or len(texts) == 1]
+    return [spelled[p].most_common(1)[0][0] for p, n in counts.most_common(top) if n > 1 or len(readings) == 1]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from analysis.planted_problems import Planted, held_out, issue_shaped  # noqa: E402
+from analysis.planted_problems import Planted, held_out, held_out_2, issue_shaped  # noqa: E402
 from analysis.systemic import ProblemGroup, SystemicRules, group_appeals, systemic_rules  # noqa: E402
 
 
@@ -99,6 +99,7 @@ def main() -> None:
     print(f"  goal: ≥ 20 of the 24 water appeals in one group: {water[1]}/{water[2]} {verdict}")
     measure("issue-shaped set, city-wide", issue_shaped(args.seed), rules, city=True)
     measure("held-out set (written after tuning)", held_out(args.seed + 1), rules)
+    measure("second held-out set (written after the first one's fixes)", held_out_2(args.seed + 2), rules)
     for only in ("ru", "kk"):
         subset = [a for a in issue_shaped(args.seed) if language(a.text) == only]
         measure(f"issue-shaped set, {only} only", subset, rules)

@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from analysis.planted_problems import SHUGYLA_WATER, Planted, held_out, issue_shaped
+from analysis.planted_problems import SHUGYLA_WATER, Planted, held_out, held_out_2, issue_shaped
 from analysis.systemic import ProblemGroup, group_appeals, systemic_rules
 from analysis.wording import key, read_all, same_place
 from bench.grouping import rows_of
@@ -34,7 +34,7 @@ def test_the_issue_shaped_outage_is_one_group_in_both_languages() -> None:
     assert group.flagged and group.places[0] in {"Шұғыла", "Шугыла"}
 
 
-@pytest.mark.parametrize("make", [issue_shaped, held_out], ids=["development", "held-out"])
+@pytest.mark.parametrize("make", [issue_shaped, held_out, held_out_2], ids=["development", "held-out", "held-out-2"])
 def test_each_planted_problem_is_found_and_the_decoy_stays_apart(make: object) -> None:
     appeals = make()  # type: ignore[operator]
     rules = systemic_rules()

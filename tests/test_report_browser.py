@@ -54,7 +54,15 @@ async def test_the_report_shows_its_charts_and_figures_in_a_browser(
             assert await page.locator("#total").inner_text() == total
         if kind == "systemic":
             assert await page.locator("#flagged").inner_text() == "1"
-            assert "Аксай" in await page.locator("#group-1").inner_text()
+            card = await page.locator("#group-1").inner_text()
+            assert "Аксай" in card
+            # Issue 26.3: what and where in the title, the places in the text, the proposed action.
+            assert "Группа 1: ЖКХ" in card and "(Аксай, Наурызбайский)" in card
+            assert await page.locator("#group-1 b.places").inner_text() == "Аксай"
+            proposed = page.locator("#group-1 ul.proposed li")
+            assert await proposed.count() == 2
+            assert (await proposed.first.inner_text()).startswith("Управление энергетики и ЖКХ: установить причину")
+            assert (await proposed.first.bounding_box() or {}).get("height", 0) > 0  # shown, not hidden
         await page.screenshot(path=str(shots / f"report-{kind}-{language}.png"), full_page=True)
         await browser.close()
     assert [u for u in requests if not u.startswith("file://")] == []
