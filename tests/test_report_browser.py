@@ -62,7 +62,8 @@ async def test_the_report_shows_its_charts_and_figures_in_a_browser(
             proposed = page.locator("#group-1 ul.proposed li")
             assert await proposed.count() == 2
             assert (await proposed.first.inner_text()).startswith("Управление энергетики и ЖКХ: установить причину")
-            assert (await proposed.first.bounding_box() or {}).get("height", 0) > 0  # shown, not hidden
+            box = await proposed.first.bounding_box()
+            assert box is not None and box["height"] > 0  # shown, not hidden
         await page.screenshot(path=str(shots / f"report-{kind}-{language}.png"), full_page=True)
         await browser.close()
     assert [u for u in requests if not u.startswith("file://")] == []
