@@ -1,6 +1,7 @@
 """Reports for the akim (issue 12): written to files and the registry's documents, and the weekly
-digest of overdue and at-risk cases sent to each executor as a notice. The analysis (scikit-learn,
-matplotlib: 110 MB and 1.3 s to import) is imported when a report runs, not when a worker starts."""
+digest of overdue and at-risk cases sent to each executor as a notice. The analysis (scipy,
+matplotlib, pymorphy3 with its dictionaries: tens of MB and about a second to import) is imported
+when a report runs, not when a worker starts."""
 
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ class ReportActivities:
         """Each report the request asks for (a district card for every district when none is
         named; both languages when none is), its figures counted once per district, written to
         files and kept in the registry's documents once per report name."""
-        from analysis.reports import build_in  # scikit-learn and matplotlib: loaded when a report runs
+        from analysis.reports import build_in  # scipy and matplotlib: loaded when a report runs
 
         names = [req.district] if req.district or req.kind != "district" else districts()
         languages = [req.language] if req.language else list(LANGUAGES)

@@ -343,6 +343,7 @@ class _Token:
     after: bool  # a marker a place name precedes ("шағынауданында")
     capital: bool  # capitalised, three letters or more, not an abbreviation
     digit: bool
+    plain: bool  # neither capitalised nor a number nor a phrase's first word: its key is all it gives
 
 
 @cache
@@ -351,16 +352,19 @@ def _token(word: str) -> _Token:
     lowered = word.lower()
     folded = lowered.translate(FOLD)
     k = key(lowered)
+    base = key_base(lowered)
+    capital = word[:1].isupper() and len(word) >= 3 and not (word.isupper() and len(word) <= 4)
     return _Token(
         lowered=lowered,
         key=k,
-        base=key_base(lowered),
+        base=base,
         kept=k not in vocab.filler and folded not in vocab.filler and (len(k) > 2 or k in vocab.concepts),
         concept=k in vocab.concepts,
         before=folded in vocab.before or key_base(folded) in vocab.before,
         after=any(folded.startswith(m) for m in vocab.after),
-        capital=word[:1].isupper() and len(word) >= 3 and not (word.isupper() and len(word) <= 4),
+        capital=capital,
         digit=word.isdigit(),
+        plain=not capital and not word.isdigit() and base not in vocab.phrase_starts,
     )
 
 
@@ -385,6 +389,12 @@ def read(text: str) -> Reading:
     i, n = 0, len(tokens)
     while i < n:
         token = tokens[i]
+        if token.plain:  # most words: lower case, no number, no phrase begins with them
+            if token.kept:
+                keys.append(token.key)
+                words.append(token.lowered)
+            i += 1
+            continue
         if i + 1 < n and token.base in vocab.phrase_starts:
             pair = vocab.phrases.get((token.base, tokens[i + 1].base))
             if pair is not None:
