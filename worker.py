@@ -1,16 +1,22 @@
 """The worker: runs every workflow kind and its activities on the `appeals` task queue.
 
 Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL, APPEALS_TIMING_PROFILE, and the
-worker's own settings (runtime/settings.py: threads, cache, pollers, shutdown). SIGTERM or Ctrl-C
-stop it gracefully: no new tasks are taken, in-flight activities run to their end (up to
+worker's own settings (runtime/settings.py: threads, cache, pollers, shutdown, processes). SIGTERM
+or Ctrl-C stop it gracefully: no new tasks are taken, in-flight activities run to their end (up to
 APPEALS_SHUTDOWN_SECONDS), and the process exits 0.
+
+`python worker.py --processes N` (or APPEALS_WORKER_PROCESSES=N) runs N worker processes on this
+host: this process registers the search attributes and schedules once, keeps the schedules, starts
+the N workers (`--child`), starts again one that dies, and passes SIGTERM on to all of them. One
+Python process uses about one core at full load (issue 27), so N is the cores the host gives it.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
-import signal
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -32,20 +38,10 @@ from activities.registry import OutsideResetActivities, RegistryActivities
 from activities.reports import ReportActivities
 from activities.sms import sms_settings
 from models.registry import make_engine
-from runtime.registration import register_search_attributes
 from runtime.sandbox import workflow_runner
-from runtime.settings import SettingError, WorkerSettings
+from runtime.settings import PROCESSES, SettingError, WorkerSettings, read
 from tooling.client import TASK_QUEUE, connect
-from tooling.schedules import (
-    HALF_YEAR_SCHEDULE_ID,
-    OUTBOX_SCHEDULE_ID,
-    RECONCILIATION_SCHEDULE_ID,
-    ensure_half_year_schedule,
-    ensure_outbox_schedule,
-    ensure_reconciliation_schedule,
-    ensure_report_schedules,
-    reconcile_schedules,
-)
+from tooling.worker_run import keep_schedules, prepare, stop_on_signals, stop_with_parent, supervise
 from workflows.kinds import WORKFLOWS
 
 
@@ -110,61 +106,36 @@ def build_worker(
     )
 
 
-def stop_on_signals() -> asyncio.Event:
-    """An event set by SIGTERM or SIGINT (the first one; a second one is left to the default)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    def stopping(sig: signal.Signals) -> None:
-        logging.info("%s: stopping; in-flight tasks may finish", sig.name)
-        stop.set()
-        for each in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(each)
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping, sig)
-    return stop
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="worker.py", description="The appeals worker (see the module's docstring).")
+    parser.add_argument(
+        "--processes", type=int, default=None, help=f"worker processes on this host ({PROCESSES.env}; default 1)"
+    )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)  # started by a parent
+    return parser.parse_args(argv)
 
 
-# How often the worker puts back the engine's schedules if someone deleted, paused or changed them
-# on the Web UI's Schedules page (issue 20): the bound on how long a weekly digest can be missing.
-SCHEDULE_CHECK_SECONDS = 300
-
-
-async def keep_schedules(client: Client, every: float = SCHEDULE_CHECK_SECONDS) -> None:
-    """Restore the engine's schedules periodically, logging each one restored and why."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            for line in await reconcile_schedules(client, TASK_QUEUE):
-                logging.warning("schedule changed outside the engine: %s", line)
-        except Exception as error:  # the server unreachable for a while: try again at the next check
-            logging.warning("schedules not checked: %s", error)
-
-
-async def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+async def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     for chatty in ("transitions", "alembic", "matplotlib"):  # their INFO lines are not the operator's business
         logging.getLogger(chatty).setLevel(logging.WARNING)
     workflow.logger.workflow_info_on_message = False  # our workflow log lines name their case themselves
     try:
         settings = WorkerSettings.from_env()
+        processes = arguments.processes if arguments.processes is not None else read(PROCESSES)
+        if processes < PROCESSES.minimum:
+            raise SettingError(f"--processes: must be at least {PROCESSES.minimum}, got {processes}")
     except SettingError as error:
         print(f"worker: {error}", file=sys.stderr)
         return 2
     stop = stop_on_signals()
+    if processes > 1 and not arguments.child:
+        return await supervise(processes, settings, stop, os.path.abspath(__file__))
+    watcher = asyncio.create_task(stop_with_parent(stop)) if arguments.child else None
     client = await connect()
-    added = await register_search_attributes(client)
-    if added:
-        logging.info("registered search attributes: %s", ", ".join(added))
-    if await ensure_half_year_schedule(client, TASK_QUEUE):
-        logging.info("created the half-year report schedule %r", HALF_YEAR_SCHEDULE_ID)
-    for schedule_id in await ensure_report_schedules(client, TASK_QUEUE):
-        logging.info("created the report schedule %r", schedule_id)
-    if await ensure_reconciliation_schedule(client, TASK_QUEUE):
-        logging.info("created the reconciliation schedule %r", RECONCILIATION_SCHEDULE_ID)
-    if await ensure_outbox_schedule(client, TASK_QUEUE):
-        logging.info("created the outbox relay's schedule %r", OUTBOX_SCHEDULE_ID)
+    if not arguments.child:  # a parent did this for its children
+        await prepare(client)
     smtp = smtp_settings()
     logging.info("outbox: e-mail %s", f"through {smtp!r}" if smtp else "waits queued (APPEALS_SMTP_HOST unset)")
     engine = make_engine(pool_size=settings.activity_threads)
@@ -177,11 +148,14 @@ async def main() -> int:
         settings.workflow_cache,
         settings.pollers,
     )
-    keeper = asyncio.create_task(keep_schedules(client))
+    keeper = asyncio.create_task(keep_schedules(client)) if not arguments.child else None
     async with build_worker(client, engine, settings=settings):
         await stop.wait()
-        keeper.cancel()
+        if keeper is not None:
+            keeper.cancel()
         logging.info("waiting up to %.0f s for in-flight activities", settings.shutdown.total_seconds())
+    if watcher is not None:
+        watcher.cancel()
     engine.dispose()
     logging.info("worker stopped")
     return 0

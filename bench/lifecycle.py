@@ -38,6 +38,7 @@ from tooling.trail import LOCAL_ACTIVITY_MARKER  # noqa: E402
 EXECUTOR = "housing-dept"
 # The fixed naive reference (issue 11): an appeal-shaped bare workflow of 4 signals and 5 activities.
 NAIVE_SIGNALS, NAIVE_ACTIVITIES = 4, 5
+POSTED = "RA000000001KZ"  # the post's tracking number of the handed-over answer
 MOVES: list[tuple[str, dict[str, Any]]] = [
     ("accept", {"actor": {"id": EXECUTOR, "role": "executor"}}),
     (
@@ -70,6 +71,17 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
             )
             for trigger, payload in MOVES:
                 await handle.signal(trigger, seal_as_named(payload, case=handle.id, trigger=trigger))
+            # Table v7 (issue 24): an approved answer closes the appeal when it reaches the applicant;
+            # here the registry office hands the letter over (`mark_posted`), as a clerk would.
+            letter = ""
+            for _ in range(600):
+                found = await handle.query("status")
+                letter = found["appeal"].get("answer_letter", "") if found["state"] == "answered" else ""
+                if letter:
+                    break
+                await asyncio.sleep(0.1)
+            posted = {"actor": {"id": "reg-1", "role": "registrar"}, "details": {"notice": letter, "tracking": POSTED}}
+            await handle.signal("mark_posted", seal_as_named(posted, case=handle.id, trigger="mark_posted"))
             result = await asyncio.wait_for(handle.result(), timeout=300)  # a stuck case fails the run, not hangs it
             assert result.state == "closed", result.state
 

@@ -52,6 +52,14 @@ SHUTDOWN_SECONDS = Setting(
     0,
     "on SIGTERM, how long in-flight activities may run to their end before they are cancelled",
 )
+PROCESSES = Setting(
+    "APPEALS_WORKER_PROCESSES",
+    1,
+    1,
+    "worker processes on this host (`worker.py --processes N` overrides): one parent keeps them running, "
+    "each polls the same task queue and writes the same registry. One Python process uses about one core "
+    "at full load, so one per core (bench/lifecycle.py --processes; README, Production)",
+)
 LEAD_SECONDS = Setting(
     "APPEALS_TIMING_LEAD_SECONDS",
     0,
@@ -60,7 +68,7 @@ LEAD_SECONDS = Setting(
     "moment, so that many reminders fall due now (bench/scale.py --burst); the legal moments do not move",
 )
 
-ALL = (ACTIVITY_THREADS, WORKFLOW_TASKS, WORKFLOW_CACHE, POLLERS, SHUTDOWN_SECONDS, LEAD_SECONDS)
+ALL = (ACTIVITY_THREADS, WORKFLOW_TASKS, WORKFLOW_CACHE, POLLERS, SHUTDOWN_SECONDS, PROCESSES, LEAD_SECONDS)
 
 
 class SettingError(ValueError):

@@ -43,13 +43,13 @@ async def test_deleted_paused_and_changed_schedules_are_restored_and_named(dev_e
 async def test_the_worker_puts_a_deleted_schedule_back_and_logs_it(
     dev_env: WorkflowEnvironment, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import worker
+    from tooling import worker_run
     from tooling.schedules import HALF_YEAR_SCHEDULE_ID
 
     client = dev_env.client
-    await reconcile_schedules(client, worker.TASK_QUEUE)
+    await reconcile_schedules(client, worker_run.TASK_QUEUE)
     await client.get_schedule_handle(HALF_YEAR_SCHEDULE_ID).delete()
-    keeper = asyncio.create_task(worker.keep_schedules(client, every=0.2))
+    keeper = asyncio.create_task(worker_run.keep_schedules(client, every=0.2))
     try:
         for _ in range(100):
             if any("created again" in r.getMessage() for r in caplog.records):
