@@ -411,16 +411,21 @@ def cohesive_clusters(space: Space, rows: Any, threshold: float, cohesion: float
     alone that is that similar to a part's centre (centroid linkage). Appeals (and parts) that
     both name places, and no place in common, are never joined: "no water in Шұғыла" and "no water
     in Айгерім" are two problems; nor are appeals that both speak of subjects, and of no subject in
-    common ("no water" and "no gas" in one microdistrict). `pairs`: the rows' pairs at `threshold`,
-    when already found."""
+    common ("no water" and "no gas" in one microdistrict). `pairs`: the rows' alike pairs with their
+    similarity (`similar_pairs`, at `threshold` or lower), when already found: a split at a higher
+    similarity keeps the pairs that reach it, and nothing is computed twice."""
     pairs = similar_pairs(space, rows, threshold) if pairs is None else pairs
-    count, labels = connected_components(pairs, directed=False)
+    graph = pairs.copy()
+    graph.data = graph.data >= threshold - 1e-9
+    graph.eliminate_zeros()
+    count, labels = connected_components(graph, directed=False)
     clusters: list[Any] = []
     for label in range(count):
-        members = rows[labels == label]
+        local = np.nonzero(labels == label)[0]
+        members = rows[local]
         loose = _spread(space.matrix[members]) < cohesion or any(_disagree(m, members) for m in space.exclusive)
         if len(members) > 2 and threshold + STEP < CEILING and loose:
-            parts = cohesive_clusters(space, members, threshold + STEP, cohesion)
+            parts = cohesive_clusters(space, members, threshold + STEP, cohesion, pairs[local][:, local])
             clusters.extend(_rejoin(space, parts, cohesion))
         else:
             clusters.append(members)
@@ -486,7 +491,7 @@ def _spread(vectors: Any) -> float:
 
 def similar_pairs(space: Space, rows: Any, threshold: float) -> Any:
     """The pairs of `rows` that are alike (`Space`) and whose places and subjects agree, as a
-    sparse boolean matrix holding each pair once. Only the pairs whose words are alike at all are
+    sparse matrix of their similarities holding each pair once. Only the pairs whose words are alike at all are
     looked at, a block of rows at a time against the rows after it (two threads: the work is
     numpy's, which lets go of the interpreter); places and subjects are compared as small arrays
     of ids and bit masks."""
@@ -511,7 +516,8 @@ def similar_pairs(space: Space, rows: Any, threshold: float) -> Any:
     size = text.shape[0]
     i = np.concatenate([f[0] for f in found]) if found else np.empty(0, dtype=np.int64)
     j = np.concatenate([f[1] for f in found]) if found else np.empty(0, dtype=np.int64)
-    return sparse.csr_matrix((np.ones(len(i), dtype=bool), (i, j)), shape=(size, size))
+    alike = np.concatenate([f[2] for f in found]) if found else np.empty(0)
+    return sparse.csr_matrix((alike, (i, j)), shape=(size, size))
 
 
 @dataclass(frozen=True)
@@ -527,8 +533,8 @@ class _Local:
     norms: Any
 
 
-def _alike_in_block(space: Space, local: _Local, start: int, threshold: float) -> tuple[Any, Any]:
-    """The alike pairs (i, j) with i in the block at `start` and j after i."""
+def _alike_in_block(space: Space, local: _Local, start: int, threshold: float) -> tuple[Any, Any, Any]:
+    """The alike pairs (i, j) with i in the block at `start` and j after i, and their similarity."""
     w = space.weights
     lowest = min(space.floor, space.floor_same_place)
     block = local.text[start : start + BLOCK]
@@ -554,7 +560,7 @@ def _alike_in_block(space: Space, local: _Local, start: int, threshold: float) -
         + w.get("week", 0.0) * np.r_[_WEEK_LIKENESS, 0.0][gap]
     ) / (local.norms[at] * local.norms[cols])
     keep = similarity >= threshold - 1e-9
-    return at[keep], cols[keep]
+    return at[keep], cols[keep], similarity[keep]
 
 
 def _compare_places(ids: Any, weights: Any, at: Any, cols: Any) -> tuple[Any, Any]:

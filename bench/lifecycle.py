@@ -49,7 +49,31 @@ MOVES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> dict[str, Any]:
+async def serve(args: argparse.Namespace) -> None:
+    """A worker process alone on the benchmark's queue (`--serve QUEUE`), until SIGTERM; it prints
+    its CPU time and peak RSS."""
+    import signal
+
+    from models.registry import make_engine
+    from worker import build_worker
+
+    client = await Client.connect(args.address, data_converter=data_converter())
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    with ThreadPoolExecutor(ACTIVITY_THREADS.default) as pool:
+        async with build_worker(client, make_engine(args.db), task_queue=args.serve, pool=pool):
+            print("SERVING", flush=True)
+            await stop.wait()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime
+    print("RESULT " + json.dumps({"cpu_s": cpu, "peak_rss_mb": usage.ru_maxrss / 1024}), flush=True)
+
+
+async def run_appeals(
+    client: Client, n: int, concurrency: int, db_url: str, processes: int = 0, address: str = ""
+) -> dict[str, Any]:
+    """N appeals through their lifecycle; the worker in this process, or in `processes` worker
+    processes of their own (issue 27.3: the scale-out by process)."""
     from models.registry import make_engine
     from tests import factories
     from worker import build_worker
@@ -76,7 +100,7 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
             letter = ""
             for _ in range(600):
                 found = await handle.query("status")
-                letter = found["appeal"].get("answer_letter", "") if found["state"] == "answered" else ""
+                letter = found["facts"].get("answer_letter", "") if found["state"] == "answered" else ""
                 if letter:
                     break
                 await asyncio.sleep(0.1)
@@ -85,6 +109,29 @@ async def run_appeals(client: Client, n: int, concurrency: int, db_url: str) -> 
             result = await asyncio.wait_for(handle.result(), timeout=300)  # a stuck case fails the run, not hangs it
             assert result.state == "closed", result.state
 
+    if processes:
+        command = [sys.executable, __file__, "--serve", queue, "--address", address, "--db", db_url]
+        workers = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+        for worker in workers:  # each polls the queue before the first start
+            assert worker.stdout is not None and worker.stdout.readline().strip() == "SERVING"
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(n)))
+        elapsed = time.perf_counter() - started
+        reports = []
+        for worker in workers:
+            worker.terminate()
+            out, _ = worker.communicate(timeout=120)
+            reports += [
+                json.loads(line.removeprefix("RESULT ")) for line in out.splitlines() if line.startswith("RESULT ")
+            ]
+        shape = await history_shape(client, ids)
+        return {
+            "elapsed": elapsed,
+            "per_s": n / elapsed,
+            **shape,
+            "worker_cpu_ms_total": 1000 * sum(r["cpu_s"] for r in reports) / n,
+            "worker_peak_rss_mb": max(r["peak_rss_mb"] for r in reports),
+        }
     with ThreadPoolExecutor(ACTIVITY_THREADS.default) as pool:
         async with build_worker(client, engine, task_queue=queue, pool=pool):
             started = time.perf_counter()
@@ -243,7 +290,7 @@ async def run_bare(client: Client, n: int, concurrency: int, activities: int, si
 async def child(args: argparse.Namespace) -> None:
     client = await Client.connect(args.address, data_converter=data_converter())
     if args.child == "appeal":
-        result = await run_appeals(client, args.n, args.concurrency, args.db)
+        result = await run_appeals(client, args.n, args.concurrency, args.db, args.worker_processes, args.address)
     elif args.child == "reception":
         result = await run_receptions(client, args.n, args.concurrency, args.db)
     else:
@@ -255,11 +302,19 @@ async def child(args: argparse.Namespace) -> None:
 
 
 def run_child(
-    variant: str, address: str, n: int, concurrency: int, db: str, activities: int = 0, signals: int = 0
+    variant: str,
+    address: str,
+    n: int,
+    concurrency: int,
+    db: str,
+    activities: int = 0,
+    signals: int = 0,
+    processes: int = 0,
 ) -> dict[str, Any]:
     cmd = [
         sys.executable,
         __file__,
+        *(["--worker-processes", str(processes)] if processes else []),
         "--child",
         variant,
         "--address",
@@ -301,6 +356,10 @@ async def parent(args: argparse.Namespace) -> None:
                 if args.receptions
                 else None
             )
+            by_processes = {
+                count: run_child("appeal", address, args.n, args.concurrency, db, processes=count)
+                for count in args.processes
+            }
         finally:
             await env.shutdown()
     print(f"lifecycle benchmark: N={args.n}, {args.concurrency} in flight, {os.cpu_count()} cores, dev server with WAL")
@@ -324,6 +383,21 @@ async def parent(args: argparse.Namespace) -> None:
     print(f"history events per appeal:             {appeal['events']:.1f}   (goal <= 60)")
     print(f"peak worker RSS, appeals:              {appeal['peak_rss_mb']:.0f} MB   (goal <= 150)")
     print(f"activity timeouts, appeals:            {appeal['activity_timeouts']}   (goal 0)")
+    if by_processes:
+        print(
+            f"\nworker processes (each alone on the queue; the appeals driven from another process, "
+            f"{os.cpu_count()} cores):"
+        )
+        print(
+            f"{'processes':<12}{'appeals/s':>10}{'scale-out':>11}{'worker CPU ms/appeal':>22}"
+            f"{'peak RSS MB/process':>21}"
+        )
+        one = by_processes.get(1) or next(iter(by_processes.values()))
+        for count, r in by_processes.items():
+            print(
+                f"{count:<12}{r['per_s']:>10.1f}{r['per_s'] / one['per_s']:>11.2f}{r['worker_cpu_ms_total']:>22.1f}"
+                f"{r['worker_peak_rss_mb']:>21.0f}"
+            )
     if reception:
         print(
             f"receptions (2 instructions each, {args.receptions}): {reception['per_s']:.2f}/s, "
@@ -342,8 +416,16 @@ def main() -> None:
     parser.add_argument("--db", default="")
     parser.add_argument("--activities", type=int, default=0)
     parser.add_argument("--signals", type=int, default=0)
+    parser.add_argument(
+        "--processes",
+        type=lambda v: [int(x) for x in v.split(",") if x],
+        default=[],
+        help="also run the appeals on worker processes of their own, e.g. 1,2 (issue 27.3)",
+    )
+    parser.add_argument("--worker-processes", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", default="", help=argparse.SUPPRESS)  # a worker process alone on this queue
     args = parser.parse_args()
-    asyncio.run(child(args) if args.child else parent(args))
+    asyncio.run(serve(args) if args.serve else child(args) if args.child else parent(args))
     sys.stdout.flush()
     os._exit(0)
 
