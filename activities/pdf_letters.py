@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
@@ -64,10 +66,25 @@ def letter_html(req: NotificationRequest, subject: str, body: str, dated: str) -
     )
 
 
+_RENDERING = threading.Lock()
+
+
+@cache
+def _fonts() -> Any:
+    """One font configuration for every letter: building it per letter (finding DejaVu Sans, reading
+    its tables) was a third of a letter's 44 ms (issue 27, py-spy over bench/lifecycle.py)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 def letter_pdf(req: NotificationRequest, subject: str, body: str, dated: str) -> bytes:
     from weasyprint import HTML  # imported on first use: the worker starts without loading Pango
 
-    return bytes(HTML(string=letter_html(req, subject, body, dated)).write_pdf())
+    # One letter at a time: the font configuration is shared, and WeasyPrint does not say it may be
+    # used from two threads at once (the work holds the interpreter anyway).
+    with _RENDERING:
+        return bytes(HTML(string=letter_html(req, subject, body, dated)).write_pdf(font_config=_fonts()))
 
 
 def letter_documents(rendered: list[tuple[NotificationRequest, str, str]], dated: str) -> list[DocumentRecord]:
