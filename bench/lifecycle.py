@@ -332,11 +332,13 @@ def run_child(
         "--signals",
         str(signals),
     ]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    log = Path(tempfile.gettempdir()) / f"lifecycle-{variant}-{processes}.log"  # the run's whole stderr
+    with open(log, "w") as errors:
+        proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True, timeout=3600)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             return dict(json.loads(line.removeprefix("RESULT ")))
-    raise RuntimeError(f"{variant} run failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    raise RuntimeError(f"{variant} run failed (exit {proc.returncode}):\n{log.read_text()[-3000:]}\n(all of it: {log})")
 
 
 async def parent(args: argparse.Namespace) -> None:
