@@ -154,23 +154,11 @@ class Appeals:
     def read(cls, rows: list[Any]) -> Appeals:
         return cls(rows, read_all([r.summary for r in rows]))
 
-    def of(self, district: str) -> Appeals:
-        mine = [i for i, r in enumerate(self.rows) if r.district == district]
-        return Appeals([self.rows[i] for i in mine], [self.readings[i] for i in mine])
-
 
 def find_groups(conn: Connection, scope: Scope, rules: SystemicRules | None = None) -> list[ProblemGroup]:
     """The period's groups of like appeals per district, largest first; `flagged` marks the
     candidate systemic problems."""
     return group_appeals(_rows(conn, scope), rules or systemic_rules(), _rows(conn, scope.previous()))
-
-
-def find_city_wide(conn: Connection, scope: Scope, rules: SystemicRules | None = None) -> list[ProblemGroup]:
-    """Problems that cross district lines (issue 26.2: the same bus route complained about in four
-    districts, the same land-plot request in five, showed as unconnected pieces): the period's
-    appeals grouped city-wide, the candidate groups whose appeals come from two districts or more,
-    each with its districts, largest first."""
-    return find_problems(conn, scope, rules)[1]
 
 
 _PAUSES = [0]
@@ -234,6 +222,7 @@ class Grouping:
         self.space = self.features.fit(current.rows, current.readings)
         self.pairs = similar_pairs(self.space, self.everyone, rules.similarity)
         self.earlier = self.features.transform(earlier.rows, earlier.readings) if earlier.rows else None
+        self.earlier_districts = np.array([r.district for r in earlier.rows])
 
     def per_district(self) -> list[ProblemGroup]:
         """Groups within each district, flagged first, then by size and growth."""
@@ -282,13 +271,13 @@ class Grouping:
         at least `similarity` alike to its centre, the week aside (the trend compares problems)."""
         if self.earlier is None or not clusters or self.space is None:
             return [0] * len(clusters)
-        timeless = self.features.timeless(self.space.matrix)
+        timeless = self.features.timeless
         centres = np.vstack([np.asarray(timeless[m].mean(axis=0)).ravel() for m in clusters])
         norms = np.linalg.norm(centres, axis=1, keepdims=True)
         centres = np.divide(centres, norms, out=np.zeros_like(centres), where=norms > 0)
         alike = np.asarray(self.earlier @ centres.T) >= self.rules.similarity
         if district:
-            alike &= (self.features.earlier_districts == district)[:, None]
+            alike &= (self.earlier_districts == district)[:, None]
         return [int(n) for n in alike.sum(axis=0)]
 
 
@@ -383,7 +372,6 @@ class Space:
 
     matrix: Any  # joined, unit rows
     text: Any  # the words' block, unit rows
-    places: Any  # the places' block, unit rows
     named: Any  # 0/1: the places each appeal names
     subjects: Any  # 0/1: the subjects each appeal speaks of (policies/vocabulary.yaml domains)
     place_ids: Any  # each appeal's places (up to PLACES_KEPT, -1 for none), as column numbers of `places`
@@ -610,13 +598,10 @@ class Features:
         self.words = Bag(idf=True, sublinear=True, max_share=common)
         self.places = Bag(idf=True)
         self.categories = Bag(idf=False)
-        self.readings: list[Reading] = []
-        self.earlier_districts: Any = np.array([])
-        self._timeless: tuple[Any, Any] | None = None
+        self.timeless: Any = None  # the period's vectors with their week block zeroed (the trend)
         self._widths: list[int] = []
 
     def fit(self, rows: list[Any], readings: list[Reading]) -> Space:
-        self.readings = readings
         blocks = [
             self.words.fit_transform([r.keys for r in readings]),
             self.places.fit_transform([_places(r) for r in readings]),
@@ -631,10 +616,12 @@ class Features:
         codes = {c: i for i, c in enumerate(sorted({r.category or "—" for r in rows}))}
         subjects = Bag(idf=False, norm=False).fit_transform(spoken)
         place_ids, place_weights = _top_columns(sparse.csr_matrix(blocks[1]), PLACES_KEPT)
+        matrix = self._join(blocks)
+        weeks_out = sparse.diags(np.r_[np.ones(sum(self._widths[:3])), np.zeros(self._widths[3])])
+        self.timeless = (matrix @ weeks_out).tocsr()
         return Space(
-            matrix=self._join(blocks),
+            matrix=matrix,
             text=sparse.csr_matrix(blocks[0]),
-            places=sparse.csr_matrix(blocks[1]),
             named=(sparse.csr_matrix(blocks[1]) > 0).astype(np.float64).tocsr(),
             subjects=subjects,
             place_ids=place_ids,
@@ -651,7 +638,6 @@ class Features:
     def transform(self, rows: list[Any], readings: list[Reading]) -> Any:
         """Earlier appeals in the same space, their week left out (the trend compares problems,
         not weeks)."""
-        self.earlier_districts = np.array([r.district for r in rows])
         blocks = [
             self.words.transform([r.keys for r in readings]),
             self.places.transform([_places(r) for r in readings]),
@@ -659,14 +645,6 @@ class Features:
             sparse.csr_matrix((len(rows), self._widths[3])),
         ]
         return self._join(blocks)
-
-    def timeless(self, vectors: Any) -> Any:
-        """Vectors with their week block zeroed (the period's own, once)."""
-        if self._timeless is not None and self._timeless[0] is vectors:
-            return self._timeless[1]
-        keep = sparse.diags(np.r_[np.ones(sum(self._widths[:3])), np.zeros(self._widths[3])])
-        self._timeless = (vectors, (vectors @ keep).tocsr())
-        return self._timeless[1]
 
     def _join(self, blocks: list[Any]) -> Any:
         weighted = [

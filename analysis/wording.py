@@ -238,6 +238,7 @@ def _russian(word: str) -> str | None:
     return str(noun.normal_form).replace("ё", "е")
 
 
+@cache
 def _base(word: str, kazakh: bool | None = None) -> str:
     """A word's lemma (Russian) or stem (Kazakh), folded."""
     if kazakh is None:
@@ -352,7 +353,7 @@ def _token(word: str) -> _Token:
     lowered = word.lower()
     folded = lowered.translate(FOLD)
     k = key(lowered)
-    base = key_base(lowered)
+    base = _base(lowered)
     capital = word[:1].isupper() and len(word) >= 3 and not (word.isupper() and len(word) <= 4)
     return _Token(
         lowered=lowered,
@@ -360,7 +361,7 @@ def _token(word: str) -> _Token:
         base=base,
         kept=k not in vocab.filler and folded not in vocab.filler and (len(k) > 2 or k in vocab.concepts),
         concept=k in vocab.concepts,
-        before=folded in vocab.before or key_base(folded) in vocab.before,
+        before=folded in vocab.before or _base(folded) in vocab.before,
         after=any(folded.startswith(m) for m in vocab.after),
         capital=capital,
         digit=word.isdigit(),
@@ -453,11 +454,6 @@ def read_all(texts: list[str]) -> list[Reading]:
             spelled.setdefault(names.get(place, place), word)
         reading.places = spelled
     return readings
-
-
-@cache
-def key_base(word: str) -> str:
-    return _base(word)
 
 
 @cache

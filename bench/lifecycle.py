@@ -64,13 +64,18 @@ async def serve(args: argparse.Namespace) -> None:
         async with build_worker(client, make_engine(args.db), task_queue=args.serve, pool=pool):
             print("SERVING", flush=True)
             await stop.wait()
+    print("RESULT " + json.dumps(process_usage()), flush=True)
+
+
+def process_usage() -> dict[str, float]:
+    """This process's CPU seconds with its letters' process's (activities/pdf_letters.py: stopped
+    first, so that its time counts), and both peak RSS figures."""
     from activities.pdf_letters import stop_letters_process
 
-    stop_letters_process()  # the letters' process: its CPU counts as the worker's
+    stop_letters_process()
     usage, letters = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = usage.ru_utime + usage.ru_stime + letters.ru_utime + letters.ru_stime
-    report = {"cpu_s": cpu, "peak_rss_mb": usage.ru_maxrss / 1024, "letters_rss_mb": letters.ru_maxrss / 1024}
-    print("RESULT " + json.dumps(report), flush=True)
+    return {"cpu_s": cpu, "peak_rss_mb": usage.ru_maxrss / 1024, "letters_rss_mb": letters.ru_maxrss / 1024}
 
 
 async def run_appeals(
@@ -301,14 +306,9 @@ async def child(args: argparse.Namespace) -> None:
         result = await run_receptions(client, args.n, args.concurrency, args.db)
     else:
         result = await run_bare(client, args.n, args.concurrency, args.activities, args.signals)
-    from activities.pdf_letters import stop_letters_process
-
-    stop_letters_process()  # the letters' process (activities/pdf_letters.py): its CPU counts as the worker's
-    usage, letters = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024
-    result["letters_rss_mb"] = letters.ru_maxrss / 1024
-    cpu = usage.ru_utime + usage.ru_stime + letters.ru_utime + letters.ru_stime
-    result["worker_cpu_ms"] = 1000 * cpu / args.n  # per workflow, the whole process and its letters' process
+    usage = process_usage()
+    result["peak_rss_mb"], result["letters_rss_mb"] = usage["peak_rss_mb"], usage["letters_rss_mb"]
+    result["worker_cpu_ms"] = 1000 * usage["cpu_s"] / args.n  # per workflow, with its letters' process
     print("RESULT " + json.dumps(result), flush=True)
 
 

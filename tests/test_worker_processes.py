@@ -8,12 +8,10 @@ import asyncio
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from temporalio.api.enums.v1 import EventType, TaskQueueType
+from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.testing import WorkflowEnvironment
@@ -21,6 +19,8 @@ from temporalio.testing import WorkflowEnvironment
 from models.registry import make_engine
 from tests import factories
 from tests.scenario import registration
+from tests.test_no_wedge import failed_tasks
+from tests.test_worker_settings import start_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTED = re.compile(r"worker process (\d) of 2 started: pid (\d+)")
@@ -48,20 +48,7 @@ async def pollers(env: WorkflowEnvironment) -> set[str]:
 async def test_two_processes_share_the_queue_restart_a_dead_one_and_stop_on_one_sigterm(
     dev_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
-    registry = tmp_path / "registry.db"
-    make_engine(f"sqlite:///{registry}").dispose()
-    log = tmp_path / "worker.log"
-    env = dict(
-        os.environ,
-        TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host,
-        DATABASE_URL=f"sqlite:///{registry}",
-        APPEALS_CODEC_KEY_FILE=str(ROOT / "tests" / "codec-test-key.json"),
-        APPEALS_SHUTDOWN_SECONDS="10",
-    )
-    with open(log, "wb") as out:
-        parent = subprocess.Popen(
-            [sys.executable, "worker.py", "--processes", "2"], cwd=ROOT, env=env, stdout=out, stderr=out
-        )
+    parent, log, registry = start_worker(dev_env, tmp_path, "--processes", "2", shutdown_seconds=10)
     try:
         await wait_for(lambda: log.read_text().count("worker on task queue") >= 2, "two workers up", log)
         children = {slot: int(pid) for slot, pid in STARTED.findall(log.read_text())}
@@ -121,5 +108,4 @@ async def test_two_processes_share_the_queue_restart_a_dead_one_and_stop_on_one_
     for pid in (children["1"], restarted):
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
     for handle in handles:
-        history = await handle.fetch_history()
-        assert not [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]
+        assert await failed_tasks(handle) == 0

@@ -104,25 +104,35 @@ def test_the_lead_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     assert control_rules("production").lead_seconds == 0
 
 
+def start_worker(
+    env: WorkflowEnvironment, tmp_path: Path, *arguments: str, shutdown_seconds: int
+) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    """`worker.py` with these arguments against the test server, on a fresh SQLite registry in
+    tmp_path, its output in tmp_path/worker.log: the process, the log and the registry."""
+    registry = tmp_path / "registry.db"
+    make_engine(f"sqlite:///{registry}").dispose()
+    log_path = tmp_path / "worker.log"
+    variables = dict(
+        os.environ,
+        TEMPORAL_ADDRESS=env.client.service_client.config.target_host,
+        DATABASE_URL=f"sqlite:///{registry}",
+        APPEALS_CODEC_KEY_FILE=str(ROOT / "tests" / "codec-test-key.json"),
+        APPEALS_SHUTDOWN_SECONDS=str(shutdown_seconds),
+    )
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "worker.py", *arguments], cwd=ROOT, env=variables, stdout=log, stderr=log
+        )
+    return process, log_path, registry
+
+
 async def test_sigterm_lets_the_in_flight_write_finish_and_exits_0(
     dev_env: WorkflowEnvironment, tmp_path: Path
 ) -> None:
     """The registry is locked, so the case's first write (a local activity) is in flight when the
     worker gets SIGTERM. The worker waits for it, the write lands once the lock goes, and the
     process exits 0 with no failed workflow task."""
-    registry = tmp_path / "registry.db"
-    make_engine(f"sqlite:///{registry}").dispose()
-    log_path = tmp_path / "worker.log"
-    address = dev_env.client.service_client.config.target_host
-    env = dict(
-        os.environ,
-        TEMPORAL_ADDRESS=address,
-        DATABASE_URL=f"sqlite:///{registry}",
-        APPEALS_CODEC_KEY_FILE=str(ROOT / "tests" / "codec-test-key.json"),
-        APPEALS_SHUTDOWN_SECONDS="60",
-    )
-    with open(log_path, "wb") as log:
-        worker = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    worker, log_path, registry = start_worker(dev_env, tmp_path, shutdown_seconds=60)
     try:
         deadline = time.monotonic() + 60
         while "worker on task queue" not in log_path.read_text():
