@@ -18,13 +18,14 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio import workflow
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Interceptor, Worker
 
 from activities.deliveries import DeliveryActivities
 from activities.instructions import InstructionActivities
@@ -83,6 +84,7 @@ def build_worker(
     task_queue: str = TASK_QUEUE,
     pool: ThreadPoolExecutor | None = None,
     settings: WorkerSettings | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     settings = settings or WorkerSettings.from_env({})  # the defaults: tests and benchmarks
     pool = pool or ThreadPoolExecutor(max_workers=settings.activity_threads)
@@ -103,6 +105,7 @@ def build_worker(
         max_concurrent_workflow_task_polls=settings.pollers,
         max_concurrent_activity_task_polls=settings.pollers,
         graceful_shutdown_timeout=settings.shutdown,
+        interceptors=interceptors,
     )
 
 

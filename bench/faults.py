@@ -55,8 +55,9 @@ def free_port() -> int:
 class Stack:
     """The dev server and the workers, each a process this harness can kill and start again."""
 
-    def __init__(self, tmp: Path, db_url: str, workers: int) -> None:
+    def __init__(self, tmp: Path, db_url: str, workers: int, worker_args: tuple[str, ...] = ()) -> None:
         self.port = free_port()
+        self.worker_args = list(worker_args)  # e.g. ("--processes", "2"): each worker a parent of N
         self.address = f"127.0.0.1:{self.port}"
         config = dict(devserver.load_config(), db_filename=str(tmp / "temporal.db"), frontend_port=self.port)
         config.update(ui=False, ui_port=free_port(), ip="127.0.0.1")
@@ -74,13 +75,20 @@ class Stack:
     def start_worker(self, i: int) -> None:
         log = open(self.logs / f"worker-{i}.log", "ab")  # noqa: SIM115
         self.workers[i] = subprocess.Popen(
-            [sys.executable, "worker.py"], cwd=ROOT, env=self.env, stdout=log, stderr=log
+            [sys.executable, "worker.py", *self.worker_args], cwd=ROOT, env=self.env, stdout=log, stderr=log
         )
 
     def kill(self, proc: subprocess.Popen[bytes] | None) -> None:
         if proc and proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
+
+    def stop_worker(self, i: int) -> None:
+        """SIGTERM and wait: a worker finishes its in-flight tasks (a parent of N, its children's)."""
+        proc = self.workers[i]
+        if proc and proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=120)
 
     def stop(self) -> None:
         for proc in [*self.workers, self.server]:

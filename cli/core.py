@@ -108,7 +108,7 @@ def send_move(number: str, payload: dict[str, Any], table: Table) -> CaseStatus:
     """Send one move as the `transition` Update; a refusal becomes a one-line error (exit 1).
     The payload is checked against the kind's table first, as the workflow will check it, and
     sealed for the logged-in user (a claim of another person or role is refused here)."""
-    from tooling.client import temporal_namespace
+    from tooling.client import execute_move, temporal_namespace
     from tooling.seal import seal_move
 
     parse_move({**payload, "actor": {"id": "-", "role": "-"}}, details_schema=table.details_schema)  # fields first
@@ -125,7 +125,7 @@ def send_move(number: str, payload: dict[str, Any], table: Table) -> CaseStatus:
         client = await connect()
         handle = client.get_workflow_handle(number)
         try:
-            return await handle.execute_update("transition", payload, result_type=CaseStatus)
+            return await execute_move(handle, payload, CaseStatus)  # type: ignore[no-any-return]
         except WorkflowUpdateFailedError as error:
             cause = error.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(cause)

@@ -28,9 +28,12 @@ ACTIVITY_THREADS = Setting(
 )
 WORKFLOW_TASKS = Setting(
     "APPEALS_WORKFLOW_TASKS",
-    100,
+    16,
     2,
-    "workflow tasks run at once (the SDK's default; one interpreter runs them one at a time anyway)",
+    "workflow tasks taken from the server at once. One interpreter runs them one at a time anyway, and a "
+    "task taken is on its 10 s timeout while it waits for the interpreter: with the SDK's 100, a cold worker "
+    "given 100 appeals at once timed out tasks and the server refused moves meanwhile; with 16, none did, at "
+    "the same throughput (bench/lifecycle.py --processes 1, issue 27). Tasks not taken wait on the server",
 )
 WORKFLOW_CACHE = Setting(
     "APPEALS_WORKFLOW_CACHE",

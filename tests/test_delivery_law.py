@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from temporalio import workflow
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import (
+    HandleUpdateInput,
+    Interceptor,
+    Worker,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+)
 
 from activities.mail import SmtpSettings
 from activities.outbox import OutboxActivities
@@ -28,12 +36,15 @@ from runtime import search_attributes as sa
 from tests.scenario import POSTED, accepted, answer, keyless, move, refused, server_now, status, until_state
 from tests.test_case_card import card_of
 from tests.test_case_card import payloads as payloads_of
+from tests.test_no_wedge import failed_tasks
 from tests.test_outbox import Server, Sink, smtp  # noqa: F401 (the fixture)
 from tooling.outbox import OutboxError, resend_letters
 from tooling.seal import Identity
+from worker import build_worker
 from workflows.outbox_relay import OutboxRelayWorkflow
 
 EMAIL = {"email": "aigul@example.kz", "phone": "", "address": ""}
+PAPER = {"email": "", "phone": "", "address": "г. Алматы, ул. Абая, 1"}
 CONTROLLER = Identity("c.one", "Контролёр", ["controller"])
 EXECUTOR = Identity("e.one", "Исполнитель", ["executor"], "housing-dept")
 
@@ -348,3 +359,61 @@ async def test_any_letter_to_the_applicant_that_fails_flags_the_case_until_it_is
     sink.refuse = ""
     await relay_once(client, engine, settings)
     assert letter(engine, acknowledgement).status == "sent"
+
+
+class LoseTheTaskAfterPosting(Interceptor):
+    """A worker that loses the workflow task in which a letter was marked posted, once, after the
+    move's registry write (as a worker killed or timed out there would): the server retries the
+    task, and the Update is delivered again."""
+
+    lost: ClassVar[list[str]] = []
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor] | None:
+        lost = self.lost
+
+        class Inbound(WorkflowInboundInterceptor):
+            async def handle_update_handler(self, input: HandleUpdateInput) -> Any:
+                result = await super().handle_update_handler(input)
+                if input.update == "transition" and "mark_posted" in str(input.args) and not lost:
+                    lost.append(workflow.info().workflow_id)
+                    raise RuntimeError("the worker lost this workflow task")
+                return result
+
+        return Inbound
+
+
+async def test_a_posting_whose_workflow_task_was_lost_is_taken_when_the_task_runs_again(
+    client: Client, engine: Engine, pool: ThreadPoolExecutor
+) -> None:
+    """Issue 27: the retried task found the letter already posted (its own registry write) and
+    refused the move, so the case waited for a delivery the registry had already recorded."""
+    interceptor = LoseTheTaskAfterPosting()
+    worker = build_worker(client, engine, task_queue=f"tq-{uuid.uuid4()}", pool=pool, interceptors=[interceptor])
+    async with worker:
+        handle, st = await approved(client, worker, contacts=PAPER)
+        key = st.appeal.answer_letter
+        posted = await move(handle, "mark_posted", "reg-1", "registrar", details={"notice": key, "tracking": POSTED})
+        assert interceptor.lost == [handle.id] and await failed_tasks(handle) == 1
+        assert posted.state == "closed" and posted.closure_reason == "answered"
+        assert [m.trigger for m in posted.history].count("mark_posted") == 1
+        assert [e.trigger for e in events(engine, handle.id)].count("mark_posted") == 1  # written once
+        sent = letter(engine, key)
+        assert (sent.status, sent.channel, sent.message_id) == ("sent", "paper", POSTED)
+        await handle.result()
+
+
+async def test_a_letter_posted_once_is_refused_a_second_posting_with_the_same_tracking(
+    client: Client, worker: Worker, engine: Engine
+) -> None:
+    """The acknowledgement handed over, then handed over again by a second click: refused, since the
+    case holds the first posting (only a posting the case does not hold is taken as its own)."""
+    handle, st = await approved(client, worker, contacts=PAPER)
+    key = f"{handle.id}:acknowledgement:registered"
+    first = await move(handle, "mark_posted", "reg-1", "registrar", details={"notice": key, "tracking": POSTED})
+    assert first.history[-1].trigger == "mark_posted"
+    assert "still to send" in await refused(
+        handle, "mark_posted", "reg-1", "registrar", details={"notice": key, "tracking": POSTED}
+    )
+    assert [e.trigger for e in events(engine, handle.id)].count("mark_posted") == 1

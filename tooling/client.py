@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.converter import DataConverter, PayloadCodec, default
+from temporalio.service import RPCError, RPCStatusCode
 
 from runtime.codec import EncryptionCodec
 from runtime.failures import PlainReasonFailureConverter
@@ -163,4 +166,37 @@ async def transition(
 
     body = {"trigger": trigger, "actor": {"id": who.id, "role": role}, **fields}
     payload = seal_move(body, who, method, now, case=handle.id, namespace=handle._client.namespace)  # noqa: SLF001
-    return await handle.execute_update("transition", payload, result_type=CaseStatus)
+    return await execute_move(handle, payload, CaseStatus)
+
+
+# How long a move waits for a case whose workflow task is being retried (a worker crashed or timed
+# out in it) before the refusal reaches the user: the server refuses Updates meanwhile, and the SDK
+# does not retry that (issue 27: a cold worker under 100 starts at once).
+NOT_READY_WAIT_SECONDS = 30.0
+
+
+def not_ready(error: RPCError) -> bool:
+    """The server's "Workflow Task in failed state": the case cannot take an Update until a worker
+    completes its next workflow task."""
+    return error.status == RPCStatusCode.FAILED_PRECONDITION and any(
+        detail.type_url.endswith("WorkflowNotReadyFailure") for detail in error.grpc_status.details
+    )
+
+
+async def execute_move(
+    handle: WorkflowHandle[Any, Any], payload: Any, result_type: type, wait: float = NOT_READY_WAIT_SECONDS
+) -> Any:
+    """The `transition` Update, sent again while the case is not ready. One Update id for every
+    try: should a refused try have been admitted after all, the server answers the later ones
+    with its outcome instead of making the move twice."""
+    update_id = f"move-{uuid.uuid4()}"
+    loop = asyncio.get_running_loop()
+    deadline, delay = loop.time() + wait, 0.2
+    while True:
+        try:
+            return await handle.execute_update("transition", payload, id=update_id, result_type=result_type)
+        except RPCError as error:
+            if not not_ready(error) or loop.time() + delay > deadline:
+                raise
+        await asyncio.sleep(delay)
+        delay = min(2 * delay, 2.0)

@@ -158,7 +158,7 @@ class AppealDelivery(AppealTerms):
         details = move.details
         assert isinstance(details, PostedDetails)
         fact = (await self.read_letters([details.notice])).of(details.notice)
-        if fact is None or not fact.not_yet_out():
+        if fact is None or not (fact.not_yet_out() or self.posted_by_this_move(fact, details.tracking)):
             return f"details.notice: {details.notice[:200]!r} is not a letter of this appeal still to send"
         record = self.make_move(move, {"notice": details.notice, "tracking": details.tracking})
         change = OutboxChange(details.notice, "posted", tracking=details.tracking, at=record.at)
@@ -167,6 +167,16 @@ class AppealDelivery(AppealTerms):
         if details.notice == self.case.answer_letter:
             await self.look_at_delivery()
         return None
+
+    def posted_by_this_move(self, fact: DeliveryFact, tracking: str) -> bool:
+        """The registry holds the letter posted with this tracking number, and the case holds no
+        posting of it: this move's own write, from a workflow task that was lost after it (the
+        retried task makes the move again; its registry write is found by its key). A patch
+        marker, recorded only here, keeps the histories that refused it replaying as they ran."""
+        if not (fact.status in ("sent", "delivered") and fact.channel == "paper" and fact.tracking == tracking):
+            return False
+        held = any(m.trigger == "mark_posted" and m.detail.get("notice") == fact.key for m in self.trail.history)
+        return not held and workflow.patched("mark-posted-retried-task")
 
     async def on_resend_notice(self, move: MoveRequest) -> str | None:
         details = move.details
