@@ -6,9 +6,10 @@ from sqlalchemy.engine import Engine
 
 from activities.letters import render
 from activities.pdf_letters import letter_documents
+from activities.registry import write_notices
 from models.activity_names import DRAFT_DISCIPLINARY_PROPOSAL, SEND_NOTIFICATION
 from models.notices import NotificationRequest, ProposalRequest
-from models.registry import DisciplinaryProposalRecord, NotificationRecord, insert_once
+from models.registry import DisciplinaryProposalRecord, insert_once, utcnow, write_lock
 from policies.routing import official_of
 from runtime.clock import utc_now
 
@@ -20,9 +21,10 @@ class NotificationActivities:
     @SEND_NOTIFICATION.method
     def send_notification(self, req: NotificationRequest) -> None:
         subject, body = render(req.template, req.language, req.context)
-        for letter in letter_documents([(req, subject, body)], utc_now().isoformat()):
-            insert_once(self.engine, letter)  # the official letter first: the relay attaches it to the notice
-        insert_once(self.engine, NotificationRecord.of(req, subject, body))
+        rendered = [(req, subject, body)]
+        letters = letter_documents(rendered, utc_now().isoformat())
+        with write_lock(self.engine), self.engine.begin() as conn:
+            write_notices(conn, rendered, letters, utcnow())
 
     @DRAFT_DISCIPLINARY_PROPOSAL.method
     def draft_disciplinary_proposal(self, req: ProposalRequest) -> None:

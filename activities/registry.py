@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import TemplateError
 from sqlalchemy import bindparam, insert, literal, update
 from sqlalchemy import select as sql_select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from temporalio.exceptions import ApplicationError
@@ -48,6 +48,21 @@ _INSERT_LETTER = insert(_LETTERS)
 _INSERT_EVENT = insert(_EVENTS)
 _INSERT_NOTICE = insert(_NOTICES)
 _UPDATE_CARD = update(_CASES).where(_CASES.c.reg_number == bindparam("card"))
+
+
+def write_notices(
+    conn: Connection, rendered: list[tuple[NotificationRequest, str, str]], letters: list[DocumentRecord], now: Any
+) -> None:
+    """Rendered notices into the outbox and their official letters beside them, each once per key
+    (a retried activity writes nothing twice), in the caller's transaction. Core statements: a
+    move's commit and a reminder's notice are the registry's hottest writes (issue 11, 27)."""
+    for letter in letters:  # before its notice: the relay attaches it when it sends the notice
+        if conn.execute(_LETTER_EXISTS, {"letter_key": letter.key}).first() is None:
+            conn.execute(_INSERT_LETTER, {**letter.model_dump(exclude={"id"}), "created_at": now})
+    for notice, subject, body in rendered:
+        if conn.execute(_NOTICE_EXISTS, {"notice_key": notice.key}).first() is None:
+            notification = NotificationRecord.of(notice, subject, body).model_dump(exclude={"id"})
+            conn.execute(_INSERT_NOTICE, {**notification, "created_at": now})
 
 
 class RegistryActivities:
@@ -173,13 +188,7 @@ class RegistryActivities:
                 elif record.trigger == "record_delivery":  # v7: the answer is given when delivered
                     fields.update(answer_figures(card.received_at, record.detail["delivered_at"]))
                 conn.execute(_UPDATE_CARD, {**fields, "updated_at": now, "card": card.reg_number})
-            for letter in letters:  # before its notice: the relay attaches it when it sends the notice
-                if conn.execute(_LETTER_EXISTS, {"letter_key": letter.key}).first() is None:
-                    conn.execute(_INSERT_LETTER, {**letter.model_dump(exclude={"id"}), "created_at": now})
-            for notice, subject, body in rendered:
-                if conn.execute(_NOTICE_EXISTS, {"notice_key": notice.key}).first() is None:
-                    notification = NotificationRecord.of(notice, subject, body).model_dump(exclude={"id"})
-                    conn.execute(_INSERT_NOTICE, {**notification, "created_at": now})
+            write_notices(conn, rendered, letters, now)
             if commit.outbox and fresh:
                 try:
                     for change in commit.outbox:  # a letter sent again or posted by this move

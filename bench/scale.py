@@ -21,6 +21,8 @@ import argparse
 import asyncio
 import os
 import random
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,6 +72,24 @@ def tree_cpu_seconds(pid: int) -> float:
             continue
         total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
     return total / ticks
+
+
+def threads_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of the tree's threads by kind: the SDK's core (Rust threads, named by tokio),
+    the Python interpreter's threads (the event loop, workflow tasks, activities), the letters'."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    for each in process_tree(pid):
+        letters = b"multiprocessing" in Path(f"/proc/{each}/cmdline").read_bytes()
+        for task in Path(f"/proc/{each}/task").glob("*"):
+            try:
+                name = (task / "comm").read_text().strip()
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            kind = "letters' process" if letters else "SDK core (Rust)" if name.startswith("tokio") else "Python"
+            found[kind] = found.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return found
 
 
 def worker_processes_rss(pid: int) -> list[float]:
@@ -294,7 +314,8 @@ async def burst(args: argparse.Namespace, stack: Stack, client: Client, db_url: 
             f"  burst: the starts ran past the reminders' moment ({(ready - due).total_seconds():.0f} s); no figure"
         ]
     await asyncio.sleep((due - ready).total_seconds() - 1)
-    cpu_before = tree_cpu_seconds(worker.pid)
+    cpu_before, threads_before = tree_cpu_seconds(worker.pid), threads_cpu(worker.pid)
+    profiler = profile(worker.pid, args.profile_burst)
     deadline = time.monotonic() + 600
     times: list[datetime] = []
     while time.monotonic() < deadline:
@@ -303,6 +324,10 @@ async def burst(args: argparse.Namespace, stack: Stack, client: Client, db_url: 
             break
         await asyncio.sleep(0.5)
     cpu = tree_cpu_seconds(worker.pid) - cpu_before
+    threads = {kind: seconds - threads_before.get(kind, 0.0) for kind, seconds in threads_cpu(worker.pid).items()}
+    if profiler:
+        profiler.send_signal(signal.SIGINT)
+        profiler.wait(timeout=60)
     lags = [(t - due).total_seconds() for t in times]
     server = await server_timer_lag(client, random.sample(burst_numbers, min(200, len(burst_numbers))), due)
     return [
@@ -312,9 +337,20 @@ async def burst(args: argparse.Namespace, stack: Stack, client: Client, db_url: 
         f"p95 {percentile(lags, 0.95):.1f} s, max {max(lags, default=0):.1f} s (goal p95 <= 15 s)",
         f"    worker CPU per reminder (every worker process and its letters' process, from 1 s before the "
         f"moment to the last notice): {1000 * cpu / max(len(times), 1):.1f} ms (goal <= 7 ms)",
+        "      by thread: "
+        + ", ".join(f"{kind} {1000 * used / max(len(times), 1):.1f} ms" for kind, used in sorted(threads.items())),
         f"    server's timer lag (200 sampled histories): p50 {percentile(server, 0.5):.2f} s, "
         f"p95 {percentile(server, 0.95):.2f} s",
     ]
+
+
+def profile(pid: int, output: str) -> subprocess.Popen[bytes] | None:
+    """py-spy on the worker's process tree (raw collapsed stacks), when asked for: the burst's profile."""
+    if not output:
+        return None
+    spy = Path(sys.executable).with_name("py-spy")
+    command = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "-r", "100"]
+    return subprocess.Popen([*command, "-f", "raw", "-o", output], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def parse() -> argparse.Namespace:
@@ -330,6 +366,7 @@ def parse() -> argparse.Namespace:
     )
     parser.add_argument("--burst", type=int, default=2000, help="reminders made to fall due at once (0: none)")
     parser.add_argument("--postgres", action="store_true", help="the registry on a throwaway PostgreSQL cluster")
+    parser.add_argument("--profile-burst", default="", help="py-spy the worker over the burst into this file")
     parser.add_argument(
         "--processes",
         type=lambda v: [int(x) for x in v.split(",") if x],
