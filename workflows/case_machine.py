@@ -246,10 +246,11 @@ class RowEvent(Event):
     """An event whose trigger answers with the transition that fired (False if none did), so the
     machine alone selects the row and its caller learns which, without a callback on the case."""
 
-    def _process(self, event_data: Any) -> None:
+    def _process(self, event_data: Any) -> bool:
         super()._process(event_data)
         if event_data.result:
             event_data.result = event_data.transition
+        return bool(event_data.result)
 
 
 class TableMachine(Machine):  # type: ignore[misc]
