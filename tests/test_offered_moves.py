@@ -73,3 +73,19 @@ def test_a_refusal_still_names_the_field_and_the_condition() -> None:
     unknown = MoveRequest(trigger="forward", actor=HEAD, target="mars", reason="r")
     refusal = m.refusal(unknown, NOW, None, system=True)
     assert refusal is not None and "(condition target_is_known_body)" in refusal
+
+
+def test_cases_under_one_table_version_share_its_machine_and_keep_their_own_states() -> None:
+    """Issue 27: one machine per table version (an open case no longer carries one of its own)."""
+    first = Counting(state="routed", executor="housing-dept", forward_bodies=["police"])
+    second = AppealCase(state="routed", executor="housing-dept", forward_bodies=["police"])
+    a, b = CaseMachine(APPEAL_TABLES.current, first), CaseMachine(APPEAL_TABLES.current, second)
+    assert a.machine is b.machine
+    assert CaseMachine(APPEAL_TABLES.version(1), AppealCase(state="routed")).machine is not a.machine
+    forward = MoveRequest(trigger="forward", actor=HEAD, target="police", reason="not ours")
+    assert a.apply(forward, NOW).closure == "forwarded"
+    assert (first.state, second.state) == ("closed", "routed")  # the other case did not move
+    accept = MoveRequest(trigger="accept", actor=Actor(id="housing-dept", role="executor"))
+    assert b.refusal(accept, NOW, None, system=True) is None and b.apply(accept, NOW).to_state == "under_consideration"
+    assert a.refusal(accept, NOW, None, system=True) is not None  # closed: its own state decides
+    assert not hasattr(first, "may_trigger")  # the case object is not dressed with the machine's methods

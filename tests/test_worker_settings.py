@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_defaults_and_overrides() -> None:
-    assert WorkerSettings.from_env({}) == WorkerSettings(16, 100, 1000, 5, timedelta(seconds=30))
+    assert WorkerSettings.from_env({}) == WorkerSettings(16, 16, 1000, 5, timedelta(seconds=30))
     chosen = WorkerSettings.from_env(
         {
             "APPEALS_ACTIVITY_THREADS": "8",
