@@ -10,6 +10,8 @@ from typing import Any
 from jinja2 import TemplateError
 from sqlalchemy import bindparam, insert, literal, update
 from sqlalchemy import select as sql_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -20,7 +22,7 @@ from activities.letters import render
 from activities.pdf_letters import letter_documents
 from models.activity_names import COMMIT_MOVE, RECORD_EVENT, RECORD_OUTSIDE_RESET, REGISTER_CASE
 from models.notices import NotificationRequest
-from models.registry import CaseRecord, DocumentRecord, EventRecord, NotificationRecord, utcnow, write_lock
+from models.registry import CaseRecord, DocumentRecord, EventRecord, NotificationRecord, notice_row, utcnow, write_lock
 from models.registry_writes import (
     CaseCard,
     EventReceipt,
@@ -41,12 +43,16 @@ _EVENT_EXISTS = (
     .select_from(_EVENTS)
     .where(_EVENTS.c.reg_number == bindparam("card"), _EVENTS.c.key == bindparam("event_key"))
 )
-_NOTICE_EXISTS = sql_select(literal(1)).select_from(_NOTICES).where(_NOTICES.c.key == bindparam("notice_key"))
 _LETTERS = DocumentRecord.__table__  # type: ignore[attr-defined]
 _LETTER_EXISTS = sql_select(literal(1)).select_from(_LETTERS).where(_LETTERS.c.key == bindparam("letter_key"))
 _INSERT_LETTER = insert(_LETTERS)
 _INSERT_EVENT = insert(_EVENTS)
-_INSERT_NOTICE = insert(_NOTICES)
+# A notice written once per key in one statement (no look-up first): both dialects skip a row whose
+# key is there already (a retried activity, a move's commit found written).
+_INSERT_NOTICE_ONCE = {
+    "sqlite": sqlite_insert(_NOTICES).on_conflict_do_nothing(index_elements=["key"]),
+    "postgresql": postgresql_insert(_NOTICES).on_conflict_do_nothing(index_elements=["key"]),
+}
 _UPDATE_CARD = update(_CASES).where(_CASES.c.reg_number == bindparam("card"))
 
 
@@ -60,9 +66,7 @@ def write_notices(
         if conn.execute(_LETTER_EXISTS, {"letter_key": letter.key}).first() is None:
             conn.execute(_INSERT_LETTER, {**letter.model_dump(exclude={"id"}), "created_at": now})
     for notice, subject, body in rendered:
-        if conn.execute(_NOTICE_EXISTS, {"notice_key": notice.key}).first() is None:
-            notification = NotificationRecord.of(notice, subject, body).model_dump(exclude={"id"})
-            conn.execute(_INSERT_NOTICE, {**notification, "created_at": now})
+        conn.execute(_INSERT_NOTICE_ONCE[conn.dialect.name], notice_row(notice, subject, body, now))
 
 
 class RegistryActivities:
