@@ -1,7 +1,7 @@
 """Scale: many open appeals on one machine, each holding its timers weeks ahead.
 
     .venv/bin/python bench/scale.py [--appeals 10000] [--cache-sizes 500,2000,5000] [--burst 2000]
-                                    [--postgres]
+                                    [--processes 1,2] [--profile-burst FILE] [--postgres]
 
 Starts a dev server on a file database and one worker process (production timing profile), opens
 N appeals (registered and routed: their reminders, escalations and proposals wait weeks), and
@@ -12,6 +12,10 @@ then every case is queried once (which fills the cache), and the worker's peak R
 burst: a worker whose timers run ahead (APPEALS_TIMING_LEAD_SECONDS) registers B more appeals, all
 received at one moment, so their first reminders fall due in the same second; the lag from that
 moment to each reminder's notice in the registry (p50/p95/max), and the server's own timer lag.
+The burst prints the worker's CPU per reminder (every process of the worker's tree, split into the
+SDK core's threads, the interpreter's and the letters' process) against issue 27's goal.
+`--processes` makes a whole run per count of worker processes (`worker.py --processes N`), with the
+Web UI's case card (`__temporal_workflow_metadata`) sampled beside the status query under load.
 `--postgres` runs the registry on a throwaway PostgreSQL cluster. Reported, not run in CI.
 """
 
