@@ -14,7 +14,9 @@ import atexit
 import base64
 import hashlib
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -98,9 +100,26 @@ def _pool() -> ProcessPoolExecutor:
     the two letters). One process renders one letter at a time."""
     with _POOL_LOCK:
         if not _POOL:
-            _POOL.append(ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")))
+            spawn = multiprocessing.get_context("spawn")
+            pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=spawn, initializer=watch_parent, initargs=(os.getpid(),)
+            )
+            _POOL.append(pool)
             atexit.register(_POOL[0].shutdown, wait=False, cancel_futures=True)
         return _POOL[0]
+
+
+def watch_parent(parent: int, every: float = 1.0) -> None:
+    """In the letters' process: exit when the worker that started it is gone. A worker killed
+    outright (SIGKILL, the OOM killer) cannot stop it, and each worker started again would leave
+    one more letters' process behind (seen after the benchmarks' kills, issue 27)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
 def stop_letters_process() -> None:

@@ -32,3 +32,39 @@ def test_a_letter_is_rendered_in_the_letters_process_which_is_replaced_when_it_d
     assert run.returncode == 0, run.stderr
     assert "pdf True weasyprint here False" in run.stdout, run.stdout
     assert "after its death True" in run.stdout, run.stdout + run.stderr
+
+
+ORPHAN = """
+import os, sys, time
+from models.notices import NotificationRequest
+from activities import pdf_letters
+request = NotificationRequest("APL-2026-000001", "k", "applicant", "answer_letter", "kk", {"applicant_name": "А."})
+pdf_letters.letter_pdf(request, "Жауап", "Су берілді.", "2026-12-01")
+(pool,) = pdf_letters._POOL
+print(*pool._processes, flush=True)
+time.sleep(600)  # killed outright by the test
+"""
+
+
+def test_the_letters_process_exits_when_its_worker_is_killed_outright() -> None:
+    import os
+    import signal
+    import time
+
+    worker = subprocess.Popen([sys.executable, "-c", ORPHAN], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert worker.stdout is not None
+    letters = int(worker.stdout.readline().split()[0])
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
+    for _ in range(100):  # it watches its parent once a second
+        try:
+            os.kill(letters, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{letters}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break  # exited; only its entry waits for the reaper
+        time.sleep(0.1)
+    else:
+        os.kill(letters, signal.SIGKILL)
+        raise AssertionError("the letters' process outlived its worker")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -46,7 +47,9 @@ async def held_not_ready(env: WorkflowEnvironment, queue: str) -> WorkflowHandle
     sealed = seal_registration(appeal, staff("registrar-1", "registrar"), "cli")
     broken = Worker(env.client, task_queue=queue, workflows=[BrokenAppeal], workflow_runner=UnsandboxedWorkflowRunner())
     async with broken:
-        handle = await env.client.start_workflow("AppealWorkflow", sealed, id=appeal["reg_number"], task_queue=queue)
+        handle = await env.client.start_workflow(  # a short task timeout: the lost task comes back soon
+            "AppealWorkflow", sealed, id=appeal["reg_number"], task_queue=queue, task_timeout=timedelta(seconds=2)
+        )
         for _ in range(200):
             if await failed_tasks(handle):
                 break
