@@ -44,15 +44,19 @@ _EVENT_EXISTS = (
     .where(_EVENTS.c.reg_number == bindparam("card"), _EVENTS.c.key == bindparam("event_key"))
 )
 _LETTERS = DocumentRecord.__table__  # type: ignore[attr-defined]
-_LETTER_EXISTS = sql_select(literal(1)).select_from(_LETTERS).where(_LETTERS.c.key == bindparam("letter_key"))
-_INSERT_LETTER = insert(_LETTERS)
 _INSERT_EVENT = insert(_EVENTS)
-# A notice written once per key in one statement (no look-up first): both dialects skip a row whose
-# key is there already (a retried activity, a move's commit found written).
-_INSERT_NOTICE_ONCE = {
-    "sqlite": sqlite_insert(_NOTICES).on_conflict_do_nothing(index_elements=["key"]),
-    "postgresql": postgresql_insert(_NOTICES).on_conflict_do_nothing(index_elements=["key"]),
-}
+
+
+def _insert_once(table: Any) -> dict[str, Any]:
+    """A row written once per key in one statement (no look-up first), by dialect: both skip a row
+    whose key is there already (a retried activity, a move's commit found written)."""
+    return {
+        "sqlite": sqlite_insert(table).on_conflict_do_nothing(index_elements=["key"]),
+        "postgresql": postgresql_insert(table).on_conflict_do_nothing(index_elements=["key"]),
+    }
+
+
+_INSERT_NOTICE_ONCE, _INSERT_LETTER_ONCE = _insert_once(_NOTICES), _insert_once(_LETTERS)
 _UPDATE_CARD = update(_CASES).where(_CASES.c.reg_number == bindparam("card"))
 
 
@@ -62,11 +66,11 @@ def write_notices(
     """Rendered notices into the outbox and their official letters beside them, each once per key
     (a retried activity writes nothing twice), in the caller's transaction. Core statements: a
     move's commit and a reminder's notice are the registry's hottest writes (issue 11, 27)."""
+    dialect = conn.dialect.name
     for letter in letters:  # before its notice: the relay attaches it when it sends the notice
-        if conn.execute(_LETTER_EXISTS, {"letter_key": letter.key}).first() is None:
-            conn.execute(_INSERT_LETTER, {**letter.model_dump(exclude={"id"}), "created_at": now})
+        conn.execute(_INSERT_LETTER_ONCE[dialect], {**letter.model_dump(exclude={"id"}), "created_at": now})
     for notice, subject, body in rendered:
-        conn.execute(_INSERT_NOTICE_ONCE[conn.dialect.name], notice_row(notice, subject, body, now))
+        conn.execute(_INSERT_NOTICE_ONCE[dialect], notice_row(notice, subject, body, now))
 
 
 class RegistryActivities:

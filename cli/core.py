@@ -125,7 +125,7 @@ def send_move(number: str, payload: dict[str, Any], table: Table) -> CaseStatus:
         client = await connect()
         handle = client.get_workflow_handle(number)
         try:
-            return await execute_move(handle, payload, CaseStatus)  # type: ignore[no-any-return]
+            return await execute_move(handle, payload, CaseStatus)
         except WorkflowUpdateFailedError as error:
             cause = error.cause
             message = cause.message if isinstance(cause, ApplicationError) else str(cause)

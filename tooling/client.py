@@ -8,7 +8,7 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
@@ -19,6 +19,8 @@ from runtime.codec import EncryptionCodec
 from runtime.failures import PlainReasonFailureConverter
 from runtime.payloads import TolerantPayloadConverter, cache_type_hints
 from tooling.seal import Identity, seal_move, seal_registration
+
+T = TypeVar("T")
 
 TASK_QUEUE = "appeals"
 DEFAULT_ADDRESS = "localhost:7233"
@@ -184,8 +186,8 @@ def not_ready(error: RPCError) -> bool:
 
 
 async def execute_move(
-    handle: WorkflowHandle[Any, Any], payload: Any, result_type: type, wait: float = NOT_READY_WAIT_SECONDS
-) -> Any:
+    handle: WorkflowHandle[Any, Any], payload: Any, result_type: type[T], wait: float = NOT_READY_WAIT_SECONDS
+) -> T:
     """The `transition` Update, sent again while the case is not ready. One Update id for every
     try: should a refused try have been admitted after all, the server answers the later ones
     with its outcome instead of making the move twice."""
