@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -23,9 +24,11 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from runtime.registration import register_search_attributes
 from tests import factories
 from tests.test_no_wedge import failed_tasks
-from tooling.client import not_ready, transition
+from tooling import devserver
+from tooling.client import data_converter, not_ready, transition
 from tooling.seal import seal_registration, staff
 from worker import build_worker
 
@@ -39,6 +42,18 @@ class BrokenAppeal:
     @workflow.run
     async def run(self, arg: Any) -> None:
         raise RuntimeError("a defect in this worker's build")
+
+
+@pytest.fixture(scope="module")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A dev server of this module's own, whose server holds an Update for 3 s (not the default 20 s)
+    before it refuses it as not ready: the refusal this module shows, without 20 s of waiting."""
+    env = await devserver.local_environment(
+        data_converter=data_converter(), dynamic_config={"history.longPollExpirationInterval": "3s"}
+    )
+    await register_search_attributes(env.client)
+    yield env
+    await env.shutdown()
 
 
 async def held_not_ready(env: WorkflowEnvironment, queue: str) -> WorkflowHandle[Any, Any]:
@@ -61,7 +76,7 @@ async def held_not_ready(env: WorkflowEnvironment, queue: str) -> WorkflowHandle
 async def test_a_move_waits_while_the_case_is_not_ready(dev_env: WorkflowEnvironment, engine: Engine) -> None:
     queue = f"tq-{uuid.uuid4()}"
     handle = await held_not_ready(dev_env, queue)
-    with pytest.raises(RPCError) as refused:  # what the SDK alone does: refused at once
+    with pytest.raises(RPCError) as refused:  # what the SDK alone does: refused once the server stops holding it
         await handle.execute_update("status_check", None)
     assert not_ready(refused.value), refused.value
 

@@ -86,10 +86,13 @@ def dynamic_config_args(config: dict[str, Any]) -> list[str]:
     ]
 
 
-async def local_environment(db_filename: str = "", data_converter: Any = None) -> WorkflowEnvironment:
+async def local_environment(
+    db_filename: str = "", data_converter: Any = None, dynamic_config: dict[str, Any] | None = None
+) -> WorkflowEnvironment:
     """A throw-away dev server for tests and benchmarks, with the config's pragmas and limits; in
-    memory unless `db_filename` is given."""
+    memory unless `db_filename` is given. `dynamic_config` adds or overrides server settings."""
     config = load_config()
+    config["dynamic_config"] = {**(config.get("dynamic_config") or {}), **(dynamic_config or {})}
     args = pragma_args(config) + dynamic_config_args(config) + (["--db-filename", db_filename] if db_filename else [])
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(), dev_server_extra_args=args, data_converter=data_converter
