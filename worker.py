@@ -43,6 +43,7 @@ from runtime.sandbox import workflow_runner
 from runtime.settings import PROCESSES, SettingError, WorkerSettings, read
 from tooling.client import TASK_QUEUE, connect
 from tooling.worker_run import keep_schedules, prepare, stop_on_signals, stop_with_parent, supervise
+from workflows.card_query import CaseCardInterceptor
 from workflows.kinds import WORKFLOWS
 
 
@@ -105,7 +106,7 @@ def build_worker(
         max_concurrent_workflow_task_polls=settings.pollers,
         max_concurrent_activity_task_polls=settings.pollers,
         graceful_shutdown_timeout=settings.shutdown,
-        interceptors=interceptors,
+        interceptors=[CaseCardInterceptor(), *interceptors],  # the card drawn when asked (issue 27)
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -156,6 +157,41 @@ async def test_an_appeal_explains_itself_on_its_page(client: Client, worker: Wor
     assert "**Основание закрытия:** дан ответ" in card
     assert "**Срок:** " in card and "осталось" not in card  # a closed case counts no days
     assert f"**Характер ответа:** {VALUES['ru'][example['answer_character']]}" in card  # the outcome, in words
+
+
+async def test_the_card_is_drawn_when_asked_not_at_every_activation(client: Client, engine: Any, pool: Any) -> None:
+    """Issue 27: drawing the card at every move and timer was a fifth of a case's workflow code in
+    replay. On a worker without the card's interceptor a routed case shows no card: its activations
+    draw none. The same case on our worker shows it, drawn when asked."""
+    from runtime.sandbox import workflow_runner
+    from worker import all_activities, build_worker
+    from workflows.kinds import WORKFLOWS
+
+    async def routed_card(queue: str) -> str:
+        appeal = appeal_dict()
+        number = appeal["reg_number"]
+        await start_case(client, "AppealWorkflow", appeal, number, queue, who=REGISTRAR, now=await server_now(client))
+        handle = client.get_workflow_handle(number)
+        while (await status(handle)).state == "registered":
+            pass
+        card = await card_of(handle)
+        await handle.terminate("test over")
+        return card
+
+    plain = Worker(
+        client,
+        task_queue=f"tq-{uuid.uuid4()}",
+        workflows=WORKFLOWS,
+        activities=all_activities(engine),
+        activity_executor=pool,
+        workflow_runner=workflow_runner(),
+    )
+    async with plain:
+        assert await routed_card(plain.task_queue) == ""
+    ours = build_worker(client, engine, task_queue=f"tq-{uuid.uuid4()}", pool=pool)
+    async with ours:
+        card = await routed_card(ours.task_queue)
+        assert "### Обращение" in card and "(`routed`)" in card, card
 
 
 def test_values_from_payloads_are_shown_as_text_never_as_markup() -> None:

@@ -109,7 +109,6 @@ class CaseHost(Generic[InputT, CaseT]):
         self.committed = False
         self.signals_this_run = 0  # the server caps signals per run: a new run takes them again
         self.local_effects_task = 0  # history length of the workflow task that last ran a local activity
-        self.shown_card = ""  # the case card last shown in the Web UI (this run)
 
     @property
     def table(self) -> Table:

@@ -73,15 +73,13 @@ class CaseView(CaseHost[InputT, CaseT]):
         )
 
     # ---- the case card on the workflow's page in the Web UI ----
-    def refresh_card(self) -> None:
-        """Show the case card as the workflow's current details (Web UI: the workflow's page). Not
-        part of the history's commands: cases recorded before it replay unchanged."""
+    def card_now(self) -> str | None:
+        """The case card as the workflow's current details (Web UI: the workflow's page), drawn when
+        the metadata query asks (workflows/card_query.py); None before registration (a refused
+        start). Not part of the history's commands: cases recorded before it replay unchanged."""
         if self.trail.rules is None:
-            return  # not registered (a refused start)
-        card = render_card(self.card_facts())
-        if card != self.shown_card:
-            workflow.set_current_details(card)
-            self.shown_card = card
+            return None
+        return render_card(self.card_facts())
 
     def card_facts(self) -> CardFacts:
         """What every kind's card shows; a kind adds its term (`card_term`) and lines (`card_lines`)."""

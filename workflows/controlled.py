@@ -61,7 +61,6 @@ class ControlledWorkflow(Boundary[InputT, CaseT]):
             if await self.let_messages_in():
                 continue  # look again at what arrived while local activities ran
             if self.finished():
-                self.refresh_card()
                 return self.status()
             self.note("continue_as_new", f"run {self.trail.runs} hands over after {self.history_length()} events")
             workflow.continue_as_new(self.next_run())
@@ -90,13 +89,11 @@ class ControlledWorkflow(Boundary[InputT, CaseT]):
                 await self.guarded("reconcile", self.reconcile)
                 continue
             if self.finished() or self.new_run_due():
-                self.refresh_card()
                 return
             delay = self.next_timer_delay()
             if delay is not None and delay <= timedelta(0):
                 await self.fire_due_points()
                 continue
-            self.refresh_card()
             try:
                 await workflow.wait_condition(
                     lambda: bool(self.inbox) or self.wake or self.new_run_due(), timeout=delay

@@ -64,7 +64,6 @@ class OutsideInterventions(CaseView[InputT, CaseT]):
             workflow.set_current_details(f"**Reset outside the engine.** {what}")
         else:
             self.upsert_search_attributes()
-            self.refresh_card()
         language = str(getattr(self.input, "language", "") or "ru")
         reset = OutsideReset(
             info.workflow_id, info.original_execution_run_id, info.run_id, at.isoformat(), self.case.state, language
