@@ -26,9 +26,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from temporalio.client import Client  # noqa: E402
+from temporalio.client import Client, WorkflowUpdateFailedError  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
+from models.case_status import CaseStatus  # noqa: E402
 from runtime.settings import ACTIVITY_THREADS  # noqa: E402
 from tooling.client import data_converter, transition  # noqa: E402
 from tooling.devserver import local_environment  # noqa: E402
@@ -78,6 +79,23 @@ def process_usage() -> dict[str, float]:
     return {"cpu_s": cpu, "peak_rss_mb": usage.ru_maxrss / 1024, "letters_rss_mb": letters.ru_maxrss / 1024}
 
 
+async def explain_refusal(handle: Any, trigger: str) -> None:
+    """A refused move fails the run; what the case says of itself goes to the run's log first
+    (once a run refused most `accept`s with no executor assigned, and did not say why)."""
+    try:
+        st = await handle.query("status", result_type=CaseStatus)
+    except Exception as err:  # the case cannot answer: say so, the refusal is raised anyway
+        print(f"{handle.id}: {trigger} refused; status unavailable: {err}", file=sys.stderr, flush=True)
+        return
+    print(
+        f"{handle.id}: {trigger} refused in state {st.state!r}, executor {st.executor!r}; "
+        f"failed effects {st.failed_effects}; last timeline {st.timeline[-3:]}; "
+        f"moves {[m.trigger for m in st.history]}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 async def run_appeals(
     client: Client, n: int, concurrency: int, db_url: str, processes: int = 0, address: str = ""
 ) -> dict[str, Any]:
@@ -108,7 +126,13 @@ async def run_appeals(
             for trigger, payload in MOVES:
                 actor = payload["actor"]
                 fields = {k: v for k, v in payload.items() if k != "actor"}
-                moved = await transition(handle, trigger, staff(actor["id"], actor["role"]), actor["role"], **fields)
+                try:
+                    moved = await transition(
+                        handle, trigger, staff(actor["id"], actor["role"]), actor["role"], **fields
+                    )
+                except WorkflowUpdateFailedError:
+                    await explain_refusal(handle, trigger)
+                    raise
             letter = moved.appeal.answer_letter
             await transition(
                 handle,
