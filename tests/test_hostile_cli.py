@@ -481,7 +481,7 @@ async def test_garbage_slots_from_the_temporal_cli_leave_a_reception_as_it_was(
     from tests.test_reception import next_number, reception_day, reception_dict
 
     now = await dev_env.get_current_time()
-    day = reception_day(now, after_days=4)
+    day = reception_day(now, after_days=4, official="apparatus-head")
     free = create_slots(served.engine, "apparatus-head", day, "10:00", "10:30", 30)[0]
     number = next_number()
     data = reception_dict(number, now, requested_official="apparatus-head")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from models.case_status import CaseStatus
 from models.errors import InputError
 from models.registry import CaseRecord, DisciplinaryProposalRecord, NotificationRecord, ReceptionSlot
 from policies import calendar
+from policies.receptions import officials, slot_problem
 from tests.factories import valid_iin
 from tests.scenario import answer, approve_and_deliver, move, refused, registration, status
 from workflows.reception import ReceptionWorkflow
@@ -44,8 +45,30 @@ def reception_dict(number: str, received: datetime, **overrides: Any) -> dict[st
     return data
 
 
-def reception_day(now: datetime, after_days: int = 2) -> date:
-    return calendar.next_working_day(now.astimezone(calendar.local_zone()).date() + timedelta(days=after_days))
+def reception_day(now: datetime, after_days: int = 2, official: str = "housing-head") -> date:
+    """The first working day at least `after_days` after `now`'s local date on which `official`
+    receives (policies/receptions.yaml). Not merely the next working day: the apparatus head
+    receives on Mondays and Wednesdays only, and a test that took a working day failed on the
+    nights whose date +4 fell on another weekday."""
+    days = officials()[official]["days"]
+    day = calendar.next_working_day(now.astimezone(calendar.local_zone()).date() + timedelta(days=after_days))
+    while day.weekday() not in days:
+        day = calendar.next_working_day(day + timedelta(days=1))
+    return day
+
+
+@pytest.mark.parametrize("official", sorted(officials()))
+def test_the_reception_day_is_one_the_official_receives_on_whatever_the_date(official: str) -> None:
+    """Every start date over three weeks, at a night hour in Almaty (the one CI failed at: 00:25
+    on a Friday, 19:25 UTC on Thursday 2026-12-03, for the apparatus head)."""
+    for offset in range(21):
+        now = datetime(2026, 12, 3, 19, 25, tzinfo=UTC) + timedelta(days=offset)
+        for after in (2, 3, 4):
+            day = reception_day(now, after_days=after, official=official)
+            hours = officials()[official]["hours"]
+            start = datetime.combine(day, time.fromisoformat(hours[0]), tzinfo=calendar.local_zone())
+            assert slot_problem(official, start, start + timedelta(minutes=30)) is None, (now, after, day)
+            assert day >= now.astimezone(calendar.local_zone()).date() + timedelta(days=after)
 
 
 _numbers = iter(range(1, 10**6))
