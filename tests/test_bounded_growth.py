@@ -52,10 +52,10 @@ async def all_runs_failed_tasks(client: Client, workflow_id: str, first_run: str
 async def answered_status(handle: Any) -> Any:
     """The status; a query that lands in a continue-as-new hand-over may need a second try. On the
     time-skipping server such a query is never answered (it stays with the run that continued), so
-    it is asked again after 1 s: a 5 s wait cost this test 90 of its 115 s (issue 27)."""
-    for _ in range(30):
+    it is asked again after 0.5 s: a 5 s wait cost this test 90 of its 115 s (issue 27)."""
+    for _ in range(60):
         try:
-            return await asyncio.wait_for(status(handle), 1)
+            return await asyncio.wait_for(status(handle), 0.5)
         except (TimeoutError, RPCError):
             continue
     raise AssertionError("the status query never answered")
