@@ -86,6 +86,7 @@ def build_worker(
     pool: ThreadPoolExecutor | None = None,
     settings: WorkerSettings | None = None,
     interceptors: Sequence[Interceptor] = (),
+    workflows: Sequence[type] = WORKFLOWS,
 ) -> Worker:
     settings = settings or WorkerSettings.from_env({})  # the defaults: tests and benchmarks
     pool = pool or ThreadPoolExecutor(max_workers=settings.activity_threads)
@@ -93,7 +94,7 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=WORKFLOWS,
+        workflows=workflows,
         activities=all_activities(engine, client),
         activity_executor=pool,
         workflow_runner=workflow_runner(),  # our deterministic modules imported once per process

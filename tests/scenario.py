@@ -125,19 +125,11 @@ async def history_summary(handle: WorkflowHandle[Any, Any]) -> str:
 
 
 def worker_for(client: Client, engine: Any, queue: str, workflows: list[type], pool: Any) -> Worker:
-    """A worker for the given workflow classes with every real activity and the case card drawn on
-    query (tests that deploy a variant of a kind: a changed table, a planted bug)."""
-    from worker import all_activities
-    from workflows.card_query import CaseCardInterceptor
+    """Our worker for the given workflow classes (tests that deploy a variant of a kind: a changed
+    table, a planted bug)."""
+    from worker import build_worker
 
-    return Worker(
-        client,
-        task_queue=queue,
-        workflows=workflows,
-        activities=all_activities(engine),
-        activity_executor=pool,
-        interceptors=[CaseCardInterceptor()],
-    )
+    return build_worker(client, engine, task_queue=queue, pool=pool, workflows=workflows)
 
 
 def registry_snapshot(engine: Any, reg_number: str) -> tuple[Any, ...]:

@@ -163,9 +163,7 @@ async def test_the_card_is_drawn_when_asked_not_at_every_activation(client: Clie
     """Issue 27: drawing the card at every move and timer was a fifth of a case's workflow code in
     replay. On a worker without the card's interceptor a routed case shows no card: its activations
     draw none. The same case on our worker shows it, drawn when asked."""
-    from runtime.sandbox import workflow_runner
-    from worker import all_activities, build_worker
-    from workflows.kinds import WORKFLOWS
+    from worker import build_worker
 
     async def routed_card(queue: str) -> str:
         appeal = appeal_dict()
@@ -178,17 +176,12 @@ async def test_the_card_is_drawn_when_asked_not_at_every_activation(client: Clie
         await handle.terminate("test over")
         return card
 
-    plain = Worker(
-        client,
-        task_queue=f"tq-{uuid.uuid4()}",
-        workflows=WORKFLOWS,
-        activities=all_activities(engine),
-        activity_executor=pool,
-        workflow_runner=workflow_runner(),
-    )
+    ours = build_worker(client, engine, task_queue=f"tq-{uuid.uuid4()}", pool=pool)
+    config = ours.config()  # ours, minus the card's interceptor
+    config["task_queue"], config["interceptors"] = f"tq-{uuid.uuid4()}", []
+    plain = Worker(**config)
     async with plain:
         assert await routed_card(plain.task_queue) == ""
-    ours = build_worker(client, engine, task_queue=f"tq-{uuid.uuid4()}", pool=pool)
     async with ours:
         card = await routed_card(ours.task_queue)
         assert "### Обращение" in card and "(`routed`)" in card, card
